@@ -1,0 +1,11 @@
+{
+  "targets": [
+    {
+      "target_name": "umbra_native",
+      "sources": ["native/addon/umbra_native.c"],
+      "include_dirs": ["native/include"],
+      "cflags": ["-std=gnu11", "-O2", "-Wall", "-Wextra", "-Werror"],
+      "cflags!": ["-fno-exceptions"]
+    }
+  ]
+}

@@ -1,0 +1,506 @@
+/* umbra_native: the simulator's small native toolbox (Node-API).
+ * Shared memory, channel futex wait/wake, process spawn/kill/reap and
+ * cross-process memory access. It holds no simulation logic. */
+#define _GNU_SOURCE
+#include <node_api.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/futex.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/personality.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../include/umbra_ipc.h"
+
+static uint8_t *g_shm;
+static int g_shm_fd = -1;
+
+#define CHECK(call)                                                            \
+  do {                                                                         \
+    if ((call) != napi_ok) {                                                   \
+      napi_throw_error(env, NULL, "umbra_native: N-API call failed: " #call);  \
+      return NULL;                                                             \
+    }                                                                          \
+  } while (0)
+
+static napi_value make_int(napi_env env, int64_t v) {
+  napi_value out;
+  napi_create_int64(env, v, &out);
+  return out;
+}
+
+static napi_value make_double(napi_env env, double v) {
+  napi_value out;
+  napi_create_double(env, v, &out);
+  return out;
+}
+
+static int get_args(napi_env env, napi_callback_info info, size_t want, napi_value *argv) {
+  size_t argc = want;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < want) {
+    napi_throw_type_error(env, NULL, "umbra_native: wrong number of arguments");
+    return -1;
+  }
+  return 0;
+}
+
+static int64_t arg_i64(napi_env env, napi_value v) {
+  int64_t out = 0;
+  napi_get_value_int64(env, v, &out);
+  return out;
+}
+
+static double arg_f64(napi_env env, napi_value v) {
+  double out = 0;
+  napi_get_value_double(env, v, &out);
+  return out;
+}
+
+/* Returns a malloc'd C string; caller frees. */
+static char *arg_str(napi_env env, napi_value v) {
+  size_t len = 0;
+  if (napi_get_value_string_utf8(env, v, NULL, 0, &len) != napi_ok) return NULL;
+  char *s = malloc(len + 1);
+  if (!s) return NULL;
+  napi_get_value_string_utf8(env, v, s, len + 1, &len);
+  return s;
+}
+
+static char **arg_str_array(napi_env env, napi_value arr) {
+  uint32_t n = 0;
+  if (napi_get_array_length(env, arr, &n) != napi_ok) return NULL;
+  char **out = calloc(n + 1, sizeof(char *));
+  if (!out) return NULL;
+  for (uint32_t i = 0; i < n; i++) {
+    napi_value el;
+    napi_get_element(env, arr, i, &el);
+    out[i] = arg_str(env, el);
+  }
+  return out;
+}
+
+static void free_str_array(char **a) {
+  if (!a) return;
+  for (char **p = a; *p; p++) free(*p);
+  free(a);
+}
+
+static void set_num(napi_env env, napi_value obj, const char *name, double v) {
+  napi_set_named_property(env, obj, name, make_double(env, v));
+}
+
+/* layout(): offsets and constants of umbra_ipc.h, so TypeScript never retypes them. */
+static napi_value js_layout(napi_env env, napi_callback_info info) {
+  (void)info;
+  napi_value o;
+  CHECK(napi_create_object(env, &o));
+  set_num(env, o, "shmSize", (double)UMBRA_SHM_SIZE);
+  set_num(env, o, "offHosts", (double)UMBRA_OFF_HOSTS);
+  set_num(env, o, "offProcs", (double)UMBRA_OFF_PROCS);
+  set_num(env, o, "offChannels", (double)UMBRA_OFF_CHANNELS);
+  set_num(env, o, "maxHosts", UMBRA_MAX_HOSTS);
+  set_num(env, o, "maxProcs", UMBRA_MAX_PROCS);
+  set_num(env, o, "maxThreads", UMBRA_MAX_THREADS);
+  set_num(env, o, "fdBitmapFds", UMBRA_FD_BITMAP_FDS);
+  set_num(env, o, "channelSize", sizeof(umbra_channel));
+  set_num(env, o, "hostSize", sizeof(umbra_host));
+  set_num(env, o, "procSize", sizeof(umbra_process));
+  set_num(env, o, "chState", offsetof(umbra_channel, state));
+  set_num(env, o, "chKind", offsetof(umbra_channel, kind));
+  set_num(env, o, "chHost", offsetof(umbra_channel, host));
+  set_num(env, o, "chProc", offsetof(umbra_channel, proc));
+  set_num(env, o, "chNr", offsetof(umbra_channel, nr));
+  set_num(env, o, "chArgs", offsetof(umbra_channel, args));
+  set_num(env, o, "chRet", offsetof(umbra_channel, ret));
+  set_num(env, o, "chNativeTid", offsetof(umbra_channel, native_tid));
+  set_num(env, o, "chNativePid", offsetof(umbra_channel, native_pid));
+  set_num(env, o, "chVtid", offsetof(umbra_channel, vtid));
+  set_num(env, o, "chVpid", offsetof(umbra_channel, vpid));
+  set_num(env, o, "chRandom", offsetof(umbra_channel, random));
+  set_num(env, o, "chPreemptCount", offsetof(umbra_channel, preempt_count));
+  set_num(env, o, "hSimTime", offsetof(umbra_host, sim_time_ns));
+  set_num(env, o, "hMaxRunahead", offsetof(umbra_host, max_runahead_ns));
+  set_num(env, o, "hUnapplied", offsetof(umbra_host, unapplied_latency_ns));
+  set_num(env, o, "hModelLatency", offsetof(umbra_host, model_unblocked_syscall_latency));
+  set_num(env, o, "hHostId", offsetof(umbra_host, host_id));
+  set_num(env, o, "hSyscallLatency", offsetof(umbra_host, unblocked_syscall_latency_ns));
+  set_num(env, o, "hVdsoLatency", offsetof(umbra_host, unblocked_vdso_latency_ns));
+  set_num(env, o, "hMaxUnapplied", offsetof(umbra_host, max_unapplied_latency_ns));
+  set_num(env, o, "pNativePid", offsetof(umbra_process, native_pid));
+  set_num(env, o, "pVpid", offsetof(umbra_process, vpid));
+  set_num(env, o, "pInUse", offsetof(umbra_process, in_use));
+  set_num(env, o, "pFdBitmap", offsetof(umbra_process, emulated_fds));
+  set_num(env, o, "hdrMagic", offsetof(umbra_header, magic));
+  set_num(env, o, "hdrVersion", offsetof(umbra_header, version));
+  set_num(env, o, "hdrTotalSize", offsetof(umbra_header, total_size));
+  set_num(env, o, "hdrTscHz", offsetof(umbra_header, tsc_hz));
+  set_num(env, o, "hdrPreemptEnabled", offsetof(umbra_header, preempt_enabled));
+  set_num(env, o, "hdrPreemptNativeUs", offsetof(umbra_header, preempt_native_interval_us));
+  set_num(env, o, "hdrPreemptSimNs", offsetof(umbra_header, preempt_sim_interval_ns));
+  set_num(env, o, "hdrHostsFilePath", offsetof(umbra_header, hosts_file_path));
+  set_num(env, o, "hdrHostsFilePathSize", sizeof(((umbra_header *)0)->hosts_file_path));
+  set_num(env, o, "magic", UMBRA_MAGIC);
+  set_num(env, o, "version", UMBRA_VERSION);
+  set_num(env, o, "shmFd", UMBRA_SHM_FD);
+  return o;
+}
+
+static void no_finalize(napi_env env, void *data, void *hint) {
+  (void)env;
+  (void)data;
+  (void)hint;
+}
+
+/* createShm(): the simulation's shared region as an ArrayBuffer over a memfd. */
+static napi_value js_create_shm(napi_env env, napi_callback_info info) {
+  (void)info;
+  if (g_shm) {
+    napi_throw_error(env, NULL, "umbra_native: shared memory already created");
+    return NULL;
+  }
+  int fd = (int)syscall(SYS_memfd_create, "umbra", MFD_CLOEXEC);
+  if (fd < 0 || ftruncate(fd, (off_t)UMBRA_SHM_SIZE) != 0) {
+    napi_throw_error(env, NULL, "umbra_native: cannot create shared memory (memfd)");
+    return NULL;
+  }
+  void *p = mmap(NULL, UMBRA_SHM_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  if (p == MAP_FAILED) {
+    close(fd);
+    napi_throw_error(env, NULL, "umbra_native: cannot map shared memory");
+    return NULL;
+  }
+  g_shm = p;
+  g_shm_fd = fd;
+  umbra_header *h = (umbra_header *)g_shm;
+  h->magic = UMBRA_MAGIC;
+  h->version = UMBRA_VERSION;
+  h->total_size = UMBRA_SHM_SIZE;
+  napi_value ab;
+  CHECK(napi_create_external_arraybuffer(env, p, UMBRA_SHM_SIZE, no_finalize, NULL, &ab));
+  return ab;
+}
+
+static inline umbra_channel *channel(int64_t slot) {
+  return (umbra_channel *)(g_shm + UMBRA_OFF_CHANNELS + (uint64_t)slot * sizeof(umbra_channel));
+}
+
+static long futex(uint32_t *addr, int op, uint32_t val, const struct timespec *ts) {
+  return syscall(SYS_futex, addr, op, val, ts, NULL, 0);
+}
+
+/* Has the native process `pid` (a child of ours) ended? Leaves it reapable. */
+static int process_dead(int pid) {
+  siginfo_t si;
+  memset(&si, 0, sizeof si);
+  if (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT | __WALL) != 0) {
+    return errno == ECHILD;
+  }
+  return si.si_pid == pid;
+}
+
+/* Wait until the channel's owner byte is REQUEST. Spins briefly (the thread is
+ * usually about to answer), then sleeps on the futex; a timeout lets us notice
+ * a process that died without answering. Returns 1 for a request, 0 if dead. */
+static int wait_request(umbra_channel *ch, int pid) {
+  _Atomic uint32_t *state = (_Atomic uint32_t *)&ch->state;
+  for (int i = 0; i < 4000; i++) {
+    uint32_t s = atomic_load_explicit(state, memory_order_acquire);
+    if ((s & UMBRA_CH_OWNER_MASK) == UMBRA_CH_REQUEST) return 1;
+    __builtin_ia32_pause();
+  }
+  for (;;) {
+    uint32_t s = atomic_load_explicit(state, memory_order_acquire);
+    if ((s & UMBRA_CH_OWNER_MASK) == UMBRA_CH_REQUEST) return 1;
+    uint32_t sleeping = s | UMBRA_CH_SIM_SLEEPING;
+    if (!(s & UMBRA_CH_SIM_SLEEPING) &&
+        !atomic_compare_exchange_strong(state, &s, sleeping)) {
+      continue;
+    }
+    struct timespec ts = {0, 50 * 1000 * 1000};
+    long r = futex((uint32_t *)state, FUTEX_WAIT, sleeping, &ts);
+    if (r != 0 && errno == ETIMEDOUT) {
+      uint32_t now = atomic_load_explicit(state, memory_order_acquire);
+      if ((now & UMBRA_CH_OWNER_MASK) == UMBRA_CH_REQUEST) return 1;
+      if (pid > 0 && process_dead(pid)) return 0;
+    }
+  }
+}
+
+static void post_reply(umbra_channel *ch) {
+  _Atomic uint32_t *state = (_Atomic uint32_t *)&ch->state;
+  uint32_t old = atomic_exchange_explicit(state, UMBRA_CH_REPLY, memory_order_acq_rel);
+  if (old & UMBRA_CH_SHIM_SLEEPING) futex((uint32_t *)state, FUTEX_WAKE, 1, NULL);
+}
+
+/* waitRequest(slot, pid) -> 1 request ready, 0 process dead */
+static napi_value js_wait_request(napi_env env, napi_callback_info info) {
+  napi_value a[2];
+  if (get_args(env, info, 2, a)) return NULL;
+  return make_int(env, wait_request(channel(arg_i64(env, a[0])), (int)arg_i64(env, a[1])));
+}
+
+/* replyAndWait(slot, pid): post the reply written in the channel, then wait for the next message. */
+static napi_value js_reply_and_wait(napi_env env, napi_callback_info info) {
+  napi_value a[2];
+  if (get_args(env, info, 2, a)) return NULL;
+  umbra_channel *ch = channel(arg_i64(env, a[0]));
+  post_reply(ch);
+  return make_int(env, wait_request(ch, (int)arg_i64(env, a[1])));
+}
+
+/* reply(slot): post the reply without waiting (thread exit). */
+static napi_value js_reply(napi_env env, napi_callback_info info) {
+  napi_value a[1];
+  if (get_args(env, info, 1, a)) return NULL;
+  post_reply(channel(arg_i64(env, a[0])));
+  return NULL;
+}
+
+/* spawn(path, argv, envp, cwd, stdoutPath, stderrPath) -> native pid, or -errno. */
+static napi_value js_spawn(napi_env env, napi_callback_info info) {
+  napi_value a[6];
+  if (get_args(env, info, 6, a)) return NULL;
+  char *path = arg_str(env, a[0]);
+  char **argv = arg_str_array(env, a[1]);
+  char **envp = arg_str_array(env, a[2]);
+  char *cwd = arg_str(env, a[3]);
+  char *out_path = arg_str(env, a[4]);
+  char *err_path = arg_str(env, a[5]);
+  int64_t result;
+  int errpipe[2];
+  if (!path || !argv || !envp || !cwd || !out_path || !err_path || g_shm_fd < 0) {
+    result = -EINVAL;
+    goto done;
+  }
+  if (pipe2(errpipe, O_CLOEXEC) != 0) {
+    result = -errno;
+    goto done;
+  }
+  pid_t parent = getpid();
+  pid_t pid = fork();
+  if (pid < 0) {
+    result = -errno;
+    close(errpipe[0]);
+    close(errpipe[1]);
+    goto done;
+  }
+  if (pid == 0) {
+    /* Child: only async-signal-safe calls until execve. */
+    int err;
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent) _exit(127);
+    setsid(); /* a terminal's ^C reaches umbra, not the managed processes */
+    personality(ADDR_NO_RANDOMIZE);
+    struct sigaction dfl;
+    memset(&dfl, 0, sizeof dfl);
+    dfl.sa_handler = SIG_DFL;
+    for (int s = 1; s < 65; s++) {
+      if (s != SIGKILL && s != SIGSTOP) sigaction(s, &dfl, NULL);
+    }
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    int in = open("/dev/null", O_RDONLY);
+    int out = open(out_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    int er = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (in < 0 || out < 0 || er < 0) goto fail;
+    if (dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(er, 2) < 0) goto fail;
+    if (dup2(g_shm_fd, UMBRA_SHM_FD) < 0) goto fail;
+    syscall(SYS_close_range, 3, UMBRA_SHM_FD - 1, 4 /* CLOSE_RANGE_CLOEXEC */);
+    syscall(SYS_close_range, UMBRA_SHM_FD + 1, ~0u, 4);
+    if (chdir(cwd) != 0) goto fail;
+    execve(path, argv, envp);
+  fail:
+    err = errno;
+    if (write(errpipe[1], &err, sizeof err) < 0) {
+      /* nothing more we can do */
+    }
+    _exit(127);
+  }
+  close(errpipe[1]);
+  int child_err = 0;
+  ssize_t n;
+  do {
+    n = read(errpipe[0], &child_err, sizeof child_err);
+  } while (n < 0 && errno == EINTR);
+  close(errpipe[0]);
+  if (n == (ssize_t)sizeof child_err) {
+    waitpid(pid, NULL, 0);
+    result = -child_err;
+  } else {
+    result = pid;
+  }
+done:
+  free(path);
+  free_str_array(argv);
+  free_str_array(envp);
+  free(cwd);
+  free(out_path);
+  free(err_path);
+  return make_int(env, result);
+}
+
+/* reap(pid, block) -> raw wait status, or -1 if still running (non-blocking), -errno on error. */
+static napi_value js_reap(napi_env env, napi_callback_info info) {
+  napi_value a[2];
+  if (get_args(env, info, 2, a)) return NULL;
+  bool block = false;
+  napi_get_value_bool(env, a[1], &block);
+  int status = 0;
+  pid_t r;
+  do {
+    r = waitpid((pid_t)arg_i64(env, a[0]), &status, (block ? 0 : WNOHANG) | __WALL);
+  } while (r < 0 && errno == EINTR);
+  if (r < 0) return make_int(env, -errno);
+  if (r == 0) return make_int(env, -1);
+  return make_int(env, status);
+}
+
+/* kill(pid, sig) -> 0 or -errno */
+static napi_value js_kill(napi_env env, napi_callback_info info) {
+  napi_value a[2];
+  if (get_args(env, info, 2, a)) return NULL;
+  int r = kill((pid_t)arg_i64(env, a[0]), (int)arg_i64(env, a[1]));
+  return make_int(env, r == 0 ? 0 : -errno);
+}
+
+/* tgkill(pid, tid, sig) -> 0 or -errno */
+static napi_value js_tgkill(napi_env env, napi_callback_info info) {
+  napi_value a[3];
+  if (get_args(env, info, 3, a)) return NULL;
+  long r = syscall(SYS_tgkill, (pid_t)arg_i64(env, a[0]), (pid_t)arg_i64(env, a[1]),
+                   (int)arg_i64(env, a[2]));
+  return make_int(env, r == 0 ? 0 : -errno);
+}
+
+/* Shared body of readMem/writeMem: (pid, addr, buffer, offset, len) -> bytes or -errno. */
+static napi_value mem_io(napi_env env, napi_callback_info info, int write) {
+  napi_value a[5];
+  if (get_args(env, info, 5, a)) return NULL;
+  pid_t pid = (pid_t)arg_i64(env, a[0]);
+  double addr = arg_f64(env, a[1]);
+  void *data = NULL;
+  size_t cap = 0;
+  bool is_ab = false;
+  napi_is_arraybuffer(env, a[2], &is_ab);
+  if (is_ab) {
+    CHECK(napi_get_arraybuffer_info(env, a[2], &data, &cap));
+  } else {
+    napi_typedarray_type t;
+    size_t len;
+    napi_value ab;
+    size_t boff;
+    CHECK(napi_get_typedarray_info(env, a[2], &t, &len, &data, &ab, &boff));
+    cap = len; /* only Uint8Array/Buffer are used */
+  }
+  int64_t off = arg_i64(env, a[3]);
+  int64_t len = arg_i64(env, a[4]);
+  if (off < 0 || len < 0 || (uint64_t)(off + len) > cap) {
+    napi_throw_range_error(env, NULL, "umbra_native: memory access outside the buffer");
+    return NULL;
+  }
+  if (len == 0) return make_int(env, 0);
+  struct iovec local = {(uint8_t *)data + off, (size_t)len};
+  struct iovec remote = {(void *)(uintptr_t)addr, (size_t)len};
+  ssize_t r = write ? process_vm_writev(pid, &local, 1, &remote, 1, 0)
+                    : process_vm_readv(pid, &local, 1, &remote, 1, 0);
+  return make_int(env, r < 0 ? -errno : r);
+}
+
+static napi_value js_read_mem(napi_env env, napi_callback_info info) { return mem_io(env, info, 0); }
+static napi_value js_write_mem(napi_env env, napi_callback_info info) { return mem_io(env, info, 1); }
+
+/* waitThreadGone(pid, tid): returns once the native thread no longer exists
+ * (so its stack may be reused), or after ~1 s. 1 if gone, 0 on timeout. */
+static napi_value js_wait_thread_gone(napi_env env, napi_callback_info info) {
+  napi_value a[2];
+  if (get_args(env, info, 2, a)) return NULL;
+  pid_t pid = (pid_t)arg_i64(env, a[0]), tid = (pid_t)arg_i64(env, a[1]);
+  for (int i = 0; i < 100000; i++) {
+    if (syscall(SYS_tgkill, pid, tid, 0) != 0 && errno == ESRCH) return make_int(env, 1);
+    if (i < 200) {
+      sched_yield();
+    } else {
+      struct timespec ts = {0, 10000};
+      nanosleep(&ts, NULL);
+    }
+  }
+  return make_int(env, 0);
+}
+
+/* TSC rate (Hz) for rdtsc emulation: cpuid leaf 0x15/0x16, else cpufreq, else 2.5 GHz. */
+static uint64_t measure_tsc_hz(void) {
+  unsigned a, b, c, d;
+  __asm__ volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(0));
+  unsigned max_leaf = a;
+  if (max_leaf >= 0x15) {
+    __asm__ volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(0x15), "c"(0));
+    if (a && b && c) return (uint64_t)c * b / a;
+  }
+  if (max_leaf >= 0x16) {
+    __asm__ volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(0x16), "c"(0));
+    if (a & 0xffff) return (uint64_t)(a & 0xffff) * 1000000ull;
+  }
+  FILE *f = fopen("/sys/devices/system/cpu/cpu0/cpufreq/cpuinfo_max_freq", "r");
+  if (f) {
+    unsigned long long khz = 0;
+    int ok = fscanf(f, "%llu", &khz);
+    fclose(f);
+    if (ok == 1 && khz) return khz * 1000ull;
+  }
+  return 2500000000ull;
+}
+
+static napi_value js_tsc_hz(napi_env env, napi_callback_info info) {
+  (void)info;
+  return make_double(env, (double)measure_tsc_hz());
+}
+
+/* monotonicNs(): wall-clock monotonic time, for progress and benchmarks only. */
+static napi_value js_monotonic_ns(napi_env env, napi_callback_info info) {
+  (void)info;
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return make_double(env, (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec);
+}
+
+#define EXPORT(name, fn)                                                     \
+  do {                                                                       \
+    napi_value f;                                                            \
+    napi_create_function(env, name, NAPI_AUTO_LENGTH, fn, NULL, &f);         \
+    napi_set_named_property(env, exports, name, f);                          \
+  } while (0)
+
+static napi_value init(napi_env env, napi_value exports) {
+  EXPORT("layout", js_layout);
+  EXPORT("createShm", js_create_shm);
+  EXPORT("waitRequest", js_wait_request);
+  EXPORT("replyAndWait", js_reply_and_wait);
+  EXPORT("reply", js_reply);
+  EXPORT("spawn", js_spawn);
+  EXPORT("reap", js_reap);
+  EXPORT("kill", js_kill);
+  EXPORT("tgkill", js_tgkill);
+  EXPORT("readMem", js_read_mem);
+  EXPORT("writeMem", js_write_mem);
+  EXPORT("tscHz", js_tsc_hz);
+  EXPORT("waitThreadGone", js_wait_thread_gone);
+  EXPORT("monotonicNs", js_monotonic_ns);
+  return exports;
+}
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, init)

@@ -1,0 +1,123 @@
+/* The one definition of the memory shared between the simulator and every
+ * managed process. One region per simulation (a memfd), mapped by the addon
+ * in the simulator and by the shim in each managed process; fork children
+ * inherit the mapping. Offsets are exported to TypeScript by the addon. */
+#ifndef UMBRA_IPC_H
+#define UMBRA_IPC_H
+
+#include <stdint.h>
+
+#define UMBRA_MAGIC 0x41524d55u /* "UMRA" */
+#define UMBRA_VERSION 1u
+
+#define UMBRA_MAX_HOSTS 4096
+#define UMBRA_MAX_PROCS 4096
+#define UMBRA_MAX_THREADS 16384
+/* Emulated-fd bitmap covers fd numbers below this; larger fds always go to the simulator. */
+#define UMBRA_FD_BITMAP_FDS 65536
+
+/* Fixed fd at which a freshly spawned process finds the shared region; the shim closes it. */
+#define UMBRA_SHM_FD 1023
+
+/* Simulated time 0 is 2000-01-01T00:00:00Z. */
+#define UMBRA_EPOCH_NS 946684800000000000ull
+
+/* ---- channel state word (futex) ---------------------------------------- */
+/* Low byte: who owns the channel. Bits above: which side sleeps on the futex. */
+#define UMBRA_CH_APP 0u     /* the managed thread runs; nothing pending */
+#define UMBRA_CH_REQUEST 1u /* shim posted a message; simulator's turn */
+#define UMBRA_CH_REPLY 2u   /* simulator posted a reply; shim's turn */
+#define UMBRA_CH_OWNER_MASK 0xffu
+#define UMBRA_CH_SIM_SLEEPING 0x100u
+#define UMBRA_CH_SHIM_SLEEPING 0x200u
+
+/* ---- message kinds: shim -> simulator ----------------------------------- */
+#define UMBRA_MSG_START 1       /* a new native thread attaches to this channel */
+#define UMBRA_MSG_SYSCALL 2     /* nr + args */
+#define UMBRA_MSG_CALL_RESULT 3 /* result of a simulator-requested native call (ret) */
+
+/* ---- message kinds: simulator -> shim ----------------------------------- */
+#define UMBRA_MSG_COMPLETE 16    /* ret is the syscall's result */
+#define UMBRA_MSG_DO_NATIVE 17   /* run the original syscall natively */
+#define UMBRA_MSG_START_OK 18    /* answer to START; payload has AT_RANDOM bytes */
+#define UMBRA_MSG_NATIVE_CALL 19 /* run nr+args natively now, reply CALL_RESULT */
+#define UMBRA_MSG_PLACEHOLDER 20 /* open a placeholder fd (args[0]=O_CLOEXEC or 0), reply CALL_RESULT */
+#define UMBRA_MSG_CLONE 21       /* perform a native clone: args[0]=flags, args[1]=child stack,
+                                    args[2]=tls, args[3]=child channel slot; reply CALL_RESULT */
+#define UMBRA_MSG_EXIT_THREAD 22 /* the thread exits natively now (args[0]=status), no reply */
+
+/* Pseudo-syscalls (above the real range), always forwarded. */
+#define UMBRA_SYS_YIELD 1005 /* charge pending CPU latency, let the simulator reschedule */
+
+/* Reasons the shim reports in a YIELD's args[0]. */
+#define UMBRA_YIELD_LATENCY 1
+#define UMBRA_YIELD_PREEMPT 2
+
+typedef struct umbra_channel {
+  uint32_t state; /* futex word, see UMBRA_CH_* */
+  uint32_t kind;  /* UMBRA_MSG_* of the message in the slot */
+  int32_t host;   /* host index */
+  int32_t proc;   /* process slot */
+  int64_t nr;
+  int64_t args[6];
+  int64_t ret;
+  int32_t native_tid; /* filled by the shim in START */
+  int32_t native_pid;
+  int32_t vtid; /* virtual tid, filled by the simulator in START_OK */
+  int32_t vpid;
+  uint8_t random[16]; /* AT_RANDOM replacement, START_OK */
+  uint64_t preempt_count; /* how often native preemption fired in this thread */
+  uint8_t pad[256 - 4 * 4 - 8 * 8 - 4 * 4 - 16 - 8];
+} umbra_channel;
+
+typedef struct umbra_host {
+  /* Live: simulated ns since the simulation start. Written by the simulator before a
+   * thread resumes; the shim may advance it (CPU-latency model) up to max_runahead_ns. */
+  uint64_t sim_time_ns;
+  uint64_t max_runahead_ns;
+  uint64_t unapplied_latency_ns;
+  /* Written once. */
+  uint32_t model_unblocked_syscall_latency;
+  uint32_t host_id;
+  uint64_t unblocked_syscall_latency_ns;
+  uint64_t unblocked_vdso_latency_ns;
+  uint64_t max_unapplied_latency_ns;
+  uint8_t pad[128 - 8 * 6 - 4 * 2];
+} umbra_host;
+
+typedef struct umbra_process {
+  int32_t native_pid;
+  int32_t vpid;
+  uint32_t in_use;
+  uint32_t pad0;
+  uint8_t pad[64 - 16];
+  /* bit set = that fd number is an emulated object owned by the simulator */
+  uint8_t emulated_fds[UMBRA_FD_BITMAP_FDS / 8];
+} umbra_process;
+
+typedef struct umbra_header {
+  uint32_t magic;
+  uint32_t version;
+  uint64_t total_size;
+  uint64_t tsc_hz;
+  uint32_t preempt_enabled;
+  uint32_t preempt_native_interval_us;
+  uint64_t preempt_sim_interval_ns;
+  /* NUL-terminated path the shim substitutes for /etc/hosts. */
+  char hosts_file_path[1024];
+  uint8_t pad[4096 - 8 * 4 - 4 * 2 - 1024];
+} umbra_header;
+
+/* Layout of the whole region. */
+#define UMBRA_OFF_HEADER 0ull
+#define UMBRA_OFF_HOSTS ((uint64_t)sizeof(umbra_header))
+#define UMBRA_OFF_PROCS (UMBRA_OFF_HOSTS + (uint64_t)UMBRA_MAX_HOSTS * sizeof(umbra_host))
+#define UMBRA_OFF_CHANNELS (UMBRA_OFF_PROCS + (uint64_t)UMBRA_MAX_PROCS * sizeof(umbra_process))
+#define UMBRA_SHM_SIZE (UMBRA_OFF_CHANNELS + (uint64_t)UMBRA_MAX_THREADS * sizeof(umbra_channel))
+
+_Static_assert(sizeof(umbra_channel) == 256, "channel size");
+_Static_assert(sizeof(umbra_host) == 128, "host size");
+_Static_assert(sizeof(umbra_header) == 4096, "header size");
+_Static_assert(sizeof(umbra_process) % 64 == 0, "process size");
+
+#endif

@@ -1,0 +1,295 @@
+/* libumbra_shim.so: attaches a managed process to the simulation. The
+ * constructor maps the shared region, attaches the first thread's channel and
+ * installs the seccomp filter; then every syscall lands in shim_syscall(),
+ * which answers it locally, runs it natively, or forwards it to the simulator. */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/auxv.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <ucontext.h>
+#include <unistd.h>
+
+#include "shim.h"
+
+#ifndef SA_RESTORER
+#define SA_RESTORER 0x04000000
+#endif
+
+uint8_t *shim_shm;
+umbra_header *shim_header;
+umbra_host *shim_host;
+umbra_process *shim_proc;
+SHIM_TLS umbra_channel *shim_channel;
+SHIM_TLS int shim_depth;
+
+void shim_set_app_segv(void *handler, int flags);
+
+/* ---- small helpers (no libc calls that enter the kernel) ---------------- */
+
+size_t shim_strlen(const char *s) {
+  size_t n = 0;
+  while (s[n]) n++;
+  return n;
+}
+
+int shim_streq(const char *a, const char *b) {
+  while (*a && *a == *b) a++, b++;
+  return *a == *b;
+}
+
+void shim_log(const char *msg) { RAW3(SYS_write, 2, msg, shim_strlen(msg)); }
+
+void shim_die(const char *msg) {
+  shim_log(msg);
+  shim_log("\n");
+  RAW1(SYS_exit_group, 127);
+  __builtin_unreachable();
+}
+
+/* ---- routing ------------------------------------------------------------ */
+
+enum route {
+  R_SIM = 0,   /* the simulator decides */
+  R_NATIVE,    /* always safe to run natively: no simulated object involved */
+  R_FD0,       /* native unless arg 0 is an emulated fd */
+  R_FD01,      /* native unless arg 0 or arg 1 is an emulated fd */
+  R_PATH0,     /* open family, path in arg 0 */
+  R_PATH1,     /* open family, path in arg 1 */
+  R_LOCAL,     /* time, answered from shared memory */
+  R_SIGACTION, /* keep the shim's own signals */
+  R_SIGMASK,
+};
+
+#define NR_MAX 512
+static const uint8_t routes[NR_MAX] = {
+    [SYS_read] = R_FD0, [SYS_write] = R_FD0, [SYS_pread64] = R_FD0, [SYS_pwrite64] = R_FD0,
+    [SYS_readv] = R_FD0, [SYS_writev] = R_FD0, [SYS_preadv] = R_FD0, [SYS_pwritev] = R_FD0,
+    [SYS_preadv2] = R_FD0, [SYS_pwritev2] = R_FD0, [SYS_close] = R_FD0, [SYS_fstat] = R_FD0,
+    [SYS_lseek] = R_FD0, [SYS_ioctl] = R_FD0, [SYS_fcntl] = R_FD0, [SYS_fsync] = R_FD0,
+    [SYS_fdatasync] = R_FD0, [SYS_ftruncate] = R_FD0, [SYS_getdents64] = R_FD0,
+    [SYS_getdents] = R_FD0, [SYS_fchmod] = R_FD0, [SYS_fchown] = R_FD0, [SYS_fstatfs] = R_FD0,
+    [SYS_flock] = R_FD0, [SYS_fadvise64] = R_FD0, [SYS_fallocate] = R_FD0, [SYS_dup] = R_FD0,
+    [SYS_fchdir] = R_FD0, [SYS_fgetxattr] = R_FD0, [SYS_fsetxattr] = R_FD0,
+    [SYS_flistxattr] = R_FD0, [SYS_fremovexattr] = R_FD0, [SYS_readahead] = R_FD0,
+    [SYS_sync_file_range] = R_FD0, [SYS_syncfs] = R_FD0,
+    [SYS_dup2] = R_FD01, [SYS_dup3] = R_FD01, [SYS_sendfile] = R_FD01,
+    [SYS_open] = R_PATH0, [SYS_creat] = R_PATH0, [SYS_openat] = R_PATH1,
+    [SYS_clock_gettime] = R_LOCAL, [SYS_gettimeofday] = R_LOCAL, [SYS_time] = R_LOCAL,
+    [SYS_clock_getres] = R_LOCAL,
+    [SYS_rt_sigaction] = R_SIGACTION, [SYS_rt_sigprocmask] = R_SIGMASK,
+    /* paths, credentials, memory, cwd: the real kernel is the right answer */
+    [SYS_stat] = R_NATIVE, [SYS_lstat] = R_NATIVE, [SYS_newfstatat] = R_NATIVE,
+    [SYS_statx] = R_NATIVE, [SYS_access] = R_NATIVE, [SYS_faccessat] = R_NATIVE,
+    [SYS_faccessat2] = R_NATIVE, [SYS_readlink] = R_NATIVE, [SYS_readlinkat] = R_NATIVE,
+    [SYS_getcwd] = R_NATIVE, [SYS_chdir] = R_NATIVE, [SYS_mkdir] = R_NATIVE,
+    [SYS_mkdirat] = R_NATIVE, [SYS_rmdir] = R_NATIVE, [SYS_unlink] = R_NATIVE,
+    [SYS_unlinkat] = R_NATIVE, [SYS_rename] = R_NATIVE, [SYS_renameat] = R_NATIVE,
+    [SYS_renameat2] = R_NATIVE, [SYS_link] = R_NATIVE, [SYS_linkat] = R_NATIVE,
+    [SYS_symlink] = R_NATIVE, [SYS_symlinkat] = R_NATIVE, [SYS_chmod] = R_NATIVE,
+    [SYS_fchmodat] = R_NATIVE, [SYS_chown] = R_NATIVE, [SYS_fchownat] = R_NATIVE,
+    [SYS_lchown] = R_NATIVE, [SYS_truncate] = R_NATIVE, [SYS_utimensat] = R_NATIVE,
+    [SYS_utimes] = R_NATIVE, [SYS_utime] = R_NATIVE, [SYS_umask] = R_NATIVE,
+    [SYS_statfs] = R_NATIVE, [SYS_getxattr] = R_NATIVE, [SYS_lgetxattr] = R_NATIVE,
+    [SYS_listxattr] = R_NATIVE, [SYS_llistxattr] = R_NATIVE, [SYS_setxattr] = R_NATIVE,
+    [SYS_lsetxattr] = R_NATIVE, [SYS_removexattr] = R_NATIVE, [SYS_lremovexattr] = R_NATIVE,
+    [SYS_getuid] = R_NATIVE, [SYS_geteuid] = R_NATIVE, [SYS_getgid] = R_NATIVE,
+    [SYS_getegid] = R_NATIVE, [SYS_getgroups] = R_NATIVE, [SYS_getresuid] = R_NATIVE,
+    [SYS_getresgid] = R_NATIVE, [SYS_setuid] = R_NATIVE, [SYS_setgid] = R_NATIVE,
+    [SYS_setreuid] = R_NATIVE, [SYS_setregid] = R_NATIVE, [SYS_setresuid] = R_NATIVE,
+    [SYS_setresgid] = R_NATIVE, [SYS_setfsuid] = R_NATIVE, [SYS_setfsgid] = R_NATIVE,
+    [SYS_setgroups] = R_NATIVE, [SYS_getrlimit] = R_NATIVE, [SYS_setrlimit] = R_NATIVE,
+    [SYS_prlimit64] = R_NATIVE, [SYS_getrusage] = R_NATIVE, [SYS_sigaltstack] = R_NATIVE,
+    [SYS_arch_prctl] = R_NATIVE, [SYS_mincore] = R_NATIVE, [SYS_msync] = R_NATIVE,
+    [SYS_mlock] = R_NATIVE, [SYS_munlock] = R_NATIVE, [SYS_mlockall] = R_NATIVE,
+    [SYS_munlockall] = R_NATIVE, [SYS_mlock2] = R_NATIVE, [SYS_pkey_mprotect] = R_NATIVE,
+    [SYS_memfd_create] = R_NATIVE, [SYS_getpriority] = R_NATIVE,
+    [SYS_setpriority] = R_NATIVE, [SYS_capget] = R_NATIVE, [SYS_sync] = R_NATIVE,
+    [SYS_inotify_init1] = R_NATIVE, [SYS_inotify_add_watch] = R_FD0,
+    [SYS_inotify_rm_watch] = R_FD0, [SYS_get_mempolicy] = R_NATIVE, [SYS_mbind] = R_NATIVE,
+    [SYS_set_mempolicy] = R_NATIVE, [SYS_copy_file_range] = R_FD01,
+};
+
+static inline int fd_emulated(long fd) {
+  if (fd < 0) return 0;
+  if (fd >= UMBRA_FD_BITMAP_FDS) return 1;
+  return (shim_proc->emulated_fds[fd >> 3] >> (fd & 7)) & 1;
+}
+
+static int path_is(const char *p, const char *want) { return p && shim_streq(p, want); }
+
+/* Paths whose contents the simulation owns. */
+static long route_path(long nr, const long a[6], int arg) {
+  const char *p = (const char *)a[arg];
+  if (p && p[0] == '/') {
+    if (path_is(p, "/dev/urandom") || path_is(p, "/dev/random") || path_is(p, "/dev/srandom") ||
+        path_is(p, "/proc/sys/kernel/random/uuid") ||
+        path_is(p, "/sys/devices/system/cpu/online") ||
+        path_is(p, "/sys/devices/system/cpu/possible")) {
+      return shim_forward(nr, a);
+    }
+    long b[6] = {a[0], a[1], a[2], a[3], a[4], a[5]};
+    if (path_is(p, "/etc/hosts") && shim_header->hosts_file_path[0]) {
+      b[arg] = (long)shim_header->hosts_file_path;
+    } else if (path_is(p, "/etc/localtime")) {
+      b[arg] = (long)"/usr/share/zoneinfo/Etc/UTC";
+    }
+    return umbra_raw_syscall(nr, b[0], b[1], b[2], b[3], b[4], b[5]);
+  }
+  return umbra_raw_syscall(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
+}
+
+/* The kernel's struct sigaction layout. */
+struct ksigaction {
+  void *handler;
+  unsigned long flags;
+  void *restorer;
+  uint64_t mask;
+};
+
+static struct ksigaction app_sigsys; /* what the program believes SIGSYS does */
+static struct ksigaction app_segv;
+
+#define SHIM_OWNED_MASK ((1ull << (SIGSYS - 1)) | (1ull << (SIGSEGV - 1)))
+
+static long route_sigaction(const long a[6]) {
+  int sig = (int)a[0];
+  struct ksigaction *mine = sig == SIGSYS ? &app_sigsys : sig == SIGSEGV ? &app_segv : NULL;
+  if (!mine) return umbra_raw_syscall(SYS_rt_sigaction, a[0], a[1], a[2], a[3], 0, 0);
+  if (a[3] != 8) return -EINVAL;
+  struct ksigaction old = *mine;
+  if (a[1]) {
+    *mine = *(const struct ksigaction *)a[1];
+    if (sig == SIGSEGV) shim_set_app_segv(mine->handler, (int)mine->flags);
+  }
+  if (a[2]) *(struct ksigaction *)a[2] = old;
+  return 0;
+}
+
+static long route_sigmask(const long a[6]) {
+  if (a[1] && (a[0] == SIG_BLOCK || a[0] == SIG_SETMASK)) {
+    uint64_t set = *(const uint64_t *)a[1] & ~SHIM_OWNED_MASK;
+    return umbra_raw_syscall(SYS_rt_sigprocmask, a[0], (long)&set, a[2], a[3], 0, 0);
+  }
+  return umbra_raw_syscall(SYS_rt_sigprocmask, a[0], a[1], a[2], a[3], 0, 0);
+}
+
+static long native_and_charge(long nr, const long a[6]) {
+  long r = umbra_raw_syscall(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
+  shim_charge_latency(shim_host->unblocked_syscall_latency_ns);
+  return r;
+}
+
+/* Every syscall of managed code arrives here. */
+long shim_syscall(long nr, const long a[6]);
+long shim_syscall(long nr, const long a[6]) {
+  if (!shim_channel) return umbra_raw_syscall(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
+  int route = (nr >= 0 && nr < NR_MAX) ? routes[nr] : R_SIM;
+  long r;
+  switch (route) {
+    case R_LOCAL:
+      shim_handle_time_syscall(nr, a, &r);
+      return r;
+    case R_NATIVE:
+      return native_and_charge(nr, a);
+    case R_FD0:
+      if (fd_emulated(a[0])) return shim_forward(nr, a);
+      return native_and_charge(nr, a);
+    case R_FD01:
+      if (fd_emulated(a[0]) || fd_emulated(a[1])) return shim_forward(nr, a);
+      return native_and_charge(nr, a);
+    case R_PATH0:
+      return route_path(nr, a, 0);
+    case R_PATH1:
+      return route_path(nr, a, 1);
+    case R_SIGACTION:
+      return route_sigaction(a);
+    case R_SIGMASK:
+      return route_sigmask(a);
+    default:
+      return shim_forward(nr, a);
+  }
+}
+
+static void sigsys_handler(int sig, siginfo_t *info, void *vuc) {
+  (void)sig;
+  (void)info;
+  ucontext_t *uc = vuc;
+  greg_t *g = uc->uc_mcontext.gregs;
+  long a[6] = {g[REG_RDI], g[REG_RSI], g[REG_RDX], g[REG_R10], g[REG_R8], g[REG_R9]};
+  g[REG_RAX] = shim_syscall(g[REG_RAX], a);
+}
+
+/* Public entry for code that wants to make an intercepted syscall without trapping. */
+__attribute__((visibility("default"))) long umbra_syscall(long nr, long a1, long a2, long a3,
+                                                          long a4, long a5, long a6) {
+  long a[6] = {a1, a2, a3, a4, a5, a6};
+  return shim_syscall(nr, a);
+}
+
+static void install_handler(int sig, void *fn) {
+  struct ksigaction act = {fn, SA_SIGINFO | SA_NODEFER | SA_RESTORER | SA_ONSTACK,
+                           (void *)umbra_restore_rt, 0};
+  if (RAW4(SYS_rt_sigaction, sig, &act, 0, 8) != 0) shim_die("umbra shim: sigaction failed");
+}
+
+/* Drop our private variables from the environment the program sees. */
+static void scrub_environment(void) {
+  extern char **environ;
+  char **w = environ;
+  for (char **r = environ; *r; r++) {
+    const char *e = *r;
+    if (e[0] == 'U' && e[1] == 'M' && e[2] == 'B' && e[3] == 'R' && e[4] == 'A' && e[5] == '_')
+      continue;
+    *w++ = *r;
+  }
+  *w = NULL;
+}
+
+static long parse_long(const char *s) {
+  long v = 0;
+  while (*s >= '0' && *s <= '9') v = v * 10 + (*s++ - '0');
+  return v;
+}
+
+__attribute__((constructor)) static void shim_init(void) {
+  const char *slot_s = getenv("UMBRA_CHANNEL");
+  if (!slot_s) return; /* not started by umbra */
+  long slot = parse_long(slot_s);
+  scrub_environment();
+  void *p = (void *)RAW6(SYS_mmap, 0, UMBRA_SHM_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED,
+                         UMBRA_SHM_FD, 0);
+  if ((long)p < 0 && (long)p > -4096) shim_die("umbra shim: cannot map the shared region");
+  RAW1(SYS_close, UMBRA_SHM_FD);
+  shim_shm = p;
+  shim_header = (umbra_header *)p;
+  if (shim_header->magic != UMBRA_MAGIC || shim_header->version != UMBRA_VERSION)
+    shim_die("umbra shim: shared region has the wrong version");
+  umbra_channel *ch = (umbra_channel *)(shim_shm + UMBRA_OFF_CHANNELS + slot * sizeof(umbra_channel));
+  shim_host = (umbra_host *)(shim_shm + UMBRA_OFF_HOSTS + (uint64_t)ch->host * sizeof(umbra_host));
+  shim_proc = (umbra_process *)(shim_shm + UMBRA_OFF_PROCS + (uint64_t)ch->proc * sizeof(umbra_process));
+
+  install_handler(SIGSYS, (void *)sigsys_handler);
+  install_handler(SIGSEGV, (void *)shim_sigsegv_handler);
+  uint64_t unblock = SHIM_OWNED_MASK;
+  RAW4(SYS_rt_sigprocmask, SIG_UNBLOCK, &unblock, 0, 8);
+  if (RAW2(SYS_prctl, PR_SET_TSC, PR_TSC_SIGSEGV) != 0)
+    shim_log("umbra shim: warning: rdtsc cannot be trapped; it reads the real clock\n");
+  shim_patch_vdso();
+
+  /* Attach: the simulator answers when this process's start time comes. */
+  ch->kind = UMBRA_MSG_START;
+  ch->native_pid = (int32_t)RAW0(SYS_getpid);
+  ch->native_tid = (int32_t)RAW0(SYS_gettid);
+  channel_send(ch);
+  channel_wait_reply(ch);
+  if (ch->kind != UMBRA_MSG_START_OK) shim_die("umbra shim: bad answer to START");
+  uint8_t *at_random = (uint8_t *)getauxval(AT_RANDOM);
+  if (at_random)
+    for (int i = 0; i < 16; i++) at_random[i] = ch->random[i];
+  __atomic_store_n(&ch->state, UMBRA_CH_APP, __ATOMIC_RELEASE);
+  shim_channel = ch;
+  shim_install_filter();
+}

@@ -1,0 +1,59 @@
+/* Internal declarations shared by the shim's translation units.
+ * The shim is loaded into every managed process; nothing here may call a libc
+ * function that makes a syscall: all syscalls go through umbra_raw_syscall. */
+#ifndef UMBRA_SHIM_H
+#define UMBRA_SHIM_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/syscall.h>
+
+#include "../include/umbra_ipc.h"
+
+#define SHIM_TLS __attribute__((tls_model("initial-exec"))) __thread
+
+/* raw.c: the only syscall instructions of the shim live in section umbra_raw. */
+long umbra_raw_syscall(long nr, long a1, long a2, long a3, long a4, long a5, long a6);
+void umbra_restore_rt(void);
+extern char __start_umbra_raw[];
+extern char __stop_umbra_raw[];
+
+#define RAW0(nr) umbra_raw_syscall((nr), 0, 0, 0, 0, 0, 0)
+#define RAW1(nr, a) umbra_raw_syscall((nr), (long)(a), 0, 0, 0, 0, 0)
+#define RAW2(nr, a, b) umbra_raw_syscall((nr), (long)(a), (long)(b), 0, 0, 0, 0)
+#define RAW3(nr, a, b, c) umbra_raw_syscall((nr), (long)(a), (long)(b), (long)(c), 0, 0, 0)
+#define RAW4(nr, a, b, c, d) umbra_raw_syscall((nr), (long)(a), (long)(b), (long)(c), (long)(d), 0, 0)
+#define RAW6(nr, a, b, c, d, e, f)                                                        \
+  umbra_raw_syscall((nr), (long)(a), (long)(b), (long)(c), (long)(d), (long)(e), (long)(f))
+
+/* Global state of this process's shim. */
+extern uint8_t *shim_shm;            /* the simulation's shared region */
+extern umbra_header *shim_header;
+extern umbra_host *shim_host;       /* this process's host */
+extern umbra_process *shim_proc;    /* this process's slot */
+extern SHIM_TLS umbra_channel *shim_channel; /* this thread's channel, NULL before attach */
+extern SHIM_TLS int shim_depth;     /* >0 while shim code runs on this thread */
+
+/* channel.c */
+void channel_send(umbra_channel *ch);
+void channel_wait_reply(umbra_channel *ch);
+long shim_forward(long nr, const long args[6]);
+long shim_emulate(long nr, const long args[6]);
+
+/* time.c */
+uint64_t shim_now_ns(void); /* emulated ns since the Unix epoch */
+void shim_charge_latency(uint64_t ns);
+void shim_patch_vdso(void);
+int shim_handle_time_syscall(long nr, const long args[6], long *ret);
+void shim_sigsegv_handler(int sig, void *info, void *uc);
+
+/* seccomp.c */
+void shim_install_filter(void);
+
+/* util */
+void shim_die(const char *msg) __attribute__((noreturn));
+void shim_log(const char *msg);
+size_t shim_strlen(const char *s);
+int shim_streq(const char *a, const char *b);
+
+#endif

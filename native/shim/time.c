@@ -1,0 +1,240 @@
+/* Simulated time inside the managed process, with no round trip: the clock
+ * functions (interposed and patched into the vDSO), rdtsc/rdtscp emulation,
+ * and the unblocked-syscall CPU-latency model. */
+#include <elf.h>
+#include <errno.h>
+#include <signal.h>
+#include <sys/auxv.h>
+#include <sys/mman.h>
+#include <sys/time.h>
+#include <time.h>
+#include <ucontext.h>
+
+#include "shim.h"
+
+uint64_t shim_now_ns(void) {
+  return UMBRA_EPOCH_NS + __atomic_load_n(&shim_host->sim_time_ns, __ATOMIC_RELAXED);
+}
+
+/* Charge simulated CPU time for work that did not block. Time moves locally
+ * while that cannot overtake the next event; otherwise the simulator decides. */
+void shim_charge_latency(uint64_t ns) {
+  umbra_host *h = shim_host;
+  if (!h || !h->model_unblocked_syscall_latency || !shim_channel) return;
+  uint64_t pending = h->unapplied_latency_ns + ns;
+  if (pending <= h->max_unapplied_latency_ns) {
+    h->unapplied_latency_ns = pending;
+    return;
+  }
+  uint64_t target = h->sim_time_ns + pending;
+  if (target <= h->max_runahead_ns) {
+    __atomic_store_n(&h->sim_time_ns, target, __ATOMIC_RELAXED);
+    h->unapplied_latency_ns = 0;
+    return;
+  }
+  h->unapplied_latency_ns = pending;
+  long args[6] = {UMBRA_YIELD_LATENCY, 0, 0, 0, 0, 0};
+  shim_depth++;
+  shim_forward(UMBRA_SYS_YIELD, args);
+  shim_depth--;
+}
+
+static int attached(void) { return shim_host != NULL && shim_channel != NULL; }
+
+/* Shared by the libc interposers, the vDSO patches and the trapped syscalls. */
+static long time_clock_gettime(long clk, struct timespec *ts) {
+  if (!attached()) return RAW2(SYS_clock_gettime, clk, ts);
+  if (clk > 11) return -EINVAL; /* negative ids are CPU clocks of a pid/tid: same clock */
+  if (!ts) return -EFAULT;
+  uint64_t now = shim_now_ns();
+  ts->tv_sec = (time_t)(now / 1000000000ull);
+  ts->tv_nsec = (long)(now % 1000000000ull);
+  shim_charge_latency(shim_host->unblocked_vdso_latency_ns);
+  return 0;
+}
+
+static long time_gettimeofday(struct timeval *tv, void *tz) {
+  if (!attached()) return RAW2(SYS_gettimeofday, tv, tz);
+  if (tv) {
+    uint64_t now = shim_now_ns();
+    tv->tv_sec = (time_t)(now / 1000000000ull);
+    tv->tv_usec = (suseconds_t)((now % 1000000000ull) / 1000);
+  }
+  shim_charge_latency(shim_host->unblocked_vdso_latency_ns);
+  return 0;
+}
+
+static long time_time(time_t *t) {
+  if (!attached()) return RAW1(SYS_time, t);
+  time_t secs = (time_t)(shim_now_ns() / 1000000000ull);
+  if (t) *t = secs;
+  shim_charge_latency(shim_host->unblocked_vdso_latency_ns);
+  return secs;
+}
+
+static long time_clock_getres(long clk, struct timespec *res) {
+  if (!attached()) return RAW2(SYS_clock_getres, clk, res);
+  if (clk > 11) return -EINVAL;
+  if (res) {
+    res->tv_sec = 0;
+    res->tv_nsec = 1;
+  }
+  return 0;
+}
+
+static int set_errno(long r) {
+  if (r < 0 && r > -4096) {
+    errno = (int)-r;
+    return -1;
+  }
+  return (int)r;
+}
+
+/* ---- libc interposition (LD_PRELOAD wins symbol lookup) ---------------- */
+
+__attribute__((visibility("default"))) int clock_gettime(clockid_t clk, struct timespec *ts) {
+  return set_errno(time_clock_gettime(clk, ts));
+}
+__attribute__((visibility("default"))) int __clock_gettime(clockid_t clk, struct timespec *ts) {
+  return set_errno(time_clock_gettime(clk, ts));
+}
+__attribute__((visibility("default"))) int gettimeofday(struct timeval *tv, void *tz) {
+  return set_errno(time_gettimeofday(tv, tz));
+}
+__attribute__((visibility("default"))) time_t time(time_t *t) { return (time_t)time_time(t); }
+__attribute__((visibility("default"))) int clock_getres(clockid_t clk, struct timespec *res) {
+  return set_errno(time_clock_getres(clk, res));
+}
+
+/* vDSO entry points return -errno like the kernel. */
+static long vdso_clock_gettime(long clk, struct timespec *ts) { return time_clock_gettime(clk, ts); }
+static long vdso_gettimeofday(struct timeval *tv, void *tz) { return time_gettimeofday(tv, tz); }
+static long vdso_time(time_t *t) { return time_time(t); }
+static long vdso_clock_getres(long clk, struct timespec *res) { return time_clock_getres(clk, res); }
+
+int shim_handle_time_syscall(long nr, const long a[6], long *ret) {
+  switch (nr) {
+    case SYS_clock_gettime: *ret = time_clock_gettime(a[0], (struct timespec *)a[1]); return 1;
+    case SYS_gettimeofday: *ret = time_gettimeofday((struct timeval *)a[0], (void *)a[1]); return 1;
+    case SYS_time: *ret = time_time((time_t *)a[0]); return 1;
+    case SYS_clock_getres: *ret = time_clock_getres(a[0], (struct timespec *)a[1]); return 1;
+    default: return 0;
+  }
+}
+
+/* ---- vDSO patching: code that reads the clock without any syscall ------- */
+
+static void patch_jump(uint8_t *at, void *target) {
+  /* movabs r11, target ; jmp r11 */
+  uint64_t t = (uint64_t)(uintptr_t)target;
+  at[0] = 0x49;
+  at[1] = 0xbb;
+  for (int i = 0; i < 8; i++) at[2 + i] = (uint8_t)(t >> (8 * i));
+  at[10] = 0x41;
+  at[11] = 0xff;
+  at[12] = 0xe3;
+}
+
+void shim_patch_vdso(void) {
+  uint8_t *base = (uint8_t *)getauxval(AT_SYSINFO_EHDR);
+  if (!base) return;
+  Elf64_Ehdr *eh = (Elf64_Ehdr *)base;
+  if (eh->e_ident[EI_MAG0] != ELFMAG0 || eh->e_ident[EI_MAG1] != ELFMAG1) return;
+  Elf64_Phdr *ph = (Elf64_Phdr *)(base + eh->e_phoff);
+  uintptr_t load_bias = (uintptr_t)base;
+  uint64_t image_size = 0;
+  for (int i = 0; i < eh->e_phnum; i++) {
+    if (ph[i].p_type == PT_LOAD) {
+      load_bias = (uintptr_t)base + ph[i].p_offset - ph[i].p_vaddr;
+      image_size = ph[i].p_offset + ph[i].p_memsz;
+      break;
+    }
+  }
+  Elf64_Shdr *sh = (Elf64_Shdr *)(base + eh->e_shoff);
+  Elf64_Sym *syms = NULL;
+  const char *strs = NULL;
+  size_t nsyms = 0;
+  for (int i = 0; i < eh->e_shnum; i++) {
+    if (sh[i].sh_type == SHT_DYNSYM) {
+      syms = (Elf64_Sym *)(base + sh[i].sh_offset);
+      nsyms = sh[i].sh_size / sizeof(Elf64_Sym);
+      strs = (const char *)(base + sh[sh[i].sh_link].sh_offset);
+    }
+  }
+  if (!syms || !image_size) return;
+  struct {
+    const char *name;
+    void *target;
+  } wanted[] = {
+      {"__vdso_clock_gettime", (void *)vdso_clock_gettime},
+      {"__vdso_gettimeofday", (void *)vdso_gettimeofday},
+      {"__vdso_time", (void *)vdso_time},
+      {"__vdso_clock_getres", (void *)vdso_clock_getres},
+  };
+  uintptr_t start = (uintptr_t)base & ~(uintptr_t)4095;
+  uintptr_t end = ((uintptr_t)base + image_size + 4095) & ~(uintptr_t)4095;
+  if (RAW3(SYS_mprotect, start, end - start, PROT_READ | PROT_WRITE | PROT_EXEC) != 0) {
+    shim_log("umbra shim: warning: cannot make the vDSO writable; vDSO clock reads stay native\n");
+    return;
+  }
+  for (size_t i = 0; i < nsyms; i++) {
+    const char *n = strs + syms[i].st_name;
+    for (size_t w = 0; w < sizeof wanted / sizeof wanted[0]; w++) {
+      if (shim_streq(n, wanted[w].name) && syms[i].st_size >= 13) {
+        patch_jump((uint8_t *)(load_bias + syms[i].st_value), wanted[w].target);
+      }
+    }
+  }
+  RAW3(SYS_mprotect, start, end - start, PROT_READ | PROT_EXEC);
+}
+
+/* ---- rdtsc / rdtscp, trapped as SIGSEGV by PR_SET_TSC ------------------- */
+
+static struct {
+  int installed;
+  int flags;
+  void (*handler)(int, siginfo_t *, void *);
+} app_segv; /* the program's own SIGSEGV disposition (it never reaches the kernel) */
+
+void shim_set_app_segv(void *handler, int flags);
+void shim_set_app_segv(void *handler, int flags) {
+  app_segv.installed = handler != NULL && handler != (void *)SIG_DFL;
+  app_segv.flags = flags;
+  app_segv.handler = (void (*)(int, siginfo_t *, void *))handler;
+}
+
+void shim_sigsegv_handler(int sig, void *vinfo, void *vuc) {
+  siginfo_t *info = vinfo;
+  ucontext_t *uc = vuc;
+  greg_t *g = uc->uc_mcontext.gregs;
+  uint8_t *ip = (uint8_t *)g[REG_RIP];
+  if (info->si_code == SI_KERNEL && shim_header && ip[0] == 0x0f &&
+      (ip[1] == 0x31 || (ip[1] == 0x01 && ip[2] == 0xf9))) {
+    int is_rdtscp = ip[1] == 0x01;
+    uint64_t ns = shim_host ? shim_now_ns() : 0;
+    unsigned __int128 ticks = (unsigned __int128)ns * shim_header->tsc_hz / 1000000000ull;
+    uint64_t tsc = (uint64_t)ticks;
+    g[REG_RAX] = (greg_t)(tsc & 0xffffffffu);
+    g[REG_RDX] = (greg_t)(tsc >> 32);
+    if (is_rdtscp) g[REG_RCX] = 0;
+    g[REG_RIP] += is_rdtscp ? 3 : 2;
+    if (shim_host) shim_charge_latency(shim_host->unblocked_vdso_latency_ns);
+    return;
+  }
+  /* A genuine fault: the program's handler if it has one, else die of it. */
+  if (app_segv.installed && app_segv.handler != (void *)SIG_IGN) {
+    if (app_segv.flags & SA_SIGINFO) {
+      app_segv.handler(sig, info, vuc);
+    } else {
+      ((void (*)(int))(void *)app_segv.handler)(sig);
+    }
+    return;
+  }
+  struct {
+    void *handler;
+    unsigned long flags;
+    void *restorer;
+    uint64_t mask;
+  } dfl = {SIG_DFL, 0, 0, 0};
+  RAW4(SYS_rt_sigaction, SIGSEGV, &dfl, 0, 8);
+}

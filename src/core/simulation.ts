@@ -1,0 +1,168 @@
+// A whole simulation: builds hosts and the network from the Config, prepares
+// the data directory, schedules process starts and shutdowns, runs the event
+// loop to stop time, and reports how every configured process ended.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Config } from '../config/types';
+import { Host } from '../host/host';
+import type { Process } from '../host/process';
+import { SharedRegion } from '../host/shm';
+import { native } from '../native';
+import { buildNetwork, Network } from '../net/network';
+import { Logger } from '../output/log';
+import { Kernel } from '../syscall/kernel';
+import { registerAllSyscalls } from '../syscall/index';
+import { syscallName } from '../syscall/numbers';
+import { Scheduler } from './scheduler';
+
+export interface ProcessOutcome {
+  host: string;
+  name: string;
+  expected: Config['hosts'][number]['processes'][number]['expectedFinalState'];
+  actual: ReturnType<Process['finalState']>;
+  asExpected: boolean;
+}
+
+export interface RunResult {
+  simTimeNs: number;
+  wallNs: number;
+  outcomes: ProcessOutcome[];
+  unexpected: number;
+}
+
+export interface SimulationOptions {
+  cwd: string;
+  logger: Logger;
+}
+
+export class Simulation {
+  readonly hosts: Host[] = [];
+  readonly network: Network;
+  readonly sched: Scheduler;
+  readonly kernel: Kernel;
+  readonly dataDir: string;
+  /** Called between events with the current simulated time (progress display). */
+  onTick: ((simNs: number) => void) | null = null;
+  private readonly configured: Array<{ host: Host; index: number; process: Process | null }> = [];
+
+  constructor(readonly config: Config, private readonly opts: SimulationOptions) {
+    this.network = buildNetwork(config, opts.cwd);
+    this.dataDir = path.resolve(opts.cwd, config.general.dataDirectory);
+    this.sched = new Scheduler(config.general.stopTimeNs);
+    opts.logger.clock = () => this.sched.nowNs;
+    const shm = new SharedRegion();
+    const x = config.experimental;
+    this.kernel = new Kernel(shm, this.sched, opts.logger, {
+      modelUnblockedSyscallLatency: config.general.modelUnblockedSyscallLatency,
+      unblockedSyscallLatencyNs: x.unblockedSyscallLatencyNs,
+      unblockedVdsoLatencyNs: x.unblockedVdsoLatencyNs,
+      maxUnappliedCpuLatencyNs: x.maxUnappliedCpuLatencyNs,
+      useSyscallCounters: x.useSyscallCounters,
+    });
+    registerAllSyscalls(this.kernel);
+  }
+
+  /** Creates the data directory and per-host folders; writes the hosts file into shared memory. */
+  prepare(processedConfigText: string): void {
+    const parent = path.dirname(this.dataDir);
+    if (!fs.existsSync(parent)) throw new Error(`data directory parent ${parent} does not exist`);
+    fs.mkdirSync(this.dataDir);
+    fs.writeFileSync(path.join(this.dataDir, 'processed-config.yaml'), processedConfigText);
+    fs.mkdirSync(path.join(this.dataDir, 'hosts'));
+    const etc = path.join(this.dataDir, 'etc');
+    fs.mkdirSync(etc);
+    const hostsFile = path.join(etc, 'hosts');
+    fs.writeFileSync(hostsFile, this.network.hostsFile);
+    const shm = this.kernel.shm;
+    const L = shm.layout;
+    shm.writeCString(L.hdrHostsFilePath, hostsFile, L.hdrHostsFilePathSize);
+    shm.writeI64(L.hdrTscHz, native().tscHz());
+    const x = this.config.experimental;
+    shm.u32[L.hdrPreemptEnabled >> 2] = x.nativePreemptionEnabled ? 1 : 0;
+    shm.u32[L.hdrPreemptNativeUs >> 2] = Math.floor(x.nativePreemptionNativeIntervalNs / 1000);
+    shm.writeI64(L.hdrPreemptSimNs, x.nativePreemptionSimIntervalNs);
+
+    this.config.hosts.forEach((hc, i) => {
+      const dir = path.join(this.dataDir, 'hosts', hc.name);
+      fs.mkdirSync(dir);
+      const host = new Host(i, hc.name, this.network.hosts[i].ip, hc, dir, this.config.general.seed);
+      this.hosts.push(host);
+      const hOff = shm.hostOffset(i);
+      shm.u32[(hOff + L.hHostId) >> 2] = i;
+      shm.u32[(hOff + L.hModelLatency) >> 2] = this.config.general.modelUnblockedSyscallLatency ? 1 : 0;
+      shm.writeI64(hOff + L.hSyscallLatency, x.unblockedSyscallLatencyNs);
+      shm.writeI64(hOff + L.hVdsoLatency, x.unblockedVdsoLatencyNs);
+      shm.writeI64(hOff + L.hMaxUnapplied, x.maxUnappliedCpuLatencyNs);
+    });
+  }
+
+  run(): RunResult {
+    const wallStart = native().monotonicNs();
+    for (const host of this.hosts) {
+      host.config.processes.forEach((pc, index) => {
+        const slot = { host, index, process: null as Process | null };
+        this.configured.push(slot);
+        this.sched.at(pc.startTimeNs, host.id, () => {
+          slot.process = this.kernel.spawnConfigured(host, pc);
+        });
+        if (pc.shutdownTimeNs !== null) {
+          this.sched.at(pc.shutdownTimeNs, host.id, () => {
+            const p = slot.process;
+            if (p && p.state === 'running') this.kernel.deliverSignal(p, pc.shutdownSignal);
+          });
+        }
+      });
+    }
+    try {
+      const onTick = this.onTick;
+      this.sched.run(onTick ? () => onTick(this.sched.nowNs) : undefined);
+      this.sched.nowNs = Math.max(this.sched.nowNs, this.config.general.stopTimeNs);
+    } finally {
+      this.kernel.killAll();
+    }
+    const outcomes: ProcessOutcome[] = this.configured.map(({ host, index, process }) => {
+      const pc = host.config.processes[index];
+      const actual = process ? process.finalState() : ({ kind: 'running' } as const);
+      return {
+        host: host.name,
+        name: process ? process.name : `${host.name}.${path.basename(pc.resolvedPath)}.?`,
+        expected: pc.expectedFinalState,
+        actual,
+        asExpected: sameState(pc.expectedFinalState, actual),
+      };
+    });
+    this.writeStats();
+    return {
+      simTimeNs: this.sched.nowNs,
+      wallNs: native().monotonicNs() - wallStart,
+      outcomes,
+      unexpected: outcomes.filter((o) => !o.asExpected).length,
+    };
+  }
+
+  /** Configured processes that already ended differently from what was expected. */
+  unexpectedSoFar(): number {
+    return this.configured.filter(({ host, index, process }) =>
+      process !== null && process.state === 'exited' && !sameState(host.config.processes[index].expectedFinalState, process.finalState()),
+    ).length;
+  }
+
+  private writeStats(): void {
+    const counts: Record<string, number> = {};
+    const entries: Array<[string, number]> = [];
+    this.kernel.syscallCounts.forEach((n, nr) => {
+      if (n > 0) entries.push([syscallName(nr), n]);
+    });
+    entries.sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
+    for (const [k, v] of entries) counts[k] = v;
+    const stats = { objects: { alloc_counts: {}, dealloc_counts: {} }, syscalls: counts };
+    fs.writeFileSync(path.join(this.dataDir, 'sim-stats.json'), JSON.stringify(stats, null, 2) + '\n');
+  }
+}
+
+function sameState(a: ProcessOutcome['expected'], b: ProcessOutcome['actual']): boolean {
+  if (a.kind !== b.kind) return false;
+  if (a.kind === 'exited' && b.kind === 'exited') return a.code === b.code;
+  if (a.kind === 'signaled' && b.kind === 'signaled') return a.signal === b.signal;
+  return true;
+}

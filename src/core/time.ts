@@ -1,0 +1,44 @@
+// Simulated time: an integer count of nanoseconds since the simulation start
+// (2000-01-01T00:00:00Z). JS numbers are exact to 2^53 ns (~104 days).
+
+export type SimTime = number;
+
+export const NS_PER_US = 1_000;
+export const NS_PER_MS = 1_000_000;
+export const NS_PER_SEC = 1_000_000_000;
+/** Unix time of simulated time 0. */
+export const EPOCH_UNIX_SEC = 946_684_800;
+export const MAX_SIM_TIME: SimTime = Number.MAX_SAFE_INTEGER;
+
+export function assertSimTime(t: number): SimTime {
+  if (!Number.isSafeInteger(t) || t < 0) throw new Error(`invariant: bad simulated time ${t}`);
+  return t;
+}
+
+/** HH:MM:SS.nnnnnnnnn, for logs. */
+export function formatSimTime(t: SimTime): string {
+  const totalSec = Math.floor(t / NS_PER_SEC);
+  const ns = t % NS_PER_SEC;
+  const h = Math.floor(totalSec / 3600);
+  const m = Math.floor((totalSec % 3600) / 60);
+  const s = totalSec % 60;
+  return `${pad2(h)}:${pad2(m)}:${pad2(s)}.${String(ns).padStart(9, '0')}`;
+}
+
+/** Short human form: "2 h", "3.5 s", "10 ms". */
+export function formatDuration(t: SimTime): string {
+  if (t >= 3600 * NS_PER_SEC && t % (3600 * NS_PER_SEC) === 0) return `${t / (3600 * NS_PER_SEC)} h`;
+  if (t >= 60 * NS_PER_SEC && t % (60 * NS_PER_SEC) === 0) return `${t / (60 * NS_PER_SEC)} min`;
+  if (t >= NS_PER_SEC) return `${trim(t / NS_PER_SEC)} s`;
+  if (t >= NS_PER_MS) return `${trim(t / NS_PER_MS)} ms`;
+  if (t >= NS_PER_US) return `${trim(t / NS_PER_US)} µs`;
+  return `${t} ns`;
+}
+
+function trim(x: number): string {
+  return String(Math.round(x * 1000) / 1000);
+}
+
+function pad2(n: number): string {
+  return String(n).padStart(2, '0');
+}

@@ -1,0 +1,32 @@
+// A simulated host: name, address, seeded RNG, its processes, the virtual
+// pid counter (shared by processes and threads, from 1000) and its folder in
+// the data directory.
+import { Rng, hostSeed } from './rng';
+import type { HostConfig } from '../config/types';
+import type { Process } from './process';
+
+export class Host {
+  readonly rng: Rng;
+  readonly processes: Process[] = [];
+  private nextVid = 1000;
+
+  constructor(
+    readonly id: number,
+    readonly name: string,
+    readonly ip: number,
+    readonly config: HostConfig,
+    readonly dir: string,
+    masterSeed: number,
+  ) {
+    this.rng = new Rng(hostSeed(masterSeed, name));
+  }
+
+  allocVid(): number {
+    return this.nextVid++;
+  }
+
+  get ipString(): string {
+    const ip = this.ip;
+    return `${ip >>> 24}.${(ip >>> 16) & 255}.${(ip >>> 8) & 255}.${ip & 255}`;
+  }
+}

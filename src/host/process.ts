@@ -1,0 +1,50 @@
+// A simulated process: virtual pid, its native process, threads, emulated fds,
+// and how it ended. Configured processes also carry what they were expected to do.
+import type { FinalState, ProcessConfig } from '../config/types';
+import { FdTable } from './fd-table';
+import type { Host } from './host';
+import type { Thread } from './thread';
+
+export type ProcessState = 'running' | 'exited';
+
+export class Process {
+  state: ProcessState = 'running';
+  nativePid = 0;
+  readonly threads: Thread[] = [];
+  fds = new FdTable();
+  /** Raw wait status once ended; 'running' at stop time is recorded separately. */
+  waitStatus = -1;
+  /** Simulated time of the end. */
+  endTimeNs = -1;
+  killedAtStop = false;
+  /** Process group and session (configured processes belong to init's: 1). */
+  pgid = 1;
+  /** prctl(PR_SET_PDEATHSIG) signal, 0 if none. */
+  pdeathSignal = 0;
+  sid = 1;
+  /** Syscalls already warned about (unsupported), so each is logged once. */
+  readonly warned = new Set<number>();
+  readonly name: string;
+
+  constructor(
+    readonly host: Host,
+    readonly vpid: number,
+    readonly ppid: number,
+    readonly slot: number,
+    readonly exeName: string,
+    readonly config: ProcessConfig | null,
+  ) {
+    this.name = `${host.name}.${exeName}.${vpid}`;
+  }
+
+  liveThreads(): Thread[] {
+    return this.threads.filter((t) => t.state !== 'exited');
+  }
+
+  finalState(): FinalState {
+    if (this.state === 'running' || this.killedAtStop) return { kind: 'running' };
+    const st = this.waitStatus;
+    if ((st & 0x7f) === 0) return { kind: 'exited', code: (st >> 8) & 0xff };
+    return { kind: 'signaled', signal: st & 0x7f };
+  }
+}

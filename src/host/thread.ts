@@ -1,0 +1,43 @@
+// A simulated thread: one native thread of a managed process plus its channel
+// slot and its scheduling state. Only the simulator changes this state.
+import type { SimEvent } from '../core/event-queue';
+import type { Process } from './process';
+
+export type ThreadState = 'starting' | 'runnable' | 'running' | 'blocked' | 'exited';
+
+export class Thread {
+  state: ThreadState = 'starting';
+  nativeTid = 0;
+  /** Byte offset of this thread's channel in the shared region. */
+  readonly chOff: number;
+  /** Bumped each time the thread blocks: stale wake-ups compare and drop. */
+  blockGen = 0;
+  /** Deadline of the current blocking syscall, or -1. */
+  deadlineNs = -1;
+  /** A runnable thread's pending resume event. */
+  resumeEvent: SimEvent | null = null;
+  /** Completed result held back while CPU latency is charged (kind, ret). */
+  pendingKind = 0;
+  pendingRet = 0;
+  /** set_tid_address / CLONE_CHILD_CLEARTID address, 0 if none. */
+  clearChildTidAddr = 0;
+  /** set_robust_list head, kept for the futex owner-died cleanup. */
+  robustListAddr = 0;
+  /** Per-syscall scratch that survives a restart (e.g. the futex word address). */
+  waitKey = -1;
+  /** Why the last block ended. */
+  wokenBy: 'none' | 'timeout' | 'event' = 'none';
+
+  constructor(
+    readonly process: Process,
+    readonly slot: number,
+    readonly vtid: number,
+    chOff: number,
+  ) {
+    this.chOff = chOff;
+  }
+
+  get name(): string {
+    return `${this.process.name}${this.vtid === this.process.vpid ? '' : `/${this.vtid}`}`;
+  }
+}

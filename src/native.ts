@@ -1,0 +1,70 @@
+// Typed wrapper over the C addon (native/addon). Layout offsets of the shared
+// region come from the addon at load time (umbra_ipc.h is their one source);
+// nothing here retypes them by hand.
+import * as path from 'node:path';
+import * as fs from 'node:fs';
+
+export interface Layout {
+  shmSize: number; offHosts: number; offProcs: number; offChannels: number;
+  maxHosts: number; maxProcs: number; maxThreads: number; fdBitmapFds: number;
+  channelSize: number; hostSize: number; procSize: number;
+  chState: number; chKind: number; chHost: number; chProc: number; chNr: number; chArgs: number;
+  chRet: number; chNativeTid: number; chNativePid: number; chVtid: number; chVpid: number;
+  chRandom: number; chPreemptCount: number;
+  hSimTime: number; hMaxRunahead: number; hUnapplied: number; hModelLatency: number; hHostId: number;
+  hSyscallLatency: number; hVdsoLatency: number; hMaxUnapplied: number;
+  pNativePid: number; pVpid: number; pInUse: number; pFdBitmap: number;
+  hdrMagic: number; hdrVersion: number; hdrTotalSize: number; hdrTscHz: number;
+  hdrPreemptEnabled: number; hdrPreemptNativeUs: number; hdrPreemptSimNs: number;
+  hdrHostsFilePath: number; hdrHostsFilePathSize: number;
+  magic: number; version: number; shmFd: number;
+}
+
+export interface NativeAddon {
+  layout(): Layout;
+  createShm(): ArrayBuffer;
+  /** 1 when a message is waiting on the channel, 0 when the process died. */
+  waitRequest(slot: number, nativePid: number): number;
+  replyAndWait(slot: number, nativePid: number): number;
+  reply(slot: number): void;
+  /** Native pid, or -errno. */
+  spawn(path: string, argv: string[], envp: string[], cwd: string, stdoutPath: string, stderrPath: string): number;
+  /** Raw wait status; -1 when still running (non-blocking); -errno on error. */
+  reap(nativePid: number, block: boolean): number;
+  kill(nativePid: number, signal: number): number;
+  tgkill(nativePid: number, nativeTid: number, signal: number): number;
+  readMem(nativePid: number, addr: number, buf: Uint8Array, offset: number, len: number): number;
+  writeMem(nativePid: number, addr: number, buf: Uint8Array, offset: number, len: number): number;
+  tscHz(): number;
+  /** 1 once the native thread is gone, 0 on timeout. */
+  waitThreadGone(nativePid: number, nativeTid: number): number;
+  monotonicNs(): number;
+}
+
+/** Root of the installed package (where build/ and native/out/ live). */
+export const PACKAGE_ROOT = findPackageRoot(__dirname);
+
+function findPackageRoot(start: string): string {
+  let dir = start;
+  for (;;) {
+    if (fs.existsSync(path.join(dir, 'package.json')) && fs.existsSync(path.join(dir, 'binding.gyp'))) return dir;
+    const up = path.dirname(dir);
+    if (up === dir) throw new Error(`umbra: cannot find the package root above ${start}`);
+    dir = up;
+  }
+}
+
+export const SHIM_PATH = path.join(PACKAGE_ROOT, 'native', 'out', 'libumbra_shim.so');
+const ADDON_PATH = path.join(PACKAGE_ROOT, 'build', 'Release', 'umbra_native.node');
+
+let addon: NativeAddon | null = null;
+
+export function native(): NativeAddon {
+  if (addon) return addon;
+  if (!fs.existsSync(ADDON_PATH) || !fs.existsSync(SHIM_PATH)) {
+    throw new Error(`umbra: the native parts are not built (${ADDON_PATH}, ${SHIM_PATH}); run 'npm install'`);
+  }
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  addon = require(ADDON_PATH) as NativeAddon;
+  return addon;
+}

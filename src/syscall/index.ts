@@ -1,0 +1,19 @@
+// Builds the syscall dispatch table: every area module registers its handlers.
+import type { Kernel } from './kernel';
+import { registerFd } from './fd';
+import { registerIdentity } from './identity';
+import { registerPassthrough } from './passthrough';
+import { registerProcess } from './process';
+import { registerRandom } from './random';
+import { registerSched } from './sched';
+import { registerTime } from './time';
+
+export function registerAllSyscalls(k: Kernel): void {
+  registerTime(k);
+  registerIdentity(k);
+  registerRandom(k);
+  registerFd(k);
+  registerSched(k);
+  registerProcess(k);
+  registerPassthrough(k);
+}

@@ -1,0 +1,46 @@
+// Sleeping in simulated time. Clock reads never get here: the shim answers
+// them from shared memory.
+import type { Thread } from '../host/thread';
+import { E } from './errno';
+import { BLOCKED, Kernel } from './kernel';
+import { SYS } from './numbers';
+import { EPOCH_UNIX_SEC, NS_PER_SEC } from '../core/time';
+
+const TIMER_ABSTIME = 1;
+const EPOCH_NS = EPOCH_UNIX_SEC * NS_PER_SEC;
+
+/** Blocks until absolute simulated time `untilNs`, then returns 0. */
+function sleepUntil(k: Kernel, t: Thread, untilNs: number): number {
+  if (t.wokenBy !== 'none' || k.now >= untilNs) return 0;
+  return k.block(t, untilNs);
+}
+
+function nanosleep(k: Kernel, t: Thread, a: Float64Array): number {
+  if (t.wokenBy !== 'none') return 0;
+  const req = k.mem.readTimespecNs(t.process.nativePid, a[0]);
+  if (req === null) return -E.EFAULT;
+  if (req < 0) return -E.EINVAL;
+  if (req === 0) return 0;
+  return sleepUntil(k, t, k.now + req);
+}
+
+function clockNanosleep(k: Kernel, t: Thread, a: Float64Array): number {
+  const clock = a[0];
+  // Every clock reads simulated time; CPU-time clocks cannot be slept on.
+  if (clock === 3 /* THREAD_CPUTIME */) return -E.EINVAL;
+  if (clock === 2 || clock === 4 || clock === 5 || clock === 6) return -E.ENOTSUP;
+  if (clock < 0 || clock > 11) return -E.EINVAL;
+  if (t.wokenBy !== 'none') return 0;
+  const req = k.mem.readTimespecNs(t.process.nativePid, a[2]);
+  if (req === null) return -E.EFAULT;
+  if (req < 0) return -E.EINVAL;
+  const until = (a[1] & TIMER_ABSTIME) !== 0 ? req - EPOCH_NS : k.now + req;
+  if (until <= k.now) return 0;
+  const r = sleepUntil(k, t, until);
+  return r === BLOCKED ? r : 0;
+}
+
+export function registerTime(k: Kernel): void {
+  k.register(SYS.nanosleep, nanosleep);
+  k.register(SYS.clock_nanosleep, clockNanosleep);
+}
