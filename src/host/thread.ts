@@ -25,6 +25,8 @@ export class Thread {
   robustListAddr = 0;
   /** Per-syscall scratch that survives a restart (e.g. the futex word address). */
   waitKey = -1;
+  /** Undo actions for the current block (unregister watchers); run on wake or exit. */
+  waitCleanups: Array<() => void> = [];
   /** Why the last block ended. */
   wokenBy: 'none' | 'timeout' | 'event' = 'none';
 

@@ -1,6 +1,7 @@
 // Descriptor syscalls that reach the simulator: only those whose fd is
 // emulated (the shim runs the rest natively). Each call is passed to the
 // object; a kind that lacks an operation gets the errno Linux would give.
+import type { Descriptor } from '../host/fd-table';
 import type { Thread } from '../host/thread';
 import { E } from './errno';
 import { DO_NATIVE, Kernel } from './kernel';
@@ -12,12 +13,23 @@ function file(t: Thread, fd: number): SimFile | undefined {
   return descriptor(t, fd)?.file as SimFile | undefined;
 }
 
+/**
+ * Turns an object's -EAGAIN into blocking for a blocking descriptor: the
+ * thread parks on the object's watchers and the syscall re-runs when woken.
+ */
+export function maybeBlock(k: Kernel, t: Thread, d: Descriptor, r: number): number {
+  if (r !== -E.EAGAIN || (d.file.statusFlags & O_NONBLOCK) !== 0) return r;
+  const w = (d.file as SimFile).watchers;
+  if (!w) return r;
+  return k.blockOn(t, [w], -1);
+}
+
 function read(k: Kernel, t: Thread, a: Float64Array): number {
   const d = descriptor(t, a[0]);
   if (!d) return -E.EBADF;
   const f = d.file as SimFile;
   if (!f.read) return -E.EINVAL;
-  return f.read(k, t, d, a[1], a[2]);
+  return maybeBlock(k, t, d, f.read(k, t, d, a[1], a[2]));
 }
 
 function write(k: Kernel, t: Thread, a: Float64Array): number {
@@ -25,7 +37,7 @@ function write(k: Kernel, t: Thread, a: Float64Array): number {
   if (!d) return -E.EBADF;
   const f = d.file as SimFile;
   if (!f.write) return -E.EINVAL;
-  return f.write(k, t, d, a[1], a[2]);
+  return maybeBlock(k, t, d, f.write(k, t, d, a[1], a[2]));
 }
 
 /** readv/writev over emulated objects: one iovec at a time, stop on a short transfer. */
@@ -50,7 +62,7 @@ function vectored(k: Kernel, t: Thread, a: Float64Array, writing: boolean): numb
     const len = iov[2 * i + 1];
     if (len === 0) continue;
     const r = op.call(f, k, t, d, iov[2 * i], len);
-    if (r < 0) return total > 0 ? total : r;
+    if (r < 0) return total > 0 ? total : maybeBlock(k, t, d, r);
     total += r;
     if (r < len) break;
   }

@@ -6,12 +6,49 @@ import type { Thread } from '../host/thread';
 import { E } from './errno';
 import type { Kernel } from './kernel';
 
-/** Operations an emulated object may support; a missing one gives the errno below. */
+/**
+ * Operations an emulated object may support; a missing one gives EINVAL.
+ * read/write return bytes, or -EAGAIN when they would block: the caller
+ * (fd.ts) then blocks the thread on `watchers` unless the fd is non-blocking.
+ */
 export interface SimFile extends FileObject {
   read?(k: Kernel, t: Thread, d: Descriptor, bufAddr: number, len: number): number;
   write?(k: Kernel, t: Thread, d: Descriptor, bufAddr: number, len: number): number;
-  /** fstat: fill st_mode for the synthetic stat. */
+  /** Current readiness as EPOLL* bits (EPOLLIN, EPOLLOUT, EPOLLHUP, EPOLLERR, EPOLLRDHUP). */
+  poll?(): number;
+  /** Woken whenever readiness may have changed. */
+  readonly watchers?: Watchers;
+  /** fstat: st_mode for the synthetic stat. */
   readonly statMode?: number;
+}
+
+export const EPOLLIN = 0x001, EPOLLPRI = 0x002, EPOLLOUT = 0x004, EPOLLERR = 0x008, EPOLLHUP = 0x010;
+export const EPOLLRDHUP = 0x2000;
+
+/**
+ * Listeners interested in an object's readiness (blocked threads, epoll
+ * instances). Kept in insertion order so wake-ups are deterministic.
+ */
+export class Watchers {
+  private readonly list: Array<() => void> = [];
+
+  add(fn: () => void): () => void {
+    this.list.push(fn);
+    return () => {
+      const i = this.list.indexOf(fn);
+      if (i >= 0) this.list.splice(i, 1);
+    };
+  }
+
+  /** Calls every listener (each may remove itself while we iterate). */
+  notify(): void {
+    if (this.list.length === 0) return;
+    for (const fn of this.list.slice()) fn();
+  }
+
+  get size(): number {
+    return this.list.length;
+  }
 }
 
 export const O_NONBLOCK = 0o4000;

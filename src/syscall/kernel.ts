@@ -235,6 +235,16 @@ export class Kernel {
     return BLOCKED;
   }
 
+  /**
+   * Parks t until one of `sources` notifies (readiness may have changed) or
+   * the deadline passes (-1: none). The syscall re-runs from the top and
+   * re-checks. Returns BLOCKED.
+   */
+  blockOn(t: Thread, sources: ReadonlyArray<{ add(fn: () => void): () => void }>, deadlineNs: number): number {
+    for (const s of sources) t.waitCleanups.push(s.add(() => this.wake(t)));
+    return this.block(t, deadlineNs);
+  }
+
   /** Wakes a blocked thread; its syscall runs again from the top. */
   wake(t: Thread): void {
     if (t.state !== 'blocked') return;
@@ -243,7 +253,15 @@ export class Kernel {
     this.resume(t);
   }
 
+  /** Drops the wait registrations of t's last block. */
+  clearWaits(t: Thread): void {
+    if (t.waitCleanups.length === 0) return;
+    for (const c of t.waitCleanups) c();
+    t.waitCleanups.length = 0;
+  }
+
   private resume(t: Thread): void {
+    this.clearWaits(t);
     t.state = 'runnable';
     t.resumeEvent = this.sched.at(this.sched.nowNs, t.process.host.id, () => this.runThread(t));
   }
@@ -404,6 +422,7 @@ export class Kernel {
     p.state = 'exited';
     p.endTimeNs = this.sched.nowNs;
     for (const t of p.threads) {
+      this.clearWaits(t);
       if (t.resumeEvent) t.resumeEvent.cancelled = true;
       if (t.state !== 'exited') this.threadSlots.release(t.slot);
       t.state = 'exited';
