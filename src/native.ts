@@ -29,6 +29,8 @@ export interface NativeAddon {
   reply(slot: number): void;
   /** Native pid, or -errno. */
   spawn(path: string, argv: string[], envp: string[], cwd: string, stdoutPath: string, stderrPath: string): number;
+  /** The new image of an execve, taking over `fds` of process fromPid at the same numbers. */
+  spawnExec(path: string, argv: string[], envp: string[], cwd: string, fromPid: number, fds: number[]): number;
   /** Raw wait status; -1 when still running (non-blocking); -errno on error. */
   reap(nativePid: number, block: boolean): number;
   kill(nativePid: number, signal: number): number;

@@ -17,6 +17,7 @@
 #include <sys/mman.h>
 #include <sys/personality.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
@@ -354,6 +355,113 @@ done:
   return make_int(env, result);
 }
 
+/* spawnExec(path, argv, envp, cwd, fromPid, fds) -> native pid or -errno.
+ * The new image of an execve: a fresh process that takes over `fds` of the
+ * old native process (pidfd_getfd) at the same numbers, as exec keeps them. */
+static napi_value js_spawn_exec(napi_env env, napi_callback_info info) {
+  napi_value a[6];
+  if (get_args(env, info, 6, a)) return NULL;
+  char *path = arg_str(env, a[0]);
+  char **argv = arg_str_array(env, a[1]);
+  char **envp = arg_str_array(env, a[2]);
+  char *cwd = arg_str(env, a[3]);
+  pid_t from = (pid_t)arg_i64(env, a[4]);
+  uint32_t nfds = 0;
+  napi_get_array_length(env, a[5], &nfds);
+  int *fds = calloc(nfds + 1, sizeof(int));
+  for (uint32_t i = 0; i < nfds; i++) {
+    napi_value el;
+    napi_get_element(env, a[5], i, &el);
+    fds[i] = (int)arg_i64(env, el);
+  }
+  int64_t result;
+  int errpipe[2] = {-1, -1};
+  if (!path || !argv || !envp || !cwd || !fds || g_shm_fd < 0) {
+    result = -EINVAL;
+    goto done;
+  }
+  if (pipe2(errpipe, O_CLOEXEC) != 0) {
+    result = -errno;
+    goto done;
+  }
+  pid_t parent = getpid();
+  pid_t pid = fork();
+  if (pid < 0) {
+    result = -errno;
+    goto done;
+  }
+  if (pid == 0) {
+    int err;
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent) _exit(127);
+    setsid();
+    personality(ADDR_NO_RANDOMIZE);
+    struct sigaction dfl;
+    memset(&dfl, 0, sizeof dfl);
+    dfl.sa_handler = SIG_DFL;
+    for (int s = 1; s < 65; s++)
+      if (s != SIGKILL && s != SIGSTOP) sigaction(s, &dfl, NULL);
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    /* Park our own fds high so the inherited numbers are free to take. */
+    int high = 1 << 16;
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+      rl.rlim_cur = rl.rlim_max;
+      setrlimit(RLIMIT_NOFILE, &rl);
+    }
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < (rlim_t)high + 4096) high = (int)rl.rlim_cur / 2;
+    int ep = fcntl(errpipe[1], F_DUPFD_CLOEXEC, high);
+    int shm = fcntl(g_shm_fd, F_DUPFD_CLOEXEC, high);
+    int pidfd = (int)syscall(SYS_pidfd_open, from, 0);
+    if (ep < 0 || shm < 0 || pidfd < 0) goto fail;
+    errpipe[1] = ep;
+    int tmp[256];
+    if (nfds > 256) goto fail;
+    for (uint32_t i = 0; i < nfds; i++) {
+      int got = (int)syscall(SYS_pidfd_getfd, pidfd, fds[i], 0);
+      if (got < 0) goto fail;
+      tmp[i] = fcntl(got, F_DUPFD_CLOEXEC, high);
+      close(got);
+      if (tmp[i] < 0) goto fail;
+    }
+    syscall(SYS_close_range, 0, high - 1, 0);
+    for (uint32_t i = 0; i < nfds; i++)
+      if (dup2(tmp[i], fds[i]) < 0) goto fail;
+    if (dup2(shm, UMBRA_SHM_FD) < 0) goto fail;
+    if (chdir(cwd) != 0) goto fail;
+    execve(path, argv, envp);
+  fail:
+    err = errno;
+    if (write(errpipe[1], &err, sizeof err) < 0) {
+    }
+    _exit(127);
+  }
+  close(errpipe[1]);
+  errpipe[1] = -1;
+  int child_err = 0;
+  ssize_t n;
+  do {
+    n = read(errpipe[0], &child_err, sizeof child_err);
+  } while (n < 0 && errno == EINTR);
+  if (n == (ssize_t)sizeof child_err) {
+    waitpid(pid, NULL, 0);
+    result = -child_err;
+  } else {
+    result = pid;
+  }
+done:
+  if (errpipe[0] >= 0) close(errpipe[0]);
+  if (errpipe[1] >= 0) close(errpipe[1]);
+  free(path);
+  free_str_array(argv);
+  free_str_array(envp);
+  free(cwd);
+  free(fds);
+  return make_int(env, result);
+}
+
 /* reap(pid, block) -> raw wait status, or -1 if still running (non-blocking), -errno on error. */
 static napi_value js_reap(napi_env env, napi_callback_info info) {
   napi_value a[2];
@@ -492,6 +600,7 @@ static napi_value init(napi_env env, napi_value exports) {
   EXPORT("replyAndWait", js_reply_and_wait);
   EXPORT("reply", js_reply);
   EXPORT("spawn", js_spawn);
+  EXPORT("spawnExec", js_spawn_exec);
   EXPORT("reap", js_reap);
   EXPORT("kill", js_kill);
   EXPORT("tgkill", js_tgkill);

@@ -24,6 +24,23 @@ umbra_host *shim_host;
 umbra_process *shim_proc;
 SHIM_TLS umbra_channel *shim_channel;
 SHIM_TLS int shim_depth;
+SHIM_TLS void *shim_trap_uc;
+
+umbra_channel *shim_channel_at(long slot) {
+  return (umbra_channel *)(shim_shm + UMBRA_OFF_CHANNELS + (uint64_t)slot * sizeof(umbra_channel));
+}
+
+/* START handshake on a fresh channel: the simulator answers when this thread may run. */
+void shim_attach_thread(umbra_channel *ch) {
+  ch->kind = UMBRA_MSG_START;
+  ch->native_pid = (int32_t)RAW0(SYS_getpid);
+  ch->native_tid = (int32_t)RAW0(SYS_gettid);
+  channel_send(ch);
+  channel_wait_reply(ch);
+  if (ch->kind != UMBRA_MSG_START_OK) shim_die("umbra shim: bad answer to START");
+  channel_release(ch);
+  shim_channel = ch;
+}
 
 void shim_set_app_segv(void *handler, int flags);
 
@@ -219,7 +236,10 @@ static void sigsys_handler(int sig, siginfo_t *info, void *vuc) {
   ucontext_t *uc = vuc;
   greg_t *g = uc->uc_mcontext.gregs;
   long a[6] = {g[REG_RDI], g[REG_RSI], g[REG_RDX], g[REG_R10], g[REG_R8], g[REG_R9]};
+  void *outer = shim_trap_uc;
+  shim_trap_uc = uc;
   g[REG_RAX] = shim_syscall(g[REG_RAX], a);
+  shim_trap_uc = outer;
 }
 
 /* Public entry for code that wants to make an intercepted syscall without trapping. */
@@ -267,7 +287,7 @@ __attribute__((constructor)) static void shim_init(void) {
   shim_header = (umbra_header *)p;
   if (shim_header->magic != UMBRA_MAGIC || shim_header->version != UMBRA_VERSION)
     shim_die("umbra shim: shared region has the wrong version");
-  umbra_channel *ch = (umbra_channel *)(shim_shm + UMBRA_OFF_CHANNELS + slot * sizeof(umbra_channel));
+  umbra_channel *ch = shim_channel_at(slot);
   shim_host = (umbra_host *)(shim_shm + UMBRA_OFF_HOSTS + (uint64_t)ch->host * sizeof(umbra_host));
   shim_proc = (umbra_process *)(shim_shm + UMBRA_OFF_PROCS + (uint64_t)ch->proc * sizeof(umbra_process));
 
@@ -280,16 +300,9 @@ __attribute__((constructor)) static void shim_init(void) {
   shim_patch_vdso();
 
   /* Attach: the simulator answers when this process's start time comes. */
-  ch->kind = UMBRA_MSG_START;
-  ch->native_pid = (int32_t)RAW0(SYS_getpid);
-  ch->native_tid = (int32_t)RAW0(SYS_gettid);
-  channel_send(ch);
-  channel_wait_reply(ch);
-  if (ch->kind != UMBRA_MSG_START_OK) shim_die("umbra shim: bad answer to START");
+  shim_attach_thread(ch);
   uint8_t *at_random = (uint8_t *)getauxval(AT_RANDOM);
   if (at_random)
     for (int i = 0; i < 16; i++) at_random[i] = ch->random[i];
-  __atomic_store_n(&ch->state, UMBRA_CH_APP, __ATOMIC_RELEASE);
-  shim_channel = ch;
   shim_install_filter();
 }

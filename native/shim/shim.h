@@ -15,6 +15,16 @@
 /* raw.c: the only syscall instructions of the shim live in section umbra_raw. */
 long umbra_raw_syscall(long nr, long a1, long a2, long a3, long a4, long a5, long a6);
 void umbra_restore_rt(void);
+long umbra_clone_thread(long flags, void *stack, long tls);
+void umbra_resume_regs(const uint64_t *gregs) __attribute__((noreturn));
+
+/* What a new thread finds on its stack: the parent's trapped registers
+ * (ucontext gregs order, 18 words) and its channel slot. */
+struct thread_start {
+  uint64_t gregs[18];
+  uint64_t slot;
+  uint64_t pad;
+};
 extern char __start_umbra_raw[];
 extern char __stop_umbra_raw[];
 
@@ -33,10 +43,15 @@ extern umbra_host *shim_host;       /* this process's host */
 extern umbra_process *shim_proc;    /* this process's slot */
 extern SHIM_TLS umbra_channel *shim_channel; /* this thread's channel, NULL before attach */
 extern SHIM_TLS int shim_depth;     /* >0 while shim code runs on this thread */
+extern SHIM_TLS void *shim_trap_uc; /* ucontext of the syscall trapped by SIGSYS, or NULL */
+
+umbra_channel *shim_channel_at(long slot);
+void shim_attach_thread(umbra_channel *ch);
 
 /* channel.c */
 void channel_send(umbra_channel *ch);
 void channel_wait_reply(umbra_channel *ch);
+void channel_release(umbra_channel *ch);
 long shim_forward(long nr, const long args[6]);
 long shim_emulate(long nr, const long args[6]);
 

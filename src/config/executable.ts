@@ -72,11 +72,18 @@ function locate(written: string, ctx: { cwd: string; env: NodeJS.ProcessEnv }): 
 
 /** Resolves and checks a process path as §7.1 describes. */
 export function resolveExecutable(written: string, ctx: { cwd: string; env: NodeJS.ProcessEnv }): ResolvedExecutable {
-  const expanded = expandTilde(written, ctx.env);
-  const located = locate(expanded, ctx);
-  const resolvedPath = fs.realpathSync(located);
-  checkRunnable(resolvedPath, written, ctx, 0);
-  return { expanded, resolvedPath };
+  try {
+    const expanded = expandTilde(written, ctx.env);
+    const located = locate(expanded, ctx);
+    const resolvedPath = fs.realpathSync(located);
+    checkRunnable(resolvedPath, written, ctx, 0);
+    return { expanded, resolvedPath };
+  } catch (err) {
+    if (err instanceof ExecutableError) throw err;
+    // EACCES, ELOOP and the like: still the user's path problem, reported as one.
+    const reason = err instanceof Error ? err.message : String(err);
+    throw new ExecutableError(`'${written}' cannot be used: ${reason.replace(/\s*\n\s*/gu, ' ')}`);
+  }
 }
 
 // Linux follows at most a few levels of interpreters; deeper chains are a mistake.

@@ -319,7 +319,6 @@ interface PendingProcess {
 
 interface PendingHost {
   name: string;
-  at: string;
   networkNodeId: number;
   ipAddr: string | null;
   bandwidthDown: Quantity | null;
@@ -452,7 +451,7 @@ function readHost(r: Reader, name: string, node: YNode): PendingHost {
   const bandwidthUp = r.nullable(f.get('bandwidth_up'), childPath(at, 'bandwidth_up'), r.bandwidth) ?? null;
   const optionsNode = f.get('host_options');
   const options = optionsNode === undefined ? {} : readHostOptions(r, optionsNode, childPath(at, 'host_options'));
-  return { name, at, networkNodeId, ipAddr, bandwidthDown, bandwidthUp, options, processes };
+  return { name, networkNodeId, ipAddr, bandwidthDown, bandwidthUp, options, processes };
 }
 
 function readHosts(r: Reader, node: YNode): PendingHost[] {
@@ -673,11 +672,15 @@ export function loadConfig(source: { text: string; fileName: string }, overrides
       }
     }
   }
-  // Executables, hosts in name order.
+  // Executables, hosts in name order. Hosts cloned from one anchor share paths,
+  // so each distinct path string is looked up once.
+  const resolvedByText = new Map<string, ReturnType<typeof resolveExecutable>>();
   for (const host of hosts) {
     for (const p of host.processes) {
       try {
-        const resolved = resolveExecutable(pathText.get(p) ?? p.path, ctx);
+        const written = pathText.get(p) ?? p.path;
+        const resolved = resolvedByText.get(written) ?? resolveExecutable(written, ctx);
+        resolvedByText.set(written, resolved);
         p.path = resolved.expanded;
         p.resolvedPath = resolved.resolvedPath;
       } catch (err) {

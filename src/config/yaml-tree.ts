@@ -3,7 +3,7 @@
 // aliases expanded, `<<` merge keys applied (§1.2), top-level `x-` keys dropped (§1.3).
 
 import { LineCounter, parseDocument, isAlias, isMap, isPair, isScalar, isSeq, Scalar } from 'yaml';
-import type { Document, Node as YamlNode } from 'yaml';
+import type { Node as YamlNode } from 'yaml';
 
 export type YNode =
   | { kind: 'null' }
@@ -48,7 +48,7 @@ function keyLabel(key: YNode): string {
 }
 
 // Expanding aliases copies nodes; a bound stops "billion laughs" documents.
-const MAX_NODES = 5_000_000;
+const MAX_NODES = 2_000_000;
 
 const TAG_PREFIX = 'tag:yaml.org,2002:';
 
@@ -68,9 +68,10 @@ export function parseYamlTree(text: string): YNode {
     offset === undefined ? null : lineCounter.linePos(offset).line;
   if (doc.errors.length > 0) {
     const first = doc.errors[0];
-    throw new YamlTreeError(oneLine(first.message), lineOf(first.pos[0]), null, true);
+    const reason = first.code === 'MULTIPLE_DOCS' ? 'the file holds more than one YAML document' : oneLine(first.message);
+    throw new YamlTreeError(reason, lineOf(first.pos[0]), null, true);
   }
-  const converter = new Converter(doc, lineOf);
+  const converter = new Converter(lineOf);
   const tree = converter.convert(doc.contents, '');
   applyMerges(tree, '');
   if (tree.kind === 'map') {
@@ -86,27 +87,36 @@ function oneLine(s: string): string {
 class Converter {
   private nodes = 0;
   private readonly active = new Set<YamlNode>();
+  // Our own anchor table: yaml's Alias.resolve() rescans the document on every call.
+  private readonly anchors = new Map<string, YamlNode>();
+  private aliasDepth = 0;
 
-  constructor(
-    private readonly doc: Document.Parsed,
-    private readonly lineOf: (offset: number | undefined) => number | null,
-  ) {}
+  constructor(private readonly lineOf: (offset: number | undefined) => number | null) {}
 
   convert(node: YamlNode | null | undefined | unknown, at: string): YNode {
     if (++this.nodes > MAX_NODES) {
-      throw new YamlTreeError('document too large after expanding aliases', null, at);
+      throw new YamlTreeError(`document too large after expanding aliases (over ${MAX_NODES} nodes)`, null, '');
     }
     if (node === null || node === undefined) return { kind: 'null' };
     if (isAlias(node)) {
-      const target = node.resolve(this.doc);
+      const target = this.anchors.get(node.source);
       if (target === undefined) {
         throw new YamlTreeError(`unknown alias *${node.source}`, this.lineOf(node.range?.[0]), at);
       }
       if (this.active.has(target)) {
         throw new YamlTreeError(`alias *${node.source} refers to a node that contains it`, this.lineOf(node.range?.[0]), at);
       }
-      return this.convert(target, at);
+      this.aliasDepth++;
+      try {
+        return this.convert(target, at);
+      } finally {
+        this.aliasDepth--;
+      }
     }
+    // Anchors are recorded in document order as we meet them (an alias names the
+    // latest earlier anchor); copies made while expanding an alias do not count.
+    const anchor = (node as { anchor?: unknown }).anchor;
+    if (typeof anchor === 'string' && this.aliasDepth === 0) this.anchors.set(anchor, node as YamlNode);
     if (isScalar(node)) return this.scalar(node, at);
     if (isSeq(node)) {
       this.active.add(node);
@@ -117,6 +127,7 @@ class Converter {
     if (isMap(node)) {
       this.active.add(node);
       const entries: YEntry[] = [];
+      const seen = new Set<string>();
       for (const pair of node.items) {
         if (!isPair(pair)) continue;
         const keyNode = pair.key as YamlNode | null;
@@ -125,9 +136,11 @@ class Converter {
         if (key.kind === 'seq' || key.kind === 'map' || key.kind === 'tagged') {
           throw new YamlTreeError('complex mapping keys (lists or mappings used as keys) are not supported', line, at);
         }
-        if (entries.some((e) => sameScalar(e.key, key))) {
+        const identity = scalarIdentity(key);
+        if (seen.has(identity)) {
           throw new YamlTreeError(`duplicate key ${describeKey(key)}`, line, at);
         }
+        seen.add(identity);
         entries.push({ key, value: this.convert(pair.value, childPath(at, keyLabel(key))) });
       }
       this.active.delete(node);
@@ -220,19 +233,19 @@ export function resolvePlain(text: string): YNode {
   return { kind: 'str', value: text };
 }
 
-function sameScalar(a: YNode, b: YNode): boolean {
-  if (a.kind !== b.kind) return false;
-  switch (a.kind) {
+/** Equal for two scalar keys exactly when they are the same YAML value (so `1` and `"1"` differ). */
+function scalarIdentity(key: YNode): string {
+  switch (key.kind) {
     case 'null':
-      return true;
+      return 'null';
     case 'bool':
     case 'int':
     case 'str':
-      return a.value === (b as typeof a).value;
+      return `${key.kind}:${String(key.value)}`;
     case 'float':
-      return Object.is(a.value, (b as typeof a).value);
+      return Object.is(key.value, -0) ? 'float:-0' : `float:${key.value}`;
     default:
-      return false;
+      return `other:${key.kind}`;
   }
 }
 
@@ -286,12 +299,15 @@ function applyMerges(root: YNode, rootPath: string): void {
         } else {
           throw new YamlTreeError('merge key (<<): expected a mapping or a list of mappings', null, at);
         }
+        const present = new Set(node.entries.map((e) => scalarIdentity(e.key)));
         for (const source of sources) {
           if (source.kind !== 'map') continue;
           // Resolve the source's own merges first so chains of bases compose.
           applyMerges(source, at);
           for (const entry of source.entries) {
-            if (!node.entries.some((e) => sameScalar(e.key, entry.key))) {
+            const identity = scalarIdentity(entry.key);
+            if (!present.has(identity)) {
+              present.add(identity);
               node.entries.push({ key: entry.key, value: entry.value });
             }
           }

@@ -2,6 +2,7 @@
 // and how it ended. Configured processes also carry what they were expected to do.
 import type { FinalState, ProcessConfig } from '../config/types';
 import { FdTable } from './fd-table';
+import { Watchers } from '../core/watchers';
 import type { Host } from './host';
 import type { Thread } from './thread';
 
@@ -24,14 +25,21 @@ export class Process {
   sid = 1;
   /** Syscalls already warned about (unsupported), so each is logged once. */
   readonly warned = new Set<number>();
-  readonly name: string;
+  name: string;
+
+  /** Collected by the parent's wait (or auto-reaped): the zombie is gone. */
+  reaped = false;
+  /** Notified when a child of this process changes state (wait4). */
+  readonly childEvents = new Watchers();
+  /** Signal sent to the parent when this process ends (SIGCHLD for fork). */
+  exitSignal = 17;
 
   constructor(
     readonly host: Host,
     readonly vpid: number,
-    readonly ppid: number,
+    public ppid: number,
     readonly slot: number,
-    readonly exeName: string,
+    public exeName: string,
     readonly config: ProcessConfig | null,
   ) {
     this.name = `${host.name}.${exeName}.${vpid}`;

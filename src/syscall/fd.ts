@@ -96,7 +96,7 @@ function fcntl(k: Kernel, t: Thread, a: Float64Array): number {
     case F_SETFD:
       d.cloexec = (a[2] & 1) !== 0;
       return DO_NATIVE; // keep the placeholder's flag in step
-    case F_GETFL: return d.file.statusFlags | 2 /* O_RDWR */;
+    case F_GETFL: return d.file.statusFlags | ((d.file as SimFile).accessMode ?? 2 /* O_RDWR */);
     case F_SETFL:
       d.file.statusFlags = (d.file.statusFlags & ~SETTABLE_FLAGS) | (a[2] & SETTABLE_FLAGS);
       return 0;
@@ -108,7 +108,11 @@ function fcntl(k: Kernel, t: Thread, a: Float64Array): number {
       k.shm.setFdEmulated(t.process.slot, nfd, true);
       return nfd;
     }
-    default: return -E.EINVAL;
+    default: {
+      // Kind-specific commands (F_GETPIPE_SZ ...) belong to the object.
+      const f = d.file as SimFile;
+      return f.fcntl ? f.fcntl(k, t, d, a[1], a[2]) : -E.EINVAL;
+    }
   }
 }
 

@@ -5,6 +5,8 @@ import type { Descriptor, FileObject } from '../host/fd-table';
 import type { Thread } from '../host/thread';
 import { E } from './errno';
 import type { Kernel } from './kernel';
+import { SYS } from './numbers';
+import type { Watchers } from '../core/watchers';
 
 /**
  * Operations an emulated object may support; a missing one gives EINVAL.
@@ -20,36 +22,43 @@ export interface SimFile extends FileObject {
   readonly watchers?: Watchers;
   /** fstat: st_mode for the synthetic stat. */
   readonly statMode?: number;
+  /** Access mode F_GETFL reports (O_RDONLY, O_WRONLY, O_RDWR); O_RDWR when absent. */
+  readonly accessMode?: number;
+  /** fcntl commands fd.ts does not handle itself (e.g. F_GETPIPE_SZ); absent: EINVAL. */
+  fcntl?(k: Kernel, t: Thread, d: Descriptor, cmd: number, arg: number): number;
+  /** ioctl requests beyond the generic ones (e.g. FIONREAD); absent: ENOTTY. */
+  ioctl?(k: Kernel, t: Thread, d: Descriptor, request: number, argAddr: number): number;
 }
 
 export const EPOLLIN = 0x001, EPOLLPRI = 0x002, EPOLLOUT = 0x004, EPOLLERR = 0x008, EPOLLHUP = 0x010;
+export const EPOLLRDNORM = 0x040, EPOLLRDBAND = 0x080, EPOLLWRNORM = 0x100, EPOLLWRBAND = 0x200;
 export const EPOLLRDHUP = 0x2000;
 
+/** What a descriptor without a poll operation is ready for (like a regular file). */
+export const ALWAYS_READY = EPOLLIN | EPOLLRDNORM | EPOLLOUT | EPOLLWRNORM;
+
 /**
- * Listeners interested in an object's readiness (blocked threads, epoll
- * instances). Kept in insertion order so wake-ups are deterministic.
+ * An object's readiness with the *NORM twins filled in (Linux reports
+ * POLLRDNORM with POLLIN and POLLWRNORM with POLLOUT for pipes, sockets, ...).
  */
-export class Watchers {
-  private readonly list: Array<() => void> = [];
-
-  add(fn: () => void): () => void {
-    this.list.push(fn);
-    return () => {
-      const i = this.list.indexOf(fn);
-      if (i >= 0) this.list.splice(i, 1);
-    };
-  }
-
-  /** Calls every listener (each may remove itself while we iterate). */
-  notify(): void {
-    if (this.list.length === 0) return;
-    for (const fn of this.list.slice()) fn();
-  }
-
-  get size(): number {
-    return this.list.length;
-  }
+export function readiness(f: SimFile): number {
+  if (!f.poll) return ALWAYS_READY;
+  let r = f.poll();
+  if (r & EPOLLIN) r |= EPOLLRDNORM;
+  if (r & EPOLLOUT) r |= EPOLLWRNORM;
+  return r;
 }
+
+/**
+ * Whether a descriptor the simulator does not own is open in t's process
+ * (asked natively, F_GETFD): tells EBADF apart from "wrong kind of fd".
+ */
+export function nativeFdOpen(k: Kernel, t: Thread, fd: number): boolean {
+  if (fd < 0) return false;
+  return k.nativeCall(t, SYS.fcntl, fd, 1 /* F_GETFD */) >= 0;
+}
+
+export { Watchers } from '../core/watchers';
 
 export const O_NONBLOCK = 0o4000;
 export const O_CLOEXEC = 0o2000000;

@@ -1,12 +1,16 @@
 // Builds the syscall dispatch table: every area module registers its handlers.
 import type { Kernel } from './kernel';
+import { registerClone } from './clone';
+import { registerExec } from './exec';
 import { registerFd } from './fd';
+import { registerFutex } from './futex';
 import { registerIdentity } from './identity';
 import { registerPassthrough } from './passthrough';
 import { registerProcess } from './process';
 import { registerRandom } from './random';
 import { registerSched } from './sched';
 import { registerTime } from './time';
+import { registerWait } from './wait';
 
 export function registerAllSyscalls(k: Kernel): void {
   registerTime(k);
@@ -16,4 +20,8 @@ export function registerAllSyscalls(k: Kernel): void {
   registerSched(k);
   registerProcess(k);
   registerPassthrough(k);
+  registerClone(k);
+  registerFutex(k);
+  registerWait(k);
+  registerExec(k);
 }

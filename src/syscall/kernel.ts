@@ -275,14 +275,24 @@ export class Kernel {
 
   /** Runs a syscall natively inside t's process (t is stopped in the shim). */
   nativeCall(t: Thread, nr: number, a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0): number {
+    return this.shimCall(t, MSG.NATIVE_CALL, nr, a0, a1, a2, a3, a4, a5);
+  }
+
+  /** Asks t's shim to do `kind` (NATIVE_CALL, CLONE ...) and returns its CALL_RESULT. */
+  shimCall(t: Thread, kind: number, nr: number, a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0): number {
     const shm = this.shm;
     const L = shm.layout;
     const ch = t.chOff;
     this.saveChannel(ch);
-    shm.u32[(ch + L.chKind) >> 2] = MSG.NATIVE_CALL;
+    shm.u32[(ch + L.chKind) >> 2] = kind;
     shm.writeI64(ch + L.chNr, nr);
-    const args = [a0, a1, a2, a3, a4, a5];
-    for (let i = 0; i < 6; i++) shm.writeI64(ch + L.chArgs + 8 * i, args[i]);
+    const base = ch + L.chArgs;
+    shm.writeI64(base, a0);
+    shm.writeI64(base + 8, a1);
+    shm.writeI64(base + 16, a2);
+    shm.writeI64(base + 24, a3);
+    shm.writeI64(base + 32, a4);
+    shm.writeI64(base + 40, a5);
     return this.finishCall(t);
   }
 
@@ -339,8 +349,8 @@ export class Kernel {
     return t;
   }
 
-  /** Starts a configured process now. Returns the process (possibly already ended). */
-  spawnConfigured(host: Host, cfg: ProcessConfig): Process {
+  /** A new simulated process on `host` (no native process yet). */
+  newProcess(host: Host, ppid: number, exeName: string, cfg: ProcessConfig | null): Process {
     const slot = this.procSlots.alloc();
     const L = this.shm.layout;
     const pOff = this.shm.procOffset(slot);
@@ -348,16 +358,54 @@ export class Kernel {
     this.shm.clearFdBitmap(slot);
     this.shm.u32[(pOff + L.pInUse) >> 2] = 1;
     const vpid = host.allocVid();
-    const exe = path.basename(cfg.resolvedPath);
-    const p = new Process(host, vpid, 1, slot, exe, cfg);
+    const p = new Process(host, vpid, ppid, slot, exeName, cfg);
     this.shm.i32[(pOff + L.pVpid) >> 2] = vpid;
     host.processes.push(p);
     this.processes.push(p);
-    const t = this.newThread(p, vpid);
-    const userPreload = cfg.environment.find(([k]) => k === 'LD_PRELOAD')?.[1];
+    return p;
+  }
+
+  attachNative(p: Process, nativePid: number): void {
+    p.nativePid = nativePid;
+    this.shm.i32[(this.shm.procOffset(p.slot) + this.shm.layout.pNativePid) >> 2] = nativePid;
+  }
+
+  /** Forgets a process whose native side never came to exist. */
+  discardProcess(p: Process): void {
+    for (const t of p.threads) this.threadSlots.release(t.slot);
+    p.threads.length = 0;
+    p.state = 'exited';
+    p.reaped = true;
+    this.shm.u32[(this.shm.procOffset(p.slot) + this.shm.layout.pInUse) >> 2] = 0;
+    this.procSlots.release(p.slot);
+    const i = p.host.processes.indexOf(p);
+    if (i >= 0) p.host.processes.splice(i, 1);
+    const j = this.processes.indexOf(p);
+    if (j >= 0) this.processes.splice(j, 1);
+  }
+
+  /** Makes a thread that has attached (START pending) run at the current time. */
+  startThread(t: Thread): void {
+    t.state = 'runnable';
+    t.resumeEvent = this.sched.at(this.sched.nowNs, t.process.host.id, () => this.runThread(t));
+  }
+
+  /** The environment a managed program starts with: the shim first in LD_PRELOAD, our channel. */
+  managedEnv(env: Array<[string, string]>, slot: number): string[] {
+    const userPreload = env.find(([k]) => k === 'LD_PRELOAD')?.[1];
     const preload = [SHIM_PATH, ...(userPreload ? userPreload.split(':').filter((x) => x && x !== SHIM_PATH) : [])];
-    const env = cfg.environment.filter(([k]) => k !== 'LD_PRELOAD').map(([k, v]) => `${k}=${v}`);
-    env.push(`LD_PRELOAD=${preload.join(':')}`, `UMBRA_CHANNEL=${t.slot}`);
+    const out = env.filter(([k]) => k !== 'LD_PRELOAD' && !k.startsWith('UMBRA_')).map(([k, v]) => `${k}=${v}`);
+    out.push(`LD_PRELOAD=${preload.join(':')}`, `UMBRA_CHANNEL=${slot}`);
+    return out;
+  }
+
+  /** Starts a configured process now. Returns the process (possibly already ended). */
+  spawnConfigured(host: Host, cfg: ProcessConfig): Process {
+    const exe = path.basename(cfg.resolvedPath);
+    const p = this.newProcess(host, 1, exe, cfg);
+    const vpid = p.vpid;
+    const t = this.newThread(p, vpid);
+    const env = this.managedEnv(cfg.environment, t.slot);
     const out = path.join(host.dir, `${exe}.${vpid}.stdout`);
     const err = path.join(host.dir, `${exe}.${vpid}.stderr`);
     const pid = this.addon.spawn(cfg.resolvedPath, [cfg.path, ...cfg.args], env, host.dir, out, err);
@@ -367,8 +415,7 @@ export class Kernel {
       this.endProcess(p);
       return p;
     }
-    p.nativePid = pid;
-    this.shm.i32[(pOff + L.pNativePid) >> 2] = pid;
+    this.attachNative(p, pid);
     this.log.debug(host.name, `${p.name}: started ${cfg.path} ${cfg.args.join(' ')}`);
     if (this.addon.waitRequest(t.slot, pid) === 0) {
       this.processDied(p);

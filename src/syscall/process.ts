@@ -70,8 +70,16 @@ export function registerProcess(k: Kernel): void {
   k.register(SYS.kill, kill);
   k.register(SYS.tgkill, (kk, t, a) => tgkill(kk, t, a[0], a[1], a[2]));
   k.register(SYS.tkill, (kk, t, a) => tgkill(kk, t, -1, a[0], a[1]));
-  // glibc falls back cleanly when restartable sequences are refused.
-  k.register(SYS.rseq, () => -E.ENOSYS);
+  // Restartable sequences: accepted without effect (threads only switch at
+  // syscalls, so a sequence is never interrupted); the area says CPU 0.
+  k.register(SYS.rseq, (kk, t, a) => {
+    const RSEQ_FLAG_UNREGISTER = 1;
+    if ((a[2] & ~RSEQ_FLAG_UNREGISTER) !== 0) return -E.EINVAL;
+    if ((a[2] & RSEQ_FLAG_UNREGISTER) !== 0) return 0;
+    if (a[0] === 0 || a[1] < 32) return -E.EINVAL;
+    if (!kk.mem.writeU32(t.process.nativePid, a[0], 0) || !kk.mem.writeU32(t.process.nativePid, a[0] + 4, 0)) return -E.EFAULT;
+    return 0;
+  });
   k.register(SYS.set_robust_list, (_k, t, a) => {
     t.robustListAddr = a[0];
     return 0;

@@ -87,7 +87,7 @@ test('bandwidth: every prefix combines with every suffix, and a bare prefix is a
   for (const [spellings, factor, short] of PREFIXES) {
     for (const prefix of spellings) {
       for (const suffix of ['', 'bit', 'bits']) {
-        for (const space of ['', ' ']) {
+        for (const space of prefix + suffix === '' ? [''] : ['', ' ']) {
           const text = `3${space}${prefix}${suffix}`;
           assert.deepEqual(parseBandwidth(text), { base: 3 * factor, unit: `${short}bit` }, text);
         }
@@ -100,7 +100,7 @@ test('bytes: every prefix combines with every suffix, and a bare prefix is accep
   for (const [spellings, factor, short] of PREFIXES) {
     for (const prefix of spellings) {
       for (const suffix of ['', 'B', 'byte', 'bytes']) {
-        const text = `3 ${prefix}${suffix}`;
+        const text = prefix + suffix === '' ? '3' : `3 ${prefix}${suffix}`;
         assert.deepEqual(parseBytes(text), { base: 3 * factor, unit: `${short}B` }, text);
       }
     }

@@ -97,7 +97,7 @@ test('an empty file or a non-mapping top level is an error', () => {
 });
 
 test('duplicate keys are errors at every level', () => {
-  rejects(`general: {stop_time: 10 s}\n${BASE}hosts:\n  box:\n    network_node_id: 0\n    processes: []\n  box:\n    network_node_id: 1\n    processes: []\n`, /^config\.yaml: hosts: duplicate key 'box' \(line 6\)$/);
+  rejects(`general: {stop_time: 10 s}\n${BASE}hosts:\n  box:\n    network_node_id: 0\n    processes: []\n  box:\n    network_node_id: 1\n    processes: []\n`, /^config\.yaml: hosts: duplicate key 'box' \(line 7\)$/);
   rejects(`general: {stop_time: 10 s, stop_time: 20 s}\n${BASE}${HOST}`, /general: duplicate key 'stop_time'/);
 });
 
@@ -178,4 +178,30 @@ test('explicit core tags are honoured', () => {
 
 test('an unknown alias is an error', () => {
   rejects(`general: *nothing\n${BASE}${HOST}`, /unknown alias \*nothing/);
+});
+
+test('an alias names the latest earlier anchor of that name', () => {
+  const cfg = load(`x-1: &n {stop_time: 10 s}\nx-2: &n {stop_time: 20 s}\ngeneral: *n\n${BASE}${HOST}`);
+  assert.equal(cfg.general.stopTimeNs, 20e9);
+  rejects('a: &x [*x]\n', /^config\.yaml: a\[0\]: alias \*x refers to a node that contains it/);
+});
+
+test('final states may also be written as tags', () => {
+  const cfg = load(`general: {stop_time: 10 s}\n${BASE}hosts:\n  box:\n    network_node_id: 0\n    processes:\n    - {path: /bin/sh, expected_final_state: !exited 3}\n    - {path: /bin/sh, expected_final_state: !signaled SIGKILL}\n`);
+  assert.deepEqual(cfg.hosts[0].processes.map((p) => p.expectedFinalState), [
+    { kind: 'exited', code: 3 },
+    { kind: 'signaled', signal: 9 },
+  ]);
+});
+
+test('JSON is accepted; several YAML documents are not', () => {
+  const cfg = load('{"general": {"stop_time": "30s"}, "network": {"graph": {"type": "1_gbit_switch"}}, "hosts": {"box": {"network_node_id": 0, "processes": []}}}');
+  assert.equal(cfg.general.stopTimeNs, 30e9);
+  rejects(`general: {stop_time: 10 s}\n${BASE}${HOST}---\nmore: 1\n`, /^config\.yaml: not valid YAML: the file holds more than one YAML document \(line \d+\)$/);
+});
+
+test('a document that explodes through aliases is refused instead of exhausting memory', () => {
+  let text = 'x-0: &a0 [1, 1, 1, 1, 1, 1, 1, 1, 1, 1]\n';
+  for (let i = 1; i < 9; i++) text += `x-${i}: &a${i} [${Array(10).fill(`*a${i - 1}`).join(', ')}]\n`;
+  rejects(text, /^config\.yaml: document too large after expanding aliases/);
 });

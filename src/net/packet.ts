@@ -1,0 +1,109 @@
+// An IPv4 packet as it travels between simulated hosts: addresses, ports, the
+// IP protocol number and its payload (UDP data or a TCP segment), plus the
+// size it occupies on the wire, which is what bandwidth and queues count.
+import type { Segment } from './tcp/segment';
+
+export const IPPROTO_TCP = 6;
+export const IPPROTO_UDP = 17;
+
+export const IP_HEADER_BYTES = 20;
+export const UDP_HEADER_BYTES = 8;
+export const TCP_HEADER_BYTES = 20;
+/** Ethernet MTU: the largest IP packet (header included) an interface sends in one frame. */
+export const MTU_BYTES = 1500;
+/** Largest UDP payload an IPv4 datagram can carry (65535 − 20 − 8). */
+export const UDP_MAX_PAYLOAD = 65507;
+
+export const INADDR_ANY = 0;
+export const INADDR_LOOPBACK = 0x7f000001;
+export const INADDR_BROADCAST = 0xffffffff;
+
+const EMPTY = new Uint8Array(0);
+
+export interface Packet {
+  protocol: number;
+  srcIp: number;
+  srcPort: number;
+  dstIp: number;
+  dstPort: number;
+  /** UDP payload; empty for TCP (whose bytes live in `segment`). */
+  payload: Uint8Array;
+  /** The TCP segment when protocol is IPPROTO_TCP, else null. */
+  segment: Segment | null;
+  /** Bytes on the wire: payload plus transport and IP headers (every fragment's). */
+  wireBytes: number;
+  /** Host that sent the packet (event tie-break and ICMP replies). */
+  srcHostId: number;
+  /** Called once when the packet leaves the sender's interface (send-buffer release). */
+  onDepart: ((p: Packet) => void) | null;
+  /** When it entered the queue it waits in now (CoDel's sojourn time). */
+  enqueuedNs: number;
+}
+
+/**
+ * Wire size of a UDP datagram with `payloadBytes` of data: one 20-byte IP
+ * header per fragment (IPv4 fragments carry at most MTU − 20 bytes of the
+ * UDP datagram each) plus the 8-byte UDP header once. 28 bytes for a datagram
+ * that fits in one frame.
+ */
+export function udpWireBytes(payloadBytes: number): number {
+  const ipPayload = payloadBytes + UDP_HEADER_BYTES;
+  const fragments = Math.max(1, Math.ceil(ipPayload / (MTU_BYTES - IP_HEADER_BYTES)));
+  return ipPayload + fragments * IP_HEADER_BYTES;
+}
+
+export function makeUdpPacket(
+  srcHostId: number,
+  srcIp: number,
+  srcPort: number,
+  dstIp: number,
+  dstPort: number,
+  payload: Uint8Array,
+): Packet {
+  return {
+    protocol: IPPROTO_UDP,
+    srcIp,
+    srcPort,
+    dstIp,
+    dstPort,
+    payload,
+    segment: null,
+    wireBytes: udpWireBytes(payload.length),
+    srcHostId,
+    onDepart: null,
+    enqueuedNs: 0,
+  };
+}
+
+/** A TCP packet; `optionBytes` is the encoded option length (a multiple of 4). */
+export function makeTcpPacket(
+  srcHostId: number,
+  srcIp: number,
+  dstIp: number,
+  segment: Segment,
+  optionBytes: number,
+): Packet {
+  return {
+    protocol: IPPROTO_TCP,
+    srcIp,
+    srcPort: segment.srcPort,
+    dstIp,
+    dstPort: segment.dstPort,
+    payload: EMPTY,
+    segment,
+    wireBytes: IP_HEADER_BYTES + TCP_HEADER_BYTES + optionBytes + segment.payload.length,
+    srcHostId,
+    onDepart: null,
+    enqueuedNs: 0,
+  };
+}
+
+/** Only packets carrying data may be lost (pure TCP control segments never are). */
+export function hasPayload(p: Packet): boolean {
+  return p.segment !== null ? p.segment.payload.length > 0 : p.payload.length > 0;
+}
+
+/** 127.0.0.0/8. */
+export function isLoopback(ip: number): boolean {
+  return ip >>> 24 === 127;
+}

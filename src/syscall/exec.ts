@@ -1,0 +1,120 @@
+// execve: a seccomp filter survives exec and cannot be removed, so the new
+// image is a fresh native process (same virtual pid) that takes over the old
+// one's inheritable fds at the same numbers; then the old native process ends.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { ExecutableError, resolveExecutable } from '../config/executable';
+import type { Thread } from '../host/thread';
+import { E } from './errno';
+import { Kernel, NO_REPLY } from './kernel';
+import { SYS } from './numbers';
+import { uninstallFd } from './files';
+
+const O_CLOEXEC = 0o2000000;
+const AT_FDCWD = -100;
+const AT_EMPTY_PATH = 0x1000;
+const MAX_ARGS = 65536;
+
+function readStringArray(k: Kernel, t: Thread, addr: number): string[] | null {
+  const out: string[] = [];
+  if (addr === 0) return out;
+  const pid = t.process.nativePid;
+  for (let i = 0; i < MAX_ARGS; i++) {
+    const ptr = k.mem.readI64(pid, addr + 8 * i);
+    if (ptr === null) return null;
+    if (ptr === 0) return out;
+    const s = k.mem.readCString(pid, ptr, 1 << 20);
+    if (s === null) return null;
+    out.push(s);
+  }
+  return null;
+}
+
+/** Native fds without FD_CLOEXEC: the ones exec keeps. */
+function inheritedFds(nativePid: number): number[] {
+  const dir = `/proc/${nativePid}/fd`;
+  const fds: number[] = [];
+  for (const name of fs.readdirSync(dir)) {
+    const fd = Number(name);
+    try {
+      const info = fs.readFileSync(`/proc/${nativePid}/fdinfo/${fd}`, 'utf8');
+      const m = /flags:\s*([0-7]+)/.exec(info);
+      if (m && (parseInt(m[1], 8) & O_CLOEXEC) === 0) fds.push(fd);
+    } catch {
+      // closed while we looked
+    }
+  }
+  return fds.sort((x, y) => x - y);
+}
+
+function exec(k: Kernel, t: Thread, pathAddr: number, argvAddr: number, envAddr: number, dirfd: number, flags: number): number {
+  const p = t.process;
+  const written = k.mem.readCString(p.nativePid, pathAddr);
+  if (written === null) return -E.EFAULT;
+  if (written === '' && (flags & AT_EMPTY_PATH) === 0) return -E.ENOENT;
+  if (dirfd !== AT_FDCWD && !written.startsWith('/')) return -E.ENOSYS;
+  const argv = readStringArray(k, t, argvAddr);
+  const envp = readStringArray(k, t, envAddr);
+  if (argv === null || envp === null) return -E.EFAULT;
+  const cwd = fs.readlinkSync(`/proc/${p.nativePid}/cwd`);
+  const abs = path.resolve(cwd, written);
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(abs);
+  } catch {
+    return -E.ENOENT;
+  }
+  if (!st.isFile() || (st.mode & 0o111) === 0) return -E.EACCES;
+  let resolved: string;
+  try {
+    resolved = resolveExecutable(abs, { cwd, env: {} }).resolvedPath;
+  } catch (e) {
+    if (e instanceof ExecutableError) {
+      k.log.warn(p.host.name, `${p.name}: execve ${written}: ${e.message}`);
+      return -E.ENOEXEC;
+    }
+    throw e;
+  }
+  const env: Array<[string, string]> = envp.map((kv) => {
+    const i = kv.indexOf('=');
+    return i < 0 ? [kv, ''] : [kv.slice(0, i), kv.slice(i + 1)];
+  });
+  const fds = inheritedFds(p.nativePid);
+  const nt = k.newThread(p, p.vpid);
+  const newPid = k.addon.spawnExec(abs, argv, k.managedEnv(env, nt.slot), cwd, p.nativePid, fds);
+  if (newPid < 0) {
+    p.threads.pop();
+    k.threadSlots.release(nt.slot);
+    return newPid === -E.ENOENT ? -E.ENOENT : newPid;
+  }
+  // The old image ends now; its threads are gone with it.
+  const oldPid = p.nativePid;
+  k.addon.kill(oldPid, 9);
+  k.addon.reap(oldPid, true);
+  for (const old of p.threads) {
+    if (old === nt || old.state === 'exited') continue;
+    k.clearWaits(old);
+    if (old.resumeEvent) old.resumeEvent.cancelled = true;
+    old.state = 'exited';
+    old.blockGen++;
+    k.threadSlots.release(old.slot);
+  }
+  p.threads.splice(0, p.threads.length, nt);
+  k.attachNative(p, newPid);
+  p.exeName = path.basename(resolved);
+  for (const fd of p.fds.fds()) if (p.fds.get(fd)?.cloexec) uninstallFd(k, t, fd);
+  p.fds = p.fds.clone(); // exec unshares a table shared by CLONE_FILES
+  p.exitSignal = 17;
+  k.log.debug(p.host.name, `${p.name}: execve ${written}`);
+  if (k.addon.waitRequest(nt.slot, newPid) === 0) {
+    k.processDied(p);
+    return NO_REPLY;
+  }
+  k.startThread(nt);
+  return NO_REPLY;
+}
+
+export function registerExec(k: Kernel): void {
+  k.register(SYS.execve, (kk, t, a) => exec(kk, t, a[0], a[1], a[2], AT_FDCWD, 0));
+  k.register(SYS.execveat, (kk, t, a) => exec(kk, t, a[1], a[2], a[3], a[0] | 0, a[4]));
+}
