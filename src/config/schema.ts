@@ -23,7 +23,7 @@ export const DEFAULT_GENERAL: Omit<GeneralConfig, 'stopTimeNs'> = {
   bootstrapEndTimeNs: 0,
   logLevel: 'info',
   heartbeatIntervalNs: 1_000_000_000,
-  dataDirectory: 'shadow.data',
+  dataDirectory: 'umbra.data', // Shadow's is shadow.data; ours names our tool
   templateDirectory: null,
   progress: false,
   modelUnblockedSyscallLatency: false,

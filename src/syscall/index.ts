@@ -10,6 +10,12 @@ import { registerProcess } from './process';
 import { registerRandom } from './random';
 import { registerSched } from './sched';
 import { registerTime } from './time';
+import { registerEpoll } from './epoll';
+import { registerEventfd } from './eventfd';
+import { registerIoctl } from './ioctl';
+import { registerPipe } from './pipe';
+import { registerPoll } from './poll';
+import { registerTimerfd } from './timerfd';
 import { registerWait } from './wait';
 
 export function registerAllSyscalls(k: Kernel): void {
@@ -24,4 +30,10 @@ export function registerAllSyscalls(k: Kernel): void {
   registerFutex(k);
   registerWait(k);
   registerExec(k);
+  registerPipe(k);
+  registerEventfd(k);
+  registerTimerfd(k);
+  registerEpoll(k);
+  registerPoll(k);
+  registerIoctl(k);
 }

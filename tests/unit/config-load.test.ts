@@ -97,7 +97,7 @@ test('§14 minimal configuration gets every default', () => {
     bootstrapEndTimeNs: 0,
     logLevel: 'info',
     heartbeatIntervalNs: 1e9,
-    dataDirectory: 'shadow.data',
+    dataDirectory: 'umbra.data',
     templateDirectory: null,
     progress: false,
     modelUnblockedSyscallLatency: false,
@@ -502,7 +502,7 @@ hosts:
   bootstrap_end_time: 0 sec
   log_level: info
   heartbeat_interval: 500 ms
-  data_directory: shadow.data
+  data_directory: umbra.data
   template_directory: null
   progress: false
   model_unblocked_syscall_latency: false

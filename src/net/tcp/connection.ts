@@ -231,10 +231,13 @@ export class TcpConnection {
     if (!isPort(config.localPort) || !(isPort(config.remotePort) || config.remotePort === 0)) {
       throw new Error(`tcp: bad ports ${config.localPort} -> ${config.remotePort}`);
     }
-    const { localPort: _l, remotePort: _r, isn: _i, ...overrides } = config;
-    this.s = { ...DEFAULT_TCP_SETTINGS, ...stripUndefined(overrides) };
-    this.s.keepalive = { ...DEFAULT_TCP_SETTINGS.keepalive, ...(config.keepalive ?? {}) };
-    this.s.linger = { ...DEFAULT_TCP_SETTINGS.linger, ...(config.linger ?? {}) };
+    const { localPort: _l, remotePort: _r, isn: _i, keepalive, linger, ...overrides } = config;
+    this.s = {
+      ...DEFAULT_TCP_SETTINGS,
+      ...stripUndefined(overrides),
+      keepalive: { ...DEFAULT_TCP_SETTINGS.keepalive, ...stripUndefined(keepalive ?? {}) },
+      linger: { ...DEFAULT_TCP_SETTINGS.linger, ...(linger ?? {}) },
+    };
     if (!(this.s.mssBytes >= 88 && this.s.mssBytes <= 65495)) throw new Error(`tcp: bad MSS ${this.s.mssBytes}`);
     this.localPort = config.localPort;
     this.remotePortValue = config.remotePort;

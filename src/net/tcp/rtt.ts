@@ -70,7 +70,10 @@ export class RttEstimator {
 
   /** RFC 6298 §5.7: after a retransmitted SYN and no sample, start data transfer with 3 s. */
   useConservativeInitial(rtoNs: number): void {
-    if (this.srtt === null) this.baseRto = Math.min(Math.max(rtoNs, this.limits.minNs), this.limits.maxNs);
+    if (this.srtt === null) {
+      this.baseRto = Math.min(Math.max(rtoNs, this.limits.minNs), this.limits.maxNs);
+      this.backoff = 0;
+    }
   }
 
   onTimeout(): void {

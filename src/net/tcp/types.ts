@@ -101,7 +101,8 @@ export interface TcpSettings {
   tsOffset: number;
 }
 
-export interface TcpConfig extends Partial<TcpSettings> {
+export interface TcpConfig extends Partial<Omit<TcpSettings, 'keepalive'>> {
+  keepalive?: Partial<KeepaliveOptions>;
   localPort: number;
   remotePort: number;
   /** Initial send sequence number, from the caller's deterministic source. */

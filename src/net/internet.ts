@@ -1,0 +1,146 @@
+// The simulated Internet: one NetworkStack and interface per host, and the
+// path between them. A packet leaving a host's interface is dropped with the
+// path's loss (drawn from the sender's RNG), delayed by the path latency
+// (never less than the runahead), and handed to the receiver's router queue.
+import { answerDnsQuery, DNS_PORT } from './dns';
+import { Interface, type Clock, type Qdisc } from './interface';
+import type { Network } from './network';
+import { hasPayload, IPPROTO_UDP, makeUdpPacket, type Packet } from './packet';
+import { NetErr, NetworkStack, type NetHost, type Router } from './stack';
+import { UdpSocket } from './udp';
+
+export interface NetLog {
+  warn(where: string | null, msg: string): void;
+  debug(where: string | null, msg: string): void;
+}
+
+export interface InternetOptions {
+  bootstrapEndNs: number;
+  /** experimental.runahead: the smallest one-way delay between hosts (null: none). */
+  runaheadNs: number | null;
+  qdisc: Qdisc;
+  socketRecvBufferBytes: number;
+  socketSendBufferBytes: number;
+}
+
+export class Internet implements Router {
+  readonly stacks: NetworkStack[] = [];
+  /** Destinations already warned about (each is logged once). */
+  private readonly warnedUnowned = new Set<number>();
+  private readonly minDelayNs: number;
+  private readonly dnsNames = new Map<string, number>();
+  /** Packets lost on paths / sent to addresses nobody owns (statistics). */
+  lost = 0;
+  unroutable = 0;
+
+  constructor(
+    readonly network: Network,
+    readonly hosts: readonly NetHost[],
+    readonly clock: Clock,
+    private readonly log: NetLog,
+    private readonly opts: InternetOptions,
+  ) {
+    this.minDelayNs = opts.runaheadNs ?? 0;
+    for (const h of hosts) {
+      const stack = new NetworkStack(h, clock, {
+        recvBufferBytes: opts.socketRecvBufferBytes,
+        sendBufferBytes: opts.socketSendBufferBytes,
+      });
+      const nh = network.hosts[h.id];
+      stack.iface = new Interface(
+        h.id,
+        clock,
+        {
+          upBytesPerSec: nh.bandwidthUpBytesPerSec,
+          downBytesPerSec: nh.bandwidthDownBytesPerSec,
+          bootstrapEndNs: opts.bootstrapEndNs,
+          qdisc: opts.qdisc,
+        },
+        (p) => this.route(p),
+        (p) => stack.deliver(p),
+      );
+      stack.router = this;
+      UdpSocket.attach(stack);
+      this.stacks.push(stack);
+    }
+    // The resolver knows exactly the hosts file (names are case-insensitive in DNS).
+    this.dnsNames.set('localhost', 0x7f000001);
+    for (const h of [...hosts].sort((a, b) => a.ip - b.ip)) {
+      const key = h.name.toLowerCase();
+      if (!this.dnsNames.has(key)) this.dnsNames.set(key, h.ip);
+    }
+  }
+
+  stack(hostId: number): NetworkStack {
+    return this.stacks[hostId];
+  }
+
+  /** One-way delay from host a to host b: the path latency, at least the runahead. */
+  delayNs(a: number, b: number): number {
+    const lat = this.network.path(a, b).latencyNs;
+    return lat > this.minDelayNs ? lat : this.minDelayNs;
+  }
+
+  /** A packet has left its sender's interface (now): decide loss, then schedule its arrival. */
+  route(p: Packet): void {
+    const now = this.clock.nowNs;
+    const src = p.srcHostId;
+    const dst = this.network.hostIndexByIp(p.dstIp);
+    if (dst === undefined) {
+      this.unowned(p, now);
+      return;
+    }
+    const path = this.network.path(src, dst);
+    if (path.loss > 0 && now >= this.opts.bootstrapEndNs && hasPayload(p)) {
+      // Reference §7: dropped iff a uniform draw in [0,1) is >= 1 - loss.
+      if (this.hosts[src].rng.nextFloat() >= 1 - path.loss) {
+        this.lost++;
+        return;
+      }
+    }
+    const lat = path.latencyNs > this.minDelayNs ? path.latencyNs : this.minDelayNs;
+    const iface = this.stacks[dst].iface as Interface;
+    this.clock.at(now + lat, src, () => iface.receive(p, this.clock.nowNs));
+  }
+
+  /**
+   * No socket took p at its destination: like an ICMP port-unreachable, the
+   * sending socket learns it one path delay later (no bandwidth, never lost).
+   */
+  unreachable(p: Packet, errno: number): void {
+    const now = this.clock.nowNs;
+    const dst = this.network.hostIndexByIp(p.dstIp);
+    const back = dst === undefined || dst === p.srcHostId ? 0 : this.delayNs(dst, p.srcHostId);
+    const srcStack = this.stacks[p.srcHostId];
+    this.clock.at(now + back, dst ?? p.srcHostId, () => {
+      if (p.protocol === IPPROTO_UDP) UdpSocket.icmpError(srcStack, p, errno);
+    });
+  }
+
+  /** A packet to an address no host owns: DNS gets an answer, anything else is dropped. */
+  private unowned(p: Packet, now: number): void {
+    if (p.protocol === IPPROTO_UDP && p.dstPort === DNS_PORT) {
+      const reply = answerDnsQuery(p.payload, (name) => this.dnsNames.get(name.endsWith('.') ? name.slice(0, -1) : name));
+      if (reply !== null) {
+        const r = makeUdpPacket(p.srcHostId, p.dstIp, p.dstPort, p.srcIp, p.srcPort, reply);
+        // The resolver sits one minimal delay away each way; the answer pays the receiver's downstream link.
+        const rtt = 2 * Math.max(this.minDelayNs, this.network.minLatencyNs);
+        const iface = this.stacks[p.srcHostId].iface as Interface;
+        this.clock.at(now + rtt, p.srcHostId, () => iface.receive(r, this.clock.nowNs));
+        return;
+      }
+    }
+    this.unroutable++;
+    if (!this.warnedUnowned.has(p.dstIp)) {
+      this.warnedUnowned.add(p.dstIp);
+      const h = this.hosts[p.srcHostId];
+      this.log.warn(h.name, `dropping packets to ${ipString(p.dstIp)}: no simulated host has that address`);
+    }
+  }
+}
+
+function ipString(ip: number): string {
+  return `${(ip >>> 24) & 255}.${(ip >>> 16) & 255}.${(ip >>> 8) & 255}.${ip & 255}`;
+}
+
+export { NetErr };

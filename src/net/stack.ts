@@ -1,0 +1,246 @@
+// A host's network stack: which local (protocol, address, port) each socket
+// owns, ephemeral port allocation, the unix-socket namespace, and the choice
+// between loopback (stays in the host, no latency or bandwidth) and eth0.
+import type { Clock, Interface, TxSource } from './interface';
+import { INADDR_LOOPBACK, IPPROTO_UDP, isLoopback, type Packet } from './packet';
+import { UnixNamespace } from './unix';
+
+/** Linux errno values the network layer returns (negated), like the kernel. */
+export const NetErr = {
+  EPERM: 1,
+  ENOENT: 2,
+  EAGAIN: 11,
+  EACCES: 13,
+  EINVAL: 22,
+  EPIPE: 32,
+  EDESTADDRREQ: 89,
+  EMSGSIZE: 90,
+  EPROTOTYPE: 91,
+  EOPNOTSUPP: 95,
+  EADDRINUSE: 98,
+  EADDRNOTAVAIL: 99,
+  ENETUNREACH: 101,
+  ECONNRESET: 104,
+  EISCONN: 106,
+  ENOTCONN: 107,
+  ECONNREFUSED: 111,
+  EHOSTUNREACH: 113,
+} as const;
+
+/** Readiness bits, Linux's EPOLL* values (the syscall layer passes them through). */
+export const Ready = {
+  IN: 0x001,
+  OUT: 0x004,
+  ERR: 0x008,
+  HUP: 0x010,
+  RDHUP: 0x2000,
+} as const;
+
+/** What sockets need of their file: a readiness-changed signal (core's Watchers fits). */
+export interface Notifier {
+  notify(): void;
+}
+
+/** The parts of a simulated host the network uses (host/Host fits). */
+export interface NetHost {
+  readonly id: number;
+  readonly name: string;
+  readonly ip: number;
+  readonly rng: { nextFloat(): number; nextInt(lo: number, hi: number): number };
+}
+
+/** Ephemeral ports are drawn from the host RNG in Shadow's range, not Linux's 32768–60999. */
+export const EPHEMERAL_LOW = 10000;
+export const EPHEMERAL_HIGH = 65535;
+
+/** A socket bound to a local port of one protocol. */
+export interface PortBinding {
+  /** Bound address, 0 for INADDR_ANY. */
+  localIp: number;
+  localPort: number;
+  /** Connected peer (0/0 when not connected): such a socket only receives from it. */
+  peerIp: number;
+  peerPort: number;
+  reuseAddr: boolean;
+  reusePort: boolean;
+  /** Order of binding, for Linux's "newest socket wins" among equals. */
+  bindSeq: number;
+  receive(p: Packet): void;
+  /** An ICMP error about a packet this socket sent (e.g. port unreachable). */
+  icmpError(p: Packet, errno: number): void;
+}
+
+/** Bound sockets of one protocol on one host, by port. */
+export class PortTable<B extends PortBinding> {
+  private readonly byPort = new Map<number, B[]>();
+  private seq = 0;
+
+  constructor(private readonly rng: NetHost['rng']) {}
+
+  /** Binds b to (ip, port); port 0 takes an ephemeral port. Returns 0 or -errno. */
+  bind(b: B, ip: number, port: number): number {
+    if (port === 0) {
+      port = this.ephemeral();
+      if (port === 0) return -NetErr.EADDRINUSE;
+    } else {
+      const list = this.byPort.get(port);
+      if (list) for (const o of list) if (o !== b && conflicts(o, b, ip)) return -NetErr.EADDRINUSE;
+    }
+    b.localIp = ip;
+    b.localPort = port;
+    b.bindSeq = ++this.seq;
+    let list = this.byPort.get(port);
+    if (!list) this.byPort.set(port, (list = []));
+    list.push(b);
+    return 0;
+  }
+
+  unbind(b: B): void {
+    const list = this.byPort.get(b.localPort);
+    if (!list) return;
+    const i = list.indexOf(b);
+    if (i >= 0) list.splice(i, 1);
+    if (list.length === 0) this.byPort.delete(b.localPort);
+  }
+
+  /**
+   * The socket a packet to (dstIp, dstPort) from (srcIp, srcPort) goes to:
+   * connected and address-specific sockets beat wildcard ones; among equals a
+   * SO_REUSEPORT group spreads by source, otherwise the newest binding wins.
+   */
+  lookup(dstIp: number, dstPort: number, srcIp: number, srcPort: number): B | null {
+    const list = this.byPort.get(dstPort);
+    if (!list) return null;
+    let best: B | null = null;
+    let bestScore = -1;
+    for (const b of list) {
+      if (b.localIp !== 0 && b.localIp !== dstIp) continue;
+      if (b.peerPort !== 0 && (b.peerIp !== srcIp || b.peerPort !== srcPort)) continue;
+      const score = (b.localIp !== 0 ? 1 : 0) + (b.peerPort !== 0 ? 2 : 0);
+      if (score > bestScore || (score === bestScore && b.bindSeq > (best as B).bindSeq)) {
+        best = b;
+        bestScore = score;
+      }
+    }
+    if (best === null || !best.reusePort || best.peerPort !== 0) return best;
+    // A SO_REUSEPORT group: a deterministic stand-in for Linux's flow hash, so
+    // the same source always reaches the same member.
+    const ip = best.localIp;
+    let n = 0;
+    for (const b of list) if (b.reusePort && b.peerPort === 0 && b.localIp === ip) n++;
+    if (n < 2) return best;
+    let i = ((Math.imul(srcIp ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(srcPort + 1, 0xc2b2ae35)) >>> 0) % n;
+    for (const b of list) if (b.reusePort && b.peerPort === 0 && b.localIp === ip && i-- === 0) return b;
+    return best;
+  }
+
+  /** The socket that sent p (for ICMP errors): bound to p's source and, if connected, to p's destination. */
+  sender(p: Packet): B | null {
+    const list = this.byPort.get(p.srcPort);
+    if (!list) return null;
+    for (const b of list) {
+      if (b.localIp !== 0 && b.localIp !== p.srcIp) continue;
+      if (b.peerPort !== 0 && (b.peerIp !== p.dstIp || b.peerPort !== p.dstPort)) continue;
+      return b;
+    }
+    return null;
+  }
+
+  isFree(port: number): boolean {
+    return !this.byPort.has(port);
+  }
+
+  /** A free port drawn from the host RNG until one is free (Shadow's method); 0 if none. */
+  private ephemeral(): number {
+    for (let i = 0; i < 64; i++) {
+      const port = this.rng.nextInt(EPHEMERAL_LOW, EPHEMERAL_HIGH);
+      if (this.isFree(port)) return port;
+    }
+    // Nearly full: scan from a random start so the result is still seed-determined.
+    const span = EPHEMERAL_HIGH - EPHEMERAL_LOW + 1;
+    const start = this.rng.nextInt(0, span - 1);
+    for (let i = 0; i < span; i++) {
+      const port = EPHEMERAL_LOW + ((start + i) % span);
+      if (this.isFree(port)) return port;
+    }
+    return 0;
+  }
+}
+
+/** Linux's UDP bind conflict rule: overlapping addresses need SO_REUSEADDR on both, or SO_REUSEPORT on both. */
+function conflicts(o: PortBinding, b: PortBinding, ip: number): boolean {
+  if (o.localIp !== 0 && ip !== 0 && o.localIp !== ip) return false;
+  if (o.reuseAddr && b.reuseAddr) return false;
+  if (o.reusePort && b.reusePort) return false;
+  return true;
+}
+
+/** Where a stack sends what leaves it and reports what it cannot deliver (the Internet). */
+export interface Router {
+  /** An outbound packet has left `hostId`'s interface. */
+  route(p: Packet): void;
+  /** No socket took p at its destination: tell the sender (ICMP port unreachable). */
+  unreachable(p: Packet, errno: number): void;
+}
+
+/** Demultiplexes one protocol's inbound packets; false when nothing takes the packet. */
+export type ProtocolHandler = (p: Packet) => boolean;
+
+export class NetworkStack {
+  /** The per-host namespace of unix socket names. */
+  readonly unix = new UnixNamespace();
+  private readonly handlers: (ProtocolHandler | undefined)[] = [];
+  private nextNetlinkPid = -4096;
+  iface: Interface | null = null;
+
+  constructor(
+    readonly host: NetHost,
+    readonly clock: Clock,
+    readonly defaults: { recvBufferBytes: number; sendBufferBytes: number },
+  ) {}
+
+  /** Registers the demultiplexer for an IP protocol (UDP, later TCP). */
+  registerProtocol(protocol: number, h: ProtocolHandler): void {
+    this.handlers[protocol] = h;
+  }
+
+  /** True for addresses a socket of this host may bind: INADDR_ANY, 127/8, the host's own. */
+  isLocalAddress(ip: number): boolean {
+    return ip === 0 || isLoopback(ip) || ip === this.host.ip;
+  }
+
+  /** The source address Linux would pick for an unbound socket sending to dst. */
+  sourceFor(dstIp: number): number {
+    return isLoopback(dstIp) || dstIp === 0 ? INADDR_LOOPBACK : this.host.ip;
+  }
+
+  /**
+   * Sends a packet: to loopback or the host's own address it is delivered
+   * inside the host at the current time (as its own event, after the one
+   * running); anything else queues at eth0. `onDepart` runs when it leaves.
+   */
+  send(p: Packet, source: TxSource): void {
+    if (isLoopback(p.dstIp) || p.dstIp === this.host.ip) {
+      if (p.onDepart) p.onDepart(p);
+      this.clock.at(this.clock.nowNs, this.host.id, () => this.deliver(p));
+      return;
+    }
+    (this.iface as Interface).send(p, source);
+  }
+
+  /** A packet for this host (from eth0 or loopback) reaches the protocol demultiplexer. */
+  deliver(p: Packet): void {
+    const h = this.handlers[p.protocol];
+    if (h && h(p)) return;
+    if (this.router && p.protocol === IPPROTO_UDP) this.router.unreachable(p, NetErr.ECONNREFUSED);
+  }
+
+  router: Router | null = null;
+
+  /** A netlink port id for a socket that did not choose one: the pid first, then unique negatives. */
+  netlinkPid(pid: number, taken: (id: number) => boolean): number {
+    if (!taken(pid)) return pid;
+    while (taken(this.nextNetlinkPid)) this.nextNetlinkPid--;
+    return this.nextNetlinkPid--;
+  }
+}

@@ -1,0 +1,238 @@
+// A UDP socket: local and peer address, the receive queue (bounded by the
+// receive buffer: datagrams that do not fit are dropped, like Linux), the send
+// buffer (bytes still waiting at the interface; a full one makes senders wait)
+// and the pending error an ICMP port-unreachable leaves (ECONNREFUSED).
+import { ArrayQueue, TxSource } from './interface';
+import {
+  INADDR_BROADCAST,
+  INADDR_LOOPBACK,
+  IPPROTO_UDP,
+  isLoopback,
+  makeUdpPacket,
+  type Packet,
+} from './packet';
+import { NetErr, PortTable, Ready, type NetworkStack, type Notifier, type PortBinding } from './stack';
+
+const tables = new WeakMap<NetworkStack, PortTable<UdpSocket>>();
+
+export class UdpSocket implements PortBinding {
+  localIp = 0;
+  localPort = 0;
+  peerIp = 0;
+  peerPort = 0;
+  reuseAddr = false;
+  reusePort = false;
+  bindSeq = 0;
+  broadcast = false;
+  /** IP_RECVERR: ICMP errors are reported even when not connected. */
+  recvErr = false;
+  rcvBuf: number;
+  sndBuf: number;
+  /** bind() chose the address / the port (connect and disconnect must keep them). */
+  addrLocked = false;
+  portLocked = false;
+  /** Pending error (SO_ERROR), positive errno or 0. */
+  error = 0;
+  shutRd = false;
+  shutWr = false;
+  /** Datagrams dropped because the receive buffer was full. */
+  drops = 0;
+  private readonly rq = new ArrayQueue<Packet>();
+  private rqBytes = 0;
+  private sendQueued = 0;
+  private closed = false;
+  private readonly tx = new TxSource();
+  private readonly table: PortTable<UdpSocket>;
+  private readonly departFn = (p: Packet): void => this.departed(p);
+
+  constructor(
+    readonly stack: NetworkStack,
+    private readonly notifier: Notifier,
+  ) {
+    this.table = tables.get(stack) as PortTable<UdpSocket>;
+    this.rcvBuf = stack.defaults.recvBufferBytes;
+    this.sndBuf = stack.defaults.sendBufferBytes;
+  }
+
+  /** Gives a stack its UDP port table and demultiplexer. */
+  static attach(stack: NetworkStack): void {
+    const table = new PortTable<UdpSocket>(stack.host.rng);
+    tables.set(stack, table);
+    stack.registerProtocol(IPPROTO_UDP, (p) => {
+      const s = table.lookup(p.dstIp, p.dstPort, p.srcIp, p.srcPort);
+      if (s === null) return false;
+      s.receive(p);
+      return true;
+    });
+  }
+
+  /** An ICMP error about packet p arrives back at its sending host. */
+  static icmpError(stack: NetworkStack, p: Packet, errno: number): void {
+    const s = tables.get(stack)?.sender(p);
+    if (s) s.icmpError(p, errno);
+  }
+
+  get bound(): boolean {
+    return this.localPort !== 0;
+  }
+
+  get connected(): boolean {
+    return this.peerPort !== 0 || this.peerIp !== 0;
+  }
+
+  /** bind(2): address must be local; port 0 picks an ephemeral port. */
+  bind(ip: number, port: number): number {
+    if (this.bound) return -NetErr.EINVAL;
+    if (!this.stack.isLocalAddress(ip)) return -NetErr.EADDRNOTAVAIL;
+    const r = this.table.bind(this, ip, port);
+    if (r < 0) return r;
+    this.addrLocked = ip !== 0;
+    this.portLocked = port !== 0;
+    return 0;
+  }
+
+  private autobind(): number {
+    return this.bound ? 0 : this.table.bind(this, 0, 0);
+  }
+
+  /** connect(2): sets the default peer and fixes the local address Linux would use. */
+  connect(ip: number, port: number): number {
+    if (ip === 0) ip = INADDR_LOOPBACK; // Linux routes INADDR_ANY to the local host
+    if (ip === INADDR_BROADCAST && !this.broadcast) return -NetErr.EACCES;
+    if (isLoopback(this.localIp) && !isLoopback(ip) && ip !== this.stack.host.ip) return -NetErr.EINVAL;
+    const r = this.autobind();
+    if (r < 0) return r;
+    if (this.localIp === 0) this.rebind(this.stack.sourceFor(ip));
+    this.peerIp = ip;
+    this.peerPort = port;
+    this.error = 0;
+    return 0;
+  }
+
+  /** connect(AF_UNSPEC): forget the peer; an address or port bind() did not choose is released. */
+  disconnect(): void {
+    this.peerIp = 0;
+    this.peerPort = 0;
+    if (!this.bound) return;
+    if (!this.portLocked) {
+      this.table.unbind(this);
+      this.localIp = 0;
+      this.localPort = 0;
+    } else if (!this.addrLocked) {
+      this.rebind(0);
+    }
+  }
+
+  /** Changes the bound address in place (the table is keyed by port, so nothing moves). */
+  private rebind(ip: number): void {
+    this.localIp = ip;
+  }
+
+  /** Sends one datagram; returns its length or -errno (-EAGAIN: the send buffer is full). */
+  sendTo(payload: Uint8Array, dstIp: number, dstPort: number): number {
+    if (this.shutWr) return -NetErr.EPIPE;
+    if (this.error !== 0) return -this.takeError();
+    if (dstIp === 0) dstIp = INADDR_LOOPBACK;
+    if (dstIp === INADDR_BROADCAST && !this.broadcast) return -NetErr.EACCES;
+    const local = isLoopback(dstIp) || dstIp === this.stack.host.ip;
+    if (isLoopback(this.localIp) && !local) return -NetErr.EINVAL;
+    if (!local && this.sendQueued >= this.sndBuf) return -NetErr.EAGAIN;
+    const r = this.autobind();
+    if (r < 0) return r;
+    const srcIp = this.localIp !== 0 ? this.localIp : this.stack.sourceFor(dstIp);
+    const p = makeUdpPacket(this.stack.host.id, srcIp, this.localPort, dstIp, dstPort, payload);
+    if (!local) {
+      this.sendQueued += p.wireBytes;
+      p.onDepart = this.departFn;
+    }
+    this.stack.send(p, this.tx);
+    return payload.length;
+  }
+
+  private departed(p: Packet): void {
+    const wasFull = this.sendQueued >= this.sndBuf;
+    this.sendQueued -= p.wireBytes;
+    if (wasFull && this.sendQueued < this.sndBuf && !this.closed) this.notifier.notify();
+  }
+
+  /** Bytes handed to the interface that have not left yet (SIOCOUTQ). */
+  get queuedSendBytes(): number {
+    return this.sendQueued;
+  }
+
+  /** An inbound datagram for this socket. */
+  receive(p: Packet): void {
+    if (this.closed) return;
+    const len = p.payload.length;
+    // Payload bytes are what count; an empty queue takes any datagram so one
+    // larger than the buffer can still arrive.
+    if (this.rq.length > 0 && this.rqBytes + len > this.rcvBuf) {
+      this.drops++;
+      return;
+    }
+    this.rq.push(p);
+    this.rqBytes += len;
+    this.notifier.notify();
+  }
+
+  icmpError(p: Packet, errno: number): void {
+    if (this.closed) return;
+    // Linux reports it only to a socket connected to that destination, or with IP_RECVERR.
+    const toPeer = this.connected && this.peerIp === p.dstIp && this.peerPort === p.dstPort;
+    if (!toPeer && !this.recvErr) return;
+    this.error = errno;
+    this.notifier.notify();
+  }
+
+  /** The next datagram without removing it. */
+  peek(): Packet | null {
+    return this.rq.peek() ?? null;
+  }
+
+  /** Removes the next datagram. */
+  take(): Packet | null {
+    const p = this.rq.shift();
+    if (p === undefined) return null;
+    this.rqBytes -= p.payload.length;
+    return p;
+  }
+
+  get queuedRecvBytes(): number {
+    return this.rqBytes;
+  }
+
+  takeError(): number {
+    const e = this.error;
+    this.error = 0;
+    return e;
+  }
+
+  get writable(): boolean {
+    return this.sendQueued < this.sndBuf;
+  }
+
+  /** Readiness as Linux's datagram_poll reports it. */
+  poll(): number {
+    let r = 0;
+    if (this.error !== 0) r |= Ready.ERR;
+    if (this.shutRd) r |= Ready.RDHUP | Ready.IN;
+    if (this.shutRd && this.shutWr) r |= Ready.HUP;
+    if (this.rq.length > 0) r |= Ready.IN;
+    if (this.writable) r |= Ready.OUT;
+    return r;
+  }
+
+  shutdown(rd: boolean, wr: boolean): void {
+    if (rd) this.shutRd = true;
+    if (wr) this.shutWr = true;
+    this.notifier.notify();
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.bound) this.table.unbind(this);
+    this.rq.clear();
+    this.rqBytes = 0;
+  }
+}
