@@ -78,6 +78,7 @@ static long clone_process(umbra_channel *ch, int *is_child) {
   umbra_channel *mine = shim_channel_at(slot);
   shim_proc = (umbra_process *)(shim_shm + UMBRA_OFF_PROCS + (uint64_t)mine->proc * sizeof(umbra_process));
   RAW2(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL);
+  shim_preempt_forget_timer(); /* timers are not inherited by fork */
   shim_attach_thread(mine);
   if (child_stack && shim_trap_uc) ((ucontext_t *)shim_trap_uc)->uc_mcontext.gregs[REG_RSP] = child_stack;
   return 0;
@@ -96,6 +97,7 @@ long shim_forward(long nr, const long args[6]) {
     long ret = ch->ret;
     if (kind == UMBRA_MSG_COMPLETE) {
       channel_release(ch);
+      shim_preempt_arm();
       return ret;
     }
     if (kind == UMBRA_MSG_DO_NATIVE) {
@@ -103,6 +105,7 @@ long shim_forward(long nr, const long args[6]) {
       long n = ch->nr, a0 = ch->args[0], a1 = ch->args[1], a2 = ch->args[2], a3 = ch->args[3],
            a4 = ch->args[4], a5 = ch->args[5];
       channel_release(ch);
+      shim_preempt_arm();
       return umbra_raw_syscall(n, a0, a1, a2, a3, a4, a5);
     }
     if (kind == UMBRA_MSG_NATIVE_CALL) {

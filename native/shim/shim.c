@@ -40,6 +40,7 @@ void shim_attach_thread(umbra_channel *ch) {
   if (ch->kind != UMBRA_MSG_START_OK) shim_die("umbra shim: bad answer to START");
   channel_release(ch);
   shim_channel = ch;
+  shim_preempt_arm(); /* the thread now runs program code: its native interval starts */
 }
 
 void shim_set_app_segv(void *handler, int flags);
@@ -168,12 +169,17 @@ struct ksigaction {
 
 static struct ksigaction app_sigsys; /* what the program believes SIGSYS does */
 static struct ksigaction app_segv;
+static struct ksigaction app_preempt_sig;
 
-#define SHIM_OWNED_MASK ((1ull << (SIGSYS - 1)) | (1ull << (SIGSEGV - 1)))
+#define SHIM_OWNED_MASK \
+  ((1ull << (SIGSYS - 1)) | (1ull << (SIGSEGV - 1)) | (1ull << (UMBRA_PREEMPT_SIGNAL - 1)))
 
 static long route_sigaction(const long a[6]) {
   int sig = (int)a[0];
-  struct ksigaction *mine = sig == SIGSYS ? &app_sigsys : sig == SIGSEGV ? &app_segv : NULL;
+  struct ksigaction *mine = sig == SIGSYS                 ? &app_sigsys
+                            : sig == SIGSEGV              ? &app_segv
+                            : sig == UMBRA_PREEMPT_SIGNAL ? &app_preempt_sig
+                                                          : NULL;
   if (!mine) return umbra_raw_syscall(SYS_rt_sigaction, a[0], a[1], a[2], a[3], 0, 0);
   if (a[3] != 8) return -EINVAL;
   struct ksigaction old = *mine;
@@ -238,7 +244,9 @@ static void sigsys_handler(int sig, siginfo_t *info, void *vuc) {
   long a[6] = {g[REG_RDI], g[REG_RSI], g[REG_RDX], g[REG_R10], g[REG_R8], g[REG_R9]};
   void *outer = shim_trap_uc;
   shim_trap_uc = uc;
+  shim_depth++;
   g[REG_RAX] = shim_syscall(g[REG_RAX], a);
+  shim_depth--;
   shim_trap_uc = outer;
 }
 
@@ -246,7 +254,10 @@ static void sigsys_handler(int sig, siginfo_t *info, void *vuc) {
 __attribute__((visibility("default"))) long umbra_syscall(long nr, long a1, long a2, long a3,
                                                           long a4, long a5, long a6) {
   long a[6] = {a1, a2, a3, a4, a5, a6};
-  return shim_syscall(nr, a);
+  shim_depth++;
+  long r = shim_syscall(nr, a);
+  shim_depth--;
+  return r;
 }
 
 static void install_handler(int sig, void *fn) {
@@ -293,6 +304,7 @@ __attribute__((constructor)) static void shim_init(void) {
 
   install_handler(SIGSYS, (void *)sigsys_handler);
   install_handler(SIGSEGV, (void *)shim_sigsegv_handler);
+  if (shim_header->preempt_enabled) install_handler(UMBRA_PREEMPT_SIGNAL, (void *)shim_preempt_handler);
   uint64_t unblock = SHIM_OWNED_MASK;
   RAW4(SYS_rt_sigprocmask, SIG_UNBLOCK, &unblock, 0, 8);
   if (RAW2(SYS_prctl, PR_SET_TSC, PR_TSC_SIGSEGV) != 0)

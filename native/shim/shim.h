@@ -6,6 +6,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <signal.h>
 #include <sys/syscall.h>
 
 #include "../include/umbra_ipc.h"
@@ -61,6 +62,12 @@ void shim_charge_latency(uint64_t ns);
 void shim_patch_vdso(void);
 int shim_handle_time_syscall(long nr, const long args[6], long *ret);
 void shim_sigsegv_handler(int sig, void *info, void *uc);
+
+/* preempt.c: the shim's own signal for native preemption */
+#define UMBRA_PREEMPT_SIGNAL 26 /* SIGVTALRM */
+void shim_preempt_arm(void);
+void shim_preempt_forget_timer(void);
+void shim_preempt_handler(int sig, siginfo_t *info, void *uc);
 
 /* seccomp.c */
 void shim_install_filter(void);

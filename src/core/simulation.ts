@@ -8,10 +8,12 @@ import { Host } from '../host/host';
 import type { Process } from '../host/process';
 import { SharedRegion } from '../host/shm';
 import { native } from '../native';
+import { Internet } from '../net/internet';
 import { buildNetwork, Network } from '../net/network';
 import { Logger } from '../output/log';
 import { Kernel } from '../syscall/kernel';
 import { registerAllSyscalls } from '../syscall/index';
+import { attachInternet } from '../syscall/socket';
 import { syscallName } from '../syscall/numbers';
 import { Scheduler } from './scheduler';
 
@@ -94,6 +96,14 @@ export class Simulation {
       shm.writeI64(hOff + L.hVdsoLatency, x.unblockedVdsoLatencyNs);
       shm.writeI64(hOff + L.hMaxUnapplied, x.maxUnappliedCpuLatencyNs);
     });
+    const g = this.config.general;
+    attachInternet(this.kernel, new Internet(this.network, this.hosts, this.sched, this.opts.logger, {
+      bootstrapEndNs: g.bootstrapEndTimeNs,
+      runaheadNs: x.runaheadNs,
+      qdisc: x.interfaceQdisc,
+      socketRecvBufferBytes: x.socketRecvBufferBytes,
+      socketSendBufferBytes: x.socketSendBufferBytes,
+    }));
   }
 
   run(): RunResult {

@@ -162,7 +162,10 @@ export class Interface {
       hostId,
       opts.bootstrapEndNs,
       () => this.nextOutbound(),
-      (p) => depart(p),
+      (p) => {
+        if (p.onDepart !== null) p.onDepart(p); // the sender's buffer space comes back
+        depart(p);
+      },
     );
     this.rx = new Shaper(
       new TokenBucket(opts.downBytesPerSec),

@@ -112,9 +112,10 @@ export class Internet implements Router {
     const dst = this.network.hostIndexByIp(p.dstIp);
     const back = dst === undefined || dst === p.srcHostId ? 0 : this.delayNs(dst, p.srcHostId);
     const srcStack = this.stacks[p.srcHostId];
-    this.clock.at(now + back, dst ?? p.srcHostId, () => {
-      if (p.protocol === IPPROTO_UDP) UdpSocket.icmpError(srcStack, p, errno);
-    });
+    if (p.protocol !== IPPROTO_UDP) return;
+    // Within a host the error comes back through loopback at once, as on Linux.
+    if (dst === p.srcHostId) UdpSocket.icmpError(srcStack, p, errno);
+    else this.clock.at(now + back, dst ?? p.srcHostId, () => UdpSocket.icmpError(srcStack, p, errno));
   }
 
   /** A packet to an address no host owns: DNS gets an answer, anything else is dropped. */

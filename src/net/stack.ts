@@ -1,7 +1,7 @@
 // A host's network stack: which local (protocol, address, port) each socket
 // owns, ephemeral port allocation, the unix-socket namespace, and the choice
 // between loopback (stays in the host, no latency or bandwidth) and eth0.
-import type { Clock, Interface, TxSource } from './interface';
+import { ArrayQueue, type Clock, type Interface, type TxSource } from './interface';
 import { INADDR_LOOPBACK, IPPROTO_UDP, isLoopback, type Packet } from './packet';
 import { UnixNamespace } from './unix';
 
@@ -192,6 +192,10 @@ export class NetworkStack {
   private readonly handlers: (ProtocolHandler | undefined)[] = [];
   private nextNetlinkPid = -4096;
   iface: Interface | null = null;
+  /** Where the network sends what it cannot deliver (set by the Internet). */
+  router: Router | null = null;
+  private readonly loopback = new ArrayQueue<Packet>();
+  private loopbackBusy = false;
 
   constructor(
     readonly host: NetHost,
@@ -215,14 +219,25 @@ export class NetworkStack {
   }
 
   /**
-   * Sends a packet: to loopback or the host's own address it is delivered
-   * inside the host at the current time (as its own event, after the one
-   * running); anything else queues at eth0. `onDepart` runs when it leaves.
+   * Sends a packet: anything not for this host queues at eth0 (`onDepart`
+   * runs when it leaves). Loopback and own-address packets are delivered at
+   * once, before the send returns, as Linux's loopback does (its softirq runs
+   * before sendto returns, so FIONREAD or MSG_DONTWAIT right after a send to
+   * oneself sees the datagram). A packet sent while delivering one (a reply
+   * from a protocol handler) waits in a queue drained by the outermost call,
+   * like Linux's backlog, so replies never recurse.
    */
   send(p: Packet, source: TxSource): void {
     if (isLoopback(p.dstIp) || p.dstIp === this.host.ip) {
       if (p.onDepart) p.onDepart(p);
-      this.clock.at(this.clock.nowNs, this.host.id, () => this.deliver(p));
+      this.loopback.push(p);
+      if (this.loopbackBusy) return;
+      this.loopbackBusy = true;
+      try {
+        for (let q = this.loopback.shift(); q !== undefined; q = this.loopback.shift()) this.deliver(q);
+      } finally {
+        this.loopbackBusy = false;
+      }
       return;
     }
     (this.iface as Interface).send(p, source);
@@ -234,8 +249,6 @@ export class NetworkStack {
     if (h && h(p)) return;
     if (this.router && p.protocol === IPPROTO_UDP) this.router.unreachable(p, NetErr.ECONNREFUSED);
   }
-
-  router: Router | null = null;
 
   /** A netlink port id for a socket that did not choose one: the pid first, then unique negatives. */
   netlinkPid(pid: number, taken: (id: number) => boolean): number {

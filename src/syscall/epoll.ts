@@ -10,6 +10,7 @@ import {
 import { descriptor, installFile, nativeFdOpen, O_CLOEXEC, readiness, SimFile, Watchers } from './files';
 import type { Kernel } from './kernel';
 import { SYS } from './numbers';
+import { deadlineAfter } from './poll';
 
 const EPOLL_CTL_ADD = 1, EPOLL_CTL_DEL = 2, EPOLL_CTL_MOD = 3;
 const EP_MAX_EVENTS = Math.floor(0x7fffffff / EVENT_SIZE);
@@ -97,8 +98,8 @@ function epollCtl(k: Kernel, t: Thread, a: Float64Array): number {
   if (!epd && !nativeFdOpen(k, t, epfd)) return -E.EBADF;
   const td = descriptor(t, fd);
   if (!td) return nativeFdOpen(k, t, fd) ? -E.EPERM : -E.EBADF; // regular files and other native fds
+  // Every emulated object can be watched (one without poll, like /dev/urandom, is always ready).
   const target = td.file as SimFile;
-  if (!target.poll) return -E.EPERM;
   if (!epd || !(epd.file instanceof EpollFile) || epd.file === target) return -E.EINVAL;
   const ep = epd.file;
   events = (events & ~EPOLLWAKEUP) >>> 0; // needs CAP_BLOCK_SUSPEND; Linux drops it silently
@@ -148,7 +149,7 @@ function epollWait(k: Kernel, t: Thread, epfd: number, evAddr: number, maxevents
   let deadline: number;
   if (t.wokenBy === 'none') {
     if (timeoutNs === 0) return 0;
-    deadline = timeoutNs < 0 ? -1 : k.now + timeoutNs;
+    deadline = timeoutNs < 0 ? -1 : deadlineAfter(k, timeoutNs);
   } else {
     if (k.timedOut(t)) return 0;
     deadline = t.deadlineNs;

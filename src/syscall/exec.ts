@@ -103,7 +103,11 @@ function exec(k: Kernel, t: Thread, pathAddr: number, argvAddr: number, envAddr:
   k.attachNative(p, newPid);
   p.exeName = path.basename(resolved);
   for (const fd of p.fds.fds()) if (p.fds.get(fd)?.cloexec) uninstallFd(k, t, fd);
-  p.fds = p.fds.clone(); // exec unshares a table shared by CLONE_FILES
+  const oldFds = p.fds;
+  p.fds = oldFds.clone(); // exec unshares a table shared by CLONE_FILES
+  // The clone took its own references: drop the old table's, unless another process still uses it
+  // (else a pipe's write end never closes and readers never see end of file).
+  if (!k.processes.some((q) => q !== p && q.state === 'running' && q.fds === oldFds)) oldFds.closeAll();
   p.exitSignal = 17;
   k.log.debug(p.host.name, `${p.name}: execve ${written}`);
   if (k.addon.waitRequest(nt.slot, newPid) === 0) {

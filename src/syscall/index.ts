@@ -15,6 +15,7 @@ import { registerEventfd } from './eventfd';
 import { registerIoctl } from './ioctl';
 import { registerPipe } from './pipe';
 import { registerPoll } from './poll';
+import { registerSocket } from './socket';
 import { registerTimerfd } from './timerfd';
 import { registerWait } from './wait';
 
@@ -36,4 +37,5 @@ export function registerAllSyscalls(k: Kernel): void {
   registerEpoll(k);
   registerPoll(k);
   registerIoctl(k);
+  registerSocket(k);
 }

@@ -245,6 +245,15 @@ export class Kernel {
     return this.block(t, deadlineNs);
   }
 
+  /** Completes t's syscall with `ret`, but only at `atNs`: other threads run first. */
+  delayReply(t: Thread, ret: number, atNs: number): number {
+    t.pendingKind = MSG.COMPLETE;
+    t.pendingRet = ret;
+    t.state = 'runnable';
+    t.resumeEvent = this.sched.at(atNs, t.process.host.id, () => this.runThread(t));
+    return NO_REPLY;
+  }
+
   /** Wakes a blocked thread; its syscall runs again from the top. */
   wake(t: Thread): void {
     if (t.state !== 'blocked') return;

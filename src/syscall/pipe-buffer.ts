@@ -1,6 +1,7 @@
-// The storage of a pipe: a byte ring plus a queue of segments that remembers
-// packet boundaries (O_DIRECT writes). Pure logic with no kernel types, so the
-// capacity, atomicity and packet rules can be tested on their own.
+// The storage of a pipe, modelled on Linux's: a ring of page-sized slots.
+// Small writes merge into the last slot when they fit, a packet (O_DIRECT)
+// owns its slot, and a pipe is full when every slot is taken. Pure logic with
+// no kernel types, so capacity, atomicity and packet rules are unit-tested.
 
 /** Writes of at most this many bytes are atomic (POSIX PIPE_BUF on Linux). */
 export const PIPE_BUF = 4096;
@@ -9,166 +10,181 @@ export const DEFAULT_PIPE_SIZE = 65536;
 /** /proc/sys/fs/pipe-max-size: the most an unprivileged F_SETPIPE_SZ may ask. */
 export const PIPE_MAX_SIZE = 1 << 20;
 
+const CAN_MERGE = 1;
+const PACKET = 2;
+
 /**
- * Linux keeps a pipe as slots of one page each; a packet always takes a
- * whole slot while plain writes share slots. We store bytes contiguously and
- * *account* a packet as a full page, which gives the same capacity limits
- * (16 packets or 64 KiB of stream data by default) without the slot array.
+ * Why slots rather than a plain byte ring: capacity, PIPE_BUF atomicity and
+ * "writable" (a free slot) then come out exactly as on Linux, e.g. 1000-byte
+ * writes fill a 64 KiB pipe after 64 000 bytes, not 65 000.
  */
 export class PipeBuffer {
-  private ring: Buffer;
-  private head = 0;
-  private stored = 0;
-  private accounted = 0;
-  // Segment queue (ring): lengths and packet flags. Consecutive stream writes
-  // merge into one segment, so there are at most 2 segments per slot + 1.
-  private segLen: Int32Array;
-  private segPkt: Uint8Array;
-  private segHead = 0;
-  private segCount = 0;
+  private slots: number;
+  private pages: Buffer;
+  private offs: Int32Array;
+  private lens: Int32Array;
+  private flags: Uint8Array;
+  /** Ring position of the oldest occupied slot, and how many are occupied. */
+  private tail = 0;
+  private count = 0;
+  private bytes = 0;
+  // The write planned by reserve(), carried out by commit().
+  private planMerge = 0;
+  private planTotal = 0;
+  private planPacket = false;
 
-  constructor(private cap = DEFAULT_PIPE_SIZE) {
-    this.ring = Buffer.alloc(cap);
-    this.segLen = new Int32Array(2 * (cap / PAGE_SIZE) + 2);
-    this.segPkt = new Uint8Array(this.segLen.length);
+  constructor(capacity = DEFAULT_PIPE_SIZE) {
+    this.slots = capacity / PAGE_SIZE;
+    this.pages = Buffer.alloc(capacity);
+    this.offs = new Int32Array(this.slots);
+    this.lens = new Int32Array(this.slots);
+    this.flags = new Uint8Array(this.slots);
   }
 
   get capacity(): number {
-    return this.cap;
+    return this.slots * PAGE_SIZE;
   }
 
   /** Bytes waiting to be read (FIONREAD). */
   get size(): number {
-    return this.stored;
+    return this.bytes;
   }
 
-  /** Capacity consumed, packets counting as whole pages. */
-  get used(): number {
-    return this.accounted;
-  }
-
-  /** What poll reports as writable: an atomic write of PIPE_BUF bytes would fit. */
+  /** Linux's poll test for the write end: a slot is free. */
   writable(): boolean {
-    return this.cap - this.accounted >= Math.min(PIPE_BUF, this.cap);
-  }
-
-  /** Whether n bytes fit now, in one go (the atomic-write test). */
-  fits(n: number, packet: boolean): boolean {
-    return this.cost(n, packet) <= this.cap - this.accounted;
-  }
-
-  /** The most bytes a non-atomic write can store now. */
-  room(packet: boolean): number {
-    const free = this.cap - this.accounted;
-    return packet ? Math.floor(free / PAGE_SIZE) * PAGE_SIZE : free;
-  }
-
-  /** Stores n bytes of src (the caller checked fits/room). Packets split at PAGE_SIZE. */
-  push(src: Buffer, off: number, n: number, packet: boolean): void {
-    if (n <= 0) return;
-    if (this.cost(n, packet) > this.cap - this.accounted) throw new Error('invariant: pipe overfilled');
-    this.copyIn(src, off, n);
-    if (packet) {
-      for (let done = 0; done < n; done += PAGE_SIZE) this.addSegment(Math.min(PAGE_SIZE, n - done), true);
-      this.accounted += Math.ceil(n / PAGE_SIZE) * PAGE_SIZE;
-    } else {
-      const last = (this.segHead + this.segCount - 1) % this.segLen.length;
-      if (this.segCount > 0 && this.segPkt[last] === 0) this.segLen[last] += n;
-      else this.addSegment(n, false);
-      this.accounted += n;
-    }
+    return this.count < this.slots;
   }
 
   /**
-   * How many bytes a read of at most max returns: stream bytes run on across
-   * segments; a packet ends the read (its unread tail is dropped by consume).
+   * Plans storing up to n bytes now; returns how many will go (0: full).
+   * mergeChars (Linux merges `total_len % PAGE_SIZE` bytes, once, at the start
+   * of a write) go into the last slot if it is a mergeable one with room;
+   * the rest takes fresh slots, a page each. A write of at most PIPE_BUF
+   * bytes is thus all or nothing.
+   */
+  reserve(n: number, packet: boolean, mergeChars: number): number {
+    let merge = 0;
+    if (mergeChars > 0 && this.count > 0) {
+      const last = this.slotAt(this.count - 1);
+      if ((this.flags[last] & CAN_MERGE) !== 0 && this.offs[last] + this.lens[last] + mergeChars <= PAGE_SIZE) {
+        merge = mergeChars;
+      }
+    }
+    const fresh = Math.min(n - merge, (this.slots - this.count) * PAGE_SIZE);
+    this.planMerge = merge;
+    this.planTotal = merge + fresh;
+    this.planPacket = packet;
+    return this.planTotal;
+  }
+
+  /** Stores the bytes planned by reserve() from src[off ...]. */
+  commit(src: Buffer, off: number): void {
+    let done = 0;
+    if (this.planMerge > 0) {
+      const last = this.slotAt(this.count - 1);
+      const at = last * PAGE_SIZE + this.offs[last] + this.lens[last];
+      src.copy(this.pages, at, off, off + this.planMerge);
+      this.lens[last] += this.planMerge;
+      done = this.planMerge;
+    }
+    while (done < this.planTotal) {
+      if (this.count === this.slots) throw new Error('invariant: pipe overfilled');
+      const s = this.slotAt(this.count);
+      const c = Math.min(PAGE_SIZE, this.planTotal - done);
+      src.copy(this.pages, s * PAGE_SIZE, off + done, off + done + c);
+      this.offs[s] = 0;
+      this.lens[s] = c;
+      this.flags[s] = this.planPacket ? PACKET : CAN_MERGE;
+      this.count++;
+      done += c;
+    }
+    this.bytes += this.planTotal;
+    this.planMerge = this.planTotal = 0;
+  }
+
+  /** Convenience for tests and simple callers: reserve + commit. */
+  write(src: Buffer, off: number, n: number, packet: boolean, mergeChars = n % PAGE_SIZE): number {
+    const took = this.reserve(n, packet, Math.min(mergeChars, n));
+    this.commit(src, off);
+    return took;
+  }
+
+  /**
+   * How many bytes a read of at most max returns now: reads run across slots
+   * until satisfied, but a packet ends the read (its unread tail is dropped).
    */
   readable(max: number): number {
     let total = 0;
-    for (let i = 0; i < this.segCount && total < max; i++) {
-      const s = (this.segHead + i) % this.segLen.length;
-      const take = Math.min(max - total, this.segLen[s]);
-      total += take;
-      if (this.segPkt[s] !== 0) break;
+    for (let i = 0; i < this.count && total < max; i++) {
+      const s = this.slotAt(i);
+      total += Math.min(this.lens[s], max - total);
+      if ((this.flags[s] & PACKET) !== 0) break;
     }
     return total;
   }
 
-  /** Copies the first n readable bytes to dst without consuming them. */
+  /** Copies the first n bytes readable(n) counted into dst, without consuming. */
   copyOut(dst: Buffer, dstOff: number, n: number): void {
-    const first = Math.min(n, this.ring.length - this.head);
-    this.ring.copy(dst, dstOff, this.head, this.head + first);
-    if (n > first) this.ring.copy(dst, dstOff + first, 0, n - first);
+    let done = 0;
+    for (let i = 0; i < this.count && done < n; i++) {
+      const s = this.slotAt(i);
+      const c = Math.min(this.lens[s], n - done);
+      const from = s * PAGE_SIZE + this.offs[s];
+      this.pages.copy(dst, dstOff + done, from, from + c);
+      done += c;
+    }
   }
 
-  /** Drops n bytes as returned by readable(n); a packet read in part is dropped whole. */
+  /** Consumes n bytes as readable(n) counted them; frees emptied slots. */
   consume(n: number): void {
     let left = n;
-    while (left > 0 && this.segCount > 0) {
-      const s = this.segHead;
-      const len = this.segLen[s];
-      const pkt = this.segPkt[s] !== 0;
-      if (pkt || left >= len) {
-        this.dropBytes(len);
-        this.accounted -= pkt ? PAGE_SIZE : len;
-        left -= Math.min(left, len);
-        this.segHead = (this.segHead + 1) % this.segLen.length;
-        this.segCount--;
-        if (pkt) break;
-      } else {
-        this.dropBytes(left);
-        this.accounted -= left;
-        this.segLen[s] = len - left;
-        left = 0;
+    while (left > 0 && this.count > 0) {
+      const s = this.tail;
+      const c = Math.min(this.lens[s], left);
+      this.offs[s] += c;
+      this.lens[s] -= c;
+      this.bytes -= c;
+      left -= c;
+      const packet = (this.flags[s] & PACKET) !== 0;
+      if (packet && this.lens[s] > 0) {
+        this.bytes -= this.lens[s]; // the rest of a packet read in part is dropped
+        this.lens[s] = 0;
       }
+      if (this.lens[s] === 0) {
+        this.tail = (this.tail + 1) % this.slots;
+        this.count--;
+      }
+      if (packet) break;
     }
+    if (this.count === 0) this.tail = 0;
   }
 
-  /** F_SETPIPE_SZ: false when the data held needs more than newCap. */
+  /** F_SETPIPE_SZ: false (EBUSY) when the occupied slots do not fit newCap. */
   resize(newCap: number): boolean {
-    if (this.accounted > newCap) return false;
-    const ring = Buffer.alloc(newCap);
-    this.copyOut(ring, 0, this.stored);
-    const segLen = new Int32Array(2 * (newCap / PAGE_SIZE) + 2);
-    const segPkt = new Uint8Array(segLen.length);
-    for (let i = 0; i < this.segCount; i++) {
-      const s = (this.segHead + i) % this.segLen.length;
-      segLen[i] = this.segLen[s];
-      segPkt[i] = this.segPkt[s];
+    const slots = newCap / PAGE_SIZE;
+    if (this.count > slots) return false;
+    const pages = Buffer.alloc(newCap);
+    const offs = new Int32Array(slots);
+    const lens = new Int32Array(slots);
+    const flags = new Uint8Array(slots);
+    for (let i = 0; i < this.count; i++) {
+      const s = this.slotAt(i);
+      this.pages.copy(pages, i * PAGE_SIZE, s * PAGE_SIZE, (s + 1) * PAGE_SIZE);
+      offs[i] = this.offs[s];
+      lens[i] = this.lens[s];
+      flags[i] = this.flags[s];
     }
-    this.ring = ring;
-    this.head = 0;
-    this.segLen = segLen;
-    this.segPkt = segPkt;
-    this.segHead = 0;
-    this.cap = newCap;
+    this.slots = slots;
+    this.pages = pages;
+    this.offs = offs;
+    this.lens = lens;
+    this.flags = flags;
+    this.tail = 0;
     return true;
   }
 
-  private cost(n: number, packet: boolean): number {
-    return packet ? Math.ceil(n / PAGE_SIZE) * PAGE_SIZE : n;
-  }
-
-  private addSegment(len: number, packet: boolean): void {
-    if (this.segCount === this.segLen.length) throw new Error('invariant: pipe segment queue full');
-    const s = (this.segHead + this.segCount) % this.segLen.length;
-    this.segLen[s] = len;
-    this.segPkt[s] = packet ? 1 : 0;
-    this.segCount++;
-  }
-
-  private copyIn(src: Buffer, off: number, n: number): void {
-    const tail = (this.head + this.stored) % this.ring.length;
-    const first = Math.min(n, this.ring.length - tail);
-    src.copy(this.ring, tail, off, off + first);
-    if (n > first) src.copy(this.ring, 0, off + first, off + n);
-    this.stored += n;
-  }
-
-  private dropBytes(n: number): void {
-    this.head = (this.head + n) % this.ring.length;
-    this.stored -= n;
-    if (this.stored === 0) this.head = 0;
+  private slotAt(i: number): number {
+    return (this.tail + i) % this.slots;
   }
 }
 
@@ -177,5 +193,7 @@ export function roundPipeSize(size: number): number {
   if (size > 2 ** 31) return 0;
   if (size < PAGE_SIZE) return PAGE_SIZE;
   const pages = Math.ceil(size / PAGE_SIZE);
-  return 2 ** Math.ceil(Math.log2(pages)) * PAGE_SIZE;
+  let p = 1;
+  while (p < pages) p *= 2;
+  return p * PAGE_SIZE;
 }

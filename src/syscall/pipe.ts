@@ -10,7 +10,7 @@ import {
 } from './files';
 import type { Kernel } from './kernel';
 import { SYS } from './numbers';
-import { DEFAULT_PIPE_SIZE, PIPE_BUF, PIPE_MAX_SIZE, PipeBuffer, roundPipeSize } from './pipe-buffer';
+import { DEFAULT_PIPE_SIZE, PAGE_SIZE, PIPE_MAX_SIZE, PipeBuffer, roundPipeSize } from './pipe-buffer';
 
 export const O_DIRECT = 0o40000;
 const O_NOTIFICATION_PIPE = 0o200; // O_EXCL: watch-queue pipes, not supported
@@ -69,7 +69,7 @@ export class PipeReadEnd implements SimFile {
     buf.copyOut(k.mem.scratch, 0, n);
     if (k.mem.writeScratch(t.process.nativePid, bufAddr, n) !== n) return -E.EFAULT;
     buf.consume(n);
-    // Writers wait for room for a whole PIPE_BUF (as Linux waits for a free slot).
+    // Writers wait for a free slot, as on Linux.
     if (!wasWritable && buf.writable()) this.pipe.writeEnd.watchers.notify();
     return n;
   }
@@ -111,17 +111,19 @@ export class PipeWriteEnd implements SimFile {
   }
 
   /**
-   * A blocking write larger than PIPE_BUF completes in pieces as readers make
-   * room: its progress survives the restart in t.waitKey. Only a plain
-   * write(2) may do that; readv/writev loops (fd.ts) get a short count instead,
-   * since they restart from their first iovec.
+   * Linux's pipe_write: as much as fits goes now; a write of at most PIPE_BUF
+   * bytes goes whole or not at all. A blocking write(2) that is larger waits
+   * for room and goes on: its progress survives the restart in t.waitKey.
+   * readv/writev loops (fd.ts) restart from their first iovec, so they get
+   * a short count instead.
    */
   write(k: Kernel, t: Thread, _d: Descriptor, bufAddr: number, len: number): number {
     if (len < 0) return -E.EINVAL;
     if (len === 0) return 0;
     const nonblock = (this.statusFlags & O_NONBLOCK) !== 0;
-    const resumable = !nonblock && k.nr === SYS.write && len > PIPE_BUF;
-    let done = resumable && t.wokenBy !== 'none' ? t.waitKey : 0;
+    const resumable = !nonblock && k.nr === SYS.write;
+    const firstRun = t.wokenBy === 'none';
+    let done = resumable && !firstRun ? t.waitKey : 0;
     if (!this.pipe.readOpen) {
       // TODO(signals): raise SIGPIPE through the emulated signal path once it exists.
       k.deliverSignal(t.process, SIGPIPE);
@@ -131,29 +133,27 @@ export class PipeWriteEnd implements SimFile {
     const packet = (this.statusFlags & O_DIRECT) !== 0;
     const pid = t.process.nativePid;
     const scratch = k.mem.scratch;
-    if (len <= PIPE_BUF) {
-      if (!buf.fits(len, packet)) return -E.EAGAIN;
-      if (k.mem.read(pid, bufAddr, len) !== len) return -E.EFAULT;
-      buf.push(scratch, 0, len, packet);
-      this.pipe.readEnd.watchers.notify();
-      return len;
-    }
-    let wrote = false;
+    // Linux tries to merge len % PAGE_SIZE bytes into the last slot once, at the start.
+    let mergeChars = firstRun || !resumable ? len % PAGE_SIZE : 0;
+    let wrote = 0;
     while (done < len) {
-      const n = Math.min(buf.room(packet), len - done, scratch.length);
-      if (n === 0) break;
-      if (k.mem.read(pid, bufAddr + done, n) !== n) {
-        if (wrote) this.pipe.readEnd.watchers.notify();
+      const want = Math.min(len - done, scratch.length);
+      const take = buf.reserve(want, packet, Math.min(mergeChars, want));
+      mergeChars = 0;
+      if (take === 0) break;
+      if (k.mem.read(pid, bufAddr + done, take) !== take) {
+        if (wrote > 0) this.pipe.readEnd.watchers.notify();
         return done > 0 ? done : -E.EFAULT;
       }
-      buf.push(scratch, 0, n, packet);
-      done += n;
-      wrote = true;
+      buf.commit(scratch, 0);
+      done += take;
+      wrote += take;
+      if (take < want) break;
     }
     // Linux wakes readers on every write (edge-triggered epoll users rely on it).
-    if (wrote) this.pipe.readEnd.watchers.notify();
+    if (wrote > 0) this.pipe.readEnd.watchers.notify();
     if (done === len) return len;
-    if (!resumable) return done > 0 ? done : -E.EAGAIN;
+    if (nonblock || !resumable) return done > 0 ? done : -E.EAGAIN;
     t.waitKey = done;
     return -E.EAGAIN;
   }

@@ -2,6 +2,7 @@
 // objects' readiness and wake the waiter; native fds (regular files, the
 // output files, /dev/null) are always ready for reading and writing, as
 // regular files are, and the real kernel is never asked to wait.
+import { MAX_SIM_TIME } from '../core/time';
 import type { Thread } from '../host/thread';
 import { E } from './errno';
 import {
@@ -45,7 +46,12 @@ function fdReadiness(k: Kernel, t: Thread, fd: number): number {
 /** Deadline (absolute ns, -1: none) of this run: computed on the first run, kept after a wake. */
 function deadlineOf(k: Kernel, t: Thread, timeoutNs: number): number {
   if (t.wokenBy !== 'none') return t.deadlineNs;
-  return timeoutNs < 0 ? -1 : k.now + timeoutNs;
+  return timeoutNs < 0 ? -1 : deadlineAfter(k, timeoutNs);
+}
+
+/** now + ns, held below 2^53 (a timeout of years is as good as forever). */
+export function deadlineAfter(k: Kernel, ns: number): number {
+  return Math.min(k.now + ns, MAX_SIM_TIME);
 }
 
 /** True when the call must return now even with nothing ready (zero timeout or expired). */
@@ -123,15 +129,16 @@ function ppoll(k: Kernel, t: Thread, a: Float64Array): number {
   }
   const r = doPoll(k, t, a[0], a[1], timeoutNs);
   if (r < 0 || timeoutNs === 0) return r;
-  const deadline = t.wokenBy === 'none' ? (timeoutNs < 0 ? -1 : k.now + timeoutNs) : t.deadlineNs;
+  const deadline = deadlineOf(k, t, timeoutNs);
   return writeRemaining(k, t, a[2], false, deadline) ? r : -E.EFAULT;
 }
 
 // ----------------------------------------------------------------- select
 
-function doSelect(
-  k: Kernel, t: Thread, nfdsArg: number, setAddrs: [number, number, number], tvAddr: number, timeval: boolean,
-): number {
+/** select and pselect6 share their first five arguments: nfds, the three sets (a[1..3]), the timeout. */
+function doSelect(k: Kernel, t: Thread, a: Float64Array, timeval: boolean): number {
+  const nfdsArg = a[0] | 0; // the kernel takes an int
+  const tvAddr = a[4];
   if (nfdsArg < 0) return -E.EINVAL;
   let timeoutNs = -1;
   if (t.wokenBy === 'none') {
@@ -145,7 +152,7 @@ function doSelect(
   for (let s = 0; s < 3; s++) {
     inSets[s].fill(0, 0, bytes);
     outSets[s].fill(0, 0, bytes);
-    if (setAddrs[s] !== 0 && bytes > 0 && k.mem.readBuf(pid, setAddrs[s], inSets[s], 0, bytes) !== bytes) {
+    if (a[1 + s] !== 0 && bytes > 0 && k.mem.readBuf(pid, a[1 + s], inSets[s], 0, bytes) !== bytes) {
       return -E.EFAULT;
     }
   }
@@ -173,7 +180,7 @@ function doSelect(
   const deadline = deadlineOf(k, t, timeoutNs);
   if (count === 0 && !expired(k, t, timeoutNs)) return k.blockOn(t, sources, deadline);
   for (let s = 0; s < 3; s++) {
-    if (setAddrs[s] !== 0 && bytes > 0 && k.mem.writeBuf(pid, setAddrs[s], outSets[s], 0, bytes) !== bytes) {
+    if (a[1 + s] !== 0 && bytes > 0 && k.mem.writeBuf(pid, a[1 + s], outSets[s], 0, bytes) !== bytes) {
       return -E.EFAULT;
     }
   }
@@ -199,9 +206,9 @@ function msToNs(ms: number): number {
 export function registerPoll(k: Kernel): void {
   k.register(SYS.poll, (kk, t, a) => doPoll(kk, t, a[0], a[1], msToNs(a[2])));
   k.register(SYS.ppoll, ppoll);
-  k.register(SYS.select, (kk, t, a) => doSelect(kk, t, a[0] | 0, [a[1], a[2], a[3]], a[4], true));
+  k.register(SYS.select, (kk, t, a) => doSelect(kk, t, a, true));
   k.register(SYS.pselect6, (kk, t, a) => {
     const m = pselectMaskOk(kk, t, a[5]);
-    return m < 0 ? m : doSelect(kk, t, a[0] | 0, [a[1], a[2], a[3]], a[4], false);
+    return m < 0 ? m : doSelect(kk, t, a, false);
   });
 }

@@ -3,7 +3,7 @@
 // reader), and one scheduler event per "becomes readable" wakes the waiters.
 import type { SimEvent } from '../core/event-queue';
 import type { Scheduler } from '../core/scheduler';
-import { EPOCH_UNIX_SEC, NS_PER_SEC } from '../core/time';
+import { EPOCH_UNIX_SEC, MAX_SIM_TIME, NS_PER_SEC } from '../core/time';
 import type { Descriptor } from '../host/fd-table';
 import type { Thread } from '../host/thread';
 import { E } from './errno';
@@ -14,7 +14,6 @@ import { SYS } from './numbers';
 const CLOCK_REALTIME = 0, CLOCK_MONOTONIC = 1, CLOCK_BOOTTIME = 7;
 const CLOCK_REALTIME_ALARM = 8, CLOCK_BOOTTIME_ALARM = 9;
 const TFD_TIMER_ABSTIME = 1, TFD_TIMER_CANCEL_ON_SET = 2;
-const EPOCH_NS = EPOCH_UNIX_SEC * NS_PER_SEC;
 
 export class TimerFd implements SimFile {
   readonly kind = 'timerfd';
@@ -60,7 +59,8 @@ export class TimerFd implements SimFile {
       this.event = null;
     }
     if (!this.armed || this.ticks > 0) return;
-    this.event = this.sched.at(Math.max(this.nextNs, this.sched.nowNs), this.hostId, this.fire);
+    const at = Math.min(Math.max(this.nextNs, this.sched.nowNs), MAX_SIM_TIME);
+    this.event = this.sched.at(at, this.hostId, this.fire);
   }
 
   /** Remaining time and interval, as timerfd_gettime reports them. */
@@ -139,22 +139,36 @@ function putTimespec(dv: DataView, off: number, ns: number): void {
   dv.setUint32(off + 12, 0, true);
 }
 
+/** struct itimerspec as read: interval sec, nsec, value sec, nsec (seconds kept apart, see below). */
+const spec = new Float64Array(4);
+
+/** Reads an itimerspec into `spec`; false on a bad pointer. */
+function readItimerspec(k: Kernel, t: Thread, addr: number): boolean {
+  if (k.mem.read(t.process.nativePid, addr, 32) !== 32) return false;
+  const dv = k.mem.view();
+  for (let i = 0; i < 4; i++) spec[i] = dv.getInt32(8 * i + 4, true) * 4294967296 + dv.getUint32(8 * i, true);
+  return true;
+}
+
+function validTimespec(sec: number, nsec: number): boolean {
+  return sec >= 0 && nsec >= 0 && nsec < NS_PER_SEC;
+}
+
 function timerfdSettime(k: Kernel, t: Thread, a: Float64Array): number {
   const flags = a[1];
-  const pid = t.process.nativePid;
-  const interval = k.mem.readTimespecNs(pid, a[2]);
-  const value = interval === null ? null : k.mem.readTimespecNs(pid, a[2] + 16);
-  if (interval === null || value === null) return -E.EFAULT;
+  if (!readItimerspec(k, t, a[2])) return -E.EFAULT;
   if ((flags & ~(TFD_TIMER_ABSTIME | TFD_TIMER_CANCEL_ON_SET)) !== 0) return -E.EINVAL;
-  if (interval < 0 || value < 0) return -E.EINVAL;
+  if (!validTimespec(spec[0], spec[1]) || !validTimespec(spec[2], spec[3])) return -E.EINVAL;
   const tf = timerOf(k, t, a[0]);
   if (typeof tf === 'number') return tf;
+  const interval = spec[0] * NS_PER_SEC + spec[1];
   const [oldValue, oldInterval] = tf.current();
   // Every clock reads simulated time from the same Unix-epoch-based origin.
+  // Unix-epoch nanoseconds exceed 2^53, so the epoch comes off the seconds first.
   // The simulated clock is never set, so TFD_TIMER_CANCEL_ON_SET never cancels.
-  if (value === 0) tf.disarm();
-  else if ((flags & TFD_TIMER_ABSTIME) !== 0) tf.arm(value - EPOCH_NS, interval);
-  else tf.arm(k.now + value, interval);
+  if (spec[2] === 0 && spec[3] === 0) tf.disarm();
+  else if ((flags & TFD_TIMER_ABSTIME) !== 0) tf.arm((spec[2] - EPOCH_UNIX_SEC) * NS_PER_SEC + spec[3], interval);
+  else tf.arm(k.now + spec[2] * NS_PER_SEC + spec[3], interval);
   // Like Linux, a bad old_value pointer fails the call after the new setting took effect.
   if (a[3] !== 0 && !writeItimerspec(k, t, a[3], oldValue, oldInterval)) return -E.EFAULT;
   return 0;

@@ -1,6 +1,7 @@
 /* Single-threaded pipe semantics under umbra: data, FIONREAD, pipe size,
  * nonblocking EAGAIN when full, PIPE_BUF atomicity, EOF, EPIPE, O_DIRECT
- * packets, fstat and F_GETFL. Prints one line per check. */
+ * packets, fstat and F_GETFL. Prints one line per check. With argument
+ * "sigpipe": dies of SIGPIPE writing to a pipe without readers. */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -8,61 +9,86 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
+
+/* Prints a call's result, and the errno name when it failed. */
+#define SHOW(label, call)                                                          \
+  do {                                                                             \
+    errno = 0;                                                                     \
+    long r_ = (long)(call);                                                        \
+    printf("%s: %ld%s%s\n", label, r_, r_ < 0 ? " " : "", r_ < 0 ? strerrorname_np(errno) : ""); \
+  } while (0)
 
 static char buf[70000];
 
-int main(void) {
+static int fionread(int fd) {
+  int n = -1;
+  return ioctl(fd, FIONREAD, &n) == 0 ? n : -errno;
+}
+
+int main(int argc, char **argv) {
   setvbuf(stdout, NULL, _IONBF, 0);
   int p[2];
-  if (pipe(p) != 0) { printf("pipe failed %d\n", errno); return 1; }
-  printf("write=%zd\n", write(p[1], "hello", 5));
-  int avail = -1;
-  ioctl(p[0], FIONREAD, &avail);
-  printf("fionread=%d\n", avail);
-  memset(buf, 0, sizeof buf);
-  printf("read=%zd '%s'\n", read(p[0], buf, sizeof buf), buf);
-  printf("pipesz=%d\n", fcntl(p[1], F_GETPIPE_SZ));
+  if (argc > 1 && strcmp(argv[1], "sigpipe") == 0) {
+    /* SIGPIPE's default action ends the process inside write. */
+    pipe(p);
+    close(p[0]);
+    printf("writing to a pipe without readers\n");
+    write(p[1], "x", 1);
+    printf("still alive\n");
+    return 0;
+  }
+  SHOW("pipe", pipe(p));
+  SHOW("write", write(p[1], "hello", 5));
+  printf("fionread=%d\n", fionread(p[0]));
+  SHOW("read", read(p[0], buf, sizeof buf));
+  printf("data='%.5s'\n", buf);
+  SHOW("getpipesz", fcntl(p[1], F_GETPIPE_SZ));
   struct stat st;
-  fstat(p[0], &st);
+  SHOW("fstat", syscall(SYS_fstat, p[0], &st));
   printf("fifo=%d\n", S_ISFIFO(st.st_mode) ? 1 : 0);
-  printf("getfl r=%d w=%d\n", fcntl(p[0], F_GETFL) & O_ACCMODE, fcntl(p[1], F_GETFL) & O_ACCMODE);
-  printf("read on write end: %zd errno=%d\n", read(p[1], buf, 1), errno);
+  printf("accmode r=%d w=%d\n", fcntl(p[0], F_GETFL) & O_ACCMODE, fcntl(p[1], F_GETFL) & O_ACCMODE);
+  SHOW("read write end", read(p[1], buf, 1));
+  SHOW("write read end", write(p[0], buf, 1));
+  SHOW("lseek", lseek(p[0], 0, SEEK_SET));
+  SHOW("ioctl TCGETS", ioctl(p[0], TCGETS, buf));
 
-  /* Fill a nonblocking pipe: exactly 64 KiB fits. */
-  fcntl(p[1], F_SETFL, O_NONBLOCK);
+  /* Fill a nonblocking pipe with 1000-byte writes: 4 share a page, 16 pages. */
+  int fl = 1;
+  SHOW("fionbio", ioctl(p[1], FIONBIO, &fl));
   fcntl(p[0], F_SETFL, O_NONBLOCK);
-  printf("read empty: %zd errno=%s\n", read(p[0], buf, 10), errno == EAGAIN ? "EAGAIN" : "?");
+  SHOW("read empty", read(p[0], buf, 10));
   long total = 0;
   for (;;) {
     ssize_t n = write(p[1], buf, 1000);
-    if (n < 0) { printf("full after %ld errno=%s\n", total, errno == EAGAIN ? "EAGAIN" : "?"); break; }
+    if (n < 0) break;
     total += n;
   }
-  /* 536 bytes free: a 4096-byte write is all-or-nothing, a 536-byte one fits. */
-  errno = 0;
-  printf("atomic 4096: %zd %s\n", write(p[1], buf, 4096), errno == EAGAIN ? "EAGAIN" : "?");
-  printf("small 536: %zd\n", write(p[1], buf, 536));
-  ioctl(p[0], FIONREAD, &avail);
-  printf("fionread=%d\n", avail);
-  /* Draining 4096 bytes makes room for exactly one more atomic write. */
-  printf("drain: %zd\n", read(p[0], buf, 4096));
-  printf("atomic 4096: %zd\n", write(p[1], buf, 4096));
-  /* A big nonblocking write returns what fits. */
-  printf("drain: %zd\n", read(p[0], buf, 10000));
-  printf("partial: %zd\n", write(p[1], buf, 20000));
-  printf("setpipesz busy: %d errno=%s\n", fcntl(p[1], F_SETPIPE_SZ, 4096), errno == EBUSY ? "EBUSY" : "?");
+  printf("full after %ld\n", total);
+  printf("fionread=%d\n", fionread(p[0]));
+  /* Every slot is taken: even one byte must wait. */
+  SHOW("write 1 when full", write(p[1], buf, 1));
+  /* One page freed: an atomic 4096 goes, then nothing. */
+  SHOW("drain 4000", read(p[0], buf, 4000));
+  SHOW("atomic 4096", write(p[1], buf, 4096));
+  SHOW("atomic 10", write(p[1], buf, 10));
+  /* A large nonblocking write takes what fits. */
+  SHOW("drain 10000", read(p[0], buf, 10000));
+  SHOW("partial 20000", write(p[1], buf, 20000));
+  SHOW("setpipesz 4096 busy", fcntl(p[1], F_SETPIPE_SZ, 4096));
   while (read(p[0], buf, sizeof buf) > 0) {}
-  printf("setpipesz 5000 -> %d\n", fcntl(p[1], F_SETPIPE_SZ, 5000));
-  printf("getpipesz %d\n", fcntl(p[0], F_GETPIPE_SZ));
+  SHOW("setpipesz 5000", fcntl(p[1], F_SETPIPE_SZ, 5000));
+  SHOW("getpipesz", fcntl(p[0], F_GETPIPE_SZ));
+  SHOW("setpipesz 2MiB", fcntl(p[0], F_SETPIPE_SZ, 2 << 20));
   total = 0;
   while (write(p[1], buf, 100) > 0) total += 100;
-  printf("small pipe holds %ld\n", total);
+  printf("two-page pipe holds %ld in 100-byte writes\n", total);
 
   /* EOF: the write end goes, the data stays readable, then 0. */
-  write(p[1], "x", 0);
+  SHOW("write 0", write(p[1], "x", 0));
   close(p[1]);
-  ioctl(p[0], FIONREAD, &avail);
   ssize_t got = 0, n;
   while ((n = read(p[0], buf, sizeof buf)) > 0) got += n;
   printf("drained %zd then %zd (eof)\n", got, n);
@@ -70,25 +96,44 @@ int main(void) {
 
   /* EPIPE: no reader left (SIGPIPE ignored). */
   signal(SIGPIPE, SIG_IGN);
-  pipe(p);
+  SHOW("pipe", pipe(p));
   close(p[0]);
-  errno = 0;
-  printf("epipe: %zd %s\n", write(p[1], "x", 1), errno == EPIPE ? "EPIPE" : "?");
+  SHOW("write no reader", write(p[1], "x", 1));
   close(p[1]);
 
   /* Packet mode: each write is one packet; a short read drops the rest. */
-  if (pipe2(p, O_DIRECT | O_NONBLOCK | O_CLOEXEC) != 0) { printf("pipe2 failed %d\n", errno); return 1; }
+  SHOW("pipe2 direct", pipe2(p, O_DIRECT | O_NONBLOCK | O_CLOEXEC));
   printf("cloexec=%d nonblock=%d\n", fcntl(p[0], F_GETFD) & FD_CLOEXEC, (fcntl(p[1], F_GETFL) & O_NONBLOCK) != 0);
   write(p[1], "first", 5);
   write(p[1], "second", 6);
   memset(buf, 0, 32);
-  printf("pkt1=%zd '%s'\n", read(p[0], buf, 100), buf);
+  SHOW("pkt1", read(p[0], buf, 100));
+  printf("data='%s'\n", buf);
   memset(buf, 0, 32);
-  printf("pkt2=%zd '%s'\n", read(p[0], buf, 3), buf);
-  printf("empty=%zd\n", read(p[0], buf, 100));
+  SHOW("pkt2 short", read(p[0], buf, 3));
+  printf("data='%s'\n", buf);
+  SHOW("empty", read(p[0], buf, 100));
   int packets = 0;
   while (write(p[1], "p", 1) == 1) packets++;
   printf("packets that fit=%d\n", packets);
-  printf("pipe2 bad flags: %d errno=%s\n", pipe2(p, O_APPEND), errno == EINVAL ? "EINVAL" : "?");
+  SHOW("pipe2 bad flags", pipe2(p, O_APPEND));
+  SHOW("pipe NULL", pipe(NULL));
+
+  /* Across fork: the child sees end of file once every write end is closed. */
+  pipe(p);
+  pid_t child = fork();
+  if (child == 0) {
+    close(p[1]);
+    long sum = 0;
+    while ((n = read(p[0], buf, 333)) > 0) sum += n;
+    printf("child: %ld bytes, then %zd\n", sum, n);
+    _exit(0);
+  }
+  close(p[0]);
+  for (int i = 0; i < 1000; i++) write(p[1], "0123456789", 10);
+  close(p[1]);
+  int status;
+  waitpid(child, &status, 0);
+  printf("parent: child exited %d\n", WEXITSTATUS(status));
   return 0;
 }

@@ -316,3 +316,44 @@ test('a closed connection answers stray segments with RST', () => {
   assert.equal(rst.flags, RST);
   assert.equal(rst.seq, 10_001);
 });
+
+test('RST in FIN_WAIT_1 and CLOSING reports ECONNRESET only to a socket not yet closed', () => {
+  {
+    const { a } = pair();
+    a.shutdown(SHUT_WR, 1 * MS);
+    a.takeOutput();
+    assert.equal(a.state, 'FIN_WAIT_1');
+    a.onSegment(makeSegment({ srcPort: 2000, dstPort: 1000, seq: 50_001, flags: RST }), 2 * MS);
+    assert.equal(a.state, 'CLOSED');
+    assert.equal(a.takeErrno(), Errno.ECONNRESET);
+  }
+  {
+    const { a } = pair();
+    a.close(1 * MS);
+    a.takeOutput();
+    a.onSegment(makeSegment({ srcPort: 2000, dstPort: 1000, seq: 50_001, flags: RST }), 2 * MS);
+    assert.equal(a.state, 'CLOSED');
+    assert.equal(a.errno, 0, 'nobody is left to hear about it');
+  }
+  {
+    const { a, b } = pair();
+    a.close(1 * MS);
+    b.close(1 * MS);
+    a.onSegment(only(b.takeOutput()), 2 * MS);
+    assert.equal(a.state, 'CLOSING');
+    a.onSegment(makeSegment({ srcPort: 2000, dstPort: 1000, seq: 50_002, flags: RST }), 3 * MS);
+    assert.equal(a.state, 'CLOSED');
+  }
+});
+
+test('RST in SYN_RECEIVED after a simultaneous open refuses the connection', () => {
+  const a = new TcpConnection({ localPort: 1000, remotePort: 2000, isn: 100, timestamps: false });
+  a.openActive(0);
+  a.takeOutput();
+  a.onSegment(makeSegment({ srcPort: 2000, dstPort: 1000, seq: 700, flags: SYN, window: 1000 }), 1 * MS);
+  assert.equal(a.state, 'SYN_RECEIVED');
+  a.takeOutput();
+  a.onSegment(makeSegment({ srcPort: 2000, dstPort: 1000, seq: 701, flags: RST }), 2 * MS);
+  assert.equal(a.state, 'CLOSED');
+  assert.equal(a.takeErrno(), Errno.ECONNREFUSED);
+});

@@ -246,6 +246,9 @@ export class TcpConnection {
     this.rcvBufBytes = this.s.rcvBufBytes;
     this.rtt = new RttEstimator({ initialNs: this.s.rtoInitialNs, minNs: this.s.rtoMinNs, maxNs: this.s.rtoMaxNs });
     this.ourWscale = this.s.windowScaling ? chooseWscale(this.s.autotune ? Math.max(this.s.rcvBufMaxBytes, this.rcvBufBytes) : this.rcvBufBytes) : 0;
+    // Until the handshake tells us the peer's MSS, assume our own (only tcp_info sees this).
+    this.sndMss = this.s.mssBytes;
+    this.rcvMss = this.s.mssBytes;
     this.cc = this.s.congestion(this.sndMss, this.s.initialCwndSegments * this.sndMss);
   }
 
@@ -852,10 +855,18 @@ export class TcpConnection {
 
   private onNewAck(ackPos: number, acked: number, seg: Segment): void {
     let cleanSampleNs: number | null = null;
+    // Karn: if this ACK covers any retransmitted segment, it may have been held back
+    // waiting for that retransmission, so none of what it covers gives a sample (as Linux).
+    let ackedRetransmitted = false;
+    let lastRetransmitNs = 0;
     while (this.recHead < this.recs.length) {
       const r = this.recs[this.recHead]!;
       if (r.end <= ackPos) {
         if (r.retransmits === 0) cleanSampleNs = this.nowNs - r.firstSentNs;
+        else {
+          ackedRetransmitted = true;
+          lastRetransmitNs = Math.max(lastRetransmitNs, r.lastSentNs);
+        }
         this.forgetRecordCounts(r, r.end - r.start);
         this.recHead += 1;
         continue;
@@ -878,11 +889,16 @@ export class TcpConnection {
     if (this.finSent && ackPos === dataEnd + 1) this.ourFinAcked = true;
     this.bytesAcked += acked;
     this.retransStampNs = null;
+    if (ackedRetransmitted) cleanSampleNs = null;
     if (cleanSampleNs !== null) {
       this.rtt.sample(cleanSampleNs);
     } else if (this.tsOk && seg.options.timestamp && seg.options.timestamp.echo !== 0) {
-      const rttMs = (this.tsNow() - seg.options.timestamp.echo) >>> 0;
-      if (rttMs >= 1 && rttMs < 0x7fffffff) this.rtt.sample(rttMs * NS_PER_MS);
+      // The echo must come from our latest retransmission or later; an older one means
+      // the ACK answered a duplicate and would inflate the estimate (RFC 7323 §4.1).
+      const echo = seg.options.timestamp.echo;
+      const rttMs = (this.tsNow() - echo) >>> 0;
+      const fresh = ((echo - this.tsAt(lastRetransmitNs)) | 0) >= 0;
+      if (fresh && rttMs >= 1 && rttMs < 0x7fffffff) this.rtt.sample(rttMs * NS_PER_MS);
     }
     const cwndLimited = this.takeCwndLimited();
     switch (this.caStateValue) {
@@ -1628,7 +1644,10 @@ export class TcpConnection {
   }
 
   private tsNow(): number {
-    return (Math.floor(this.nowNs / NS_PER_MS) + this.s.tsOffset) >>> 0;
+    return this.tsAt(this.nowNs);
+  }
+  private tsAt(timeNs: number): number {
+    return (Math.floor(timeNs / NS_PER_MS) + this.s.tsOffset) >>> 0;
   }
 
   private clock(nowNs: number | undefined): number {

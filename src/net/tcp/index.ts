@@ -24,6 +24,14 @@
 // or a reply (a RST) for the sender. `listener.accept()` pops established
 // connections. Segments matching nothing at all get `resetFor(seg)`.
 //
+// Deliberate Linux-isms: RTO = SRTT + max(4*RTTVAR, 200 ms); give-up times
+// follow retransmits_timed_out() (127 s for SYNs, 924.6 s for data); Nagle is
+// Minshall's variant; the listener drops (never refuses) on a full backlog;
+// close() with unread data or SO_LINGER 0 sends RST. Buffer sizes count
+// payload bytes only (Linux counts skb overhead too, and doubles SO_*BUF).
+// Not implemented: PAWS, D-SACK, ECN, TCP Fast Open, urgent data, PRR,
+// RACK/TLP, HyStart, the 200 ms TCP_CORK ceiling, path MTU discovery.
+//
 // Wire format: `encodeSegment(seg, pseudoHeader?)` / `decodeSegment(bytes)`.
 // Congestion control is pluggable via TcpSettings.congestion (CUBIC default,
 // Reno available); see congestion.ts for the interface.

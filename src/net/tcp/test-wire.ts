@@ -18,6 +18,8 @@ export interface WireOptions {
   overheadBytes?: number;
   /** Scripted loss: return true to drop. `index` counts segments sent in that direction, from 0. */
   drop?: (from: Side, seg: Segment, index: number) => boolean;
+  /** Extra delay for one segment (lets later segments overtake it: reordering). */
+  extraDelayNs?: (from: Side, seg: Segment, index: number) => number;
 }
 
 export interface WireRecord {
@@ -105,7 +107,12 @@ export class TestWire {
       doneNs = startNs + Math.ceil((bytes * 8 * 1e9) / o.bitsPerSecond);
       this.linkFreeNs[from] = doneNs;
     }
-    q.push({ arrivalNs: doneNs + o.oneWayDelayNs, order: this.order++, seg });
+    const extra = o.extraDelayNs ? o.extraDelayNs(from, seg, index) : 0;
+    const item = { arrivalNs: doneNs + o.oneWayDelayNs + extra, order: this.order++, seg };
+    // keep the queue sorted by arrival; without extra delay this is a plain append
+    let i = q.length;
+    while (i > this.queueHead[from] && q[i - 1]!.arrivalNs > item.arrivalNs) i -= 1;
+    q.splice(i, 0, item);
   }
 
   /** Runs events until `done()` holds (checked after each batch) or `limitNs` passes. Returns done(). */
@@ -154,7 +161,8 @@ export class TestWire {
       for (const side of ['a', 'b'] as const) {
         const head = this.queues[side][this.queueHead[side]];
         if (!head || head.arrivalNs > now) continue;
-        if (best === null || head.order < this.queues[best][this.queueHead[best]]!.order) best = side;
+        const other = best === null ? undefined : this.queues[best][this.queueHead[best]]!;
+        if (other === undefined || head.arrivalNs < other.arrivalNs || (head.arrivalNs === other.arrivalNs && head.order < other.order)) best = side;
       }
       if (best === null) break;
       const item = this.queues[best][this.queueHead[best]++]!;

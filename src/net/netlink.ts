@@ -1,0 +1,271 @@
+// rtnetlink answers for a simulated host: RTM_GETLINK and RTM_GETADDR dumps
+// describe `lo` (127.0.0.1/8) and `eth0` (the host's address, /24), which is
+// what glibc's getifaddrs and if_nameindex ask; everything else is refused.
+
+export const NETLINK_ROUTE = 0;
+
+const NLMSG_ERROR = 2;
+const NLMSG_DONE = 3;
+const RTM_NEWLINK = 16;
+const RTM_GETLINK = 18;
+const RTM_NEWADDR = 20;
+const RTM_GETADDR = 22;
+const RTM_GETROUTE = 26;
+
+const NLM_F_REQUEST = 0x1;
+const NLM_F_MULTI = 0x2;
+const NLM_F_ACK = 0x4;
+const NLM_F_DUMP = 0x300;
+
+const AF_UNSPEC = 0;
+const AF_INET = 2;
+const AF_PACKET = 17;
+
+const IFLA_ADDRESS = 1, IFLA_BROADCAST = 2, IFLA_IFNAME = 3, IFLA_MTU = 4, IFLA_TXQLEN = 13, IFLA_OPERSTATE = 16;
+const IFA_ADDRESS = 1, IFA_LOCAL = 2, IFA_LABEL = 3, IFA_BROADCAST = 4, IFA_FLAGS = 8;
+const IFA_F_PERMANENT = 0x80;
+
+const EOPNOTSUPP = 95;
+const ENODEV = 19;
+const EINVAL = 22;
+
+export interface HostLink {
+  index: number;
+  name: string;
+  /** ARPHRD_* */
+  type: number;
+  /** IFF_* */
+  flags: number;
+  mtu: number;
+  mac: Uint8Array;
+  hwBroadcast: Uint8Array;
+  /** IF_OPER_* */
+  operState: number;
+  ip: number;
+  prefixLen: number;
+  /** RT_SCOPE_* */
+  scope: number;
+  /** IPv4 broadcast address, or null. */
+  broadcast: number | null;
+}
+
+/** The two interfaces every simulated host has (reference §10). */
+export function hostLinks(hostIp: number): HostLink[] {
+  const mac = new Uint8Array([0x02, 0x00, (hostIp >>> 24) & 255, (hostIp >>> 16) & 255, (hostIp >>> 8) & 255, hostIp & 255]);
+  return [
+    {
+      index: 1,
+      name: 'lo',
+      type: 772, // ARPHRD_LOOPBACK
+      flags: 0x1 | 0x8 | 0x40 | 0x10000, // UP LOOPBACK RUNNING LOWER_UP
+      mtu: 65536,
+      mac: new Uint8Array(6),
+      hwBroadcast: new Uint8Array(6),
+      operState: 0, // IF_OPER_UNKNOWN, as Linux reports lo
+      ip: 0x7f000001,
+      prefixLen: 8,
+      scope: 254, // RT_SCOPE_HOST
+      broadcast: null,
+    },
+    {
+      index: 2,
+      name: 'eth0',
+      type: 1, // ARPHRD_ETHER
+      flags: 0x1 | 0x2 | 0x40 | 0x1000 | 0x10000, // UP BROADCAST RUNNING MULTICAST LOWER_UP
+      mtu: 1500,
+      mac,
+      hwBroadcast: new Uint8Array([255, 255, 255, 255, 255, 255]),
+      operState: 6, // IF_OPER_UP
+      ip: hostIp,
+      prefixLen: 24,
+      scope: 0, // RT_SCOPE_UNIVERSE
+      broadcast: (hostIp | 0xff) >>> 0,
+    },
+  ];
+}
+
+/** Builds netlink messages into one growing buffer. */
+class Writer {
+  buf = Buffer.alloc(1024);
+  len = 0;
+
+  private ensure(n: number): void {
+    if (this.len + n <= this.buf.length) return;
+    const next = Buffer.alloc(Math.max(this.buf.length * 2, this.len + n));
+    this.buf.copy(next, 0, 0, this.len);
+    this.buf = next;
+  }
+
+  /** Starts a message; returns its offset for end(). */
+  begin(type: number, flags: number, seq: number, pid: number): number {
+    this.ensure(16);
+    const at = this.len;
+    this.buf.fill(0, at, at + 16);
+    this.buf.writeUInt16LE(type, at + 4);
+    this.buf.writeUInt16LE(flags, at + 6);
+    this.buf.writeUInt32LE(seq >>> 0, at + 8);
+    this.buf.writeInt32LE(pid | 0, at + 12);
+    this.len += 16;
+    return at;
+  }
+
+  end(at: number): void {
+    this.buf.writeUInt32LE(this.len - at, at);
+  }
+
+  bytes(b: Uint8Array): void {
+    this.ensure(b.length + 3);
+    this.buf.set(b, this.len);
+    this.len += b.length;
+    this.pad();
+  }
+
+  u8(v: number): void {
+    this.ensure(1);
+    this.buf[this.len++] = v;
+  }
+
+  u16(v: number): void {
+    this.ensure(2);
+    this.buf.writeUInt16LE(v, this.len);
+    this.len += 2;
+  }
+
+  u32(v: number): void {
+    this.ensure(4);
+    this.buf.writeUInt32LE(v >>> 0, this.len);
+    this.len += 4;
+  }
+
+  i32(v: number): void {
+    this.ensure(4);
+    this.buf.writeInt32LE(v | 0, this.len);
+    this.len += 4;
+  }
+
+  /** An rtattr: length, type, payload, padded to 4 bytes. */
+  attr(type: number, payload: Uint8Array): void {
+    this.u16(4 + payload.length);
+    this.u16(type);
+    this.bytes(payload);
+  }
+
+  pad(): void {
+    while (this.len % 4 !== 0) this.u8(0);
+  }
+
+  take(): Uint8Array {
+    return Uint8Array.prototype.slice.call(this.buf, 0, this.len);
+  }
+}
+
+function u32Attr(v: number): Uint8Array {
+  const b = new Uint8Array(4);
+  new DataView(b.buffer).setUint32(0, v >>> 0, true);
+  return b;
+}
+
+function ipAttr(ip: number): Uint8Array {
+  return new Uint8Array([(ip >>> 24) & 255, (ip >>> 16) & 255, (ip >>> 8) & 255, ip & 255]);
+}
+
+function cstr(s: string): Uint8Array {
+  const b = new Uint8Array(s.length + 1);
+  for (let i = 0; i < s.length; i++) b[i] = s.charCodeAt(i);
+  return b;
+}
+
+function link(w: Writer, l: HostLink, flags: number, seq: number, pid: number): void {
+  const at = w.begin(RTM_NEWLINK, flags, seq, pid);
+  w.u8(AF_UNSPEC);
+  w.u8(0);
+  w.u16(l.type);
+  w.i32(l.index);
+  w.u32(l.flags);
+  w.u32(0); // ifi_change
+  w.attr(IFLA_IFNAME, cstr(l.name));
+  w.attr(IFLA_ADDRESS, l.mac);
+  w.attr(IFLA_BROADCAST, l.hwBroadcast);
+  w.attr(IFLA_MTU, u32Attr(l.mtu));
+  w.attr(IFLA_TXQLEN, u32Attr(1000));
+  w.attr(IFLA_OPERSTATE, new Uint8Array([l.operState]));
+  w.end(at);
+}
+
+function addr(w: Writer, l: HostLink, flags: number, seq: number, pid: number): void {
+  const at = w.begin(RTM_NEWADDR, flags, seq, pid);
+  w.u8(AF_INET);
+  w.u8(l.prefixLen);
+  w.u8(IFA_F_PERMANENT);
+  w.u8(l.scope);
+  w.u32(l.index);
+  w.attr(IFA_ADDRESS, ipAttr(l.ip));
+  w.attr(IFA_LOCAL, ipAttr(l.ip));
+  if (l.broadcast !== null) w.attr(IFA_BROADCAST, ipAttr(l.broadcast));
+  w.attr(IFA_LABEL, cstr(l.name));
+  w.attr(IFA_FLAGS, u32Attr(IFA_F_PERMANENT));
+  w.end(at);
+}
+
+function error(w: Writer, errno: number, req: Uint8Array, at: number, seq: number, pid: number): void {
+  const m = w.begin(NLMSG_ERROR, 0, seq, pid);
+  w.i32(-errno);
+  w.bytes(req.subarray(at, at + 16)); // the request's header, as with NETLINK_CAP_ACK
+  w.end(m);
+}
+
+/**
+ * Answers the requests in one datagram sent to the kernel (port 0). Returns
+ * the datagrams to queue on the socket: one per request (dump parts and the
+ * NLMSG_DONE travel together, which glibc and libnl read fine).
+ */
+export function rtnetlinkAnswer(req: Uint8Array, portId: number, hostIp: number): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  const dv = new DataView(req.buffer, req.byteOffset, req.byteLength);
+  const links = hostLinks(hostIp);
+  let at = 0;
+  while (at + 16 <= req.length) {
+    const len = dv.getUint32(at, true);
+    if (len < 16 || at + len > req.length) break;
+    const type = dv.getUint16(at + 4, true);
+    const flags = dv.getUint16(at + 6, true);
+    const seq = dv.getUint32(at + 8, true);
+    const w = new Writer();
+    if ((flags & NLM_F_REQUEST) === 0) {
+      // Not a request: the kernel ignores it.
+    } else if (type === RTM_GETLINK) {
+      const family = len >= 17 ? req[at + 16] : AF_UNSPEC;
+      if ((flags & NLM_F_DUMP) === NLM_F_DUMP) {
+        if (family === AF_UNSPEC || family === AF_PACKET) for (const l of links) link(w, l, NLM_F_MULTI, seq, portId);
+        done(w, seq, portId);
+      } else {
+        const index = len >= 24 ? dv.getInt32(at + 20, true) : 0;
+        const l = links.find((x) => x.index === index);
+        if (l) link(w, l, 0, seq, portId);
+        else error(w, index === 0 ? EINVAL : ENODEV, req, at, seq, portId);
+      }
+    } else if (type === RTM_GETADDR && (flags & NLM_F_DUMP) === NLM_F_DUMP) {
+      const family = len >= 17 ? req[at + 16] : AF_UNSPEC;
+      if (family === AF_UNSPEC || family === AF_INET) for (const l of links) addr(w, l, NLM_F_MULTI, seq, portId);
+      done(w, seq, portId);
+    } else if (type === RTM_GETROUTE && (flags & NLM_F_DUMP) === NLM_F_DUMP) {
+      done(w, seq, portId); // no routing table to show: routing never uses it
+    } else {
+      error(w, EOPNOTSUPP, req, at, seq, portId);
+    }
+    // A non-dump request that asked for an ACK and did not already get an error gets one.
+    const wasError = w.len >= 16 && w.buf.readUInt16LE(4) === NLMSG_ERROR;
+    if ((flags & NLM_F_ACK) !== 0 && (flags & NLM_F_DUMP) !== NLM_F_DUMP && (flags & NLM_F_REQUEST) !== 0 && !wasError) {
+      error(w, 0, req, at, seq, portId);
+    }
+    if (w.len > 0) out.push(w.take());
+    at += (len + 3) & ~3;
+  }
+  return out;
+}
+
+function done(w: Writer, seq: number, pid: number): void {
+  const at = w.begin(NLMSG_DONE, NLM_F_MULTI, seq, pid);
+  w.i32(0);
+  w.end(at);
+}

@@ -1,0 +1,319 @@
+// AF_UNIX sockets: the syscall face of net/unix.ts — sockaddr_un parsing
+// (abstract names, path names resolved against the caller's cwd, autobind),
+// stream writes that complete across restarts, seqpacket and datagram records.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Thread } from '../host/thread';
+import type { NetworkStack } from '../net/stack';
+import { UnixSocket, type UnixCred, type UnixKind, type UnixName } from '../net/unix';
+import { E } from './errno';
+import type { Kernel } from './kernel';
+import {
+  AF_UNIX, AF_UNSPEC, io, MSG_NOSIGNAL, MSG_OOB, MSG_PEEK, MSG_TRUNC, MSG_WAITALL, nameOut, readSockaddr, SIGPIPE,
+  SO, SOCK_DGRAM, SOCK_SEQPACKET, SOCK_STREAM, SocketFile, UserMsg,
+} from './socket-file';
+
+const SUN_PATH_MAX = 108;
+const SOCKADDR_UN_SIZE = 2 + SUN_PATH_MAX;
+
+export function unixKind(type: number): UnixKind | null {
+  return type === SOCK_STREAM ? 'stream' : type === SOCK_DGRAM ? 'dgram' : type === SOCK_SEQPACKET ? 'seqpacket' : null;
+}
+
+/** The creator's credentials (SO_PEERCRED): virtual pid, and the uid/gid the processes really run as. */
+export function credOf(t: Thread): UnixCred {
+  const uid = typeof process.getuid === 'function' ? process.getuid() : 0;
+  const gid = typeof process.getgid === 'function' ? process.getgid() : 0;
+  return { pid: t.process.vpid, uid, gid };
+}
+
+/** Result of parseUn: a name (or null for "autobind"), whether it is abstract, or -errno. */
+const parsedUn: { name: UnixName | null; abstract: boolean; family: number } = { name: null, abstract: false, family: 0 };
+
+/**
+ * Parses a sockaddr_un. Path names become absolute against the process's cwd.
+ * Abstract names are keyed with the socket kind too: Linux keeps one abstract
+ * namespace per socket type (a stream and a datagram socket may share a name,
+ * and a connect never finds a socket of another type there).
+ */
+function parseUn(k: Kernel, t: Thread, addr: number, len: number, kind: UnixKind): number {
+  if (len < 2 || len > SOCKADDR_UN_SIZE) return -E.EINVAL;
+  const r = readSockaddr(k, t, addr, len);
+  if (r < 0) return r;
+  const s = k.mem.scratch;
+  parsedUn.family = s.readUInt16LE(0);
+  parsedUn.name = null;
+  parsedUn.abstract = false;
+  if (parsedUn.family !== AF_UNIX) return 0;
+  if (len === 2) return 0;
+  if (s[2] === 0) {
+    // Abstract: every byte of the given length counts, NULs included.
+    const addrBytes = Uint8Array.prototype.slice.call(s, 2, len);
+    parsedUn.name = { key: `\0${kind}\0${s.toString('latin1', 3, len)}`, addr: addrBytes };
+    parsedUn.abstract = true;
+    return 0;
+  }
+  let end = 2;
+  while (end < len && s[end] !== 0) end++;
+  const given = s.toString('latin1', 2, end);
+  let cwd = '/';
+  try {
+    cwd = fs.readlinkSync(`/proc/${t.process.nativePid}/cwd`);
+  } catch {
+    // The process is gone or unreadable: resolve against / (the call fails later anyway).
+  }
+  const addrBytes = new Uint8Array(end - 2 + 1);
+  addrBytes.set(s.subarray(2, end));
+  parsedUn.name = { key: path.resolve(cwd, given), addr: addrBytes };
+  return 0;
+}
+
+/** A socket's name as getsockname reports it (an unnamed socket: just the family). */
+function putSockaddrUn(name: UnixName | null): void {
+  const b = nameOut.buf;
+  b.fill(0, 0, SOCKADDR_UN_SIZE);
+  b.writeUInt16LE(AF_UNIX, 0);
+  if (name === null) {
+    nameOut.len = 2;
+    return;
+  }
+  b.set(name.addr, 2);
+  nameOut.len = 2 + name.addr.length;
+}
+
+/** A received message's source: the sender's name, or nothing at all (length 0) when it has none. */
+function putSource(addr: Uint8Array | null): void {
+  if (addr === null) {
+    nameOut.len = 0;
+    return;
+  }
+  nameOut.buf.writeUInt16LE(AF_UNIX, 0);
+  nameOut.buf.set(addr, 2);
+  nameOut.len = 2 + addr.length;
+}
+
+export class UnixFile extends SocketFile {
+  readonly domain = AF_UNIX;
+  readonly protocol = 0;
+  readonly sock: UnixSocket;
+
+  constructor(
+    readonly type: number,
+    sockOrStack: UnixSocket | NetworkStack,
+    cred: UnixCred | null,
+  ) {
+    super();
+    if (sockOrStack instanceof UnixSocket) {
+      this.sock = sockOrStack;
+      this.sock.notifier = this.watchers;
+    } else {
+      this.sock = new UnixSocket(unixKind(type) as UnixKind, sockOrStack.unix, this.watchers, cred as UnixCred);
+    }
+  }
+
+  poll(): number {
+    return this.sock.poll();
+  }
+
+  release(): void {
+    this.sock.close();
+  }
+
+  override get listening(): boolean {
+    return this.sock.state === 'listening';
+  }
+
+  override bind(k: Kernel, t: Thread, addr: number, len: number): number {
+    const r = parseUn(k, t, addr, len, this.sock.kind);
+    if (r < 0) return r;
+    if (parsedUn.family !== AF_UNIX) return -E.EINVAL;
+    if (parsedUn.name === null) return this.sock.name !== null ? -E.EINVAL : this.sock.autobind();
+    return this.sock.bind(parsedUn.name);
+  }
+
+  override connect(k: Kernel, t: Thread, addr: number, len: number): number {
+    const r = parseUn(k, t, addr, len, this.sock.kind);
+    if (r < 0) return r;
+    const s = this.sock;
+    if (s.kind === 'dgram' && parsedUn.family === AF_UNSPEC) {
+      s.disconnectDgram();
+      return 0;
+    }
+    if (parsedUn.family !== AF_UNIX) return -E.EINVAL;
+    if (parsedUn.name === null) return -E.EINVAL;
+    const target = s.ns.lookup(parsedUn.name.key);
+    const missing = parsedUn.abstract ? E.ECONNREFUSED : E.ENOENT;
+    if (s.kind === 'dgram') return s.connectDgram(target, missing);
+    return s.connectTo(target, missing); // -EAGAIN: the listener's backlog is full, wait for room
+  }
+
+  override listen(backlog: number): number {
+    return this.sock.listen(backlog);
+  }
+
+  override accept(): SocketFile | number {
+    const r = this.sock.accept();
+    if (typeof r === 'number') return r;
+    return new UnixFile(this.type, r, null);
+  }
+
+  override shutdown(how: number): number {
+    if (how < 0 || how > 2) return -E.EINVAL;
+    this.sock.shutdown(how !== 1, how !== 0);
+    return 0;
+  }
+
+  sendMsg(k: Kernel, t: Thread, m: UserMsg, flags: number): number {
+    if ((flags & MSG_OOB) !== 0) return -E.EOPNOTSUPP;
+    const s = this.sock;
+    if (s.kind === 'dgram') return this.sendDgram(k, t, m);
+    if (s.kind === 'stream' && m.nameAddr !== 0 && m.nameLen !== 0) {
+      return s.state === 'connected' ? -E.EISCONN : -E.EOPNOTSUPP;
+    }
+    // Seqpacket ignores a destination, like Linux.
+    let done = io.resumeFrom;
+    io.progressed = done;
+    for (;;) {
+      const room = s.streamRoom();
+      if (room < 0) {
+        if (room === -E.EAGAIN) return -E.EAGAIN;
+        if (done > 0) return done;
+        if (room === -E.EPIPE && (flags & MSG_NOSIGNAL) === 0) k.deliverSignal(t.process, SIGPIPE);
+        return room;
+      }
+      if (s.kind === 'seqpacket') {
+        if (m.total > s.sndBuf) return -E.EMSGSIZE;
+        if (m.total > room) return -E.EAGAIN; // a record goes whole or not at all
+        const data = m.gather(k, t, 0, m.total);
+        if (data === null) return -E.EFAULT;
+        s.streamSend(data);
+        return m.total;
+      }
+      if (done >= m.total) return m.total;
+      const n = Math.min(room, m.total - done);
+      const data = m.gather(k, t, done, n);
+      if (data === null) return done > 0 ? done : -E.EFAULT;
+      s.streamSend(data);
+      done += n;
+      io.progressed = done;
+      if (done >= m.total) return m.total;
+    }
+  }
+
+  private sendDgram(k: Kernel, t: Thread, m: UserMsg): number {
+    const s = this.sock;
+    let to: UnixSocket | undefined;
+    if (m.nameAddr !== 0 && m.nameLen !== 0) {
+      const r = parseUn(k, t, m.nameAddr, m.nameLen, 'dgram');
+      if (r < 0) return r;
+      if (parsedUn.family !== AF_UNIX || parsedUn.name === null) return -E.EINVAL;
+      to = s.ns.lookup(parsedUn.name.key);
+      if (!to) return parsedUn.abstract ? -E.ECONNREFUSED : -E.ENOENT;
+    } else {
+      if (s.peer === null) return -E.ENOTCONN;
+      to = s.peer;
+    }
+    if (m.total > s.sndBuf) return -E.EMSGSIZE;
+    const data = m.gather(k, t, 0, m.total);
+    if (data === null) return -E.EFAULT;
+    const r = s.dgramSend(to, data);
+    return r < 0 ? r : m.total;
+  }
+
+  recvMsg(k: Kernel, t: Thread, m: UserMsg, flags: number): number {
+    if ((flags & MSG_OOB) !== 0) return -E.EOPNOTSUPP;
+    const s = this.sock;
+    if (s.kind !== 'stream') {
+      const msg = s.rx.peek();
+      if (!msg) return s.emptyReadResult();
+      const size = msg.data.length;
+      const n = size < m.total ? size : m.total;
+      if (n > 0 && m.scatter(k, t, 0, msg.data, 0, n) < 0) return -E.EFAULT;
+      putSource(s.kind === 'dgram' ? msg.from : s.peer !== null && s.peer.name !== null ? s.peer.name.addr : null);
+      if ((flags & MSG_PEEK) === 0) s.consume(0, true);
+      if (size > m.total) m.outFlags |= MSG_TRUNC;
+      return (flags & MSG_TRUNC) !== 0 ? size : n;
+    }
+    // Stream: MSG_WAITALL keeps filling the buffer across restarts.
+    const waitAll = (flags & MSG_WAITALL) !== 0 && (flags & MSG_PEEK) === 0;
+    let done = waitAll ? io.resumeFrom : 0;
+    io.progressed = done;
+    putSource(s.peer !== null && s.peer.name !== null ? s.peer.name.addr : null);
+    if (s.rx.length === 0) {
+      const r = s.emptyReadResult();
+      if (r === -E.EAGAIN) return -E.EAGAIN;
+      return done > 0 ? done : r;
+    }
+    let copied = 0;
+    const want = m.total - done;
+    for (let i = 0; i < s.rx.length && copied < want; i++) {
+      const msg = s.rx.at(i);
+      const avail = msg.data.length - msg.off;
+      const n = Math.min(avail, want - copied);
+      if (m.scatter(k, t, done + copied, msg.data, msg.off, n) < 0) return done + copied > 0 ? done + copied : -E.EFAULT;
+      copied += n;
+    }
+    if ((flags & MSG_PEEK) === 0) s.consume(copied, false);
+    done += copied;
+    if (waitAll && done < m.total && s.rx.length === 0 && !s.rcvShut && s.error === 0) {
+      io.progressed = done;
+      return -E.EAGAIN;
+    }
+    return done;
+  }
+
+  sockName(peer: boolean): number {
+    const s = this.sock;
+    if (peer) {
+      if (s.peer === null || s.state !== 'connected') return -E.ENOTCONN;
+      putSockaddrUn(s.peer.name);
+    } else {
+      putSockaddrUn(s.name);
+    }
+    return 0;
+  }
+
+  readableBytes(): number {
+    return this.sock.readableBytes;
+  }
+
+  override unsentBytes(): number {
+    const p = this.sock.peer;
+    return this.sock.connectionOriented && p !== null ? p.rxBytes : 0;
+  }
+
+  protected override setOptSocket(name: number, v: number): number | null {
+    const s = this.sock;
+    switch (name) {
+      case SO.SNDBUF: case SO.SNDBUFFORCE:
+        s.sndBuf = SocketFile.sndBufFor(v, name === SO.SNDBUFFORCE);
+        this.watchers.notify();
+        return 0;
+      case SO.RCVBUF: case SO.RCVBUFFORCE:
+        s.rcvBuf = SocketFile.rcvBufFor(v, name === SO.RCVBUFFORCE);
+        return 0;
+      default: return null;
+    }
+  }
+
+  protected override getOptSocket(name: number): number | null {
+    const s = this.sock;
+    switch (name) {
+      case SO.ERROR: return s.takeError();
+      case SO.SNDBUF: return s.sndBuf;
+      case SO.RCVBUF: return s.rcvBuf;
+      default: return null;
+    }
+  }
+
+  protected override peerCred(dv: DataView): void {
+    const c = this.sock.peerCred;
+    if (c === null) {
+      super.peerCred(dv);
+      return;
+    }
+    dv.setInt32(0, c.pid, true);
+    dv.setInt32(4, c.uid, true);
+    dv.setInt32(8, c.gid, true);
+  }
+}
