@@ -19,8 +19,10 @@
 /* Fixed fd at which a freshly spawned process finds the shared region; the shim closes it. */
 #define UMBRA_SHM_FD 1023
 
-/* Simulated time 0 is 2000-01-01T00:00:00Z. */
+/* Simulated time 0 is 2000-01-01T00:00:00Z on the realtime clocks; monotonic
+ * clocks read 1 s then (see MONOTONIC_BASE_SEC in src/core/time.ts). */
 #define UMBRA_EPOCH_NS 946684800000000000ull
+#define UMBRA_BOOT_NS 1000000000ull
 
 /* ---- channel state word (futex) ---------------------------------------- */
 /* Low byte: who owns the channel. Bits above: which side sleeps on the futex. */

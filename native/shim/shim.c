@@ -77,6 +77,7 @@ enum route {
   R_PATH0,     /* open family, path in arg 0 */
   R_PATH1,     /* open family, path in arg 1 */
   R_LOCAL,     /* time, answered from shared memory */
+  R_STATAT,    /* native unless it is fstat of an emulated fd (AT_EMPTY_PATH) */
   R_SIGACTION, /* keep the shim's own signals */
   R_SIGMASK,
 };
@@ -99,8 +100,8 @@ static const uint8_t routes[NR_MAX] = {
     [SYS_clock_getres] = R_LOCAL,
     [SYS_rt_sigaction] = R_SIGACTION, [SYS_rt_sigprocmask] = R_SIGMASK,
     /* paths, credentials, memory, cwd: the real kernel is the right answer */
-    [SYS_stat] = R_NATIVE, [SYS_lstat] = R_NATIVE, [SYS_newfstatat] = R_NATIVE,
-    [SYS_statx] = R_NATIVE, [SYS_access] = R_NATIVE, [SYS_faccessat] = R_NATIVE,
+    [SYS_stat] = R_NATIVE, [SYS_lstat] = R_NATIVE, [SYS_newfstatat] = R_STATAT,
+    [SYS_statx] = R_STATAT, [SYS_access] = R_NATIVE, [SYS_faccessat] = R_NATIVE,
     [SYS_faccessat2] = R_NATIVE, [SYS_readlink] = R_NATIVE, [SYS_readlinkat] = R_NATIVE,
     [SYS_getcwd] = R_NATIVE, [SYS_chdir] = R_NATIVE, [SYS_mkdir] = R_NATIVE,
     [SYS_mkdirat] = R_NATIVE, [SYS_rmdir] = R_NATIVE, [SYS_unlink] = R_NATIVE,
@@ -227,6 +228,13 @@ long shim_syscall(long nr, const long a[6]) {
       return route_path(nr, a, 0);
     case R_PATH1:
       return route_path(nr, a, 1);
+    case R_STATAT: {
+      /* newfstatat(fd, "", buf, AT_EMPTY_PATH) and statx(fd, "", AT_EMPTY_PATH, ...) are fstat */
+      const char *p = (const char *)a[1];
+      long flags = nr == SYS_statx ? a[2] : a[3];
+      if ((flags & 0x1000) && (!p || !p[0]) && fd_emulated(a[0])) return shim_forward(nr, a);
+      return native_and_charge(nr, a);
+    }
     case R_SIGACTION:
       return route_sigaction(a);
     case R_SIGMASK:

@@ -58,6 +58,7 @@ long shim_emulate(long nr, const long args[6]);
 
 /* time.c */
 uint64_t shim_now_ns(void); /* emulated ns since the Unix epoch */
+uint64_t shim_monotonic_ns(void); /* what CLOCK_MONOTONIC reads */
 void shim_charge_latency(uint64_t ns);
 void shim_patch_vdso(void);
 int shim_handle_time_syscall(long nr, const long args[6], long *ret);

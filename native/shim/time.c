@@ -39,14 +39,20 @@ void shim_charge_latency(uint64_t ns) {
   shim_depth--;
 }
 
+uint64_t shim_monotonic_ns(void) {
+  return UMBRA_BOOT_NS + __atomic_load_n(&shim_host->sim_time_ns, __ATOMIC_RELAXED);
+}
+
 static int attached(void) { return shim_host != NULL && shim_channel != NULL; }
 
 /* Shared by the libc interposers, the vDSO patches and the trapped syscalls. */
 static long time_clock_gettime(long clk, struct timespec *ts) {
   if (!attached()) return RAW2(SYS_clock_gettime, clk, ts);
-  if (clk > 11) return -EINVAL; /* negative ids are CPU clocks of a pid/tid: same clock */
+  if (clk > 11) return -EINVAL; /* negative ids are CPU clocks of a pid/tid: monotonic-like */
   if (!ts) return -EFAULT;
-  uint64_t now = shim_now_ns();
+  int realtime = clk == CLOCK_REALTIME || clk == CLOCK_REALTIME_COARSE || clk == CLOCK_REALTIME_ALARM ||
+                 clk == CLOCK_TAI;
+  uint64_t now = realtime ? shim_now_ns() : shim_monotonic_ns();
   ts->tv_sec = (time_t)(now / 1000000000ull);
   ts->tv_nsec = (long)(now % 1000000000ull);
   shim_charge_latency(shim_host->unblocked_vdso_latency_ns);

@@ -9,6 +9,25 @@ export const NS_PER_SEC = 1_000_000_000;
 /** Unix time of simulated time 0. */
 export const EPOCH_UNIX_SEC = 946_684_800;
 export const MAX_SIM_TIME: SimTime = Number.MAX_SAFE_INTEGER;
+/**
+ * Monotonic clocks (MONOTONIC, BOOTTIME, RAW, COARSE, CPU clocks) read the
+ * simulated time since the start plus this: a machine that booted a second
+ * ago. Unlike Shadow we do not start them at the Unix-epoch value, because
+ * programs keep monotonic time in doubles (Python's asyncio) and need
+ * sub-microsecond resolution from them. Must match UMBRA_BOOT_NS in umbra_ipc.h.
+ */
+export const MONOTONIC_BASE_SEC = 1;
+
+/** CLOCK_REALTIME, REALTIME_COARSE, REALTIME_ALARM and TAI count from the Unix epoch. */
+export function isRealtimeClock(clockId: number): boolean {
+  return clockId === 0 || clockId === 5 || clockId === 8 || clockId === 11;
+}
+
+/** An absolute (sec, nsec) reading of clock `clockId` as simulated ns (negative: before the start). */
+export function absoluteToSimNs(clockId: number, sec: number, nsec: number): number {
+  const base = isRealtimeClock(clockId) ? EPOCH_UNIX_SEC : MONOTONIC_BASE_SEC;
+  return (sec - base) * NS_PER_SEC + nsec;
+}
 
 export function assertSimTime(t: number): SimTime {
   if (!Number.isSafeInteger(t) || t < 0) throw new Error(`invariant: bad simulated time ${t}`);

@@ -56,6 +56,18 @@ export class Memory {
     return this.dv.getInt32(4, true) * TWO32 + this.dv.getUint32(0, true);
   }
 
+  /** Fields of the last readTimespec. */
+  tsSec = 0;
+  tsNsec = 0;
+
+  /** Reads struct timespec into tsSec/tsNsec; false on a bad pointer. */
+  readTimespec(pid: number, addr: number): boolean {
+    if (this.read(pid, addr, 16) !== 16) return false;
+    this.tsSec = this.dv.getInt32(4, true) * TWO32 + this.dv.getUint32(0, true);
+    this.tsNsec = this.dv.getInt32(12, true) * TWO32 + this.dv.getUint32(8, true);
+    return true;
+  }
+
   /** struct timespec {i64 sec; i64 nsec} as total ns, or null; negative fields give -1. */
   readTimespecNs(pid: number, addr: number): number | null {
     if (this.read(pid, addr, 16) !== 16) return null;

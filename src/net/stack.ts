@@ -75,7 +75,11 @@ export class PortTable<B extends PortBinding> {
   private readonly byPort = new Map<number, B[]>();
   private seq = 0;
 
-  constructor(private readonly rng: NetHost['rng']) {}
+  constructor(
+    private readonly rng: NetHost['rng'],
+    /** Whether binding b to ip clashes with existing binding o of the same port (UDP's rule by default). */
+    private readonly conflicts: (o: PortBinding, b: PortBinding, ip: number) => boolean = udpConflicts,
+  ) {}
 
   /** Binds b to (ip, port); port 0 takes an ephemeral port. Returns 0 or -errno. */
   bind(b: B, ip: number, port: number): number {
@@ -84,7 +88,7 @@ export class PortTable<B extends PortBinding> {
       if (port === 0) return -NetErr.EADDRINUSE;
     } else {
       const list = this.byPort.get(port);
-      if (list) for (const o of list) if (o !== b && conflicts(o, b, ip)) return -NetErr.EADDRINUSE;
+      if (list) for (const o of list) if (o !== b && this.conflicts(o, b, ip)) return -NetErr.EADDRINUSE;
     }
     b.localIp = ip;
     b.localPort = port;
@@ -168,7 +172,7 @@ export class PortTable<B extends PortBinding> {
 }
 
 /** Linux's UDP bind conflict rule: overlapping addresses need SO_REUSEADDR on both, or SO_REUSEPORT on both. */
-function conflicts(o: PortBinding, b: PortBinding, ip: number): boolean {
+export function udpConflicts(o: PortBinding, b: PortBinding, ip: number): boolean {
   if (o.localIp !== 0 && ip !== 0 && o.localIp !== ip) return false;
   if (o.reuseAddr && b.reuseAddr) return false;
   if (o.reusePort && b.reusePort) return false;

@@ -149,10 +149,16 @@ export class UdpSocket implements PortBinding {
     return payload.length;
   }
 
+  /**
+   * A packet left the interface. Like Linux's sock_def_write_space, writers
+   * are woken only once at least half the send buffer is free again, so a
+   * bulk sender wakes once per half-buffer rather than once per packet.
+   */
   private departed(p: Packet): void {
-    const wasFull = this.sendQueued >= this.sndBuf;
+    const half = this.sndBuf >> 1;
+    const before = this.sendQueued;
     this.sendQueued -= p.wireBytes;
-    if (wasFull && this.sendQueued < this.sndBuf && !this.closed) this.notifier.notify();
+    if (before >= half && this.sendQueued < half && !this.closed) this.notifier.notify();
   }
 
   /** Bytes handed to the interface that have not left yet (SIOCOUTQ). */
@@ -207,8 +213,14 @@ export class UdpSocket implements PortBinding {
     return e;
   }
 
-  get writable(): boolean {
+  /** A send would not wait (sk_wmem_alloc below sk_sndbuf). */
+  get canSend(): boolean {
     return this.sendQueued < this.sndBuf;
+  }
+
+  /** poll's EPOLLOUT: Linux's sock_writeable, less than half the send buffer in use. */
+  get writable(): boolean {
+    return this.sendQueued < this.sndBuf >> 1;
   }
 
   /** Readiness as Linux's datagram_poll reports it. */

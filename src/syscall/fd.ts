@@ -74,15 +74,16 @@ function close(k: Kernel, t: Thread, a: Float64Array): number {
   return DO_NATIVE; // the shim closes the native placeholder
 }
 
-function fstat(k: Kernel, t: Thread, a: Float64Array): number {
-  const f = file(t, a[0]);
+/** A synthetic struct stat for an emulated object (the kind shows in st_mode). */
+function fstat(k: Kernel, t: Thread, fd: number, bufAddr: number): number {
+  const f = file(t, fd);
   if (!f) return DO_NATIVE;
   const dv = k.mem.view();
   for (let i = 0; i < 144; i += 4) dv.setUint32(i, 0, true);
   dv.setUint32(24, f.statMode ?? 0o140777, true); // st_mode
   dv.setUint32(16, 1, true); // st_nlink
   dv.setUint32(56, 4096, true); // st_blksize
-  return k.mem.writeScratch(t.process.nativePid, a[1], 144) === 144 ? 0 : -E.EFAULT;
+  return k.mem.writeScratch(t.process.nativePid, bufAddr, 144) === 144 ? 0 : -E.EFAULT;
 }
 
 const F_DUPFD = 0, F_GETFD = 1, F_SETFD = 2, F_GETFL = 3, F_SETFL = 4, F_DUPFD_CLOEXEC = 1030;
@@ -170,7 +171,7 @@ export function registerFd(k: Kernel): void {
   k.register(SYS.pread64, (_k, t, a) => (descriptor(t, a[0]) ? -E.ESPIPE : DO_NATIVE));
   k.register(SYS.pwrite64, (_k, t, a) => (descriptor(t, a[0]) ? -E.ESPIPE : DO_NATIVE));
   k.register(SYS.close, close);
-  k.register(SYS.fstat, fstat);
+  k.register(SYS.fstat, (kk, t, a) => fstat(kk, t, a[0], a[1]));
   k.register(SYS.fcntl, fcntl);
   k.register(SYS.dup, dup);
   k.register(SYS.dup2, (kk, t, a) => dupTo(kk, t, a[0], a[1], false, SYS.dup2, 0));
@@ -179,6 +180,11 @@ export function registerFd(k: Kernel): void {
     return dupTo(kk, t, a[0], a[1], (a[2] & O_CLOEXEC) !== 0, SYS.dup3, a[2]);
   });
   k.register(SYS.lseek, lseek);
+  // fstat spelled as newfstatat(fd, "", buf, AT_EMPTY_PATH), as glibc does; the shim
+  // forwards only that form on emulated fds.
+  k.register(SYS.newfstatat, (kk, t, a) => fstat(kk, t, a[0], a[2]));
+  k.register(SYS.statx, (_k, t, a) => (descriptor(t, a[0]) ? -E.ENOSYS : DO_NATIVE));
+  k.register(SYS.fadvise64, (_k, t, a) => (descriptor(t, a[0]) ? -E.ESPIPE : DO_NATIVE));
   k.register(SYS.open, (kk, t, a) => openSpecial(kk, t, a[0], a[1]));
   k.register(SYS.creat, (kk, t, a) => openSpecial(kk, t, a[0], 0o1101));
   k.register(SYS.openat, (kk, t, a) => openSpecial(kk, t, a[1], a[2]));

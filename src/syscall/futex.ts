@@ -6,14 +6,13 @@ import type { Thread } from '../host/thread';
 import { E } from './errno';
 import type { Kernel } from './kernel';
 import { SYS } from './numbers';
-import { EPOCH_UNIX_SEC, NS_PER_SEC } from '../core/time';
+import { absoluteToSimNs, NS_PER_SEC } from '../core/time';
 
 const FUTEX_WAIT = 0, FUTEX_WAKE = 1, FUTEX_REQUEUE = 3, FUTEX_CMP_REQUEUE = 4, FUTEX_WAKE_OP = 5;
 const FUTEX_WAIT_BITSET = 9, FUTEX_WAKE_BITSET = 10;
 const FUTEX_CLOCK_REALTIME = 256;
 const CMD_MASK = 127;
 const BITSET_ANY = 0xffffffff;
-const EPOCH_NS = EPOCH_UNIX_SEC * NS_PER_SEC;
 
 interface Waiter {
   t: Thread;
@@ -80,12 +79,11 @@ function wait(k: Kernel, t: Thread, addr: number, val: number, timeoutAddr: numb
   if (cur !== val >>> 0) return -E.EAGAIN;
   let deadline = -1;
   if (timeoutAddr !== 0) {
-    const ns = k.mem.readTimespecNs(p.nativePid, timeoutAddr);
-    if (ns === null) return -E.EFAULT;
-    if (ns < 0) return -E.EINVAL;
-    // Every clock reads simulated time; absolute values count from the Unix epoch.
-    deadline = absolute ? ns - EPOCH_NS : k.now + ns;
-    void realtime;
+    const m = k.mem;
+    if (!m.readTimespec(p.nativePid, timeoutAddr)) return -E.EFAULT;
+    if (m.tsSec < 0 || m.tsNsec < 0 || m.tsNsec >= NS_PER_SEC) return -E.EINVAL;
+    // Absolute timeouts are on CLOCK_REALTIME with FUTEX_CLOCK_REALTIME, else CLOCK_MONOTONIC.
+    deadline = absolute ? absoluteToSimNs(realtime ? 0 : 1, m.tsSec, m.tsNsec) : k.now + m.tsSec * NS_PER_SEC + m.tsNsec;
     if (deadline <= k.now) return -E.ETIMEDOUT;
   }
   const w: Waiter = { t, addr, bitset };

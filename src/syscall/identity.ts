@@ -4,7 +4,7 @@ import type { Thread } from '../host/thread';
 import { E } from './errno';
 import type { Kernel } from './kernel';
 import { SYS } from './numbers';
-import { NS_PER_SEC } from '../core/time';
+import { MONOTONIC_BASE_SEC, NS_PER_SEC } from '../core/time';
 
 const UTS_FIELD = 65;
 
@@ -20,7 +20,7 @@ function sysinfo(k: Kernel, t: Thread, a: Float64Array): number {
   const dv = k.mem.view();
   const GiB = 1;
   for (let i = 0; i < 112; i += 4) dv.setUint32(i, 0, true);
-  dv.setUint32(0, Math.floor(k.now / NS_PER_SEC), true); // uptime
+  dv.setUint32(0, MONOTONIC_BASE_SEC + Math.floor(k.now / NS_PER_SEC), true); // uptime
   for (let i = 0; i < 3; i++) dv.setUint32(8 + 8 * i, 65536, true); // loads (1.0)
   dv.setUint32(32, 32 * GiB, true); // totalram
   dv.setUint32(40, 24 * GiB, true); // freeram

@@ -94,7 +94,7 @@ export class UdpFile extends SocketFile {
     }
     if (m.total > UDP_MAX_PAYLOAD) return -E.EMSGSIZE;
     // Check for room before copying the payload out of the process.
-    if (!s.writable && s.error === 0 && !s.shutWr) return -E.EAGAIN;
+    if (!s.canSend && s.error === 0 && !s.shutWr) return -E.EAGAIN;
     const data = m.gather(k, t, 0, m.total);
     if (data === null) return -E.EFAULT;
     return s.sendTo(data, ip, port);

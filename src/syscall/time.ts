@@ -4,10 +4,9 @@ import type { Thread } from '../host/thread';
 import { E } from './errno';
 import { BLOCKED, Kernel } from './kernel';
 import { SYS } from './numbers';
-import { EPOCH_UNIX_SEC, NS_PER_SEC } from '../core/time';
+import { absoluteToSimNs, NS_PER_SEC } from '../core/time';
 
 const TIMER_ABSTIME = 1;
-const EPOCH_NS = EPOCH_UNIX_SEC * NS_PER_SEC;
 
 /** Blocks until absolute simulated time `untilNs`, then returns 0. */
 function sleepUntil(k: Kernel, t: Thread, untilNs: number): number {
@@ -31,10 +30,10 @@ function clockNanosleep(k: Kernel, t: Thread, a: Float64Array): number {
   if (clock === 2 || clock === 4 || clock === 5 || clock === 6) return -E.ENOTSUP;
   if (clock < 0 || clock > 11) return -E.EINVAL;
   if (t.wokenBy !== 'none') return 0;
-  const req = k.mem.readTimespecNs(t.process.nativePid, a[2]);
-  if (req === null) return -E.EFAULT;
-  if (req < 0) return -E.EINVAL;
-  const until = (a[1] & TIMER_ABSTIME) !== 0 ? req - EPOCH_NS : k.now + req;
+  const m = k.mem;
+  if (!m.readTimespec(t.process.nativePid, a[2])) return -E.EFAULT;
+  if (m.tsSec < 0 || m.tsNsec < 0 || m.tsNsec >= NS_PER_SEC) return -E.EINVAL;
+  const until = (a[1] & TIMER_ABSTIME) !== 0 ? absoluteToSimNs(clock, m.tsSec, m.tsNsec) : k.now + m.tsSec * NS_PER_SEC + m.tsNsec;
   if (until <= k.now) return 0;
   const r = sleepUntil(k, t, until);
   return r === BLOCKED ? r : 0;

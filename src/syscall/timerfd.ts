@@ -3,7 +3,7 @@
 // reader), and one scheduler event per "becomes readable" wakes the waiters.
 import type { SimEvent } from '../core/event-queue';
 import type { Scheduler } from '../core/scheduler';
-import { EPOCH_UNIX_SEC, MAX_SIM_TIME, NS_PER_SEC } from '../core/time';
+import { absoluteToSimNs, MAX_SIM_TIME, NS_PER_SEC } from '../core/time';
 import type { Descriptor } from '../host/fd-table';
 import type { Thread } from '../host/thread';
 import { E } from './errno';
@@ -35,7 +35,7 @@ export class TimerFd implements SimFile {
     else this.schedule();
   };
 
-  constructor(private readonly sched: Scheduler, private readonly hostId: number) {}
+  constructor(private readonly sched: Scheduler, private readonly hostId: number, readonly clockId: number) {}
 
   /** Counts every expiration up to now (Linux forwards an interval timer the same way on read). */
   private settle(): void {
@@ -111,7 +111,7 @@ function timerfdCreate(k: Kernel, t: Thread, clock: number, flags: number): numb
   if (clock === CLOCK_REALTIME_ALARM || clock === CLOCK_BOOTTIME_ALARM) return -E.EPERM; // needs CAP_WAKE_ALARM
   if (clock !== CLOCK_REALTIME && clock !== CLOCK_MONOTONIC && clock !== CLOCK_BOOTTIME) return -E.EINVAL;
   if ((flags & ~(O_NONBLOCK | O_CLOEXEC)) !== 0) return -E.EINVAL;
-  const f = new TimerFd(k.sched, t.process.host.id);
+  const f = new TimerFd(k.sched, t.process.host.id, clock);
   f.statusFlags = flags & O_NONBLOCK;
   return installFile(k, t, f, (flags & O_CLOEXEC) !== 0);
 }
@@ -163,11 +163,10 @@ function timerfdSettime(k: Kernel, t: Thread, a: Float64Array): number {
   if (typeof tf === 'number') return tf;
   const interval = spec[0] * NS_PER_SEC + spec[1];
   const [oldValue, oldInterval] = tf.current();
-  // Every clock reads simulated time from the same Unix-epoch-based origin.
-  // Unix-epoch nanoseconds exceed 2^53, so the epoch comes off the seconds first.
-  // The simulated clock is never set, so TFD_TIMER_CANCEL_ON_SET never cancels.
+  // Absolute times are readings of the timer's clock; the clock's origin comes
+  // off the seconds first (Unix-epoch nanoseconds exceed 2^53). The simulated clock is never set, so TFD_TIMER_CANCEL_ON_SET never cancels.
   if (spec[2] === 0 && spec[3] === 0) tf.disarm();
-  else if ((flags & TFD_TIMER_ABSTIME) !== 0) tf.arm((spec[2] - EPOCH_UNIX_SEC) * NS_PER_SEC + spec[3], interval);
+  else if ((flags & TFD_TIMER_ABSTIME) !== 0) tf.arm(absoluteToSimNs(tf.clockId, spec[2], spec[3]), interval);
   else tf.arm(k.now + spec[2] * NS_PER_SEC + spec[3], interval);
   // Like Linux, a bad old_value pointer fails the call after the new setting took effect.
   if (a[3] !== 0 && !writeItimerspec(k, t, a[3], oldValue, oldInterval)) return -E.EFAULT;
