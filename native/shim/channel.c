@@ -126,7 +126,11 @@ long shim_forward(long nr, const long args[6]) {
         ch->ret = r;
       }
     } else {
-      shim_die("umbra shim: unexpected message from the simulator");
+      char msg[] = "umbra shim: unexpected message 000 from the simulator";
+      msg[31] = (char)('0' + kind / 100 % 10);
+      msg[32] = (char)('0' + kind / 10 % 10);
+      msg[33] = (char)('0' + kind % 10);
+      shim_die(msg);
     }
     ch->kind = UMBRA_MSG_CALL_RESULT;
   }

@@ -10,24 +10,38 @@ export class Memory {
   readonly scratch = Buffer.alloc(SCRATCH_BYTES);
   private readonly dv = new DataView(this.scratch.buffer, this.scratch.byteOffset, SCRATCH_BYTES);
   private readonly addon = native();
+  /**
+   * Process memory is reached through a thread id when the process's first
+   * thread has exited (a zombie leader has no memory to read through).
+   */
+  private readonly alias = new Map<number, number>();
+
+  setAlias(nativePid: number, nativeTid: number | null): void {
+    if (nativeTid === null) this.alias.delete(nativePid);
+    else this.alias.set(nativePid, nativeTid);
+  }
+
+  private target(pid: number): number {
+    return this.alias.size === 0 ? pid : (this.alias.get(pid) ?? pid);
+  }
 
   /** Reads len bytes into the scratch buffer; returns bytes read or -errno. */
   read(pid: number, addr: number, len: number): number {
     if (len > SCRATCH_BYTES) len = SCRATCH_BYTES;
-    return this.addon.readMem(pid, addr, this.scratch, 0, len);
+    return this.addon.readMem(this.target(pid), addr, this.scratch, 0, len);
   }
 
   /** Writes len bytes from the scratch buffer (offset 0). Returns bytes or -errno. */
   writeScratch(pid: number, addr: number, len: number): number {
-    return this.addon.writeMem(pid, addr, this.scratch, 0, len);
+    return this.addon.writeMem(this.target(pid), addr, this.scratch, 0, len);
   }
 
   writeBuf(pid: number, addr: number, buf: Uint8Array, offset: number, len: number): number {
-    return this.addon.writeMem(pid, addr, buf, offset, len);
+    return this.addon.writeMem(this.target(pid), addr, buf, offset, len);
   }
 
   readBuf(pid: number, addr: number, buf: Uint8Array, offset: number, len: number): number {
-    return this.addon.readMem(pid, addr, buf, offset, len);
+    return this.addon.readMem(this.target(pid), addr, buf, offset, len);
   }
 
   /** A NUL-terminated string of at most maxLen bytes, or null on a bad pointer. */
@@ -38,7 +52,7 @@ export class Memory {
     while (total < maxLen) {
       const pageLeft = 4096 - ((addr + total) % 4096);
       const chunk = Math.min(pageLeft, maxLen - total);
-      const r = this.addon.readMem(pid, addr + total, this.scratch, total, chunk);
+      const r = this.addon.readMem(this.target(pid), addr + total, this.scratch, total, chunk);
       if (r <= 0) return total > 0 ? null : null;
       const nul = this.scratch.indexOf(0, total);
       if (nul >= 0 && nul < total + r) return this.scratch.toString('utf8', 0, nul);

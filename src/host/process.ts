@@ -27,6 +27,8 @@ export class Process {
   readonly warned = new Set<number>();
   name: string;
 
+  /** The thread whose id reaches this process's memory once the first thread has exited. */
+  memoryThread: Thread | null = null;
   /** Collected by the parent's wait (or auto-reaped): the zombie is gone. */
   reaped = false;
   /** Notified when a child of this process changes state (wait4). */

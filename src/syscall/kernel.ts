@@ -395,6 +395,7 @@ export class Kernel {
 
   /** Makes a thread that has attached (START pending) run at the current time. */
   startThread(t: Thread): void {
+    t.nativeTid = this.shm.i32[(t.chOff + this.shm.layout.chNativeTid) >> 2];
     t.state = 'runnable';
     t.resumeEvent = this.sched.at(this.sched.nowNs, t.process.host.id, () => this.runThread(t));
   }
@@ -463,6 +464,11 @@ export class Kernel {
     t.blockGen++;
     // The joiner may free this thread's stack once the tid word clears: wait until it is gone.
     if (t.vtid !== p.vpid) this.addon.waitThreadGone(p.nativePid, t.nativeTid);
+    if (t.vtid === p.vpid || p.memoryThread === t) {
+      const other = p.threads.find((o) => o.state !== 'exited' && o !== t);
+      p.memoryThread = other ?? null;
+      if (other) this.mem.setAlias(p.nativePid, other.nativeTid);
+    }
     this.threadSlots.release(t.slot);
     if (t.clearChildTidAddr !== 0) {
       this.mem.writeI32(p.nativePid, t.clearChildTidAddr, 0);
@@ -485,6 +491,7 @@ export class Kernel {
       t.blockGen++;
     }
     p.fds.closeAll();
+    if (p.memoryThread) this.mem.setAlias(p.nativePid, null);
     this.shm.u32[(this.shm.procOffset(p.slot) + this.shm.layout.pInUse) >> 2] = 0;
     this.procSlots.release(p.slot);
     const fs = p.finalState();

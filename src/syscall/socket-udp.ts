@@ -80,7 +80,8 @@ export class UdpFile extends SocketFile {
     const s = this.sock;
     let ip: number;
     let port: number;
-    if (m.nameAddr !== 0 && m.nameLen !== 0) {
+    if (m.nameAddr !== 0) {
+      // Linux looks at the pointer here: an address of length 0 is EINVAL, not "no address".
       const r = parseIn(k, t, m.nameAddr, m.nameLen);
       if (r < 0) return r;
       if (parsed.family !== AF_INET && parsed.family !== AF_UNSPEC) return -E.EAFNOSUPPORT;

@@ -203,9 +203,12 @@ function getName(k: Kernel, t: Thread, a: Float64Array, peer: boolean): number {
 
 // ------------------------------------------------------------- send / receive
 
-/** Runs a send with restart progress and the socket's blocking rule. */
-function doSend(k: Kernel, t: Thread, s: SocketFile, m: UserMsg, flags: number): number {
-  io.resumeFrom = t.wokenBy === 'none' ? 0 : Math.max(0, t.waitKey);
+/**
+ * Runs a send with the socket's blocking rule; `resume`: this call may carry
+ * progress from an earlier run (a stream write that waited half way).
+ */
+function doSend(k: Kernel, t: Thread, s: SocketFile, m: UserMsg, flags: number, resume = true): number {
+  io.resumeFrom = resume && t.wokenBy !== 'none' ? Math.max(0, t.waitKey) : 0;
   io.progressed = io.resumeFrom;
   const r = s.sendMsg(k, t, m, flags);
   return r === -E.EAGAIN ? s.block(k, t, flags, true) : r;
@@ -253,9 +256,9 @@ function loadMsghdr(k: Kernel, t: Thread, addr: number, m: UserMsg): number {
   if (iovLen > 1024) return -E.EMSGSIZE;
   const r = m.load(k, t, iovAddr, iovLen);
   if (r < 0) return r;
-  if (nameAddr !== 0 && (nameLen < 0 || nameLen > 128)) return -E.EINVAL;
+  if (nameAddr !== 0 && nameLen < 0) return -E.EINVAL;
   m.nameAddr = nameAddr;
-  m.nameLen = nameAddr !== 0 ? nameLen : 0;
+  m.nameLen = nameAddr !== 0 ? Math.min(nameLen, 128) : 0; // Linux clamps to sockaddr_storage
   return 0;
 }
 
@@ -308,7 +311,7 @@ function sendmmsg(k: Kernel, t: Thread, a: Float64Array): number {
     const hdr = vec + i * MMSGHDR_SIZE;
     const r0 = loadMsghdr(k, t, hdr, callMsg);
     if (r0 < 0) return i > 0 ? i : r0;
-    const r = doSend(k, t, s, callMsg, i === 0 ? flags : flags | MSG_DONTWAIT);
+    const r = i === 0 ? doSend(k, t, s, callMsg, flags) : doSend(k, t, s, callMsg, flags | MSG_DONTWAIT, false);
     if (r === BLOCKED) return r;
     if (r < 0) return i > 0 ? i : r;
     if (!k.mem.writeU32(t.process.nativePid, hdr + MSGHDR_SIZE, r)) return i > 0 ? i : -E.EFAULT;

@@ -3,7 +3,9 @@
 // hosts, and socket semantics that match a native Linux run line by line.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { config, program, runUmbra } from '../helpers/umbra';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { config, program, runUmbra, tempDir } from '../helpers/umbra';
 
 /** Two GML nodes `latency` apart (self-loops 1 ms), each host allowed `bw` each way. */
 function twoNodes(latency: string, loss: string, bw: string, hosts: string, general = 'stop_time: 30s'): string {
@@ -214,6 +216,7 @@ SO_ERROR ECONNREFUSED
 SO_ERROR cleared 0
 SOCK_NONBLOCK 1 SOCK_CLOEXEC 1
 nonblocking recv: -1 EAGAIN
+S_ISSOCK 1
 socket bad type: -1 EINVAL
 socket bad flags: -1 EINVAL
 socket UDP protocol 17: 0
@@ -240,4 +243,58 @@ test('datagrams to an address no host owns vanish (warned once); a name nobody h
   assert.equal(r.output('box', 'udp_tool.1001.stdout'), 'sent 1 bytes to 10.1.2.3\n');
   assert.equal(r.output('box', 'udp_tool.1002.stdout'), 'getaddrinfo no-such-host: EAI_NONAME (Name or service not known)\n');
   assert.equal(r.stdout.match(/dropping packets to 10\.1\.2\.3/g)?.length, 1, r.stdout);
+});
+
+test('Python and Node speak UDP between hosts (socket module with a timeout; dgram on the event loop)', (t) => {
+  if (!fs.existsSync('/usr/bin/python3')) {
+    t.skip('no /usr/bin/python3');
+    return;
+  }
+  const dir = tempDir();
+  fs.writeFileSync(path.join(dir, 'srv.py'), `import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("0.0.0.0", 9000))
+for i in range(3):
+    data, addr = s.recvfrom(100)
+    print("server got", data, addr[0], flush=True)
+    s.sendto(data.upper(), addr)
+`);
+  fs.writeFileSync(path.join(dir, 'cli.py'), `import socket, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.settimeout(5)
+for i in range(3):
+    t = time.monotonic()
+    s.sendto(b"hello %d" % i, ("server", 9000))
+    data, addr = s.recvfrom(100)
+    print("client got", data, addr, round((time.monotonic() - t) * 1000, 3), "ms", flush=True)
+s.settimeout(0.5)
+t = time.monotonic()
+try:
+    s.recvfrom(100)
+except socket.timeout:
+    print("timed out after", round((time.monotonic() - t) * 1000, 3), "ms")
+`);
+  fs.writeFileSync(path.join(dir, 'dg.js'), `const dgram = require('dgram');
+const s = dgram.createSocket('udp4');
+s.on('message', (m, r) => { console.log('node got', m.toString(), 'from', r.address); s.close(); });
+s.bind(9100, () => { const c = dgram.createSocket('udp4'); c.send('hi from node', 9100, 'server', () => c.close()); });
+`);
+  const r = runUmbra(config(`  server:
+    network_node_id: 0
+    processes:
+    - {path: /usr/bin/python3, args: ${path.join(dir, 'srv.py')}}
+    - {path: ${process.execPath}, args: ${path.join(dir, 'dg.js')}, start_time: 2s}
+  client:
+    network_node_id: 0
+    processes:
+    - {path: /usr/bin/python3, args: ${path.join(dir, 'cli.py')}, start_time: 1s}
+`), [], { dir });
+  assert.equal(r.status, 0, r.stderr + r.stdout);
+  assert.equal(r.output('client', 'python3'), `client got b'HELLO 0' ('11.0.0.2', 9000) 2.0 ms
+client got b'HELLO 1' ('11.0.0.2', 9000) 2.0 ms
+client got b'HELLO 2' ('11.0.0.2', 9000) 2.0 ms
+timed out after 500.0 ms
+`);
+  assert.equal(r.output('server', 'python3'), "server got b'hello 0' 11.0.0.1\nserver got b'hello 1' 11.0.0.1\nserver got b'hello 2' 11.0.0.1\n");
+  assert.equal(r.output('server', 'node'), 'node got hi from node from 11.0.0.2\n');
 });

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
@@ -277,6 +278,9 @@ int main(void) {
   int f = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   printf("SOCK_NONBLOCK %d SOCK_CLOEXEC %d\n", (fcntl(f, F_GETFL) & O_NONBLOCK) != 0, (fcntl(f, F_GETFD) & FD_CLOEXEC) != 0);
   show("nonblocking recv", recv(f, buf, sizeof buf, 0));
+  struct stat st;
+  fstat(f, &st);
+  printf("S_ISSOCK %d\n", S_ISSOCK(st.st_mode));
   show("socket bad type", socket(AF_INET, 77, 0));
   show("socket bad flags", socket(AF_INET, SOCK_DGRAM | 0x100, 0));
   show("socket UDP protocol 17", socket(AF_INET, SOCK_DGRAM, IPPROTO_UDP) >= 0 ? 0 : -1);
