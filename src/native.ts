@@ -11,6 +11,8 @@ export interface Layout {
   chState: number; chKind: number; chHost: number; chProc: number; chNr: number; chArgs: number;
   chRet: number; chNativeTid: number; chNativePid: number; chVtid: number; chVpid: number;
   chRandom: number; chPreemptCount: number;
+  chSigBlocked: number; chDeliverSig: number; chDeliverFlags: number; chHandler: number;
+  chHandlerFlags: number; chHandlerMask: number; chSiginfo: number;
   hSimTime: number; hMaxRunahead: number; hUnapplied: number; hModelLatency: number; hHostId: number;
   hSyscallLatency: number; hVdsoLatency: number; hMaxUnapplied: number;
   pNativePid: number; pVpid: number; pInUse: number; pFdBitmap: number;

@@ -133,6 +133,13 @@ static napi_value js_layout(napi_env env, napi_callback_info info) {
   set_num(env, o, "chVpid", offsetof(umbra_channel, vpid));
   set_num(env, o, "chRandom", offsetof(umbra_channel, random));
   set_num(env, o, "chPreemptCount", offsetof(umbra_channel, preempt_count));
+  set_num(env, o, "chSigBlocked", offsetof(umbra_channel, sig_blocked));
+  set_num(env, o, "chDeliverSig", offsetof(umbra_channel, deliver_sig));
+  set_num(env, o, "chDeliverFlags", offsetof(umbra_channel, deliver_flags));
+  set_num(env, o, "chHandler", offsetof(umbra_channel, handler));
+  set_num(env, o, "chHandlerFlags", offsetof(umbra_channel, handler_flags));
+  set_num(env, o, "chHandlerMask", offsetof(umbra_channel, handler_mask));
+  set_num(env, o, "chSiginfo", offsetof(umbra_channel, siginfo));
   set_num(env, o, "hSimTime", offsetof(umbra_host, sim_time_ns));
   set_num(env, o, "hMaxRunahead", offsetof(umbra_host, max_runahead_ns));
   set_num(env, o, "hUnapplied", offsetof(umbra_host, unapplied_latency_ns));

@@ -50,6 +50,8 @@
 
 /* Pseudo-syscalls (above the real range), always forwarded. */
 #define UMBRA_SYS_YIELD 1005 /* charge pending CPU latency, let the simulator reschedule */
+#define UMBRA_SYS_SIGRETURN 1006 /* a handler returned: args[0] = mask to restore */
+#define UMBRA_SYS_FAULT 1007     /* hardware fault: args[0] = signal, args[1] = siginfo address */
 
 /* Reasons the shim reports in a YIELD's args[0]. */
 #define UMBRA_YIELD_LATENCY 1
@@ -69,8 +71,23 @@ typedef struct umbra_channel {
   int32_t vpid;
   uint8_t random[16]; /* AT_RANDOM replacement, START_OK */
   uint64_t preempt_count; /* how often native preemption fired in this thread */
-  uint8_t pad[256 - 4 * 4 - 8 * 8 - 4 * 4 - 16 - 8];
+  /* Emulated signals. The blocked mask is the thread's emulated mask (bit n-1 =
+   * signal n), read and written by both sides. A COMPLETE may carry a signal
+   * to deliver on return: the shim runs `handler` with `siginfo`, the mask
+   * `handler_mask` in force, then reports back with UMBRA_SYS_SIGRETURN. */
+  uint64_t sig_blocked;
+  uint32_t deliver_sig;   /* 0: nothing to deliver */
+  uint32_t deliver_flags; /* UMBRA_DELIVER_* */
+  uint64_t handler;
+  uint64_t handler_flags; /* sa_flags */
+  uint64_t handler_mask;
+  uint8_t siginfo[128];
+  uint8_t pad[512 - 4 * 4 - 8 * 8 - 4 * 4 - 16 - 8 - 8 - 4 * 2 - 8 * 3 - 128];
 } umbra_channel;
+
+/* deliver_flags */
+#define UMBRA_DELIVER_RESTART 1 /* re-issue the interrupted syscall after the handler */
+#define UMBRA_DELIVER_DIE 2     /* die of deliver_sig natively (default action of a fault) */
 
 typedef struct umbra_host {
   /* Live: simulated ns since the simulation start. Written by the simulator before a
@@ -117,7 +134,7 @@ typedef struct umbra_header {
 #define UMBRA_OFF_CHANNELS (UMBRA_OFF_PROCS + (uint64_t)UMBRA_MAX_PROCS * sizeof(umbra_process))
 #define UMBRA_SHM_SIZE (UMBRA_OFF_CHANNELS + (uint64_t)UMBRA_MAX_THREADS * sizeof(umbra_channel))
 
-_Static_assert(sizeof(umbra_channel) == 256, "channel size");
+_Static_assert(sizeof(umbra_channel) == 512, "channel size");
 _Static_assert(sizeof(umbra_host) == 128, "host size");
 _Static_assert(sizeof(umbra_header) == 4096, "header size");
 _Static_assert(sizeof(umbra_process) % 64 == 0, "process size");

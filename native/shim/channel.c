@@ -96,8 +96,10 @@ long shim_forward(long nr, const long args[6]) {
     uint32_t kind = ch->kind;
     long ret = ch->ret;
     if (kind == UMBRA_MSG_COMPLETE) {
+      uint32_t sig = ch->deliver_sig;
       channel_release(ch);
       shim_preempt_arm();
+      if (sig) return shim_deliver(ch, nr, args, ret);
       return ret;
     }
     if (kind == UMBRA_MSG_DO_NATIVE) {

@@ -43,7 +43,6 @@ void shim_attach_thread(umbra_channel *ch) {
   shim_preempt_arm(); /* the thread now runs program code: its native interval starts */
 }
 
-void shim_set_app_segv(void *handler, int flags);
 
 /* ---- small helpers (no libc calls that enter the kernel) ---------------- */
 
@@ -78,8 +77,6 @@ enum route {
   R_PATH1,     /* open family, path in arg 1 */
   R_LOCAL,     /* time, answered from shared memory */
   R_STATAT,    /* native unless it is fstat of an emulated fd (AT_EMPTY_PATH) */
-  R_SIGACTION, /* keep the shim's own signals */
-  R_SIGMASK,
 };
 
 #define NR_MAX 512
@@ -98,7 +95,6 @@ static const uint8_t routes[NR_MAX] = {
     [SYS_open] = R_PATH0, [SYS_creat] = R_PATH0, [SYS_openat] = R_PATH1,
     [SYS_clock_gettime] = R_LOCAL, [SYS_gettimeofday] = R_LOCAL, [SYS_time] = R_LOCAL,
     [SYS_clock_getres] = R_LOCAL,
-    [SYS_rt_sigaction] = R_SIGACTION, [SYS_rt_sigprocmask] = R_SIGMASK,
     /* paths, credentials, memory, cwd: the real kernel is the right answer */
     [SYS_stat] = R_NATIVE, [SYS_lstat] = R_NATIVE, [SYS_newfstatat] = R_STATAT,
     [SYS_statx] = R_STATAT, [SYS_access] = R_NATIVE, [SYS_faccessat] = R_NATIVE,
@@ -160,6 +156,10 @@ static long route_path(long nr, const long a[6], int arg) {
   return umbra_raw_syscall(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
 }
 
+/* Signals the shim uses natively; the program's own use of them is emulated. */
+#define SHIM_OWNED_MASK \
+  ((1ull << (SIGSYS - 1)) | (1ull << (SIGSEGV - 1)) | (1ull << (UMBRA_PREEMPT_SIGNAL - 1)))
+
 /* The kernel's struct sigaction layout. */
 struct ksigaction {
   void *handler;
@@ -167,38 +167,6 @@ struct ksigaction {
   void *restorer;
   uint64_t mask;
 };
-
-static struct ksigaction app_sigsys; /* what the program believes SIGSYS does */
-static struct ksigaction app_segv;
-static struct ksigaction app_preempt_sig;
-
-#define SHIM_OWNED_MASK \
-  ((1ull << (SIGSYS - 1)) | (1ull << (SIGSEGV - 1)) | (1ull << (UMBRA_PREEMPT_SIGNAL - 1)))
-
-static long route_sigaction(const long a[6]) {
-  int sig = (int)a[0];
-  struct ksigaction *mine = sig == SIGSYS                 ? &app_sigsys
-                            : sig == SIGSEGV              ? &app_segv
-                            : sig == UMBRA_PREEMPT_SIGNAL ? &app_preempt_sig
-                                                          : NULL;
-  if (!mine) return umbra_raw_syscall(SYS_rt_sigaction, a[0], a[1], a[2], a[3], 0, 0);
-  if (a[3] != 8) return -EINVAL;
-  struct ksigaction old = *mine;
-  if (a[1]) {
-    *mine = *(const struct ksigaction *)a[1];
-    if (sig == SIGSEGV) shim_set_app_segv(mine->handler, (int)mine->flags);
-  }
-  if (a[2]) *(struct ksigaction *)a[2] = old;
-  return 0;
-}
-
-static long route_sigmask(const long a[6]) {
-  if (a[1] && (a[0] == SIG_BLOCK || a[0] == SIG_SETMASK)) {
-    uint64_t set = *(const uint64_t *)a[1] & ~SHIM_OWNED_MASK;
-    return umbra_raw_syscall(SYS_rt_sigprocmask, a[0], (long)&set, a[2], a[3], 0, 0);
-  }
-  return umbra_raw_syscall(SYS_rt_sigprocmask, a[0], a[1], a[2], a[3], 0, 0);
-}
 
 static long native_and_charge(long nr, const long a[6]) {
   long r = umbra_raw_syscall(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
@@ -235,10 +203,6 @@ long shim_syscall(long nr, const long a[6]) {
       if ((flags & 0x1000) && (!p || !p[0]) && fd_emulated(a[0])) return shim_forward(nr, a);
       return native_and_charge(nr, a);
     }
-    case R_SIGACTION:
-      return route_sigaction(a);
-    case R_SIGMASK:
-      return route_sigmask(a);
     default:
       return shim_forward(nr, a);
   }
@@ -312,8 +276,11 @@ __attribute__((constructor)) static void shim_init(void) {
 
   install_handler(SIGSYS, (void *)sigsys_handler);
   install_handler(SIGSEGV, (void *)shim_sigsegv_handler);
+  install_handler(SIGBUS, (void *)shim_fault_handler);
+  install_handler(SIGILL, (void *)shim_fault_handler);
+  install_handler(SIGFPE, (void *)shim_fault_handler);
   if (shim_header->preempt_enabled) install_handler(UMBRA_PREEMPT_SIGNAL, (void *)shim_preempt_handler);
-  uint64_t unblock = SHIM_OWNED_MASK;
+  uint64_t unblock = SHIM_OWNED_MASK | (1ull << (SIGBUS - 1)) | (1ull << (SIGILL - 1)) | (1ull << (SIGFPE - 1));
   RAW4(SYS_rt_sigprocmask, SIG_UNBLOCK, &unblock, 0, 8);
   if (RAW2(SYS_prctl, PR_SET_TSC, PR_TSC_SIGSEGV) != 0)
     shim_log("umbra shim: warning: rdtsc cannot be trapped; it reads the real clock\n");

@@ -64,6 +64,10 @@ void shim_patch_vdso(void);
 int shim_handle_time_syscall(long nr, const long args[6], long *ret);
 void shim_sigsegv_handler(int sig, void *info, void *uc);
 
+/* signal.c: emulated signals delivered on return from the simulator */
+long shim_deliver(umbra_channel *ch, long nr, const long args[6], long ret);
+void shim_fault_handler(int sig, void *info, void *uc);
+
 /* preempt.c: the shim's own signal for native preemption */
 #define UMBRA_PREEMPT_SIGNAL 26 /* SIGVTALRM */
 void shim_preempt_arm(void);

@@ -196,19 +196,6 @@ void shim_patch_vdso(void) {
 
 /* ---- rdtsc / rdtscp, trapped as SIGSEGV by PR_SET_TSC ------------------- */
 
-static struct {
-  int installed;
-  int flags;
-  void (*handler)(int, siginfo_t *, void *);
-} app_segv; /* the program's own SIGSEGV disposition (it never reaches the kernel) */
-
-void shim_set_app_segv(void *handler, int flags);
-void shim_set_app_segv(void *handler, int flags) {
-  app_segv.installed = handler != NULL && handler != (void *)SIG_DFL;
-  app_segv.flags = flags;
-  app_segv.handler = (void (*)(int, siginfo_t *, void *))handler;
-}
-
 void shim_sigsegv_handler(int sig, void *vinfo, void *vuc) {
   siginfo_t *info = vinfo;
   ucontext_t *uc = vuc;
@@ -227,20 +214,6 @@ void shim_sigsegv_handler(int sig, void *vinfo, void *vuc) {
     if (shim_host) shim_charge_latency(shim_host->unblocked_vdso_latency_ns);
     return;
   }
-  /* A genuine fault: the program's handler if it has one, else die of it. */
-  if (app_segv.installed && app_segv.handler != (void *)SIG_IGN) {
-    if (app_segv.flags & SA_SIGINFO) {
-      app_segv.handler(sig, info, vuc);
-    } else {
-      ((void (*)(int))(void *)app_segv.handler)(sig);
-    }
-    return;
-  }
-  struct {
-    void *handler;
-    unsigned long flags;
-    void *restorer;
-    uint64_t mask;
-  } dfl = {SIG_DFL, 0, 0, 0};
-  RAW4(SYS_rt_sigaction, SIGSEGV, &dfl, 0, 8);
+  /* A genuine fault: the simulator decides (the program's handler, or death). */
+  shim_fault_handler(sig, info, vuc);
 }

@@ -18,6 +18,8 @@ export class Process {
   /** Simulated time of the end. */
   endTimeNs = -1;
   killedAtStop = false;
+  /** Signal the process died of when the native death had to be a SIGKILL (shim-owned signals). */
+  forcedSignal = 0;
   /** Process group and session (configured processes belong to init's: 1). */
   pgid = 1;
   /** prctl(PR_SET_PDEATHSIG) signal, 0 if none. */
@@ -53,6 +55,7 @@ export class Process {
 
   finalState(): FinalState {
     if (this.state === 'running' || this.killedAtStop) return { kind: 'running' };
+    if (this.forcedSignal !== 0) return { kind: 'signaled', signal: this.forcedSignal };
     const st = this.waitStatus;
     if ((st & 0x7f) === 0) return { kind: 'exited', code: (st >> 8) & 0xff };
     return { kind: 'signaled', signal: st & 0x7f };

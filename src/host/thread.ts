@@ -28,7 +28,9 @@ export class Thread {
   /** Undo actions for the current block (unregister watchers); run on wake or exit. */
   waitCleanups: Array<() => void> = [];
   /** Why the last block ended. */
-  wokenBy: 'none' | 'timeout' | 'event' = 'none';
+  wokenBy: 'none' | 'timeout' | 'event' | 'signal' = 'none';
+  /** Number of the syscall being handled (for signal restart decisions). */
+  lastNr = -1;
 
   constructor(
     readonly process: Process,

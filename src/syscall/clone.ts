@@ -6,6 +6,7 @@ import type { Thread } from '../host/thread';
 import { E } from './errno';
 import { Kernel, MSG, ProcessVanished } from './kernel';
 import { SYS } from './numbers';
+import { inheritSignals, inheritThreadMask } from './signal';
 
 export const CLONE_VM = 0x100, CLONE_FS = 0x200, CLONE_FILES = 0x400, CLONE_SIGHAND = 0x800;
 export const CLONE_PIDFD = 0x1000, CLONE_VFORK = 0x4000, CLONE_PARENT = 0x8000, CLONE_THREAD = 0x10000;
@@ -35,6 +36,7 @@ function cloneThread(k: Kernel, t: Thread, flags: number, stack: number, ptid: n
   if ((flags & CLONE_PARENT_SETTID) !== 0) k.mem.writeI32(pid, ptid, vtid);
   if ((flags & CLONE_CHILD_SETTID) !== 0) k.mem.writeI32(pid, ctid, vtid);
   if ((flags & CLONE_CHILD_CLEARTID) !== 0) child.clearChildTidAddr = ctid;
+  inheritThreadMask(k, t, child);
   k.startThread(child);
   return vtid;
 }
@@ -71,6 +73,7 @@ function cloneProcess(k: Kernel, t: Thread, flags: number, stack: number, ptid: 
   if ((flags & CLONE_CHILD_SETTID) !== 0) k.mem.writeI32(native, ctid, child.vpid);
   if ((flags & CLONE_CHILD_CLEARTID) !== 0) ct.clearChildTidAddr = ctid;
   if ((flags & CLONE_PARENT_SETTID) !== 0) k.mem.writeI32(parent.nativePid, ptid, child.vpid);
+  inheritSignals(k, t, child, ct);
   k.startThread(ct);
   return child.vpid;
 }

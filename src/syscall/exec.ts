@@ -9,6 +9,7 @@ import { E } from './errno';
 import { Kernel, NO_REPLY } from './kernel';
 import { SYS } from './numbers';
 import { uninstallFd } from './files';
+import { execSignals } from './signal';
 
 const O_CLOEXEC = 0o2000000;
 const AT_FDCWD = -100;
@@ -87,6 +88,7 @@ function exec(k: Kernel, t: Thread, pathAddr: number, argvAddr: number, envAddr:
     k.threadSlots.release(nt.slot);
     return newPid === -E.ENOENT ? -E.ENOENT : newPid;
   }
+  execSignals(k, t, p, nt);
   // The old image ends now; its threads are gone with it.
   const oldPid = p.nativePid;
   k.addon.kill(oldPid, 9);

@@ -9,6 +9,7 @@ import { registerPassthrough } from './passthrough';
 import { registerProcess } from './process';
 import { registerRandom } from './random';
 import { registerSched } from './sched';
+import { registerSignals } from './signal';
 import { registerTime } from './time';
 import { registerEpoll } from './epoll';
 import { registerEventfd } from './eventfd';
@@ -31,6 +32,7 @@ export function registerAllSyscalls(k: Kernel): void {
   registerFutex(k);
   registerWait(k);
   registerExec(k);
+  registerSignals(k);
   registerPipe(k);
   registerEventfd(k);
   registerTimerfd(k);

@@ -27,6 +27,14 @@ export const MSG = {
   COMPLETE: 16, DO_NATIVE: 17, START_OK: 18, NATIVE_CALL: 19, PLACEHOLDER: 20, CLONE: 21, EXIT_THREAD: 22,
 } as const;
 
+/** What the signal module provides to the run loop (set by registerSignals). */
+export interface SignalHooks {
+  hasDeliverable(t: Thread): boolean;
+  /** Before a COMPLETE reply: hand a signal to the shim or apply a default action (NO_REPLY if the process ended). */
+  prepareDelivery(t: Thread, nr: number, ret: number, interrupted: boolean): number;
+  send(target: Process | Thread, sig: number): void;
+}
+
 export interface KernelOptions {
   modelUnblockedSyscallLatency: boolean;
   unblockedSyscallLatencyNs: number;
@@ -46,6 +54,7 @@ export class Kernel {
   readonly procSlots: SlotAllocator;
   readonly threadSlots: SlotAllocator;
   readonly processes: Process[] = [];
+  signals: SignalHooks | null = null;
   /** Hooks other layers attach (process end notifications). */
   onProcessEnd: ((p: Process) => void)[] = [];
   private readonly savedChannel = new Uint32Array(16);
@@ -96,6 +105,9 @@ export class Kernel {
       if (kind < 0) return; // delayed by CPU latency
     }
     for (;;) {
+      if (kind === MSG.COMPLETE && this.signals !== null) {
+        if (this.signals.prepareDelivery(t, t.lastNr, ret, ret === -E.EINTR) === NO_REPLY) return;
+      }
       shm.u32[(ch + L.chKind) >> 2] = kind;
       shm.writeI64(ch + L.chRet, ret);
       shm.writeI64(hostOff + L.hMaxRunahead, this.sched.maxRunaheadNs());
@@ -138,11 +150,18 @@ export class Kernel {
     const argOff = ch + L.chArgs;
     for (let i = 0; i < 6; i++) a[i] = shm.readI64(argOff + 8 * i);
     this.nr = nr;
+    t.lastNr = nr;
     if (this.opts.useSyscallCounters && nr >= 0 && nr < 1100) this.syscallCounts[nr]++;
-    const r = this.dispatch(t, nr);
+    let r = this.dispatch(t, nr);
     if (r === BLOCKED) {
-      t.state = 'blocked';
-      return BLOCKED;
+      if (this.signals === null || !this.signals.hasDeliverable(t)) {
+        t.state = 'blocked';
+        return BLOCKED;
+      }
+      // A signal is waiting: the call is interrupted instead of blocking.
+      this.clearWaits(t);
+      t.blockGen++;
+      r = -E.EINTR;
     }
     if (r === NO_REPLY) return NO_REPLY;
     t.wokenBy = 'none';
@@ -252,6 +271,14 @@ export class Kernel {
     t.state = 'runnable';
     t.resumeEvent = this.sched.at(atNs, t.process.host.id, () => this.runThread(t));
     return NO_REPLY;
+  }
+
+  /** A signal arrived for a blocked thread: re-run its syscall, which then fails with EINTR. */
+  interrupt(t: Thread): void {
+    if (t.state !== 'blocked') return;
+    t.blockGen++;
+    t.wokenBy = 'signal';
+    this.resume(t);
   }
 
   /** Wakes a blocked thread; its syscall runs again from the top. */
@@ -513,11 +540,12 @@ export class Kernel {
     }
   }
 
-  /** Sends a signal to a whole process (shutdown_signal, kill from another process). */
+  /** Sends a signal to a whole process (shutdown_signal, SIGPIPE, parent death), as from init. */
   deliverSignal(p: Process, signal: number): void {
     if (p.state !== 'running' || p.nativePid <= 0) return;
     this.log.debug(p.host.name, `${p.name}: sending signal ${signal}`);
-    this.addon.kill(p.nativePid, signal);
+    if (this.signals) this.signals.send(p, signal);
+    else this.addon.kill(p.nativePid, signal);
   }
 
   findProcess(host: Host, vpid: number): Process | undefined {

@@ -5,7 +5,6 @@ import { DO_NATIVE, Kernel } from './kernel';
 import { SYS } from './numbers';
 
 const NATIVE_OK: Array<[number, string]> = [
-  [SYS.sigaltstack, 'stack bookkeeping of the calling thread'],
   [SYS.madvise, 'memory hints'],
   [SYS.personality, 'execution domain query'],
   [SYS.getrusage, 'resource usage of native work'],

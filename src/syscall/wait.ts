@@ -5,6 +5,7 @@ import type { Thread } from '../host/thread';
 import { E } from './errno';
 import type { Kernel } from './kernel';
 import { SYS } from './numbers';
+import { childEnded } from './signal';
 
 const WNOHANG = 1, WUNTRACED = 2, WEXITED = 4, WCONTINUED = 8, WNOWAIT = 0x01000000;
 const WNOTHREAD = 0x20000000, WALL = 0x40000000, WCLONE = 0x80000000;
@@ -24,6 +25,7 @@ function selector(p: Process, pid: number): (c: Process) => boolean {
 
 /** Wait status as the kernel encodes it (the simulator's own kill at stop time looks like SIGKILL). */
 function status(c: Process): number {
+  if (c.forcedSignal !== 0) return c.forcedSignal;
   return c.waitStatus & 0xffff & ~0x80; // never report a core dump: it would depend on the host's settings
 }
 
@@ -91,7 +93,10 @@ function waitid(k: Kernel, t: Thread, a: Float64Array): number {
 /** Process end: tell the parent, hand the orphans to init. */
 function onEnd(k: Kernel, p: Process): void {
   const parent = p.ppid > 1 ? k.findProcess(p.host, p.ppid) : undefined;
-  if (parent) parent.childEvents.notify();
+  if (parent) {
+    childEnded(k, parent, p);
+    parent.childEvents.notify();
+  }
   else p.reaped = true; // init reaps at once
   for (const c of p.host.processes) {
     if (c.ppid !== p.vpid || c === p) continue;

@@ -73,12 +73,16 @@ export function config(hostsYaml: string, general = 'stop_time: 1 min'): string 
   return `general:\n  data_directory: out.data\n  ${general.split('\n').join('\n  ')}\nnetwork:\n  graph:\n    type: 1_gbit_switch\nhosts:\n${hostsYaml}`;
 }
 
-/** Native processes that still have the shim mapped (should be none after a run). */
-export function leftoverManagedProcesses(): number[] {
+/**
+ * Native processes that still have the shim mapped and run inside `dir`
+ * (tests run in parallel, so only a test's own directory says what is its own).
+ */
+export function leftoverManagedProcesses(dir: string): number[] {
   const out: number[] = [];
   for (const e of fs.readdirSync('/proc')) {
     if (!/^\d+$/.test(e)) continue;
     try {
+      if (!fs.readlinkSync(`/proc/${e}/cwd`).startsWith(dir)) continue;
       if (fs.readFileSync(`/proc/${e}/maps`, 'utf8').includes('libumbra_shim')) out.push(Number(e));
     } catch {
       // gone, or not ours to read

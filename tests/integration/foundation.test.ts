@@ -85,7 +85,7 @@ test('a process still running at stop time is ended and reported as running', ()
   assert.match(r.stderr, /ok {3}box\.sleep\.1000: running/);
   assert.match(r.stderr, /FAIL box\.sleep\.1001: running \(expected \{exited: 0\}\)/);
   assert.match(r.stderr, /1 managed process in unexpected final state/);
-  assert.deepEqual(leftoverManagedProcesses(), []);
+  assert.deepEqual(leftoverManagedProcesses(r.dir), []);
 });
 
 test('crashes are reported with their signal and the other processes go on', () => {
@@ -121,8 +121,8 @@ for (const sig of ['SIGINT', 'SIGTERM'] as const) {
     const ended = new Promise((res) => child.on('exit', res));
     child.kill(sig);
     await ended;
-    for (let i = 0; i < 50 && leftoverManagedProcesses().length > 0; i++) await new Promise((res) => setTimeout(res, 20));
-    assert.deepEqual(leftoverManagedProcesses(), []);
+    for (let i = 0; i < 50 && leftoverManagedProcesses(dir).length > 0; i++) await new Promise((res) => setTimeout(res, 20));
+    assert.deepEqual(leftoverManagedProcesses(dir), []);
   });
 }
 

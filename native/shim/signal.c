@@ -1,0 +1,96 @@
+/* Emulated signals, shim side. Dispositions, masks and pending sets live in
+ * the simulator; when it answers a syscall it may hand over one signal to
+ * deliver, and the shim runs the program's handler right there, in
+ * application context, with the trapped registers as its context. */
+#include <signal.h>
+#include <string.h>
+#include <ucontext.h>
+
+#include "shim.h"
+
+#ifndef SA_RESTORER
+#define SA_RESTORER 0x04000000
+#endif
+
+/* Die of `sig` for real: the kernel's default action, reported by wait. */
+static void die_of(int sig) {
+  struct {
+    void *handler;
+    unsigned long flags;
+    void *restorer;
+    uint64_t mask;
+  } dfl = {SIG_DFL, 0, 0, 0};
+  RAW4(SYS_rt_sigaction, sig, &dfl, 0, 8);
+  uint64_t m = 1ull << (sig - 1);
+  RAW4(SYS_rt_sigprocmask, SIG_UNBLOCK, &m, 0, 8);
+  RAW3(SYS_tgkill, RAW0(SYS_getpid), RAW0(SYS_gettid), sig);
+  /* A fault re-raises itself when the handler returns to the faulting instruction. */
+}
+
+long shim_deliver(umbra_channel *ch, long nr, const long args[6], long ret) {
+  int sig = (int)ch->deliver_sig;
+  uint32_t how = ch->deliver_flags;
+  void *handler = (void *)(uintptr_t)ch->handler;
+  unsigned long sa_flags = (unsigned long)ch->handler_flags;
+  uint64_t mask_before = ch->sig_blocked;
+  siginfo_t info;
+  memcpy(&info, ch->siginfo, sizeof info);
+  ch->deliver_sig = 0;
+  if (how & UMBRA_DELIVER_DIE) {
+    die_of(sig);
+    return ret;
+  }
+  ch->sig_blocked = ch->handler_mask;
+
+  ucontext_t synthetic;
+  ucontext_t *uc = shim_trap_uc;
+  if (!uc) {
+    memset(&synthetic, 0, sizeof synthetic);
+    uc = &synthetic;
+  } else if (nr != UMBRA_SYS_FAULT) {
+    uc->uc_mcontext.gregs[REG_RAX] = ret; /* the handler sees the interrupted call's result */
+  }
+  /* The handler sees (and may change) the emulated mask in uc_sigmask. */
+  uint64_t native_mask;
+  memcpy(&native_mask, &uc->uc_sigmask, 8);
+  memcpy(&uc->uc_sigmask, &mask_before, 8);
+
+  void *outer_uc = shim_trap_uc;
+  int depth = shim_depth;
+  shim_trap_uc = NULL;
+  shim_depth = 0; /* program code runs now; a handler that longjmps out leaves us consistent */
+  if (sa_flags & SA_SIGINFO) {
+    ((void (*)(int, siginfo_t *, void *))handler)(sig, &info, uc);
+  } else {
+    ((void (*)(int))handler)(sig);
+  }
+  shim_depth = depth;
+  shim_trap_uc = outer_uc;
+
+  uint64_t mask_after;
+  memcpy(&mask_after, &uc->uc_sigmask, 8);
+  memcpy(&uc->uc_sigmask, &native_mask, 8);
+  if (uc != &synthetic && nr != UMBRA_SYS_FAULT) ret = uc->uc_mcontext.gregs[REG_RAX];
+
+  /* Back from the handler: restore the mask; the simulator may have more to deliver. */
+  long done[6] = {(long)mask_after, 0, 0, 0, 0, 0};
+  shim_forward(UMBRA_SYS_SIGRETURN, done);
+  if (how & UMBRA_DELIVER_RESTART) return shim_forward(nr, args);
+  return ret;
+}
+
+/* SIGSEGV (not rdtsc), SIGBUS, SIGILL, SIGFPE raised by the program's code. */
+void shim_fault_handler(int sig, void *vinfo, void *vuc) {
+  if (shim_depth > 0 || !shim_channel) {
+    /* A fault in the shim itself (or before attaching): nothing to emulate. */
+    die_of(sig);
+    return;
+  }
+  void *outer = shim_trap_uc;
+  shim_trap_uc = vuc;
+  shim_depth++;
+  long a[6] = {sig, (long)vinfo, 0, 0, 0, 0};
+  shim_forward(UMBRA_SYS_FAULT, a);
+  shim_depth--;
+  shim_trap_uc = outer;
+}
