@@ -1,0 +1,62 @@
+// Processes and emulated signals with real programs: shells that fork and
+// pipe, python subprocess and alarm, a C program exercising signal
+// semantics, and shutdown signals with their expected final states.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { config, program, runUmbra } from '../helpers/umbra';
+
+const box = (processes: string) => `  box:\n    network_node_id: 0\n    processes:\n${processes}`;
+
+const shellAndPython = config(box(`    - {path: bash, args: ["-c", "date +%s.%N; for i in 1 2 3; do echo $i | cat; sleep 1; done; date +%s.%N"]}
+    - path: python3
+      args: [-c, "import subprocess, signal, time\\nt = time.time(); subprocess.run(['sleep', '2']); print('subprocess took', time.time() - t)\\nsignal.signal(signal.SIGALRM, lambda s, f: print('alarm at', time.time() - t))\\nsignal.alarm(3)\\ntime.sleep(10)\\nprint('slept until', time.time() - t)"]
+`));
+
+test('bash for loop with a pipe and sleep: 1 2 3 in exactly 3 simulated seconds', () => {
+  const r = runUmbra(shellAndPython);
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.output('box', 'bash.1000.stdout'), '946684800.000000000\n1\n2\n3\n946684803.000000000\n');
+});
+
+test('python subprocess.run(sleep 2) takes 2 s; signal.alarm(3) fires 3 s later; sleep resumes', () => {
+  const r = runUmbra(shellAndPython);
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.output('box', 'python3'), 'subprocess took 2.0\nalarm at 5.0\nslept until 12.0\n');
+});
+
+test('two runs of forking, piping, signalling programs are byte-identical', () => {
+  const a = runUmbra(shellAndPython);
+  const b = runUmbra(shellAndPython);
+  for (const f of a.files('box')) assert.equal(a.output('box', f), b.output('box', f), f);
+  assert.equal(a.stdout, b.stdout);
+});
+
+test('signal semantics: EINTR, SA_RESTART, masks, pending, SIGCHLD, sigsuspend, sigtimedwait (as on Linux)', () => {
+  const r = runUmbra(config(box(`    - {path: ${program('signals')}}\n`)));
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.output('box', 'signals'), [
+    'read=-1 errno=Interrupted system call alarms=1 at 2.000',
+    'restarted read=1 char=x alarms=2 at 5.000',
+    'child exited=1 status=7',
+    'pending usr1=1 handled=0',
+    'after unblock handled=1 code=-6 own_pid=1',
+    'child signaled=1 sig=15 chlds=1',
+    'sigsuspend=-1 errno=Interrupted system call usr1+1 at 6.000',
+    'sigtimedwait timeout=-1 errno=Resource temporarily unavailable at 6.500',
+    'sigtimedwait got=10',
+    '',
+  ].join('\n'));
+});
+
+test('shutdown signals: ignored SIGTERM keeps running, default SIGTERM and SIGKILL are reported', () => {
+  const r = runUmbra(config(box(`    - {path: python3, args: [-c, "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); time.sleep(100)"], shutdown_time: 2s, expected_final_state: running}
+    - {path: sleep, args: "100", shutdown_time: 2s, expected_final_state: {signaled: SIGTERM}}
+    - {path: sleep, args: "100", shutdown_time: 2s, shutdown_signal: SIGKILL, expected_final_state: {signaled: SIGKILL}}
+    - {path: sleep, args: "100", shutdown_time: 2s}
+`)));
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /ok {3}box\.python3\.1000: running/);
+  assert.match(r.stderr, /ok {3}box\.sleep\.\d+: \{signaled: SIGTERM\}/);
+  assert.match(r.stderr, /ok {3}box\.sleep\.\d+: \{signaled: SIGKILL\}/);
+  assert.match(r.stderr, /FAIL box\.sleep\.\d+: \{signaled: SIGTERM\} \(expected \{exited: 0\}\)/);
+});
