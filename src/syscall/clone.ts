@@ -85,12 +85,29 @@ function clone(k: Kernel, t: Thread, a: Float64Array): number {
   return cloneProcess(k, t, flags, a[1], a[2], a[3]);
 }
 
+/** clone3(struct clone_args *, size): the same operations, arguments in a struct. */
+function clone3(k: Kernel, t: Thread, a: Float64Array): number {
+  const size = a[1];
+  if (size < 64 || size > 4096) return -E.EINVAL;
+  const pid = t.process.nativePid;
+  if (k.mem.read(pid, a[0], 64) !== 64) return -E.EFAULT;
+  const dv = k.mem.view();
+  const u64 = (off: number) => dv.getUint32(off + 4, true) * 4294967296 + dv.getUint32(off, true);
+  const flagsLo = dv.getUint32(0, true);
+  if (dv.getUint32(4, true) !== 0) return -E.EINVAL; // CLONE_CLEAR_SIGHAND, CLONE_INTO_CGROUP
+  const childTid = u64(16), parentTid = u64(24), exitSignal = u64(32), stack = u64(40), stackSize = u64(48), tls = u64(56);
+  if (exitSignal > 64 || (flagsLo & 0xff) !== 0) return -E.EINVAL;
+  if ((flagsLo & CLONE_PIDFD) !== 0) return -E.EINVAL;
+  const top = stack !== 0 ? stack + stackSize : 0;
+  if ((flagsLo & CLONE_THREAD) !== 0) return cloneThread(k, t, flagsLo, top, parentTid, childTid, tls);
+  return cloneProcess(k, t, flagsLo | exitSignal, top, parentTid, childTid);
+}
+
 export function registerClone(k: Kernel): void {
   k.register(SYS.clone, clone);
   k.register(SYS.fork, (kk, t) => cloneProcess(kk, t, SIGCHLD, 0, 0, 0));
   k.register(SYS.vfork, (kk, t) => cloneProcess(kk, t, CLONE_VFORK | SIGCHLD, 0, 0, 0));
-  // glibc and most runtimes fall back to clone when clone3 is refused this way.
-  k.register(SYS.clone3, () => -E.ENOSYS);
+  k.register(SYS.clone3, clone3);
 }
 
 export type { Process };

@@ -60,3 +60,9 @@ test('shutdown signals: ignored SIGTERM keeps running, default SIGTERM and SIGKI
   assert.match(r.stderr, /ok {3}box\.sleep\.\d+: \{signaled: SIGKILL\}/);
   assert.match(r.stderr, /FAIL box\.sleep\.\d+: \{signaled: SIGTERM\} \(expected \{exited: 0\}\)/);
 });
+
+test("a program's SIGSEGV handler runs for real faults while the shim keeps rdtsc", () => {
+  const r = runUmbra(config(box(`    - {path: ${program('fault_handler')}}\n`)));
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.output('box', 'fault_handler'), 'caught fault at 0x10\ncaught fault at 0x18\nrdtsc still emulated: yes\n');
+});
