@@ -278,6 +278,39 @@ static napi_value js_reply(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* In a freshly forked child, before exec (async-signal-safe calls only): die
+ * with umbra, leave umbra's session (a terminal's ^C reaches umbra, not the
+ * managed processes), no ASLR, and Linux's default signal state. */
+static void child_prepare(pid_t parent) {
+  prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (getppid() != parent) _exit(127);
+  setsid();
+  personality(ADDR_NO_RANDOMIZE);
+  struct sigaction dfl;
+  memset(&dfl, 0, sizeof dfl);
+  dfl.sa_handler = SIG_DFL;
+  for (int s = 1; s < 65; s++)
+    if (s != SIGKILL && s != SIGSTOP) sigaction(s, &dfl, NULL);
+  sigset_t none;
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
+/* The child reports a failed exec by writing errno to a close-on-exec pipe;
+ * EOF means the exec happened. Returns the pid or -errno. */
+static int64_t await_exec(pid_t pid, int errpipe_read) {
+  int child_err = 0;
+  ssize_t n;
+  do {
+    n = read(errpipe_read, &child_err, sizeof child_err);
+  } while (n < 0 && errno == EINTR);
+  if (n == (ssize_t)sizeof child_err) {
+    waitpid(pid, NULL, 0);
+    return -child_err;
+  }
+  return pid;
+}
+
 /* spawn(path, argv, envp, cwd, stdoutPath, stderrPath) -> native pid, or -errno. */
 static napi_value js_spawn(napi_env env, napi_callback_info info) {
   napi_value a[6];
@@ -309,19 +342,7 @@ static napi_value js_spawn(napi_env env, napi_callback_info info) {
   if (pid == 0) {
     /* Child: only async-signal-safe calls until execve. */
     int err;
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (getppid() != parent) _exit(127);
-    setsid(); /* a terminal's ^C reaches umbra, not the managed processes */
-    personality(ADDR_NO_RANDOMIZE);
-    struct sigaction dfl;
-    memset(&dfl, 0, sizeof dfl);
-    dfl.sa_handler = SIG_DFL;
-    for (int s = 1; s < 65; s++) {
-      if (s != SIGKILL && s != SIGSTOP) sigaction(s, &dfl, NULL);
-    }
-    sigset_t none;
-    sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, NULL);
+    child_prepare(parent);
     int in = open("/dev/null", O_RDONLY);
     int out = open(out_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
     int er = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
@@ -340,18 +361,8 @@ static napi_value js_spawn(napi_env env, napi_callback_info info) {
     _exit(127);
   }
   close(errpipe[1]);
-  int child_err = 0;
-  ssize_t n;
-  do {
-    n = read(errpipe[0], &child_err, sizeof child_err);
-  } while (n < 0 && errno == EINTR);
+  result = await_exec(pid, errpipe[0]);
   close(errpipe[0]);
-  if (n == (ssize_t)sizeof child_err) {
-    waitpid(pid, NULL, 0);
-    result = -child_err;
-  } else {
-    result = pid;
-  }
 done:
   free(path);
   free_str_array(argv);
@@ -399,18 +410,7 @@ static napi_value js_spawn_exec(napi_env env, napi_callback_info info) {
   }
   if (pid == 0) {
     int err;
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (getppid() != parent) _exit(127);
-    setsid();
-    personality(ADDR_NO_RANDOMIZE);
-    struct sigaction dfl;
-    memset(&dfl, 0, sizeof dfl);
-    dfl.sa_handler = SIG_DFL;
-    for (int s = 1; s < 65; s++)
-      if (s != SIGKILL && s != SIGSTOP) sigaction(s, &dfl, NULL);
-    sigset_t none;
-    sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, NULL);
+    child_prepare(parent);
     /* Park our own fds high so the inherited numbers are free to take. */
     int high = 1 << 16;
     struct rlimit rl;
@@ -447,17 +447,7 @@ static napi_value js_spawn_exec(napi_env env, napi_callback_info info) {
   }
   close(errpipe[1]);
   errpipe[1] = -1;
-  int child_err = 0;
-  ssize_t n;
-  do {
-    n = read(errpipe[0], &child_err, sizeof child_err);
-  } while (n < 0 && errno == EINTR);
-  if (n == (ssize_t)sizeof child_err) {
-    waitpid(pid, NULL, 0);
-    result = -child_err;
-  } else {
-    result = pid;
-  }
+  result = await_exec(pid, errpipe[0]);
 done:
   if (errpipe[0] >= 0) close(errpipe[0]);
   if (errpipe[1] >= 0) close(errpipe[1]);

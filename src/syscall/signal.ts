@@ -596,35 +596,29 @@ function timerSettime(k: Kernel, t: Thread, a: Float64Array): number {
     const p = t.process;
     tm.ev = k.sched.at(tm.expiresNs, p.host.id, () => fireTimer(k, p, tm));
   }
-  if (a[3] !== 0) {
-    const ov = k.mem.view();
-    const put = (off: number, ns: number) => {
-      ov.setUint32(off, Math.floor(ns / NS_PER_SEC), true);
-      ov.setUint32(off + 4, 0, true);
-      ov.setUint32(off + 8, ns % NS_PER_SEC, true);
-      ov.setUint32(off + 12, 0, true);
-    };
-    put(0, oldInterval);
-    put(16, Math.max(0, oldLeft));
-    if (k.mem.writeScratch(pid, a[3], 32) !== 32) return -E.EFAULT;
-  }
+  if (a[3] !== 0 && !writeItimerspec(k, t, a[3], oldInterval, Math.max(0, oldLeft))) return -E.EFAULT;
   return 0;
 }
 
-function timerGettime(k: Kernel, t: Thread, a: Float64Array): number {
-  const tm = timerOf(t, a[0]);
-  if (!tm) return -E.EINVAL;
+/** struct itimerspec {interval, value} of timespecs. */
+function writeItimerspec(k: Kernel, t: Thread, addr: number, intervalNs: number, valueNs: number): boolean {
   const dv = k.mem.view();
-  const left = tm.ev ? Math.max(0, tm.expiresNs - k.now) : 0;
   const put = (off: number, ns: number) => {
     dv.setUint32(off, Math.floor(ns / NS_PER_SEC), true);
     dv.setUint32(off + 4, 0, true);
     dv.setUint32(off + 8, ns % NS_PER_SEC, true);
     dv.setUint32(off + 12, 0, true);
   };
-  put(0, tm.intervalNs);
-  put(16, left);
-  return k.mem.writeScratch(t.process.nativePid, a[1], 32) === 32 ? 0 : -E.EFAULT;
+  put(0, intervalNs);
+  put(16, valueNs);
+  return k.mem.writeScratch(t.process.nativePid, addr, 32) === 32;
+}
+
+function timerGettime(k: Kernel, t: Thread, a: Float64Array): number {
+  const tm = timerOf(t, a[0]);
+  if (!tm) return -E.EINVAL;
+  const left = tm.ev ? Math.max(0, tm.expiresNs - k.now) : 0;
+  return writeItimerspec(k, t, a[1], tm.intervalNs, left) ? 0 : -E.EFAULT;
 }
 
 function timerDelete(_k: Kernel, t: Thread, a: Float64Array): number {
