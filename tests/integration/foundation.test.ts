@@ -2,7 +2,7 @@
 // bytes and ids, stop time, crashes, and clear errors for bad input.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { config, leftoverManagedProcesses, program, runUmbra, tempDir, UMBRA } from '../helpers/umbra';
@@ -156,4 +156,16 @@ test('--help and --version exit 0', () => {
   const v = runUmbra(config(`  box:\n    network_node_id: 0\n    processes: []\n`), ['--version']);
   assert.equal(v.status, 0);
   assert.match(v.stdout, /umbra \d+\.\d+\.\d+/);
+});
+
+test('--show-config prints the effective configuration and runs nothing; - reads the config from stdin', () => {
+  const yaml = config(`  box:\n    network_node_id: 0\n    processes:\n    - {path: date}\n`);
+  const r = runUmbra(yaml, ['--show-config', '--stop-time', '5 min']);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stderr, /stop_time: 5 min/);
+  assert.ok(!fs.existsSync(path.join(r.dir, 'out.data')));
+  const dir = tempDir();
+  const s = spawnSync(process.execPath, [UMBRA, '-'], { cwd: dir, input: yaml, encoding: 'utf8' });
+  assert.equal(s.status, 0, s.stderr);
+  assert.equal(fs.readFileSync(path.join(dir, 'out.data/hosts/box/date.1000.stdout'), 'utf8'), 'Sat Jan  1 00:00:00 UTC 2000\n');
 });
