@@ -1,100 +1,97 @@
-// UDP benchmark: datagrams per wall-clock second for the same two programs
-// run natively over loopback and under umbra (two hosts on a 1 Gbit switch),
-// printed side by side with their ratio. Run: node dist/bench/udp.js [scale]
+// `udp`: datagrams per wall second between two simulated hosts (64-byte
+// datagrams in acknowledged bursts of 32) and the wall cost of a one-datagram
+// ping-pong, against the same two programs run natively over loopback.
 import { spawn, spawnSync } from 'node:child_process';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
+import { field, fmt, fmtCount, fmtMs, note, program, ratio, report, umbraPerOp, UmbraConfig, us } from './harness';
 
-const REPO = path.resolve(__dirname, '..', '..');
-const UMBRA = path.join(REPO, 'bin', 'umbra.js');
-const PROGRAMS = path.join(REPO, 'native', 'out', 'programs');
+const SMALL = 32;
+const SIZE = 64;
+const REPS = 3;
 
-interface Workload {
+interface Case {
   name: string;
-  /** Datagrams the workload moves (both directions). */
-  datagrams: number;
-  server: string[];
-  /** Client arguments; HOST is replaced by the server's name or 127.0.0.1. */
-  client: string[];
-  program: (side: 'server' | 'client') => string;
+  /** Datagrams per acknowledged burst: 1 makes it a ping-pong. */
+  burst: number;
+  umbraN: number;
+  nativeN: number;
 }
 
-function nowNs(): bigint {
-  return process.hrtime.bigint();
-}
+const CASES: Case[] = [
+  { name: 'udp', burst: 32, umbraN: 150_000, nativeN: 500_000 },
+  { name: 'udp-pingpong', burst: 1, umbraN: 30_000, nativeN: 100_000 },
+];
 
-/** Runs server then client natively; returns the client's wall seconds (the server then ends or is killed). */
-function runNative(w: Workload): number {
-  const server = spawn(w.program('server'), w.server, { stdio: 'ignore' });
-  spawnSync('sleep', ['0.2']); // let the server bind before the client sends
-  const t0 = nowNs();
-  const c = spawnSync(w.program('client'), w.client.map((a) => (a === 'HOST' ? '127.0.0.1' : a)), { stdio: 'ignore' });
-  const seconds = Number(nowNs() - t0) / 1e9;
-  if (c.status !== 0) throw new Error(`${w.name}: native client failed (${c.status})`);
-  const deadline = Date.now() + 5_000;
-  while (server.exitCode === null && Date.now() < deadline) spawnSync('sleep', ['0.05']);
-  if (server.exitCode === null) server.kill('SIGKILL');
-  return seconds;
-}
-
-/** Runs the pair under umbra; returns the wall seconds umbra reports for the simulation. */
-function runUmbra(w: Workload): number {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'umbra-bench-'));
-  const q = (args: string[]): string => JSON.stringify(args.map((a) => (a === 'HOST' ? 'server' : a)).join(' '));
-  fs.writeFileSync(path.join(dir, 'bench.yaml'), `general:
-  stop_time: 1 h
-  data_directory: out.data
-  heartbeat_interval: null
-network:
-  graph:
-    type: 1_gbit_switch
-hosts:
-  server:
-    network_node_id: 0
-    processes:
-    - {path: ${w.program('server')}, args: ${q(w.server)}}
-  client:
-    network_node_id: 0
-    processes:
-    - {path: ${w.program('client')}, args: ${q(w.client)}, start_time: 1s}
-`);
-  const r = spawnSync(process.execPath, [UMBRA, 'bench.yaml'], { cwd: dir, encoding: 'utf8' });
-  fs.rmSync(dir, { recursive: true, force: true });
-  const m = /in ([0-9.]+) s of wall time/.exec(r.stderr + r.stdout);
-  if (r.status !== 0 || !m) throw new Error(`${w.name}: umbra run failed:\n${r.stderr}${r.stdout}`);
-  return Number(m[1]);
-}
-
-function main(): void {
-  const scale = Number(process.argv[2] ?? '1');
-  const pings = Math.round(5000 * scale);
-  const bytes = Math.round(20_000_000 * scale);
-  const workloads: Workload[] = [
-    {
-      name: `ping-pong x${pings}`,
-      datagrams: 2 * pings,
-      server: ['server', '9000', String(pings)],
-      client: ['client', 'HOST', '9000', String(pings)],
-      program: () => path.join(PROGRAMS, 'udp_pingpong'),
+function cfg(burst: number): (n: number) => UmbraConfig {
+  const prog = program('bench_udp');
+  return (n) => ({
+    hosts: {
+      server: [{ path: prog, args: 'server 9100' }],
+      client: [{ path: prog, args: `client server 9100 ${n} ${burst} ${SIZE}`, startTime: '1 s' }],
     },
-    {
-      name: `stream ${bytes / 1e6} MB in 1 KiB datagrams`,
-      datagrams: Math.ceil(bytes / 1024),
-      server: ['sink', '9000', '500'],
-      client: ['source', 'HOST', '9000', String(bytes), '1024', '0'],
-      program: () => path.join(PROGRAMS, 'udp_tool'),
-    },
-  ];
-  const rows: string[][] = [['workload', 'native dgrams/s', 'umbra dgrams/s', 'umbra / native']];
-  for (const w of workloads) {
-    const native = w.datagrams / runNative(w);
-    const umbra = w.datagrams / runUmbra(w);
-    rows.push([w.name, native.toFixed(0), umbra.toFixed(0), (umbra / native).toFixed(3)]);
+  });
+}
+
+/** One native run over loopback: returns the client's output. */
+async function nativeOnce(n: number, burst: number): Promise<string> {
+  const prog = program('bench_udp');
+  const server = spawn(prog, ['server', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const exited = new Promise<number | null>((resolve) => server.on('close', (code) => resolve(code)));
+  try {
+    const port = await new Promise<number>((resolve, reject) => {
+      let buf = '';
+      server.stdout.setEncoding('utf8');
+      server.stdout.on('data', (d: string) => {
+        buf += d;
+        const m = /port=(\d+)/.exec(buf);
+        if (m) resolve(Number(m[1]));
+      });
+      server.on('error', reject);
+      server.on('close', () => reject(new Error('native udp server exited before naming its port')));
+    });
+    const c = spawnSync(prog, ['client', '127.0.0.1', String(port), String(n), String(burst), String(SIZE)],
+      { encoding: 'utf8', timeout: 120_000 });
+    if (c.status !== 0) throw new Error(`native udp client failed: ${c.stderr}`);
+    const timer = setTimeout(() => server.kill('SIGKILL'), 5000);
+    await exited;
+    clearTimeout(timer);
+    return c.stdout;
+  } finally {
+    if (server.exitCode === null && server.signalCode === null) server.kill('SIGKILL');
   }
-  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
-  for (const r of rows) console.log(r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  '));
-  console.log('(native: loopback on this machine, sink losses included; umbra: wall time of the simulation, 1 Gbit switch)');
 }
 
-main();
+export async function runUdp(): Promise<void> {
+  for (const c of CASES) {
+    let u;
+    try {
+      u = umbraPerOp(cfg(c.burst), SMALL, c.umbraN, REPS);
+    } catch (e) {
+      report(c.name, `skipped: UDP between hosts does not run under umbra (${(e as Error).message.split('\n')[0]})`);
+      return;
+    }
+    const out = u.last.stdout('client', 'bench_udp');
+    if (field(out, 'acked') !== c.umbraN) throw new Error(`umbra ${c.name} run lost datagrams: ${out}`);
+    let nativeNs = Infinity;
+    let lost = 0;
+    for (let i = 0; i < REPS; i++) {
+      const o = await nativeOnce(c.nativeN, c.burst);
+      const perDatagram = field(o, 'elapsed_ns') / field(o, 'sent');
+      if (perDatagram < nativeNs) {
+        nativeNs = perDatagram;
+        lost = field(o, 'sent') - field(o, 'acked');
+      }
+    }
+    const unit = c.burst > 1 ? 'datagrams' : 'round trips';
+    const how = `umbra: 2 hosts on a 1_gbit_switch, ${fmtCount(c.umbraN)} ${unit}, start-up ${fmtMs(u.startupNs)} subtracted; ` +
+      `native: loopback, ${fmtCount(c.nativeN)} ${unit}` + (lost > 0 ? `, ${lost} lost` : '') + `; best of ${REPS}`;
+    if (c.burst > 1) {
+      report(c.name, `umbra ${fmt(1e9 / u.perOpNs)} datagrams/s`, `native ${fmt(1e9 / nativeNs)} datagrams/s`,
+        `ratio ${ratio(u.perOpNs / nativeNs)} slower`);
+      note(`${SIZE}-byte datagrams client → server in bursts of ${c.burst}, one ack per burst; ${how}`);
+    } else {
+      report(c.name, `umbra ${us(u.perOpNs)}/round trip`, `native ${us(nativeNs)}/round trip`,
+        `ratio ${ratio(u.perOpNs / nativeNs)}`);
+      note(`one ${SIZE}-byte datagram and its ack per round trip (simulated link latency costs no wall time); ${how}`);
+    }
+  }
+}

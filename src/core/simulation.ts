@@ -10,6 +10,7 @@ import { SharedRegion } from '../host/shm';
 import { native } from '../native';
 import { Internet } from '../net/internet';
 import { buildNetwork, Network } from '../net/network';
+import { TcpStack } from '../net/tcp-socket';
 import { Logger } from '../output/log';
 import { Kernel } from '../syscall/kernel';
 import { registerAllSyscalls } from '../syscall/index';
@@ -97,13 +98,22 @@ export class Simulation {
       shm.writeI64(hOff + L.hMaxUnapplied, x.maxUnappliedCpuLatencyNs);
     });
     const g = this.config.general;
-    attachInternet(this.kernel, new Internet(this.network, this.hosts, this.sched, this.opts.logger, {
+    const internet = new Internet(this.network, this.hosts, this.sched, this.opts.logger, {
       bootstrapEndNs: g.bootstrapEndTimeNs,
       runaheadNs: x.runaheadNs,
       qdisc: x.interfaceQdisc,
       socketRecvBufferBytes: x.socketRecvBufferBytes,
       socketSendBufferBytes: x.socketSendBufferBytes,
-    }));
+    });
+    attachInternet(this.kernel, internet);
+    for (const stack of internet.stacks) {
+      TcpStack.attach(stack, {
+        sendBufferBytes: x.socketSendBufferBytes,
+        recvBufferBytes: x.socketRecvBufferBytes,
+        sendAutotune: x.socketSendAutotune,
+        recvAutotune: x.socketRecvAutotune,
+      });
+    }
   }
 
   run(): RunResult {

@@ -33,6 +33,8 @@ export interface UnixMessage {
   /** The datagram's sender and what it is charged there until read (its send buffer). */
   sender: UnixSocket | null;
   charge: number;
+  /** Open files passed with SCM_RIGHTS (opaque here: the syscall layer owns them), or null. */
+  rights: unknown[] | null;
 }
 
 /**
@@ -224,15 +226,15 @@ export class UnixSocket {
   }
 
   /** Queues bytes at the peer (after streamRoom said there is room). */
-  streamSend(data: Uint8Array): void {
+  streamSend(data: Uint8Array, rights: unknown[] | null = null): void {
     const peer = this.peer as UnixSocket;
-    peer.rx.push({ data, off: 0, from: null, sender: null, charge: 0 });
+    peer.rx.push({ data, off: 0, from: null, sender: null, charge: 0, rights });
     peer.rxBytes += data.length;
     peer.notify();
   }
 
   /** Datagram send to `to`; returns 0 or -errno (EAGAIN: this send buffer or its queue is full). */
-  dgramSend(to: UnixSocket, data: Uint8Array): number {
+  dgramSend(to: UnixSocket, data: Uint8Array, rights: unknown[] | null = null): number {
     if (this.sndShut) return -NetErr.EPIPE;
     if (to.closed) {
       if (this.peer === to) this.peer = null;
@@ -251,7 +253,7 @@ export class UnixSocket {
     }
     const charge = datagramTruesize(data.length);
     this.wmem += charge;
-    to.rx.push({ data, off: 0, from: this.name !== null ? this.name.addr : null, sender: this, charge });
+    to.rx.push({ data, off: 0, from: this.name !== null ? this.name.addr : null, sender: this, charge, rights });
     to.rxBytes += data.length;
     to.notify();
     return 0;

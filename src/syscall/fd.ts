@@ -4,7 +4,7 @@
 import type { Descriptor } from '../host/fd-table';
 import type { Thread } from '../host/thread';
 import { E } from './errno';
-import { DO_NATIVE, Kernel } from './kernel';
+import { BLOCKED, DO_NATIVE, Kernel } from './kernel';
 import { SYS } from './numbers';
 import { descriptor, installFile, O_CLOEXEC, O_NONBLOCK, SimFile, StaticFile, uninstallFd } from './files';
 import { RandomDevice, randomUuid } from './random';
@@ -14,14 +14,42 @@ function file(t: Thread, fd: number): SimFile | undefined {
 }
 
 /**
+ * Optional operations an object may add to SimFile; fd.ts uses them when
+ * present (sockets have them), so other kinds keep the plain behaviour.
+ */
+interface IoHooks {
+  /** readv/writev as one operation (a datagram is one message, a stream write keeps its progress). */
+  readv?(k: Kernel, t: Thread, d: Descriptor, iovAddr: number, count: number): number;
+  writev?(k: Kernel, t: Thread, d: Descriptor, iovAddr: number, count: number): number;
+  /** Deadline for a blocking read/write that must wait (SO_RCVTIMEO / SO_SNDTIMEO); -1: none. */
+  blockDeadlineNs?(k: Kernel, t: Thread, writing: boolean): number;
+  /** Runs before the last descriptor closes; BLOCKED makes close() wait and re-run (SO_LINGER). */
+  closeWait?(k: Kernel, t: Thread): number;
+}
+
+type HookedFile = SimFile & IoHooks;
+
+/**
  * Turns an object's -EAGAIN into blocking for a blocking descriptor: the
  * thread parks on the object's watchers and the syscall re-runs when woken.
+ * An object with blockDeadlineNs bounds the wait; once it passed, the re-run
+ * call's -EAGAIN is the answer.
  */
-export function maybeBlock(k: Kernel, t: Thread, d: Descriptor, r: number): number {
+export function maybeBlock(k: Kernel, t: Thread, d: Descriptor, r: number, writing = false): number {
   if (r !== -E.EAGAIN || (d.file.statusFlags & O_NONBLOCK) !== 0) return r;
-  const w = (d.file as SimFile).watchers;
+  const f = d.file as HookedFile;
+  const w = f.watchers;
   if (!w) return r;
-  return k.blockOn(t, [w], -1);
+  let deadline = -1;
+  if (f.blockDeadlineNs) {
+    if (t.wokenBy !== 'none') {
+      if (k.timedOut(t)) return r;
+      deadline = t.deadlineNs;
+    } else {
+      deadline = f.blockDeadlineNs(k, t, writing);
+    }
+  }
+  return k.blockOn(t, [w], deadline);
 }
 
 function read(k: Kernel, t: Thread, a: Float64Array): number {
@@ -37,14 +65,19 @@ function write(k: Kernel, t: Thread, a: Float64Array): number {
   if (!d) return -E.EBADF;
   const f = d.file as SimFile;
   if (!f.write) return -E.EINVAL;
-  return maybeBlock(k, t, d, f.write(k, t, d, a[1], a[2]));
+  return maybeBlock(k, t, d, f.write(k, t, d, a[1], a[2]), true);
 }
 
-/** readv/writev over emulated objects: one iovec at a time, stop on a short transfer. */
+/**
+ * readv/writev over emulated objects: the object's own vectored operation
+ * when it has one, else one iovec at a time, stopping on a short transfer.
+ */
 function vectored(k: Kernel, t: Thread, a: Float64Array, writing: boolean): number {
   const d = descriptor(t, a[0]);
   if (!d) return -E.EBADF;
-  const f = d.file as SimFile;
+  const f = d.file as HookedFile;
+  const vop = writing ? f.writev : f.readv;
+  if (vop) return maybeBlock(k, t, d, vop.call(f, k, t, d, a[1], a[2]), writing);
   const op = writing ? f.write : f.read;
   if (!op) return -E.EINVAL;
   const count = a[2];
@@ -62,7 +95,7 @@ function vectored(k: Kernel, t: Thread, a: Float64Array, writing: boolean): numb
     const len = iov[2 * i + 1];
     if (len === 0) continue;
     const r = op.call(f, k, t, d, iov[2 * i], len);
-    if (r < 0) return total > 0 ? total : maybeBlock(k, t, d, r);
+    if (r < 0) return total > 0 ? total : maybeBlock(k, t, d, r, writing);
     total += r;
     if (r < len) break;
   }
@@ -70,6 +103,11 @@ function vectored(k: Kernel, t: Thread, a: Float64Array, writing: boolean): numb
 }
 
 function close(k: Kernel, t: Thread, a: Float64Array): number {
+  const d = descriptor(t, a[0]);
+  if (d && d.file.refs === 1) {
+    const f = d.file as HookedFile;
+    if (f.closeWait && f.closeWait(k, t) === BLOCKED) return BLOCKED;
+  }
   if (!uninstallFd(k, t, a[0])) return DO_NATIVE;
   return DO_NATIVE; // the shim closes the native placeholder
 }
@@ -88,6 +126,10 @@ function fstat(k: Kernel, t: Thread, fd: number, bufAddr: number): number {
 
 const F_DUPFD = 0, F_GETFD = 1, F_SETFD = 2, F_GETFL = 3, F_SETFL = 4, F_DUPFD_CLOEXEC = 1030;
 const SETTABLE_FLAGS = 0o2000 /* O_APPEND */ | 0o20000 /* O_ASYNC */ | O_NONBLOCK | 0o40000 /* O_DIRECT */ | 0o1000000;
+
+const F_SETOWN = 8, F_GETOWN = 9, F_SETSIG = 10, F_GETSIG = 11;
+/** The process (or -group) named by F_SETOWN, per open file. */
+const asyncOwner = new WeakMap<object, number>();
 
 function fcntl(k: Kernel, t: Thread, a: Float64Array): number {
   const d = descriptor(t, a[0]);
@@ -109,6 +151,16 @@ function fcntl(k: Kernel, t: Thread, a: Float64Array): number {
       k.shm.setFdEmulated(t.process.slot, nfd, true);
       return nfd;
     }
+    case F_SETOWN:
+      // Recorded for F_GETOWN; SIGIO/SIGURG are not generated (async I/O is not simulated).
+      asyncOwner.set(d.file, a[2] | 0);
+      return 0;
+    case F_GETOWN:
+      return asyncOwner.get(d.file) ?? 0;
+    case F_SETSIG:
+      return a[2] >= 0 && a[2] <= 64 ? 0 : -E.EINVAL;
+    case F_GETSIG:
+      return 0;
     default: {
       // Kind-specific commands (F_GETPIPE_SZ ...) belong to the object.
       const f = d.file as SimFile;

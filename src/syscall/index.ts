@@ -17,6 +17,7 @@ import { registerIoctl } from './ioctl';
 import { registerPipe } from './pipe';
 import { registerPoll } from './poll';
 import { registerSocket } from './socket';
+import { registerTcp } from './socket-tcp';
 import { registerTimerfd } from './timerfd';
 import { registerWait } from './wait';
 
@@ -40,4 +41,5 @@ export function registerAllSyscalls(k: Kernel): void {
   registerPoll(k);
   registerIoctl(k);
   registerSocket(k);
+  registerTcp(k);
 }

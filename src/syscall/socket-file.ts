@@ -2,6 +2,7 @@
 // ioctl), SOL_SOCKET options, the user-memory message (iovecs + address) the
 // send/receive calls fill in, and the blocking rule (SO_RCVTIMEO/SO_SNDTIMEO,
 // MSG_DONTWAIT, O_NONBLOCK, progress kept across restarts).
+import type { FileObject } from '../host/fd-table';
 import type { Descriptor } from '../host/fd-table';
 import type { Thread } from '../host/thread';
 import { hostLinks, type HostLink } from '../net/netlink';
@@ -58,6 +59,13 @@ export class UserMsg {
   nameLen = 0;
   /** Receive results: msg_flags bits. */
   outFlags = 0;
+  /** sendmsg/recvmsg: the msg_control buffer (0: none). */
+  controlAddr = 0;
+  controlLen = 0;
+  /** Send: open files passed with SCM_RIGHTS (each holds a reference while in flight). */
+  rights: FileObject[] = [];
+  /** Receive: files that arrived with SCM_RIGHTS, to be given descriptors. */
+  rightsOut: FileObject[] | null = null;
 
   single(buf: number, len: number): this {
     this.iov[0] = buf;
@@ -67,6 +75,10 @@ export class UserMsg {
     this.nameAddr = 0;
     this.nameLen = 0;
     this.outFlags = 0;
+    this.controlAddr = 0;
+    this.controlLen = 0;
+    this.rights = [];
+    this.rightsOut = null;
     return this;
   }
 

@@ -3,6 +3,7 @@
 // stream writes that complete across restarts, seqpacket and datagram records.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import type { FileObject } from '../host/fd-table';
 import type { Thread } from '../host/thread';
 import type { NetworkStack } from '../net/stack';
 import { UnixSocket, type UnixCred, type UnixKind, type UnixName } from '../net/unix';
@@ -90,6 +91,14 @@ function putSource(addr: Uint8Array | null): void {
   nameOut.buf.writeUInt16LE(AF_UNIX, 0);
   nameOut.buf.set(addr, 2);
   nameOut.len = 2 + addr.length;
+}
+
+/** The SCM_RIGHTS files of a send, moved into the message that carries them. */
+function takeRights(m: UserMsg): unknown[] | null {
+  if (m.rights.length === 0) return null;
+  const r = m.rights;
+  m.rights = [];
+  return r;
 }
 
 export class UnixFile extends SocketFile {
@@ -186,14 +195,14 @@ export class UnixFile extends SocketFile {
         if (m.total > room) return -E.EAGAIN; // a record goes whole or not at all
         const data = m.gather(k, t, 0, m.total);
         if (data === null) return -E.EFAULT;
-        s.streamSend(data);
+        s.streamSend(data, takeRights(m));
         return m.total;
       }
       if (done >= m.total) return m.total;
       const n = Math.min(room, m.total - done);
       const data = m.gather(k, t, done, n);
       if (data === null) return done > 0 ? done : -E.EFAULT;
-      s.streamSend(data);
+      s.streamSend(data, done === 0 ? takeRights(m) : null);
       done += n;
       io.progressed = done;
       if (done >= m.total) return m.total;
@@ -216,7 +225,9 @@ export class UnixFile extends SocketFile {
     if (m.total > s.sndBuf) return -E.EMSGSIZE;
     const data = m.gather(k, t, 0, m.total);
     if (data === null) return -E.EFAULT;
-    const r = s.dgramSend(to, data);
+    const rights = takeRights(m);
+    const r = s.dgramSend(to, data, rights);
+    if (r < 0 && rights !== null) m.rights = rights as FileObject[]; // not sent: sendmsg drops them
     return r < 0 ? r : m.total;
   }
 
@@ -230,7 +241,11 @@ export class UnixFile extends SocketFile {
       const n = size < m.total ? size : m.total;
       if (n > 0 && m.scatter(k, t, 0, msg.data, 0, n) < 0) return -E.EFAULT;
       putSource(s.kind === 'dgram' ? msg.from : s.peer !== null && s.peer.name !== null ? s.peer.name.addr : null);
-      if ((flags & MSG_PEEK) === 0) s.consume(0, true);
+      if ((flags & MSG_PEEK) === 0) {
+        m.rightsOut = msg.rights as FileObject[] | null;
+        msg.rights = null;
+        s.consume(0, true);
+      }
       if (size > m.total) m.outFlags |= MSG_TRUNC;
       return (flags & MSG_TRUNC) !== 0 ? size : n;
     }
@@ -248,6 +263,12 @@ export class UnixFile extends SocketFile {
     const want = m.total - done;
     for (let i = 0; i < s.rx.length && copied < want; i++) {
       const msg = s.rx.at(i);
+      // Passed files arrive with the first byte of the write that carried them; a read stops there.
+      if (msg.rights !== null && copied > 0) break;
+      if (msg.rights !== null && (flags & MSG_PEEK) === 0) {
+        m.rightsOut = msg.rights as FileObject[];
+        msg.rights = null;
+      }
       const avail = msg.data.length - msg.off;
       const n = Math.min(avail, want - copied);
       if (m.scatter(k, t, done + copied, msg.data, msg.off, n) < 0) return done + copied > 0 ? done + copied : -E.EFAULT;

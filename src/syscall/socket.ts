@@ -7,7 +7,7 @@ import type { Internet } from '../net/internet';
 import { NETLINK_ROUTE } from '../net/netlink';
 import type { NetworkStack } from '../net/stack';
 import { E } from './errno';
-import { descriptor, installFile, nativeFdOpen, O_CLOEXEC, O_NONBLOCK, uninstallFd } from './files';
+import { descriptor, installFile, nativeFdOpen, O_CLOEXEC, O_NONBLOCK, SimFile, uninstallFd } from './files';
 import { BLOCKED, Kernel } from './kernel';
 import { SYS } from './numbers';
 import {
@@ -15,6 +15,7 @@ import {
   SOCK_DGRAM, SOCK_RAW, SOCK_STREAM, SocketFile, UserMsg,
 } from './socket-file';
 import { NetlinkFile } from './socket-netlink';
+import { newTcpFile } from './socket-tcp';
 import { UdpFile } from './socket-udp';
 import { credOf, unixKind, UnixFile } from './socket-unix';
 import { UnixSocket } from '../net/unix';
@@ -64,7 +65,7 @@ function newSocket(k: Kernel, t: Thread, domain: number, type: number, protocol:
       }
       if (base === SOCK_STREAM) {
         if (protocol !== 0 && protocol !== IPPROTO_TCP) return -E.EPROTONOSUPPORT;
-        return -E.EPROTONOSUPPORT; // TCP sockets arrive with the TCP socket module
+        return newTcpFile(stackOf(k, t));
       }
       return -E.ESOCKTNOSUPPORT;
     case AF_UNIX: {
@@ -259,7 +260,77 @@ function loadMsghdr(k: Kernel, t: Thread, addr: number, m: UserMsg): number {
   if (nameAddr !== 0 && nameLen < 0) return -E.EINVAL;
   m.nameAddr = nameAddr;
   m.nameLen = nameAddr !== 0 ? Math.min(nameLen, 128) : 0; // Linux clamps to sockaddr_storage
+  m.controlAddr = dv.getUint32(36, true) * 4294967296 + dv.getUint32(32, true);
+  m.controlLen = dv.getUint32(44, true) * 4294967296 + dv.getUint32(40, true);
+  m.rights = [];
+  m.rightsOut = null;
   return 0;
+}
+
+const SOL_SOCKET = 1, SCM_RIGHTS = 1, MSG_CTRUNC = 8, MSG_CMSG_CLOEXEC = 0x40000000;
+
+/**
+ * sendmsg's control messages: SCM_RIGHTS passes open emulated files (each
+ * keeps a reference while in flight). Other control messages are ignored.
+ */
+function loadRights(k: Kernel, t: Thread, m: UserMsg): number {
+  if (m.controlAddr === 0 || m.controlLen < 16) return 0;
+  const len = Math.min(m.controlLen, 4096);
+  const buf = Buffer.alloc(len);
+  if (k.mem.readBuf(t.process.nativePid, m.controlAddr, buf, 0, len) !== len) return -E.EFAULT;
+  let off = 0;
+  while (off + 16 <= len) {
+    const cmsgLen = buf.readUInt32LE(off);
+    if (cmsgLen < 16 || off + cmsgLen > len) return -E.EINVAL;
+    if (buf.readInt32LE(off + 8) === SOL_SOCKET && buf.readInt32LE(off + 12) === SCM_RIGHTS) {
+      for (let i = off + 16; i + 4 <= off + cmsgLen; i += 4) {
+        const fd = buf.readInt32LE(i);
+        const d = t.process.fds.get(fd);
+        if (!d) {
+          // A native fd (a regular file) cannot be handed to another native process here.
+          if (!t.process.warned.has(-SCM_RIGHTS)) {
+            t.process.warned.add(-SCM_RIGHTS);
+            k.log.warn(t.process.host.name, `${t.process.name}: SCM_RIGHTS passes only emulated descriptors (sockets, pipes, eventfds …); fd ${fd} was left out`);
+          }
+          continue;
+        }
+        d.file.refs++;
+        m.rights.push(d.file);
+      }
+    }
+    off += (cmsgLen + 7) & ~7;
+  }
+  return 0;
+}
+
+/** recvmsg: gives received files descriptors and writes the SCM_RIGHTS control message. */
+function deliverRights(k: Kernel, t: Thread, m: UserMsg, flags: number): number {
+  const pid = t.process.nativePid;
+  const files = m.rightsOut;
+  m.rightsOut = null;
+  if (files === null || files.length === 0) return 0;
+  const need = 16 + 4 * files.length;
+  const fds: number[] = [];
+  if (m.controlAddr !== 0 && m.controlLen >= need) {
+    for (const f of files) {
+      const fd = installFile(k, t, f as SimFile, (flags & MSG_CMSG_CLOEXEC) !== 0);
+      if (fd >= 0) fds.push(fd);
+    }
+  } else {
+    m.outFlags |= MSG_CTRUNC;
+  }
+  for (const f of files) {
+    f.refs--;
+    if (f.refs === 0) f.release();
+  }
+  if (fds.length === 0) return 0;
+  const out = Buffer.alloc(16 + 4 * fds.length);
+  out.writeUInt32LE(16 + 4 * fds.length, 0);
+  out.writeInt32LE(SOL_SOCKET, 8);
+  out.writeInt32LE(SCM_RIGHTS, 12);
+  fds.forEach((fd, i) => out.writeInt32LE(fd, 16 + 4 * i));
+  if (k.mem.writeBuf(pid, m.controlAddr, out, 0, out.length) !== out.length) return -E.EFAULT;
+  return (16 + 4 * fds.length + 7) & ~7;
 }
 
 /** After a receive: msg_namelen, msg_controllen (no control data is ever returned), msg_flags. */
@@ -272,16 +343,30 @@ function finishMsghdr(k: Kernel, t: Thread, addr: number, m: UserMsg): number {
   } else if (!k.mem.writeU32(pid, addr + 8, 0)) {
     return -E.EFAULT;
   }
-  if (!k.mem.writeI64(pid, addr + 40, 0)) return -E.EFAULT;
+  const control = deliverRights(k, t, m, recvFlags);
+  if (control < 0) return control;
+  if (!k.mem.writeI64(pid, addr + 40, control)) return -E.EFAULT;
   return k.mem.writeI32(pid, addr + 48, m.outFlags) ? 0 : -E.EFAULT;
 }
+
+/** Flags of the receive in progress (MSG_CMSG_CLOEXEC matters to deliverRights). */
+let recvFlags = 0;
 
 function sendmsg(k: Kernel, t: Thread, a: Float64Array): number {
   const s = socketOf(k, t, a[0]);
   if (typeof s === 'number') return s;
   const r = loadMsghdr(k, t, a[1], callMsg);
   if (r < 0) return r;
-  return doSend(k, t, s, callMsg, a[2]);
+  const rr = loadRights(k, t, callMsg);
+  if (rr < 0) return rr;
+  const sent = doSend(k, t, s, callMsg, a[2]);
+  // Files the socket did not take (nothing sent, or not a unix socket) lose their in-flight reference.
+  for (const f of callMsg.rights) {
+    f.refs--;
+    if (f.refs === 0) f.release();
+  }
+  callMsg.rights = [];
+  return sent;
 }
 
 function recvmsg(k: Kernel, t: Thread, a: Float64Array): number {
@@ -291,7 +376,9 @@ function recvmsg(k: Kernel, t: Thread, a: Float64Array): number {
   if (r0 < 0) return r0;
   const r = doRecv(k, t, s, callMsg, a[2]);
   if (r < 0) return r;
+  recvFlags = a[2];
   const w = finishMsghdr(k, t, a[1], callMsg);
+  recvFlags = 0;
   return w < 0 ? w : r;
 }
 

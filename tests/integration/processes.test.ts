@@ -3,7 +3,9 @@
 // semantics, and shutdown signals with their expected final states.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { config, program, runUmbra } from '../helpers/umbra';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { config, program, runUmbra, tempDir } from '../helpers/umbra';
 
 const box = (processes: string) => `  box:\n    network_node_id: 0\n    processes:\n${processes}`;
 
@@ -65,4 +67,45 @@ test("a program's SIGSEGV handler runs for real faults while the shim keeps rdts
   const r = runUmbra(config(box(`    - {path: ${program('fault_handler')}}\n`)));
   assert.equal(r.status, 0, r.stderr);
   assert.equal(r.output('box', 'fault_handler'), 'caught fault at 0x10\ncaught fault at 0x18\nrdtsc still emulated: yes\n');
+});
+
+test('nginx with its master/worker model serves requests and stops cleanly on SIGQUIT at shutdown_time', () => {
+  const dir = tempDir();
+  fs.mkdirSync(path.join(dir, 'www'));
+  fs.writeFileSync(path.join(dir, 'www', 'index.html'), 'hello from nginx\n');
+  fs.writeFileSync(path.join(dir, 'nginx.conf'), `user root;
+daemon off;
+worker_processes 2;
+error_log stderr info;
+pid nginx.pid;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  server { listen 80; root ${path.join(dir, 'www')}; }
+}
+`);
+  const r = runUmbra(`general: {stop_time: 10 s, data_directory: out.data}
+network: {graph: {type: 1_gbit_switch}}
+hosts:
+  server:
+    network_node_id: 0
+    processes:
+    - {path: nginx, args: -c ${path.join(dir, 'nginx.conf')} -p ., shutdown_time: 8s, shutdown_signal: SIGQUIT, expected_final_state: {exited: 0}}
+  client:
+    network_node_id: 0
+    processes:
+    - {path: curl, args: -s server, start_time: 2s}
+    - {path: curl, args: -s server/index.html, start_time: 3s}
+`, [], { dir });
+  assert.equal(r.status, 0, r.stderr);
+  const curls = r.files('client').filter((f) => f.endsWith('.stdout'));
+  assert.equal(curls.length, 2);
+  for (const f of curls) assert.equal(r.output('client', f), 'hello from nginx\n');
+  const log = r.output('server', r.files('server').find((f) => f.startsWith('nginx') && f.endsWith('.stderr')) as string);
+  assert.match(log, /start worker process 1001\n/);
+  assert.match(log, /start worker process 1002\n/);
+  assert.match(log, /signal 3 \(SIGQUIT\) received from 1, shutting down/);
+  assert.match(log, /worker process 1001 exited with code 0/);
+  assert.match(log, /worker process 1002 exited with code 0/);
+  assert.doesNotMatch(log, /\[(alert|emerg)\]/);
 });

@@ -1,6 +1,7 @@
 // Benchmark: UDP datagrams between two programs, sent in acknowledged bursts
 // so that neither side overruns the other.
-//   server PORT                    answer each burst's last datagram with an
+//   server PORT                    print "port=P" (PORT 0: any free port), then
+//                                  answer each burst's last datagram with an
 //                                  ack carrying how many of the burst arrived;
 //                                  exit on the client's "done"
 //   client HOST PORT N BURST SIZE  after a hello, send N datagrams of SIZE
@@ -45,6 +46,10 @@ static int server(int port) {
     perror("server: bind");
     return 1;
   }
+  socklen_t al = sizeof a;
+  getsockname(fd, (struct sockaddr *)&a, &al);
+  printf("port=%d\n", ntohs(a.sin_port)); /* PORT 0 picks a free one: say which */
+  fflush(stdout);
   static char buf[65536];
   long total = 0;
   uint32_t in_burst = 0, cur = UINT32_MAX;
@@ -74,7 +79,8 @@ static int server(int port) {
   return 0;
 }
 
-/* Sends one control datagram until an ack for `burst` comes back (1 s per try). */
+/* Sends one control datagram until an ack for `burst` comes back (at most
+ * 1 s per try; 10 ms while the server's port is not bound yet). */
 static int handshake(int fd, uint32_t burst, uint32_t flag, int tries) {
   for (int t = 0; t < tries; t++) {
     struct hdr h = {burst, flag};
@@ -83,6 +89,10 @@ static int handshake(int fd, uint32_t burst, uint32_t flag, int tries) {
     for (;;) {
       ssize_t n = recv(fd, &k, sizeof k, 0);
       if (n == (ssize_t)sizeof k && k.burst == burst) return 0;
+      if (n < 0 && errno == ECONNREFUSED) { /* not bound yet: wait a little */
+        struct timespec ms10 = {0, 10000000L};
+        nanosleep(&ms10, NULL);
+      }
       if (n < 0) break; /* timeout or refused: send again */
     }
   }

@@ -1,0 +1,58 @@
+// Benchmark runner: `node dist/bench/run.js [name...]` runs the named
+// benchmarks (all by default) in order; each prints one line per measurement
+// with umbra, the native baseline measured in the same run, and the ratio.
+import * as os from 'node:os';
+import { runFutex } from './futex';
+import { runPreempt } from './preempt';
+import { runSleep } from './sleep';
+import { runSyscall } from './syscall';
+import { runUdp } from './udp';
+
+interface Benchmark {
+  name: string;
+  run: () => void | Promise<void>;
+}
+
+const BENCHMARKS: Benchmark[] = [
+  { name: 'syscall', run: runSyscall },
+  { name: 'sleep', run: runSleep },
+  { name: 'futex', run: runFutex },
+  { name: 'preempt-overhead', run: runPreempt },
+  { name: 'udp', run: runUdp },
+];
+
+async function main(argv: string[]): Promise<number> {
+  if (argv.includes('-h') || argv.includes('--help')) {
+    console.log(`usage: node dist/bench/run.js [${BENCHMARKS.map((b) => b.name).join('|')} ...]`);
+    return 0;
+  }
+  const unknown = argv.filter((a) => !BENCHMARKS.some((b) => b.name === a));
+  if (unknown.length > 0) {
+    console.error(`unknown benchmark: ${unknown.join(', ')} (have: ${BENCHMARKS.map((b) => b.name).join(', ')})`);
+    return 2;
+  }
+  const chosen = argv.length === 0 ? BENCHMARKS : BENCHMARKS.filter((b) => argv.includes(b.name));
+  const load = os.loadavg().map((l) => l.toFixed(2)).join(' ');
+  console.log(`umbra benchmarks — ${os.cpus().length} CPUs, load average ${load}; ` +
+    'umbra timed from outside the CLI, start-up subtracted; native measured in the same run');
+  const t0 = Date.now();
+  let failed = 0;
+  for (const b of chosen) {
+    try {
+      await b.run();
+    } catch (e) {
+      failed++;
+      console.log(`${b.name.padEnd(20)} FAILED: ${(e as Error).message}`);
+    }
+  }
+  console.log(`done in ${((Date.now() - t0) / 1000).toFixed(0)} s${failed > 0 ? `, ${failed} failed` : ''}`);
+  return failed > 0 ? 1 : 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (e: unknown) => {
+    console.error(e);
+    process.exit(1);
+  },
+);
