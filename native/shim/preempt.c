@@ -1,52 +1,70 @@
-/* Native preemption: a per-thread CPU-time timer, re-armed each time the
- * thread comes back from the simulator. If it fires while the thread runs
- * application code, the thread has computed for the whole native interval
- * without a syscall: charge the simulated interval and yield to the simulator. */
+/* Native preemption: a periodic per-thread CPU-time timer ticks every quarter
+ * of the native interval while the thread uses CPU (a thread blocked in the
+ * simulator uses none). A tick in shim context is ignored. When a thread has
+ * not come back from the simulator for four ticks in a row, it has computed
+ * for the whole native interval without a syscall: the simulated interval is
+ * charged and the thread yields. Coming back from the simulator only bumps a
+ * counter, so the cost when preemption never fires is one increment per call. */
 #include <signal.h>
 #include <time.h>
 
 #include "shim.h"
 
 #define SIGEV_THREAD_ID_ 4
+#define TICKS_PER_INTERVAL 4
 
-static SHIM_TLS int timer_state; /* 0 = none yet, 1 = created, -1 = failed */
-static SHIM_TLS long timer_id;
+static SHIM_TLS int timer_state; /* 0 = none yet, 1 = running, -1 = failed */
+static SHIM_TLS unsigned long returns;   /* answers received from the simulator */
+static SHIM_TLS unsigned long seen_returns;
+static SHIM_TLS int quiet_ticks;         /* consecutive ticks without an answer */
 
 void shim_preempt_forget_timer(void) { timer_state = 0; }
 
-/* Called after each answer from the simulator: a full interval starts now. */
+/* Called after each answer from the simulator (and when a thread starts). */
 void shim_preempt_arm(void) {
   umbra_header *h = shim_header;
-  if (!h || !h->preempt_enabled || timer_state < 0) return;
-  if (timer_state == 0) {
-    struct {
-      long value; /* union sigval */
-      int signo;
-      int notify;
-      int tid;
-      char pad[48];
-    } sev = {0, UMBRA_PREEMPT_SIGNAL, SIGEV_THREAD_ID_, (int)RAW0(SYS_gettid), {0}};
-    int id = 0;
-    if (RAW3(SYS_timer_create, CLOCK_THREAD_CPUTIME_ID, &sev, &id) != 0) {
-      timer_state = -1;
-      shim_log("umbra shim: warning: cannot create the preemption timer\n");
-      return;
-    }
-    timer_id = id;
-    timer_state = 1;
+  if (!h || !h->preempt_enabled) return;
+  returns++;
+  if (timer_state != 0) return;
+  struct {
+    long value; /* union sigval */
+    int signo;
+    int notify;
+    int tid;
+    char pad[44];
+  } sev = {0, UMBRA_PREEMPT_SIGNAL, SIGEV_THREAD_ID_, (int)RAW0(SYS_gettid), {0}};
+  int id = 0;
+  if (RAW3(SYS_timer_create, CLOCK_THREAD_CPUTIME_ID, &sev, &id) != 0) {
+    timer_state = -1;
+    shim_log("umbra shim: warning: cannot create the preemption timer\n");
+    return;
   }
-  uint64_t us = h->preempt_native_interval_us;
+  uint64_t us = h->preempt_native_interval_us / TICKS_PER_INTERVAL;
+  if (us == 0) us = 1;
   struct itimerspec its = {{(time_t)(us / 1000000), (long)(us % 1000000) * 1000},
                            {(time_t)(us / 1000000), (long)(us % 1000000) * 1000}};
-  RAW4(SYS_timer_settime, timer_id, 0, &its, 0);
+  RAW4(SYS_timer_settime, id, 0, &its, 0);
+  timer_state = 1;
+  seen_returns = returns;
+  quiet_ticks = 0;
 }
 
 void shim_preempt_handler(int sig, siginfo_t *info, void *uc) {
   (void)sig;
   (void)info;
   (void)uc;
+  if (returns != seen_returns) {
+    seen_returns = returns;
+    quiet_ticks = 0;
+    return;
+  }
   /* In the shim (or not attached): the thread is not computing in the program. */
-  if (shim_depth > 0 || !shim_channel || !shim_host) return;
+  if (shim_depth > 0 || !shim_channel || !shim_host) {
+    quiet_ticks = 0;
+    return;
+  }
+  if (++quiet_ticks < TICKS_PER_INTERVAL) return;
+  quiet_ticks = 0;
   shim_depth++;
   shim_channel->preempt_count++;
   shim_host->unapplied_latency_ns += shim_header->preempt_sim_interval_ns;
