@@ -10,8 +10,7 @@ import { TcpListener } from './tcp/listener';
 import type { Segment, TcpOptions } from './tcp/segment';
 import type { ShutdownHow, TcpConfig, TcpState } from './tcp/types';
 
-/** Linux errno values this layer adds to NetErr. */
-const Err = { ...NetErr, EALREADY: 114, EINPROGRESS: 115, ECONNABORTED: 103 } as const;
+const Err = NetErr;
 
 /** MSS on eth0 (MTU 1500) and on loopback (Linux's lo has a 64 KiB MTU). */
 export const ETH_MSS = 1460;
@@ -108,6 +107,8 @@ export class TcpEndpoint {
   private lastPeerClosed = false;
   /** A writer found no room (Linux SOCK_NOSPACE): wake writers when room comes back. */
   noSpace = false;
+  /** Queued in the stack's deferred wake-ups. */
+  wakeDeferred = false;
   private readonly fireFn: (gen: number) => void;
 
   constructor(
@@ -125,9 +126,11 @@ export class TcpEndpoint {
 
   /** After any call into the connection: send its output, re-arm its timer, report readiness, drop it once closed. */
   settle(): void {
-    const out = this.conn.takeOutput();
-    for (let i = 0; i < out.length; i++) this.tcp.transmit(out[i], this.localIp, this.remoteIp, this.tx);
     const c = this.conn;
+    if (c.hasOutput) {
+      const out = c.takeOutput();
+      for (let i = 0; i < out.length; i++) this.tcp.transmit(out[i], this.localIp, this.remoteIp, this.tx);
+    }
     const st = c.state;
     const readable = c.readableBytes;
     const err = c.errno;
@@ -148,8 +151,17 @@ export class TcpEndpoint {
     } else {
       this.rearm();
     }
-    if (wake && this.owner !== null) this.owner.notifier.notify();
+    if (wake && this.owner !== null) {
+      if (this.tcp.deferring) this.tcp.deferWake(this);
+      else this.owner.notifier.notify();
+    }
     if (stateChanged && this.parent !== null) this.parent.childChanged(this);
+  }
+
+  /** A wake-up deferred to the end of a batch of arrivals is due. */
+  wakeOwner(): void {
+    this.wakeDeferred = false;
+    if (this.owner !== null) this.owner.notifier.notify();
   }
 
   /**
@@ -202,6 +214,14 @@ export class TcpStack {
   private readonly listeners = new Map<number, TcpSocket[]>();
   private readonly inbox = new ArrayQueue<Packet>();
   private busy = false;
+  /**
+   * Set while handling a packet from another host: readiness wake-ups wait
+   * until the packets that arrived at the same instant are all in (see deferWake).
+   */
+  deferring = false;
+  private readonly deferred: TcpEndpoint[] = [];
+  private deferredFrom = -1;
+  private readonly flushFn = (): void => this.flushWakes();
   private readonly resetTx = new TxSource();
   private last: TcpEndpoint | null = null;
   /** Segments answered with a reset because nothing matched them (statistics). */
@@ -271,12 +291,38 @@ export class TcpStack {
       return true;
     }
     this.busy = true;
+    const remote = p.srcHostId !== this.stack.host.id;
+    if (remote) {
+      this.deferring = true;
+      this.deferredFrom = p.srcHostId;
+    }
     try {
       this.process(p);
     } finally {
+      this.deferring = false;
       this.leave(true);
     }
     return true;
+  }
+
+  /**
+   * Packets a host sends at one instant arrive at one instant, each its own
+   * event. Waking a reader at the first would have it run (and read one
+   * segment) between every two of them when its host sorts before the
+   * sender's. Like a NAPI poll that takes in a batch before the woken task
+   * runs, the wake-up becomes one event queued behind the sender's other
+   * events of this instant: same simulated time, one read for the batch.
+   */
+  deferWake(ep: TcpEndpoint): void {
+    if (ep.wakeDeferred) return;
+    ep.wakeDeferred = true;
+    if (this.deferred.length === 0) this.stack.clock.at(this.now, this.deferredFrom, this.flushFn);
+    this.deferred.push(ep);
+  }
+
+  private flushWakes(): void {
+    const list = this.deferred.splice(0);
+    for (const ep of list) ep.wakeOwner();
   }
 
   private process(p: Packet): void {
@@ -436,9 +482,6 @@ const stacks = new WeakMap<NetworkStack, TcpStack>();
 /** socket(2)-level connection state (Linux's SS_*), separate from the TCP state. */
 export type SockState = 'unconnected' | 'connecting' | 'connected';
 
-/** Result of a connect step for the syscall layer. */
-export const CONNECT_WAIT = 1;
-
 /**
  * A TCP socket: unconnected (maybe bound), listening, or attached to one
  * connection. The syscall layer wraps it; everything here is in simulated
@@ -575,7 +618,10 @@ export class TcpSocket {
 
   /** listen(2). */
   listen(backlog: number): number {
-    if (this.ep !== null) return -Err.EINVAL;
+    if (this.ep !== null) {
+      if (this.ep.conn.state !== 'CLOSED') return -Err.EINVAL;
+      this.ep = null; // a failed connect leaves the socket free to listen
+    }
     if (this.listener !== null) {
       this.listener.setBacklog(backlog);
       return 0;

@@ -1,5 +1,6 @@
 // Bulk TCP transfer for tests and benchmarks.
 //   tcp_bulk server PORT BYTES [CONNECTIONS]  serves BYTES of a fixed pattern to each client in turn
+//                                             (PORT 0: an ephemeral port, printed as port=N)
 //   tcp_bulk client HOST PORT                 downloads until EOF and reports timing
 // The client prints when it connected, the byte count, a checksum, when it
 // finished, and the rate over the second half of the transfer (after slow
@@ -46,6 +47,13 @@ static int serve(int port, long long bytes, int conns) {
   if (bind(ls, (struct sockaddr *)&a, sizeof a) < 0 || listen(ls, 16) < 0) {
     perror("bind/listen");
     return 1;
+  }
+  if (port == 0) {
+    /* An ephemeral port (native benchmark runs): say which. */
+    socklen_t al = sizeof a;
+    getsockname(ls, (struct sockaddr *)&a, &al);
+    printf("port=%d\n", ntohs(a.sin_port));
+    fflush(stdout);
   }
   static unsigned char buf[(1 << 16) + PERIOD];
   for (size_t i = 0; i < sizeof buf; i++) buf[i] = pattern(i);
@@ -123,6 +131,7 @@ static int download(const char *host, int port, int check) {
   }
   printf("received %lld bytes, checksum %016llx, pattern %s\n", got, (unsigned long long)sum, bad < 0 ? "ok" : "BAD");
   printf("done %lld ns after connect\n", te - tc);
+  if (!check) printf("elapsed_ns=%lld bytes=%lld\n", te - tc, got);
   double secs = (te - half_at) / 1e9;
   printf("rate after 50 MiB: %.0f bit/s\n", secs > 0 ? (got - half_bytes) * 8.0 / secs : 0.0);
   close(s);

@@ -358,6 +358,55 @@ int main(void) {
   waitfor(sv, POLLIN);
   show("recv after abortive close", recv(sv, buf, 10, 0));
   close(sv);
+
+  /* --- MSG_MORE and TCP_CORK hold a partial segment back --- */
+  c = connect_to(port);
+  waitfor(l, POLLIN);
+  sv = accept(l, NULL, NULL);
+  send(c, "a", 1, MSG_MORE);
+  usleep(1000);
+  ioctl(sv, FIONREAD, &fion);
+  printf("after MSG_MORE: FIONREAD %d\n", fion);
+  send(c, "b", 1, 0);
+  waitfor(sv, POLLIN);
+  ioctl(sv, FIONREAD, &fion);
+  printf("after the next send: FIONREAD %d\n", fion);
+  recv(sv, buf, sizeof buf, 0);
+  v = 1;
+  setsockopt(c, IPPROTO_TCP, TCP_CORK, &v, sizeof v);
+  send(c, "xyz", 3, 0);
+  usleep(1000);
+  ioctl(sv, FIONREAD, &fion);
+  printf("corked: FIONREAD %d\n", fion);
+  v = 0;
+  setsockopt(c, IPPROTO_TCP, TCP_CORK, &v, sizeof v);
+  waitfor(sv, POLLIN);
+  ioctl(sv, FIONREAD, &fion);
+  printf("uncorked: FIONREAD %d\n", fion);
+  recv(sv, buf, sizeof buf, 0);
+
+  /* --- a blocking send into a peer that does not read: SO_SNDTIMEO ends it with a partial count --- */
+  struct timeval stv = {.tv_sec = 0, .tv_usec = 100000};
+  setsockopt(c, SOL_SOCKET, SO_SNDTIMEO, &stv, sizeof stv);
+  size_t big = 64 << 20;
+  char *mem = calloc(1, big);
+  t0 = now_ms();
+  long w = send(c, mem, big, 0);
+  printf("send 64 MiB with SO_SNDTIMEO: %s, waited at least 100 ms: %d\n", w > 0 && w < (long)big ? "partial" : w < 0 ? en(errno) : "all",
+         now_ms() - t0 >= 100);
+  int c2 = connect_to(port);
+  waitfor(l, POLLIN);
+  int sv2 = accept(l, NULL, NULL);
+  setsockopt(c2, SOL_SOCKET, SO_SNDTIMEO, &stv, sizeof stv);
+  t0 = now_ms();
+  w = write(c2, mem, big);
+  printf("write 64 MiB with SO_SNDTIMEO: %s, waited at least 100 ms: %d\n", w > 0 && w < (long)big ? "partial" : w < 0 ? en(errno) : "all",
+         now_ms() - t0 >= 100);
+  free(mem);
+  close(c2);
+  close(sv2);
+  close(c);
+  close(sv);
   close(l);
 
   /* --- SO_REUSEADDR and TIME_WAIT --- */
