@@ -91,7 +91,9 @@ export class Internet implements Router {
       return;
     }
     const path = this.network.path(src, dst);
-    if (path.loss > 0 && now >= this.opts.bootstrapEndNs && hasPayload(p)) {
+    // Only packets with payload are lost (reference §7), except on a path that
+    // loses everything: that is a dead link, and handshakes die on it too.
+    if (path.loss > 0 && now >= this.opts.bootstrapEndNs && (hasPayload(p) || path.loss >= 1)) {
       // Reference §7: dropped iff a uniform draw in [0,1) is >= 1 - loss.
       if (this.hosts[src].rng.nextFloat() >= 1 - path.loss) {
         this.lost++;

@@ -182,6 +182,33 @@ test('connect() to an address nobody answers fails with ETIMEDOUT after 127 s of
   assert.equal(r.output('client', 'tcp_bulk.1001.stdout'), 'connect: ECONNREFUSED after 2000000 ns\n');
 });
 
+test('a connection to a host behind a 100%-loss edge fails with ETIMEDOUT after the SYN retries', () => {
+  const r = runUmbra(`general: {stop_time: 200 s, data_directory: out.data}
+network:
+  graph:
+    type: gml
+    inline: |
+      graph [
+        node [ id 0 host_bandwidth_down "100 Mbit" host_bandwidth_up "100 Mbit" ]
+        node [ id 1 host_bandwidth_down "100 Mbit" host_bandwidth_up "100 Mbit" ]
+        edge [ source 0 target 0 latency "1 ms" ]
+        edge [ source 1 target 1 latency "1 ms" ]
+        edge [ source 0 target 1 latency "10 ms" packet_loss 1.0 ]
+      ]
+hosts:
+  server:
+    network_node_id: 1
+    processes:
+    - {path: ${program('tcp_bulk')}, args: server 8080 1000, expected_final_state: running}
+  client:
+    network_node_id: 0
+    processes:
+    - {path: ${program('tcp_bulk')}, args: client server 8080, start_time: 1s, expected_final_state: {exited: 3}}
+`);
+  assert.equal(r.status, 0, r.stderr + r.stdout);
+  assert.equal(r.output('client', 'tcp_bulk.1000.stdout'), 'connect: ETIMEDOUT after 127000000000 ns\n');
+});
+
 test('SO_LINGER with a timeout: close() waits until the peer acknowledged everything; without it close() returns at once', () => {
   const dir = tempDir();
   fs.writeFileSync(path.join(dir, 'linger.py'), `import socket, struct, sys, time
