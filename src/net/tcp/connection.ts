@@ -1070,7 +1070,9 @@ export class TcpConnection {
     if (!this.receivedData) {
       this.receivedData = true;
       const wnd = Math.max(0, this.rcvAdvEnd - this.rcvNxt);
-      this.quickAcks = Math.min(this.s.maxQuickAcks, Math.floor(wnd / (2 * this.rcvMss)));
+      // Linux sizes the quick-ACK budget from its initial receive-MSS estimate,
+      // which starts at 536 bytes (TCP_MSS_DEFAULT) whatever was negotiated.
+      this.quickAcks = Math.min(this.s.maxQuickAcks, Math.floor(wnd / (2 * Math.min(this.rcvMss, 536))));
     }
     if (start === this.rcvNxt) {
       this.rcvQueue.push(data);
