@@ -1,6 +1,7 @@
-// The event queue: a binary min-heap ordered by (time, source host id,
+// The event queue: a binary min-heap ordered by (time, class, source host id,
 // per-source sequence number), so simultaneous events always run in the same
-// order whatever the insertion order across hosts.
+// order whatever the insertion order across hosts. Packet arrivals (class 0)
+// run before other events at the same instant, as in Shadow.
 import { SimTime } from './time';
 
 export interface SimEvent {
@@ -8,6 +9,8 @@ export interface SimEvent {
   /** Host that caused the event (deterministic tie-break). */
   srcHostId: number;
   seq: number;
+  /** 0: packet arrival; 1: everything else. */
+  klass: number;
   run: () => void;
   /** Cleared events stay in the heap but do nothing when popped. */
   cancelled: boolean;
@@ -15,9 +18,13 @@ export interface SimEvent {
 
 function before(a: SimEvent, b: SimEvent): boolean {
   if (a.timeNs !== b.timeNs) return a.timeNs < b.timeNs;
+  if (a.klass !== b.klass) return a.klass < b.klass;
   if (a.srcHostId !== b.srcHostId) return a.srcHostId < b.srcHostId;
   return a.seq < b.seq;
 }
+
+export const EVENT_PACKET = 0;
+export const EVENT_TASK = 1;
 
 export class EventQueue {
   private heap: SimEvent[] = [];
@@ -27,11 +34,11 @@ export class EventQueue {
     return this.heap.length;
   }
 
-  push(timeNs: SimTime, srcHostId: number, run: () => void): SimEvent {
+  push(timeNs: SimTime, srcHostId: number, run: () => void, klass = EVENT_TASK): SimEvent {
     if (!Number.isSafeInteger(timeNs) || timeNs < 0) throw new Error(`invariant: event at bad time ${timeNs}`);
     const seq = (this.seqByHost[srcHostId] ?? 0) + 1;
     this.seqByHost[srcHostId] = seq;
-    const ev: SimEvent = { timeNs, srcHostId, seq, run, cancelled: false };
+    const ev: SimEvent = { timeNs, srcHostId, seq, klass, run, cancelled: false };
     const h = this.heap;
     h.push(ev);
     let i = h.length - 1;

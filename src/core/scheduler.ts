@@ -1,6 +1,6 @@
 // The scheduler: simulated "now" and the event loop. Events run strictly in
 // (time, host, sequence) order; nothing at or after stop time runs.
-import { EventQueue, SimEvent } from './event-queue';
+import { EVENT_TASK, EventQueue, SimEvent } from './event-queue';
 import { SimTime } from './time';
 
 export class Scheduler {
@@ -10,9 +10,9 @@ export class Scheduler {
 
   constructor(readonly stopTimeNs: SimTime) {}
 
-  at(timeNs: SimTime, srcHostId: number, run: () => void): SimEvent {
+  at(timeNs: SimTime, srcHostId: number, run: () => void, klass = EVENT_TASK): SimEvent {
     if (timeNs < this.nowNs) throw new Error(`invariant: event scheduled in the past (${timeNs} < ${this.nowNs})`);
-    return this.queue.push(timeNs, srcHostId, run);
+    return this.queue.push(timeNs, srcHostId, run, klass);
   }
 
   /** Latest time a running thread may reach without skipping an event. */

@@ -23,6 +23,9 @@ export interface InternetOptions {
   socketSendBufferBytes: number;
 }
 
+/** Event class of a packet arrival (see core/event-queue: arrivals run first at an instant). */
+const PACKET_ARRIVAL = 0;
+
 export class Internet implements Router {
   readonly stacks: NetworkStack[] = [];
   /** Destinations already warned about (each is logged once). */
@@ -102,7 +105,7 @@ export class Internet implements Router {
     }
     const lat = path.latencyNs > this.minDelayNs ? path.latencyNs : this.minDelayNs;
     const iface = this.stacks[dst].iface as Interface;
-    this.clock.at(now + lat, src, () => iface.receive(p, this.clock.nowNs));
+    this.clock.at(now + lat, src, () => iface.receive(p, this.clock.nowNs), PACKET_ARRIVAL);
   }
 
   /**
@@ -129,7 +132,7 @@ export class Internet implements Router {
         // The resolver sits one minimal delay away each way; the answer pays the receiver's downstream link.
         const rtt = 2 * Math.max(this.minDelayNs, this.network.minLatencyNs);
         const iface = this.stacks[p.srcHostId].iface as Interface;
-        this.clock.at(now + rtt, p.srcHostId, () => iface.receive(r, this.clock.nowNs));
+        this.clock.at(now + rtt, p.srcHostId, () => iface.receive(r, this.clock.nowNs), PACKET_ARRIVAL);
         return;
       }
     }
