@@ -9,6 +9,8 @@ import type { Process } from '../host/process';
 import { SharedRegion } from '../host/shm';
 import { native } from '../native';
 import { Internet } from '../net/internet';
+import { packetBytes } from '../net/packet';
+import { PcapFile } from '../output/pcap';
 import { buildNetwork, Network } from '../net/network';
 import { TcpStack } from '../net/tcp-socket';
 import { Logger } from '../output/log';
@@ -44,6 +46,7 @@ export class Simulation {
   readonly sched: Scheduler;
   readonly kernel: Kernel;
   readonly dataDir: string;
+  private readonly pcaps: PcapFile[] = [];
   /** Called between events with the current simulated time (progress display). */
   onTick: ((simNs: number) => void) | null = null;
   private readonly configured: Array<{ host: Host; index: number; process: Process | null }> = [];
@@ -114,6 +117,17 @@ export class Simulation {
         recvAutotune: x.socketRecvAutotune,
       });
     }
+    // Captures: hosts/<name>/eth0.pcap and lo.pcap for hosts with pcap_enabled.
+    this.hosts.forEach((host, i) => {
+      const o = host.config.options;
+      if (!o.pcapEnabled) return;
+      const files = {
+        eth0: new PcapFile(path.join(host.dir, 'eth0.pcap'), o.pcapCaptureSizeBytes),
+        lo: new PcapFile(path.join(host.dir, 'lo.pcap'), o.pcapCaptureSizeBytes),
+      };
+      this.pcaps.push(files.eth0, files.lo);
+      internet.stacks[i].capture = (iface, p) => files[iface].write(this.sched.nowNs, packetBytes(p));
+    });
   }
 
   run(): RunResult {
@@ -139,6 +153,7 @@ export class Simulation {
       this.sched.nowNs = Math.max(this.sched.nowNs, this.config.general.stopTimeNs);
     } finally {
       this.kernel.killAll();
+      for (const f of this.pcaps) f.close();
     }
     const outcomes: ProcessOutcome[] = this.configured.map(({ host, index, process }) => {
       const pc = host.config.processes[index];

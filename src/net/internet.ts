@@ -59,8 +59,14 @@ export class Internet implements Router {
           bootstrapEndNs: opts.bootstrapEndNs,
           qdisc: opts.qdisc,
         },
-        (p) => this.route(p),
-        (p) => stack.deliver(p),
+        (p) => {
+          if (stack.capture !== null) stack.capture('eth0', p);
+          this.route(p);
+        },
+        (p) => {
+          if (stack.capture !== null) stack.capture('eth0', p);
+          stack.deliver(p);
+        },
       );
       stack.router = this;
       UdpSocket.attach(stack);

@@ -1,7 +1,7 @@
 // An IPv4 packet as it travels between simulated hosts: addresses, ports, the
 // IP protocol number and its payload (UDP data or a TCP segment), plus the
 // size it occupies on the wire, which is what bandwidth and queues count.
-import type { Segment } from './tcp/segment';
+import { encodeSegment, type Segment } from './tcp/segment';
 
 export const IPPROTO_TCP = 6;
 export const IPPROTO_UDP = 17;
@@ -106,4 +106,40 @@ export function hasPayload(p: Packet): boolean {
 /** 127.0.0.0/8. */
 export function isLoopback(ip: number): boolean {
   return ip >>> 24 === 127;
+}
+
+/**
+ * The packet as it would be on the wire: IPv4 header, then the UDP header and
+ * payload or the encoded TCP segment (checksums filled in). For captures.
+ */
+export function packetBytes(p: Packet): Uint8Array {
+  const transport =
+    p.protocol === IPPROTO_TCP && p.segment !== null
+      ? encodeSegment(p.segment, { srcAddr: p.srcIp, dstAddr: p.dstIp })
+      : udpBytes(p);
+  const out = new Uint8Array(IP_HEADER_BYTES + transport.length);
+  const v = new DataView(out.buffer);
+  v.setUint8(0, 0x45); // IPv4, 5-word header
+  v.setUint16(2, Math.min(out.length, 0xffff));
+  v.setUint16(6, 0x4000); // don't fragment
+  v.setUint8(8, 64); // TTL
+  v.setUint8(9, p.protocol);
+  v.setUint32(12, p.srcIp >>> 0);
+  v.setUint32(16, p.dstIp >>> 0);
+  let sum = 0;
+  for (let i = 0; i < IP_HEADER_BYTES; i += 2) sum += v.getUint16(i);
+  while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
+  v.setUint16(10, ~sum & 0xffff);
+  out.set(transport, IP_HEADER_BYTES);
+  return out;
+}
+
+function udpBytes(p: Packet): Uint8Array {
+  const out = new Uint8Array(UDP_HEADER_BYTES + p.payload.length);
+  const v = new DataView(out.buffer);
+  v.setUint16(0, p.srcPort);
+  v.setUint16(2, p.dstPort);
+  v.setUint16(4, Math.min(out.length, 0xffff));
+  out.set(p.payload, UDP_HEADER_BYTES); // checksum 0: "not computed", valid for UDP over IPv4
+  return out;
 }

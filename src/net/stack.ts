@@ -191,6 +191,8 @@ export interface Router {
 export type ProtocolHandler = (p: Packet) => boolean;
 
 export class NetworkStack {
+  /** Packet capture (pcap_enabled): called for each packet on lo and on eth0 (both ways). */
+  capture: ((iface: 'eth0' | 'lo', p: Packet) => void) | null = null;
   /** The per-host namespace of unix socket names. */
   readonly unix = new UnixNamespace();
   private readonly handlers: (ProtocolHandler | undefined)[] = [];
@@ -233,6 +235,7 @@ export class NetworkStack {
    */
   send(p: Packet, source: TxSource): void {
     if (isLoopback(p.dstIp) || p.dstIp === this.host.ip) {
+      if (this.capture !== null) this.capture('lo', p);
       if (p.onDepart) p.onDepart(p);
       this.loopback.push(p);
       if (this.loopbackBusy) return;
