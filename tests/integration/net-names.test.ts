@@ -55,3 +55,24 @@ SIOCGIFMTU eth0 1500
 hostname box
 `);
 });
+
+test("python's socket.gethostbyname and node's dns.lookup find simulated hosts", () => {
+  const r = runUmbra(`general: {stop_time: 10 s, data_directory: out.data}
+network: {graph: {type: 1_gbit_switch}}
+hosts:
+  alpha:
+    network_node_id: 0
+    processes:
+    - {path: python3, args: [-c, "import socket; print(socket.gethostbyname('beta'), socket.gethostbyname('alpha'), socket.gethostbyname('localhost'))"]}
+    - {path: node, args: [-e, "require('dns').lookup('beta', { family: 4 }, (e, a) => console.log(e ? e.code : a))"], start_time: 1s}
+    - {path: node, args: [-e, "require('dns').lookup('gamma.invalid', { family: 4 }, (e, a) => console.log(e ? e.code : a))"], start_time: 2s}
+  beta:
+    network_node_id: 0
+    processes: []
+`);
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.output('alpha', 'python3'), '11.0.0.2 11.0.0.1 127.0.0.1\n');
+  const nodes = r.files('alpha').filter((f) => f.startsWith('node.') && f.endsWith('.stdout')).sort();
+  assert.equal(r.output('alpha', nodes[0]), '11.0.0.2\n');
+  assert.equal(r.output('alpha', nodes[1]), 'ENOTFOUND\n');
+});

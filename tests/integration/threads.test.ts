@@ -33,6 +33,13 @@ test('a thread spinning without syscalls is preempted; time moves in whole sim i
   assert.ok(ns >= 10_000_000 && ns % 10_000_000 === 0, `elapsed ${ns} is a positive multiple of 10 ms`);
 });
 
+test("preemption still works when the program takes SIGVTALRM for itself (handler and mask)", () => {
+  const r = runUmbra(config(box(`    - {path: ${program('spin_flag')}, args: hostile}\n`), 'stop_time: 10 s\n'),
+    ['--native-preemption-enabled', 'true']);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.output('box', 'spin_flag'), /^joined elapsed_ns=\d+0000000\n$/);
+});
+
 test('spinning on rdtsc and on clock_gettime ends with the CPU-latency model', () => {
   const r = runUmbra(config(box(`    - {path: ${program('clock_spin')}}\n`), 'stop_time: 10 s\nmodel_unblocked_syscall_latency: true'));
   assert.equal(r.status, 0, r.stderr);

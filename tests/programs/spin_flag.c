@@ -1,8 +1,12 @@
 // One thread spins on an atomic flag without any syscall; another sleeps
-// 1 ms and sets it. Ends only if something preempts the spinner.
+// 1 ms and sets it. Ends only if something preempts the spinner. With the
+// argument "hostile" the program first takes SIGVTALRM for itself (a handler
+// and a blocked mask), which must not disturb umbra's preemption.
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 
 static atomic_int flag;
@@ -22,7 +26,16 @@ static void *spinner(void *arg) {
   return spins > 0 ? (void *)1 : NULL;
 }
 
-int main(void) {
+static void on_vtalrm(int sig) { (void)sig; }
+
+int main(int argc, char **argv) {
+  if (argc > 1 && strcmp(argv[1], "hostile") == 0) {
+    signal(SIGVTALRM, on_vtalrm);
+    sigset_t s;
+    sigemptyset(&s);
+    sigaddset(&s, SIGVTALRM);
+    pthread_sigmask(SIG_BLOCK, &s, NULL);
+  }
   struct timespec a, b;
   clock_gettime(CLOCK_MONOTONIC, &a);
   pthread_t s, t;
