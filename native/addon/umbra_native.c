@@ -311,6 +311,91 @@ static int64_t await_exec(pid_t pid, int errpipe_read) {
   return pid;
 }
 
+/* What a new native process starts with: fds 0-2 opened from files (a
+ * configured process), or taken over from another process (an execve). */
+struct spawn_io {
+  const char *out_path; /* fd 1 and 2 files, when from_pid == 0 */
+  const char *err_path;
+  pid_t from_pid; /* execve: the old native process */
+  const int *fds; /* ... and the fds it keeps, at the same numbers */
+  uint32_t nfds;
+};
+
+/* In the child, before exec. Returns 0 or -1 with errno set. */
+static int child_fds(const struct spawn_io *io, int *errpipe_w) {
+  if (io->from_pid == 0) {
+    int in = open("/dev/null", O_RDONLY);
+    int out = open(io->out_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    int er = open(io->err_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (in < 0 || out < 0 || er < 0) return -1;
+    if (dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(er, 2) < 0) return -1;
+    if (dup2(g_shm_fd, UMBRA_SHM_FD) < 0) return -1;
+    syscall(SYS_close_range, 3, UMBRA_SHM_FD - 1, 4 /* CLOSE_RANGE_CLOEXEC */);
+    syscall(SYS_close_range, UMBRA_SHM_FD + 1, ~0u, 4);
+    return 0;
+  }
+  /* Park our own fds high so the inherited numbers are free to take. */
+  int high = 1 << 16;
+  struct rlimit rl;
+  if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+    rl.rlim_cur = rl.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &rl);
+  }
+  if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < (rlim_t)high + 4096) high = (int)rl.rlim_cur / 2;
+  int ep = fcntl(*errpipe_w, F_DUPFD_CLOEXEC, high);
+  int shm = fcntl(g_shm_fd, F_DUPFD_CLOEXEC, high);
+  int pidfd = (int)syscall(SYS_pidfd_open, io->from_pid, 0);
+  if (ep < 0 || shm < 0 || pidfd < 0) return -1;
+  *errpipe_w = ep;
+  int tmp[256];
+  if (io->nfds > 256) {
+    errno = EMFILE;
+    return -1;
+  }
+  for (uint32_t i = 0; i < io->nfds; i++) {
+    int got = (int)syscall(SYS_pidfd_getfd, pidfd, io->fds[i], 0);
+    if (got < 0) return -1;
+    tmp[i] = fcntl(got, F_DUPFD_CLOEXEC, high);
+    close(got);
+    if (tmp[i] < 0) return -1;
+  }
+  syscall(SYS_close_range, 0, high - 1, 0);
+  for (uint32_t i = 0; i < io->nfds; i++)
+    if (dup2(tmp[i], io->fds[i]) < 0) return -1;
+  return dup2(shm, UMBRA_SHM_FD) < 0 ? -1 : 0;
+}
+
+/* fork + exec with the child set up as a managed process. Returns pid or -errno. */
+static int64_t spawn_process(const char *path, char **argv, char **envp, const char *cwd,
+                             const struct spawn_io *io) {
+  int errpipe[2];
+  if (g_shm_fd < 0) return -EINVAL;
+  if (pipe2(errpipe, O_CLOEXEC) != 0) return -errno;
+  pid_t parent = getpid();
+  pid_t pid = fork();
+  if (pid < 0) {
+    int e = errno;
+    close(errpipe[0]);
+    close(errpipe[1]);
+    return -e;
+  }
+  if (pid == 0) {
+    /* Child: only async-signal-safe calls until execve. */
+    child_prepare(parent);
+    int w = errpipe[1];
+    if (child_fds(io, &w) == 0 && chdir(cwd) == 0) execve(path, argv, envp);
+    int err = errno;
+    if (write(w, &err, sizeof err) < 0) {
+      /* nothing more we can do */
+    }
+    _exit(127);
+  }
+  close(errpipe[1]);
+  int64_t result = await_exec(pid, errpipe[0]);
+  close(errpipe[0]);
+  return result;
+}
+
 /* spawn(path, argv, envp, cwd, stdoutPath, stderrPath) -> native pid, or -errno. */
 static napi_value js_spawn(napi_env env, napi_callback_info info) {
   napi_value a[6];
@@ -321,49 +406,11 @@ static napi_value js_spawn(napi_env env, napi_callback_info info) {
   char *cwd = arg_str(env, a[3]);
   char *out_path = arg_str(env, a[4]);
   char *err_path = arg_str(env, a[5]);
-  int64_t result;
-  int errpipe[2];
-  if (!path || !argv || !envp || !cwd || !out_path || !err_path || g_shm_fd < 0) {
-    result = -EINVAL;
-    goto done;
+  int64_t result = -EINVAL;
+  if (path && argv && envp && cwd && out_path && err_path) {
+    struct spawn_io io = {out_path, err_path, 0, NULL, 0};
+    result = spawn_process(path, argv, envp, cwd, &io);
   }
-  if (pipe2(errpipe, O_CLOEXEC) != 0) {
-    result = -errno;
-    goto done;
-  }
-  pid_t parent = getpid();
-  pid_t pid = fork();
-  if (pid < 0) {
-    result = -errno;
-    close(errpipe[0]);
-    close(errpipe[1]);
-    goto done;
-  }
-  if (pid == 0) {
-    /* Child: only async-signal-safe calls until execve. */
-    int err;
-    child_prepare(parent);
-    int in = open("/dev/null", O_RDONLY);
-    int out = open(out_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    int er = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    if (in < 0 || out < 0 || er < 0) goto fail;
-    if (dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(er, 2) < 0) goto fail;
-    if (dup2(g_shm_fd, UMBRA_SHM_FD) < 0) goto fail;
-    syscall(SYS_close_range, 3, UMBRA_SHM_FD - 1, 4 /* CLOSE_RANGE_CLOEXEC */);
-    syscall(SYS_close_range, UMBRA_SHM_FD + 1, ~0u, 4);
-    if (chdir(cwd) != 0) goto fail;
-    execve(path, argv, envp);
-  fail:
-    err = errno;
-    if (write(errpipe[1], &err, sizeof err) < 0) {
-      /* nothing more we can do */
-    }
-    _exit(127);
-  }
-  close(errpipe[1]);
-  result = await_exec(pid, errpipe[0]);
-  close(errpipe[0]);
-done:
   free(path);
   free_str_array(argv);
   free_str_array(envp);
@@ -383,74 +430,19 @@ static napi_value js_spawn_exec(napi_env env, napi_callback_info info) {
   char **argv = arg_str_array(env, a[1]);
   char **envp = arg_str_array(env, a[2]);
   char *cwd = arg_str(env, a[3]);
-  pid_t from = (pid_t)arg_i64(env, a[4]);
   uint32_t nfds = 0;
   napi_get_array_length(env, a[5], &nfds);
   int *fds = calloc(nfds + 1, sizeof(int));
-  for (uint32_t i = 0; i < nfds; i++) {
+  for (uint32_t i = 0; fds && i < nfds; i++) {
     napi_value el;
     napi_get_element(env, a[5], i, &el);
     fds[i] = (int)arg_i64(env, el);
   }
-  int64_t result;
-  int errpipe[2] = {-1, -1};
-  if (!path || !argv || !envp || !cwd || !fds || g_shm_fd < 0) {
-    result = -EINVAL;
-    goto done;
+  int64_t result = -EINVAL;
+  if (path && argv && envp && cwd && fds) {
+    struct spawn_io io = {NULL, NULL, (pid_t)arg_i64(env, a[4]), fds, nfds};
+    result = spawn_process(path, argv, envp, cwd, &io);
   }
-  if (pipe2(errpipe, O_CLOEXEC) != 0) {
-    result = -errno;
-    goto done;
-  }
-  pid_t parent = getpid();
-  pid_t pid = fork();
-  if (pid < 0) {
-    result = -errno;
-    goto done;
-  }
-  if (pid == 0) {
-    int err;
-    child_prepare(parent);
-    /* Park our own fds high so the inherited numbers are free to take. */
-    int high = 1 << 16;
-    struct rlimit rl;
-    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
-      rl.rlim_cur = rl.rlim_max;
-      setrlimit(RLIMIT_NOFILE, &rl);
-    }
-    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < (rlim_t)high + 4096) high = (int)rl.rlim_cur / 2;
-    int ep = fcntl(errpipe[1], F_DUPFD_CLOEXEC, high);
-    int shm = fcntl(g_shm_fd, F_DUPFD_CLOEXEC, high);
-    int pidfd = (int)syscall(SYS_pidfd_open, from, 0);
-    if (ep < 0 || shm < 0 || pidfd < 0) goto fail;
-    errpipe[1] = ep;
-    int tmp[256];
-    if (nfds > 256) goto fail;
-    for (uint32_t i = 0; i < nfds; i++) {
-      int got = (int)syscall(SYS_pidfd_getfd, pidfd, fds[i], 0);
-      if (got < 0) goto fail;
-      tmp[i] = fcntl(got, F_DUPFD_CLOEXEC, high);
-      close(got);
-      if (tmp[i] < 0) goto fail;
-    }
-    syscall(SYS_close_range, 0, high - 1, 0);
-    for (uint32_t i = 0; i < nfds; i++)
-      if (dup2(tmp[i], fds[i]) < 0) goto fail;
-    if (dup2(shm, UMBRA_SHM_FD) < 0) goto fail;
-    if (chdir(cwd) != 0) goto fail;
-    execve(path, argv, envp);
-  fail:
-    err = errno;
-    if (write(errpipe[1], &err, sizeof err) < 0) {
-    }
-    _exit(127);
-  }
-  close(errpipe[1]);
-  errpipe[1] = -1;
-  result = await_exec(pid, errpipe[0]);
-done:
-  if (errpipe[0] >= 0) close(errpipe[0]);
-  if (errpipe[1] >= 0) close(errpipe[1]);
   free(path);
   free_str_array(argv);
   free_str_array(envp);
