@@ -3,6 +3,7 @@
 // owns blocking, waking, CPU-latency charging, process start and death.
 import * as path from 'node:path';
 import type { ProcessConfig } from '../config/types';
+import { signalName } from '../config/signals';
 import type { Scheduler } from '../core/scheduler';
 import { native, NativeAddon, SHIM_PATH } from '../native';
 import type { Host } from '../host/host';
@@ -522,8 +523,9 @@ export class Kernel {
     this.shm.u32[(this.shm.procOffset(p.slot) + this.shm.layout.pInUse) >> 2] = 0;
     this.procSlots.release(p.slot);
     const fs = p.finalState();
-    const how = fs.kind === 'exited' ? `exited with status ${fs.code}` : fs.kind === 'signaled' ? `killed by signal ${fs.signal}` : 'running';
-    this.log.debug(p.host.name, `${p.name}: ${how}`);
+    const how =
+      fs.kind === 'exited' ? `exited with status ${fs.code}` : fs.kind === 'signaled' ? `killed by ${signalName(fs.signal)}` : 'still running at stop time; killed';
+    this.log.log(p.config !== null ? 'info' : 'debug', p.host.name, `${p.name}: ${how}`);
     for (const h of this.onProcessEnd) h(p);
   }
 
