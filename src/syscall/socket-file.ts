@@ -184,6 +184,12 @@ export abstract class SocketFile implements SimFile {
   readonly statMode = 0o140777; // S_IFSOCK | 0777
   rcvTimeoNs = 0;
   sndTimeoNs = 0;
+
+  /** fd.ts asks how long a blocking read/write may wait: SO_RCVTIMEO / SO_SNDTIMEO (-1: forever). */
+  blockDeadlineNs(k: Kernel, _t: Thread, writing: boolean): number {
+    const timeo = writing ? this.sndTimeoNs : this.rcvTimeoNs;
+    return timeo > 0 ? k.now + timeo : -1;
+  }
   private lingerOn = 0;
   private lingerSec = 0;
   /** Options stored but without effect (SO_KEEPALIVE, IP_TOS ...), by level << 16 | name. */

@@ -316,12 +316,6 @@ export class TcpFile extends SocketFile {
     return -E.EAGAIN;
   }
 
-  /** fd.ts asks how long a blocking read/write may wait: SO_RCVTIMEO / SO_SNDTIMEO (-1: forever). */
-  blockDeadlineNs(k: Kernel, _t: Thread, writing: boolean): number {
-    const timeo = writing ? this.sndTimeoNs : this.rcvTimeoNs;
-    return timeo > 0 ? k.now + timeo : -1;
-  }
-
   /**
    * close() with SO_LINGER on and a positive time: start the FIN now and
    * wait until the peer acknowledged everything or the time is up. Returns

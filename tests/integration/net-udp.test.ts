@@ -298,3 +298,17 @@ timed out after 500.0 ms
   assert.equal(r.output('server', 'python3'), "server got b'hello 0' 11.0.0.1\nserver got b'hello 1' 11.0.0.1\nserver got b'hello 2' 11.0.0.1\n");
   assert.equal(r.output('server', 'node'), 'node got hi from node from 11.0.0.2\n');
 });
+
+test('SO_RCVTIMEO bounds a plain read() on UDP and unix sockets', () => {
+  const r = runUmbra(`general: {stop_time: 10 s, data_directory: out.data}
+network: {graph: {type: 1_gbit_switch}}
+hosts:
+  box:
+    network_node_id: 0
+    processes:
+    - path: python3
+      args: [-c, "import os, socket, struct, time\\npair = socket.socketpair()\\nfor s in (socket.socket(socket.AF_INET, socket.SOCK_DGRAM), pair[0]):\\n  s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, struct.pack('ll', 0, 250000))\\n  t = time.monotonic()\\n  try: os.read(s.fileno(), 10)\\n  except BlockingIOError as e: print(s.family.name, e.errno, round(time.monotonic() - t, 6))"]
+`);
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.output('box', 'python3'), 'AF_INET 11 0.25\nAF_UNIX 11 0.25\n');
+});
