@@ -49,6 +49,8 @@ export class Kernel {
   /** Arguments of the syscall being handled (exact below 2^53; see argU64 for more). */
   readonly args = new Float64Array(6);
   nr = 0;
+  /** Result that goes with the reply kind handleMessage returned. */
+  private lastRet = 0;
   readonly mem = new Memory();
   readonly addon: NativeAddon = native();
   readonly syscallCounts = new Float64Array(1100);
@@ -124,8 +126,6 @@ export class Kernel {
       ret = this.lastRet;
     }
   }
-
-  private lastRet = 0;
 
   /**
    * Acts on the message in t's channel. Returns the reply kind to send (with
