@@ -29,6 +29,9 @@ export class Thread {
   waitCleanups: Array<() => void> = [];
   /** Why the last block ended. */
   wokenBy: 'none' | 'timeout' | 'event' | 'signal' = 'none';
+  /** Syscalls that reached the simulator, and the last one that was an empty zero-timeout poll. */
+  syscallSeq = 0;
+  emptyPollSeq = -2;
   /** Number of the syscall being handled (for signal restart decisions). */
   lastNr = -1;
 

@@ -148,7 +148,7 @@ function epollWait(k: Kernel, t: Thread, epfd: number, evAddr: number, maxevents
   }
   let deadline: number;
   if (t.wokenBy === 'none') {
-    if (timeoutNs === 0) return 0;
+    if (timeoutNs === 0) return k.emptyPoll(t, 0);
     deadline = timeoutNs < 0 ? -1 : deadlineAfter(k, timeoutNs);
   } else {
     if (k.timedOut(t)) return 0;

@@ -15,6 +15,9 @@ import type { Logger } from '../output/log';
 import { E } from './errno';
 import { syscallName, UMBRA_SYS_YIELD } from './numbers';
 
+/** Simulated cost of a yield or an empty zero-timeout poll (see politeDelay). */
+const POLITE_DELAY_NS = 1000;
+
 /** Handler results beyond the errno range. */
 export const DO_NATIVE = -1_000_001;
 export const BLOCKED = -1_000_002;
@@ -58,6 +61,8 @@ export class Kernel {
   readonly threadSlots: SlotAllocator;
   readonly processes: Process[] = [];
   signals: SignalHooks | null = null;
+  /** Log every syscall that reaches the simulator (log level trace). */
+  readonly traceSyscalls: boolean;
   /** Hooks other layers attach (process end notifications). */
   onProcessEnd: ((p: Process) => void)[] = [];
   private readonly savedChannel = new Uint32Array(16);
@@ -68,6 +73,7 @@ export class Kernel {
     readonly log: Logger,
     readonly opts: KernelOptions,
   ) {
+    this.traceSyscalls = log.enabled('trace');
     this.procSlots = new SlotAllocator(shm.layout.maxProcs, 'processes');
     this.threadSlots = new SlotAllocator(shm.layout.maxThreads, 'threads');
   }
@@ -152,10 +158,12 @@ export class Kernel {
     for (let i = 0; i < 6; i++) a[i] = shm.readI64(argOff + 8 * i);
     this.nr = nr;
     t.lastNr = nr;
+    t.syscallSeq++;
     if (this.opts.useSyscallCounters && nr >= 0 && nr < 1100) this.syscallCounts[nr]++;
     let r = this.dispatch(t, nr);
     if (r === BLOCKED) {
       if (this.signals === null || !this.signals.hasDeliverable(t)) {
+        if (this.traceSyscalls) this.log.log('trace', t.process.host.name, `${t.name}: ${syscallName(nr)} blocks`);
         t.state = 'blocked';
         return BLOCKED;
       }
@@ -164,6 +172,7 @@ export class Kernel {
       t.blockGen++;
       r = -E.EINTR;
     }
+    if (this.traceSyscalls) this.log.log('trace', t.process.host.name, `${t.name}: ${syscallName(nr)}(${Array.from(a, (x) => (x > 0xffff ? '0x' + x.toString(16) : String(x))).join(', ')}) = ${r === DO_NATIVE ? 'native' : r === BLOCKED ? 'blocked' : r}`);
     if (r === NO_REPLY) return NO_REPLY;
     t.wokenBy = 'none';
     t.deadlineNs = -1;
@@ -280,6 +289,28 @@ export class Kernel {
     t.blockGen++;
     t.wokenBy = 'signal';
     this.resume(t);
+  }
+
+  /**
+   * A readiness check that found nothing and may not wait (zero timeout), or
+   * sched_yield: the answer comes a little later (1 µs, or the unblocked
+   * syscall latency if larger), after every other thread runnable now. A
+   * program polling in a loop for another thread's progress thus lets it
+   * progress, and timed waits elsewhere (Python's GIL hand-off) expire.
+   */
+  politeDelay(t: Thread, ret: number): number {
+    return this.delayReply(t, ret, this.sched.nowNs + Math.max(POLITE_DELAY_NS, this.opts.unblockedSyscallLatencyNs));
+  }
+
+  /**
+   * An empty zero-timeout poll. One alone is free (event loops check once
+   * before they block); the second in a row is a busy-wait and gets the
+   * polite delay.
+   */
+  emptyPoll(t: Thread, ret: number): number {
+    const again = t.emptyPollSeq === t.syscallSeq - 1;
+    t.emptyPollSeq = t.syscallSeq;
+    return again ? this.politeDelay(t, ret) : ret;
   }
 
   /** Wakes a blocked thread; its syscall runs again from the top. */

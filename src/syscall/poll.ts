@@ -86,6 +86,7 @@ function doPoll(k: Kernel, t: Thread, fdsAddr: number, nfds: number, timeoutNs: 
   }
   // Linux writes every revents back, zeros included.
   if (bytes > 0 && k.mem.writeScratch(pid, fdsAddr, bytes) !== bytes) return -E.EFAULT;
+  if (count === 0 && timeoutNs === 0) return k.emptyPoll(t, 0);
   return count;
 }
 
@@ -185,6 +186,7 @@ function doSelect(k: Kernel, t: Thread, a: Float64Array, timeval: boolean): numb
     }
   }
   if (timeoutNs !== 0 && !writeRemaining(k, t, tvAddr, timeval, deadline)) return -E.EFAULT;
+  if (count === 0 && timeoutNs === 0) return k.emptyPoll(t, 0);
   return count;
 }
 

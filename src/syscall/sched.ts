@@ -4,13 +4,11 @@ import { E } from './errno';
 import type { Kernel } from './kernel';
 import { SYS } from './numbers';
 
-const YIELD_COST_NS = 1000;
-
 export function registerSched(k: Kernel): void {
   // A yield lets every other runnable thread go first and costs a little
   // simulated time, so a thread spinning on sched_yield cannot stall a
   // sleeping thread's wake-up forever.
-  k.register(SYS.sched_yield, (kk, t) => kk.delayReply(t, 0, kk.now + Math.max(YIELD_COST_NS, kk.opts.unblockedSyscallLatencyNs)));
+  k.register(SYS.sched_yield, (kk, t) => kk.politeDelay(t, 0));
   k.register(SYS.sched_getaffinity, (kk, t, a) => {
     const size = a[1];
     if (a[0] !== 0 && !kk.findThread(t.process.host, a[0])) return -E.ESRCH;

@@ -109,3 +109,11 @@ hosts:
   assert.match(log, /worker process 1002 exited with code 0/);
   assert.doesNotMatch(log, /\[(alert|emerg)\]/);
 });
+
+test('python multiprocessing.Pool: forked workers, shared semaphores, a busy-polling handler thread', () => {
+  const r = runUmbra(config(box(`    - path: python3
+      args: [-c, "import multiprocessing as mp\\ndef f(x): return x * x\\nif __name__ == '__main__':\\n  with mp.Pool(2) as p: print(p.map(f, range(8)))"]
+`)));
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.output('box', 'python3.1000.stdout'), '[0, 1, 4, 9, 16, 25, 36, 49]\n');
+});
