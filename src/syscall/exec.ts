@@ -53,6 +53,7 @@ function exec(k: Kernel, t: Thread, pathAddr: number, argvAddr: number, envAddr:
   const written = k.mem.readCString(p.nativePid, pathAddr);
   if (written === null) return -E.EFAULT;
   if (written === '' && (flags & AT_EMPTY_PATH) === 0) return -E.ENOENT;
+  if (k.traceSyscalls) k.log.log('trace', p.host.name, `${p.name}: execve path '${written}'`);
   if (dirfd !== AT_FDCWD && !written.startsWith('/')) return -E.ENOSYS;
   const argv = readStringArray(k, t, argvAddr);
   const envp = readStringArray(k, t, envAddr);
