@@ -64,6 +64,7 @@ export class Simulation {
       unblockedVdsoLatencyNs: x.unblockedVdsoLatencyNs,
       maxUnappliedCpuLatencyNs: x.maxUnappliedCpuLatencyNs,
       useSyscallCounters: x.useSyscallCounters,
+      straceLoggingMode: x.straceLoggingMode,
     });
     registerAllSyscalls(this.kernel);
   }
@@ -154,6 +155,7 @@ export class Simulation {
     } finally {
       this.kernel.killAll();
       for (const f of this.pcaps) f.close();
+      for (const fd of this.kernel.straceFds) fs.closeSync(fd);
     }
     const outcomes: ProcessOutcome[] = this.configured.map(({ host, index, process }) => {
       const pc = host.config.processes[index];

@@ -22,6 +22,8 @@ export class Process {
   forcedSignal = 0;
   /** Process group and session (configured processes belong to init's: 1). */
   pgid = 1;
+  /** Native fd of this process's syscall trace file (children share their parent's), or -1. */
+  straceFd = -1;
   /** prctl(PR_SET_PDEATHSIG) signal, 0 if none. */
   pdeathSignal = 0;
   sid = 1;

@@ -57,6 +57,7 @@ function cloneProcess(k: Kernel, t: Thread, flags: number, stack: number, ptid: 
   child.pgid = parent.pgid;
   child.sid = parent.sid;
   child.exitSignal = flags & 0xff;
+  child.straceFd = parent.straceFd;
   child.fds = (flags & CLONE_FILES) !== 0 ? parent.fds : parent.fds.clone();
   k.shm.copyFdBitmap(parent.slot, child.slot);
   const ct = k.newThread(child, child.vpid);

@@ -1,6 +1,7 @@
 // The simulated kernel: runs managed threads message by message, dispatches
 // each syscall through a table of small handlers (one module per area), and
 // owns blocking, waking, CPU-latency charging, process start and death.
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ProcessConfig } from '../config/types';
 import { signalName } from '../config/signals';
@@ -12,6 +13,7 @@ import { Process } from '../host/process';
 import { SharedRegion, SlotAllocator } from '../host/shm';
 import { Thread } from '../host/thread';
 import type { Logger } from '../output/log';
+import { formatSimTime } from '../core/time';
 import { E } from './errno';
 import { syscallName, UMBRA_SYS_YIELD } from './numbers';
 
@@ -45,6 +47,8 @@ export interface KernelOptions {
   unblockedVdsoLatencyNs: number;
   maxUnappliedCpuLatencyNs: number;
   useSyscallCounters: boolean;
+  /** experimental.strace_logging_mode: a <exe>.<pid>.strace file per configured process. */
+  straceLoggingMode: 'off' | 'standard' | 'deterministic';
 }
 
 export class Kernel {
@@ -61,6 +65,8 @@ export class Kernel {
   readonly threadSlots: SlotAllocator;
   readonly processes: Process[] = [];
   signals: SignalHooks | null = null;
+  /** Open syscall trace files (shared by a process and its children; closed at the end). */
+  readonly straceFds: number[] = [];
   /** Log every syscall that reaches the simulator (log level trace). */
   readonly traceSyscalls: boolean;
   /** Hooks other layers attach (process end notifications). */
@@ -172,7 +178,10 @@ export class Kernel {
       t.blockGen++;
       r = -E.EINTR;
     }
-    if (this.traceSyscalls) this.log.log('trace', t.process.host.name, `${t.name}: ${syscallName(nr)}(${Array.from(a, (x) => (x > 0xffff ? '0x' + x.toString(16) : String(x))).join(', ')}) = ${r === DO_NATIVE ? 'native' : r === BLOCKED ? 'blocked' : r}`);
+    if (this.traceSyscalls) this.log.log('trace', t.process.host.name, `${t.name}: ${describeSyscall(nr, a, r)}`);
+    if (t.process.straceFd >= 0) {
+      fs.writeSync(t.process.straceFd, `${formatSimTime(this.sched.nowNs)} [tid ${t.vtid}] ${describeSyscall(nr, a, r)}\n`);
+    }
     if (r === NO_REPLY) return NO_REPLY;
     t.wokenBy = 'none';
     t.deadlineNs = -1;
@@ -477,6 +486,10 @@ export class Kernel {
     const env = this.managedEnv(cfg.environment, t.slot);
     const out = path.join(host.dir, `${exe}.${vpid}.stdout`);
     const err = path.join(host.dir, `${exe}.${vpid}.stderr`);
+    if (this.opts.straceLoggingMode !== 'off') {
+      p.straceFd = fs.openSync(path.join(host.dir, `${exe}.${vpid}.strace`), 'w');
+      this.straceFds.push(p.straceFd);
+    }
     const pid = this.addon.spawn(cfg.resolvedPath, [cfg.path, ...cfg.args], env, host.dir, out, err);
     if (pid < 0) {
       this.log.error(host.name, `${p.name}: cannot start ${cfg.resolvedPath}: errno ${-pid}`);
@@ -592,6 +605,19 @@ export class Kernel {
     }
     return undefined;
   }
+}
+
+/** name(args) = result, as the syscall trace shows it (addresses are stable: no ASLR). */
+function describeSyscall(nr: number, a: Float64Array, r: number): string {
+  const args = Array.from(a, (x) => (x > 0xffff ? '0x' + x.toString(16) : String(x))).join(', ');
+  const res = r === DO_NATIVE ? '<native>' : r === NO_REPLY ? '?' : r < 0 && r > -4096 ? `-1 ${errnoName(-r)}` : String(r);
+  return `${syscallName(nr)}(${args}) = ${res}`;
+}
+
+const ERRNO_NAMES: string[] = [];
+for (const [name, v] of Object.entries(E)) if (ERRNO_NAMES[v] === undefined) ERRNO_NAMES[v] = name;
+function errnoName(n: number): string {
+  return ERRNO_NAMES[n] ?? `errno ${n}`;
 }
 
 /** A process died while the simulator was talking to it. */

@@ -169,3 +169,15 @@ test('--show-config prints the effective configuration and runs nothing; - reads
   assert.equal(s.status, 0, s.stderr);
   assert.equal(fs.readFileSync(path.join(dir, 'out.data/hosts/box/date.1000.stdout'), 'utf8'), 'Sat Jan  1 00:00:00 UTC 2000\n');
 });
+
+test('strace_logging_mode writes a deterministic per-process syscall trace', () => {
+  const yaml = config(identityHosts, 'stop_time: 10s');
+  const a = runUmbra(yaml, ['--strace-logging-mode', 'deterministic']);
+  const b = runUmbra(yaml, ['--strace-logging-mode', 'deterministic']);
+  assert.equal(a.status, 0, a.stderr);
+  const trace = a.output('alpha', 'identity.1000.strace');
+  assert.match(trace, /^00:00:02\.000000000 \[tid 1000\] getrandom\(0x[0-9a-f]+, 16, 0, .*\) = 16$/m);
+  assert.match(trace, /\] uname\(0x[0-9a-f]+, .*\) = 0$/m);
+  assert.match(trace, /\] exit_group\(0, .*\) = \?$/m);
+  assert.equal(trace, b.output('alpha', 'identity.1000.strace'));
+});
