@@ -177,22 +177,24 @@ static void no_finalize(napi_env env, void *data, void *hint) {
 static napi_value js_create_shm(napi_env env, napi_callback_info info) {
   (void)info;
   if (g_shm) {
-    napi_throw_error(env, NULL, "umbra_native: shared memory already created");
-    return NULL;
+    /* A later simulation in the same process (the library API): start clean. */
+    memset(g_shm, 0, UMBRA_SHM_SIZE);
+  } else {
+    int fd = (int)syscall(SYS_memfd_create, "umbra", MFD_CLOEXEC);
+    if (fd < 0 || ftruncate(fd, (off_t)UMBRA_SHM_SIZE) != 0) {
+      napi_throw_error(env, NULL, "umbra_native: cannot create shared memory (memfd)");
+      return NULL;
+    }
+    void *p = mmap(NULL, UMBRA_SHM_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    if (p == MAP_FAILED) {
+      close(fd);
+      napi_throw_error(env, NULL, "umbra_native: cannot map shared memory");
+      return NULL;
+    }
+    g_shm = p;
+    g_shm_fd = fd;
   }
-  int fd = (int)syscall(SYS_memfd_create, "umbra", MFD_CLOEXEC);
-  if (fd < 0 || ftruncate(fd, (off_t)UMBRA_SHM_SIZE) != 0) {
-    napi_throw_error(env, NULL, "umbra_native: cannot create shared memory (memfd)");
-    return NULL;
-  }
-  void *p = mmap(NULL, UMBRA_SHM_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-  if (p == MAP_FAILED) {
-    close(fd);
-    napi_throw_error(env, NULL, "umbra_native: cannot map shared memory");
-    return NULL;
-  }
-  g_shm = p;
-  g_shm_fd = fd;
+  void *p = g_shm;
   umbra_header *h = (umbra_header *)g_shm;
   h->magic = UMBRA_MAGIC;
   h->version = UMBRA_VERSION;
