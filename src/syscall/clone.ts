@@ -1,7 +1,6 @@
 // Creating threads and processes: clone, fork, vfork. The shim performs the
 // native clone (it has the trapped registers); the simulator gives the new
 // thread or process its virtual id, channel and tables, and schedules it.
-import { Process } from '../host/process';
 import type { Thread } from '../host/thread';
 import { E } from './errno';
 import { Kernel, MSG, ProcessVanished } from './kernel';
@@ -111,4 +110,3 @@ export function registerClone(k: Kernel): void {
   k.register(SYS.clone3, clone3);
 }
 
-export type { Process };

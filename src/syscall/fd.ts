@@ -108,8 +108,8 @@ function close(k: Kernel, t: Thread, a: Float64Array): number {
     const f = d.file as HookedFile;
     if (f.closeWait && f.closeWait(k, t) === BLOCKED) return BLOCKED;
   }
-  if (!uninstallFd(k, t, a[0])) return DO_NATIVE;
-  return DO_NATIVE; // the shim closes the native placeholder
+  uninstallFd(k, t, a[0]);
+  return DO_NATIVE; // the shim closes the native fd (the placeholder, for an emulated one)
 }
 
 /** A synthetic struct stat for an emulated object (the kind shows in st_mode). */

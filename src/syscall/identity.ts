@@ -46,12 +46,11 @@ export function registerIdentity(k: Kernel): void {
     const p = kk.findProcess(t.process.host, a[0]);
     return p ? p.sid : -E.ESRCH;
   });
-  k.register(SYS.setsid, (kk, t) => {
+  k.register(SYS.setsid, (_k, t) => {
     const p = t.process;
     if (p.host.processes.some((q) => q.state === 'running' && q.pgid === p.vpid)) return -E.EPERM;
     p.sid = p.vpid;
     p.pgid = p.vpid;
-    void kk;
     return p.sid;
   });
   k.register(SYS.setpgid, (kk, t, a) => {

@@ -37,7 +37,7 @@ export const MSG = {
 export interface SignalHooks {
   hasDeliverable(t: Thread): boolean;
   /** Before a COMPLETE reply: hand a signal to the shim or apply a default action (NO_REPLY if the process ended). */
-  prepareDelivery(t: Thread, nr: number, ret: number, interrupted: boolean): number;
+  prepareDelivery(t: Thread, nr: number, interrupted: boolean): number;
   send(target: Process | Thread, sig: number): void;
 }
 
@@ -121,7 +121,7 @@ export class Kernel {
     }
     for (;;) {
       if (kind === MSG.COMPLETE && this.signals !== null) {
-        if (this.signals.prepareDelivery(t, t.lastNr, ret, ret === -E.EINTR) === NO_REPLY) return;
+        if (this.signals.prepareDelivery(t, t.lastNr, ret === -E.EINTR) === NO_REPLY) return;
       }
       shm.u32[(ch + L.chKind) >> 2] = kind;
       shm.writeI64(ch + L.chRet, ret);

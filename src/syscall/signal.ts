@@ -8,7 +8,7 @@ import { Watchers } from '../core/watchers';
 import { absoluteToSimNs, NS_PER_SEC } from '../core/time';
 import type { SimEvent } from '../core/event-queue';
 import { E } from './errno';
-import { BLOCKED, DO_NATIVE, Kernel, MSG, NO_REPLY } from './kernel';
+import { DO_NATIVE, Kernel, NO_REPLY } from './kernel';
 import { SYS } from './numbers';
 import { installFile, O_CLOEXEC, O_NONBLOCK, SimFile, EPOLLIN } from './files';
 import type { Descriptor } from '../host/fd-table';
@@ -20,7 +20,7 @@ export const SIGXCPU = 24, SIGXFSZ = 25, SIGVTALRM = 26, SIGWINCH = 28, SIGSYS =
 const NSIG = 64;
 
 const SIG_DFL = 0, SIG_IGN = 1;
-const SA_SIGINFO = 4, SA_ONSTACK = 0x08000000, SA_RESTART = 0x10000000, SA_NODEFER = 0x40000000, SA_RESETHAND = 0x80000000;
+const SA_SIGINFO = 4, SA_RESTART = 0x10000000, SA_NODEFER = 0x40000000, SA_RESETHAND = 0x80000000;
 const SI_USER = 0, SI_TKILL = -6, SI_TIMER = -2, SI_KERNEL = 0x80;
 const CLD_EXITED = 1, CLD_KILLED = 2, CLD_DUMPED = 3;
 
@@ -231,7 +231,7 @@ export function hasDeliverable(k: Kernel, t: Thread): boolean {
  * (fields in the channel) or applies a default action. Returns NO_REPLY when
  * the process ended, else 0.
  */
-export function prepareDelivery(k: Kernel, t: Thread, nr: number, ret: number, interrupted: boolean): number {
+export function prepareDelivery(k: Kernel, t: Thread, nr: number, interrupted: boolean): number {
   const L = k.shm.layout;
   for (;;) {
     const sig = nextDeliverable(k, t);
@@ -270,8 +270,6 @@ export function prepareDelivery(k: Kernel, t: Thread, nr: number, ret: number, i
     k.shm.u32[((ch + L.chHandlerMask) >> 2) + 1] = (mhi | a.maskHi | shi) >>> 0;
     k.shm.u8.set(info, ch + L.chSiginfo);
     if ((a.flags & SA_RESETHAND) !== 0) ps.actions[sig] = { handler: SIG_DFL, flags: 0, restorer: 0, maskLo: 0, maskHi: 0 };
-    if ((a.flags & SA_ONSTACK) !== 0) void 0; // the handler runs on the stack the syscall trapped on
-    void ret;
     return 0;
   }
 }
@@ -764,10 +762,9 @@ export function registerSignals(k: Kernel): void {
   k.register(SYS.signalfd, (kk, t, a) => signalfd4(kk, t, a[0] | 0, a[1], a[2], 0));
   // The shim's own signal stack handling is native; the program's is kept natively too.
   k.register(SYS.sigaltstack, () => DO_NATIVE);
-  k.register(UMBRA_SYS_SIGRETURN, (kk, t, a) => {
+  k.register(UMBRA_SYS_SIGRETURN, (kk, t) => {
     const [lo, hi] = kk.argWords(t, 0);
     setMask(kk, t, lo, hi);
-    void a;
     return 0;
   });
   k.register(UMBRA_SYS_FAULT, (kk, t, a) => {
@@ -783,9 +780,7 @@ export function registerSignals(k: Kernel): void {
   });
   k.signals = {
     hasDeliverable: (t) => hasDeliverable(k, t),
-    prepareDelivery: (t, nr, ret, interrupted) => prepareDelivery(k, t, nr, ret, interrupted),
+    prepareDelivery: (t, nr, interrupted) => prepareDelivery(k, t, nr, interrupted),
     send: (target, sig) => sendSignal(k, target, sig, siginfo(sig, SI_USER, 1)),
   };
-  void MSG;
-  void BLOCKED;
 }
