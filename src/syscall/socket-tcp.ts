@@ -11,12 +11,13 @@ import { RenoCongestionControl } from '../net/tcp/reno';
 import { DEFAULT_TCP_SETTINGS, type ShutdownHow } from '../net/tcp/types';
 import { TcpSocket, TcpStack, type TcpEndpoint } from '../net/tcp-socket';
 import { E } from './errno';
+import { parsed, parseIn } from './socket-udp';
 import { descriptor, O_NONBLOCK } from './files';
 import type { Kernel } from './kernel';
 import { SYS } from './numbers';
 import {
   AF_INET, AF_UNSPEC, io, MSG_ERRQUEUE, MSG_NOSIGNAL, MSG_OOB, MSG_PEEK, MSG_TRUNC, MSG_WAITALL,
-  nameOut, putSockaddrIn, readSockaddr, SIGPIPE, SO, SOCK_STREAM, SOL_SOCKET, SocketFile, UserMsg,
+  nameOut, putSockaddrIn, SIGPIPE, SO, SOCK_STREAM, SOL_SOCKET, SocketFile, UserMsg,
 } from './socket-file';
 
 const IPPROTO_IP = 0, IPPROTO_TCP = 6;
@@ -50,24 +51,17 @@ const CONGESTION: Readonly<Record<string, (mss: number, iw: number) => CubicCong
   reno: (mss, iw) => new RenoCongestionControl(mss, iw),
 };
 
-/** The sockaddr_in of the last readIn call. */
-const addrIn = { family: 0, ip: 0, port: 0 };
-
-/** Reads a sockaddr_in (Linux wants the full 16 bytes, except a bare AF_UNSPEC). Returns 0 or -errno. */
+/**
+ * Reads a sockaddr_in into `parsed` (socket-udp.ts's parser): Linux wants the
+ * full 16 bytes, except a bare AF_UNSPEC, which names no address or port.
+ */
 function readIn(k: Kernel, t: Thread, addr: number, len: number): number {
-  if (len < 2) return -E.EINVAL;
-  const r = readSockaddr(k, t, addr, Math.min(len, 16));
+  const r = parseIn(k, t, addr, len);
   if (r < 0) return r;
-  const dv = k.mem.view();
-  addrIn.family = dv.getUint16(0, true);
   if (len < 16) {
-    if (addrIn.family !== AF_UNSPEC) return -E.EINVAL;
-    addrIn.ip = 0;
-    addrIn.port = 0;
-    return 0;
+    parsed.ip = 0;
+    parsed.port = 0;
   }
-  addrIn.port = dv.getUint16(2, false);
-  addrIn.ip = dv.getUint32(4, false);
   return 0;
 }
 
@@ -110,8 +104,8 @@ export class TcpFile extends SocketFile {
     const r = readIn(k, t, addr, len);
     if (r < 0) return r;
     // Linux accepts AF_UNSPEC for INADDR_ANY only (old programs rely on it).
-    if (addrIn.family !== AF_INET && !(addrIn.family === AF_UNSPEC && addrIn.ip === 0)) return -E.EAFNOSUPPORT;
-    return this.sock.bind(addrIn.ip, addrIn.port);
+    if (parsed.family !== AF_INET && !(parsed.family === AF_UNSPEC && parsed.ip === 0)) return -E.EAFNOSUPPORT;
+    return this.sock.bind(parsed.ip, parsed.port);
   }
 
   /**
@@ -123,7 +117,7 @@ export class TcpFile extends SocketFile {
     const r = readIn(k, t, addr, len);
     if (r < 0) return r;
     const s = this.sock;
-    if (addrIn.family === AF_UNSPEC) {
+    if (parsed.family === AF_UNSPEC) {
       // connect(AF_UNSPEC) disconnects; Linux resets a live connection.
       if (s.ep !== null && s.ep.conn.state !== 'CLOSED') s.apply((c, now) => c.abort(now));
       s.ep = null;
@@ -131,7 +125,7 @@ export class TcpFile extends SocketFile {
       this.watchers.notify();
       return 0;
     }
-    if (addrIn.family !== AF_INET) return -E.EAFNOSUPPORT;
+    if (parsed.family !== AF_INET) return -E.EAFNOSUPPORT;
     const nonblocking = (this.statusFlags & O_NONBLOCK) !== 0;
     let err: number;
     switch (s.ss) {
@@ -141,7 +135,7 @@ export class TcpFile extends SocketFile {
         err = -E.EALREADY;
         break;
       default: {
-        const c = s.connect(addrIn.ip, addrIn.port);
+        const c = s.connect(parsed.ip, parsed.port);
         if (c < 0) return c;
         // Even on loopback, where the handshake may already be done, Linux
         // handles the answer after connect returns: non-blocking says EINPROGRESS.

@@ -17,7 +17,7 @@ const IP_MULTICAST_TTL = 33, IP_MULTICAST_LOOP = 34;
 const IP_PMTUDISC_WANT = 1;
 
 /** The parsed address of the last parseIn call (no allocation per call). */
-const parsed = { family: 0, ip: 0, port: 0 };
+export const parsed = { family: 0, ip: 0, port: 0 };
 
 /** Parses a sockaddr_in of `len` bytes at addr (family in parsed.family). Returns 0 or -errno. */
 export function parseIn(k: Kernel, t: Thread, addr: number, len: number, minLen = 16): number {
