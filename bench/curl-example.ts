@@ -53,7 +53,10 @@ function umbraOnce(): number {
 async function nativeOnce(): Promise<number> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'umbra-bench-curl-native-'));
   const t0 = process.hrtime.bigint();
-  const server = spawn('python3', ['-u', '-m', 'http.server', '0', '--bind', '127.0.0.1'], { cwd: dir, stdio: ['ignore', 'pipe', 'ignore'] });
+  const server = spawn('python3', ['-u', '-m', 'http.server', '0', '--bind', '127.0.0.1'], {
+    cwd: dir,
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
   try {
     const port = await new Promise<number>((resolve, reject) => {
       let buf = '';
@@ -78,7 +81,8 @@ async function nativeOnce(): Promise<number> {
     );
     const outs = await Promise.all(curls);
     const ns = Number(process.hrtime.bigint() - t0);
-    if (!outs.every((o) => o.includes('Directory listing for /'))) throw new Error('native curl did not get the listing');
+    if (!outs.every((o) => o.includes('Directory listing for /')))
+      throw new Error('native curl did not get the listing');
     return ns;
   } finally {
     server.kill('SIGKILL');
@@ -98,8 +102,10 @@ export async function runCurlExample(): Promise<void> {
     `umbra/native ${ratio(umbraNs / nativeNs)}`,
     verdict('< 2 s', umbraNs < TARGET_NS),
   );
-  note(`whole CLI run (start-up included) of python3 http.server + 3 curl hosts, 10 s simulated, best of ${REPS}; ` +
-    'native: server start to the last of 3 parallel curls on loopback');
+  note(
+    `whole CLI run (start-up included) of python3 http.server + 3 curl hosts, 10 s simulated, best of ${REPS}; ` +
+      'native: server start to the last of 3 parallel curls on loopback',
+  );
 }
 
 if (require.main === module) {

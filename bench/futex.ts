@@ -12,8 +12,20 @@ function cfg(mode: string): (n: number) => UmbraConfig {
 export function runFutex(): void {
   const prog = program('bench_futex');
   const cases: { mode: string; name: string; umbraN: number; nativeN: number; what: string }[] = [
-    { mode: 'raw', name: 'futex-raw', umbraN: 40_000, nativeN: 100_000, what: 'FUTEX_WAKE + FUTEX_WAIT on a shared word' },
-    { mode: 'condvar', name: 'futex-condvar', umbraN: 40_000, nativeN: 40_000, what: 'pthread_mutex + pthread_cond_wait/signal' },
+    {
+      mode: 'raw',
+      name: 'futex-raw',
+      umbraN: 40_000,
+      nativeN: 100_000,
+      what: 'FUTEX_WAKE + FUTEX_WAIT on a shared word',
+    },
+    {
+      mode: 'condvar',
+      name: 'futex-condvar',
+      umbraN: 40_000,
+      nativeN: 40_000,
+      what: 'pthread_mutex + pthread_cond_wait/signal',
+    },
   ];
   for (const c of cases) {
     const u = umbraPerOp(cfg(c.mode), 10, c.umbraN, REPS);

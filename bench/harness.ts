@@ -130,7 +130,12 @@ export function umbraPerOp(make: (n: number) => UmbraConfig, small: number, larg
     bestLarge = Math.min(bestLarge, last.wallNs);
   }
   if (!last) throw new Error('reps must be at least 1');
-  return { perOpNs: Math.max(0, bestLarge - bestSmall) / (large - small), startupNs: bestSmall, largeNs: bestLarge, last };
+  return {
+    perOpNs: Math.max(0, bestLarge - bestSmall) / (large - small),
+    startupNs: bestSmall,
+    largeNs: bestLarge,
+    last,
+  };
 }
 
 /** Best-of-`reps` nanoseconds per operation of a native run that reports `elapsed_ns` for `n` operations. */

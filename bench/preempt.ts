@@ -45,7 +45,13 @@ export function runPreempt(): void {
   // A firing charges simulated time (sim_interval); the loop alone charges the same with or without.
   const extra = best.on.simNs - best.off.simNs;
   const fired = extra === 0 ? 'never fired' : `FIRED: simulated time +${extra / 1e6} ms`;
-  report('preempt-overhead', `enabled ${us(onNs)}/call`, `disabled ${us(offNs)}/call`,
-    `overhead ${overhead.toFixed(1)}%`, `(${fired})`, verdict('< 15%', overhead < 15));
+  report(
+    'preempt-overhead',
+    `enabled ${us(onNs)}/call`,
+    `disabled ${us(offNs)}/call`,
+    `overhead ${overhead.toFixed(1)}%`,
+    `(${fired})`,
+    verdict('< 15%', overhead < 15),
+  );
   note(`getppid loop, ${fmtCount(N)} calls, default intervals; start-up subtracted, best of ${REPS} each, interleaved`);
 }

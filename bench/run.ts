@@ -36,12 +36,19 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const chosen = argv.length === 0 ? BENCHMARKS : BENCHMARKS.filter((b) => argv.includes(b.name));
-  const load = os.loadavg().map((l) => l.toFixed(2)).join(' ');
-  console.log(`umbra benchmarks — ${os.cpus().length} CPUs, load average ${load}; ` +
-    'umbra timed from outside the CLI, start-up subtracted; native measured in the same run');
+  const load = os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
+  console.log(
+    `umbra benchmarks — ${os.cpus().length} CPUs, load average ${load}; ` +
+      'umbra timed from outside the CLI, start-up subtracted; native measured in the same run',
+  );
   if (os.loadavg()[0] > os.cpus().length / 2) {
-    console.log('warning: the machine is busy with other work; umbra hands the CPU between the simulator and the ' +
-      'program by spinning, so its numbers will come out pessimistic (native ones much less so)');
+    console.log(
+      'warning: the machine is busy with other work; umbra hands the CPU between the simulator and the ' +
+        'program by spinning, so its numbers will come out pessimistic (native ones much less so)',
+    );
   }
   const t0 = Date.now();
   let failed = 0;
@@ -54,8 +61,10 @@ async function main(argv: string[]): Promise<number> {
     }
   }
   const loadNow = os.loadavg()[0].toFixed(2);
-  console.log(`done in ${((Date.now() - t0) / 1000).toFixed(0)} s, load average now ${loadNow}` +
-    (failed > 0 ? `; ${failed} failed` : ''));
+  console.log(
+    `done in ${((Date.now() - t0) / 1000).toFixed(0)} s, load average now ${loadNow}` +
+      (failed > 0 ? `; ${failed} failed` : ''),
+  );
   return failed > 0 ? 1 : 0;
 }
 

@@ -24,9 +24,16 @@ export function runSleep(): void {
   const nativePerSleep = nativePerOp(program('bench_sleep'), [String(NATIVE_SLEEPS)], NATIVE_SLEEPS, 1);
   const nativeTotal = nativePerSleep * SLEEPS;
   const wallS = bestWall / 1e9;
-  report('sleep', `umbra ${wallS.toFixed(2)} s wall for ${(simNs / 1e9).toFixed(0)} s simulated`,
-    `speed-up ${ratio(simNs / bestWall)}`, `native ~${(nativeTotal / 1e9).toFixed(0)} s`,
-    `ratio ${ratio(nativeTotal / bestWall)} faster`, verdict('< 20 s', wallS < 20));
-  note(`1M × nanosleep(1 ms); whole CLI run, start-up (${fmtMs(startup)}) included, best of 2; ` +
-    `native extrapolated from ${NATIVE_SLEEPS} real sleeps (${(nativePerSleep / 1e6).toFixed(3)} ms each)`);
+  report(
+    'sleep',
+    `umbra ${wallS.toFixed(2)} s wall for ${(simNs / 1e9).toFixed(0)} s simulated`,
+    `speed-up ${ratio(simNs / bestWall)}`,
+    `native ~${(nativeTotal / 1e9).toFixed(0)} s`,
+    `ratio ${ratio(nativeTotal / bestWall)} faster`,
+    verdict('< 20 s', wallS < 20),
+  );
+  note(
+    `1M × nanosleep(1 ms); whole CLI run, start-up (${fmtMs(startup)}) included, best of 2; ` +
+      `native extrapolated from ${NATIVE_SLEEPS} real sleeps (${(nativePerSleep / 1e6).toFixed(3)} ms each)`,
+  );
 }

@@ -105,8 +105,10 @@ export async function runTcp(): Promise<void> {
     `native ${fmt(nativeNs / 1e9)} s (${rate(nativeNs)})`,
     `umbra/native wall ${ratio(umbraNs / nativeNs)}`,
   );
-  note(`${gib} GiB client←server; umbra: two hosts on a 10 Gbit link, 50 µs apart, CLI wall for 1 GiB minus 1 MiB, best of ${REPS}; ` +
-    `simulated transfer ${fmt(simNs / 1e9)} s (${rate(simNs)}); native: loopback, best of 3`);
+  note(
+    `${gib} GiB client←server; umbra: two hosts on a 10 Gbit link, 50 µs apart, CLI wall for 1 GiB minus 1 MiB, best of ${REPS}; ` +
+      `simulated transfer ${fmt(simNs / 1e9)} s (${rate(simNs)}); native: loopback, best of 3`,
+  );
 }
 
 if (require.main === module) {

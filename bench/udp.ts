@@ -48,8 +48,10 @@ async function nativeOnce(n: number, burst: number): Promise<string> {
       server.on('error', reject);
       server.on('close', () => reject(new Error('native udp server exited before naming its port')));
     });
-    const c = spawnSync(prog, ['client', '127.0.0.1', String(port), String(n), String(burst), String(SIZE)],
-      { encoding: 'utf8', timeout: 120_000 });
+    const c = spawnSync(prog, ['client', '127.0.0.1', String(port), String(n), String(burst), String(SIZE)], {
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
     if (c.status !== 0) throw new Error(`native udp client failed: ${c.stderr}`);
     const timer = setTimeout(() => server.kill('SIGKILL'), 5000);
     await exited;
@@ -82,15 +84,26 @@ export async function runUdp(): Promise<void> {
       }
     }
     const unit = c.burst > 1 ? 'datagrams' : 'round trips';
-    const how = `umbra: 2 hosts on a 1_gbit_switch, ${fmtCount(c.umbraN)} ${unit}, start-up ${fmtMs(u.startupNs)} subtracted; ` +
-      `native: loopback, ${fmtCount(c.nativeN)} ${unit}` + (lost > 0 ? `, ${lost} lost` : '') + `; best of ${REPS}`;
+    const how =
+      `umbra: 2 hosts on a 1_gbit_switch, ${fmtCount(c.umbraN)} ${unit}, start-up ${fmtMs(u.startupNs)} subtracted; ` +
+      `native: loopback, ${fmtCount(c.nativeN)} ${unit}` +
+      (lost > 0 ? `, ${lost} lost` : '') +
+      `; best of ${REPS}`;
     if (c.burst > 1) {
-      report(c.name, `umbra ${fmt(1e9 / u.perOpNs)} datagrams/s`, `native ${fmt(1e9 / nativeNs)} datagrams/s`,
-        `ratio ${ratio(u.perOpNs / nativeNs)} slower`);
+      report(
+        c.name,
+        `umbra ${fmt(1e9 / u.perOpNs)} datagrams/s`,
+        `native ${fmt(1e9 / nativeNs)} datagrams/s`,
+        `ratio ${ratio(u.perOpNs / nativeNs)} slower`,
+      );
       note(`${SIZE}-byte datagrams client → server in bursts of ${c.burst}, one ack per burst; ${how}`);
     } else {
-      report(c.name, `umbra ${us(u.perOpNs)}/round trip`, `native ${us(nativeNs)}/round trip`,
-        `ratio ${ratio(u.perOpNs / nativeNs)}`);
+      report(
+        c.name,
+        `umbra ${us(u.perOpNs)}/round trip`,
+        `native ${us(nativeNs)}/round trip`,
+        `ratio ${ratio(u.perOpNs / nativeNs)}`,
+      );
       note(`one ${SIZE}-byte datagram and its ack per round trip (simulated link latency costs no wall time); ${how}`);
     }
   }

@@ -34,7 +34,10 @@ export interface SimulateOptions {
 export function simulate(config: string | Record<string, unknown>, opts: SimulateOptions = {}): RunResult {
   const cwd = opts.cwd ?? process.cwd();
   const text = typeof config === 'string' ? config : stringify(config);
-  const cfg: Config = loadConfig({ text, fileName: '<api>' }, opts.overrides ?? {}, { cwd, env: opts.env ?? process.env });
+  const cfg: Config = loadConfig({ text, fileName: '<api>' }, opts.overrides ?? {}, {
+    cwd,
+    env: opts.env ?? process.env,
+  });
   const logger = new Logger(opts.logLevel ?? 'error');
   const sim = new Simulation(cfg, { cwd, logger });
   sim.prepare(processedConfigYaml(cfg));

@@ -30,12 +30,12 @@
 static uint8_t *g_shm;
 static int g_shm_fd = -1;
 
-#define CHECK(call)                                                            \
-  do {                                                                         \
-    if ((call) != napi_ok) {                                                   \
-      napi_throw_error(env, NULL, "umbra_native: N-API call failed: " #call);  \
-      return NULL;                                                             \
-    }                                                                          \
+#define CHECK(call)                                                                                \
+  do {                                                                                             \
+    if ((call) != napi_ok) {                                                                       \
+      napi_throw_error(env, NULL, "umbra_native: N-API call failed: " #call);                      \
+      return NULL;                                                                                 \
+    }                                                                                              \
   } while (0)
 
 static napi_value make_int(napi_env env, int64_t v) {
@@ -236,8 +236,7 @@ static int wait_request(umbra_channel *ch, int pid) {
     uint32_t s = atomic_load_explicit(state, memory_order_acquire);
     if ((s & UMBRA_CH_OWNER_MASK) == UMBRA_CH_REQUEST) return 1;
     uint32_t sleeping = s | UMBRA_CH_SIM_SLEEPING;
-    if (!(s & UMBRA_CH_SIM_SLEEPING) &&
-        !atomic_compare_exchange_strong(state, &s, sleeping)) {
+    if (!(s & UMBRA_CH_SIM_SLEEPING) && !atomic_compare_exchange_strong(state, &s, sleeping)) {
       continue;
     }
     struct timespec ts = {0, 50 * 1000 * 1000};
@@ -263,7 +262,8 @@ static napi_value js_wait_request(napi_env env, napi_callback_info info) {
   return make_int(env, wait_request(channel(arg_i64(env, a[0])), (int)arg_i64(env, a[1])));
 }
 
-/* replyAndWait(slot, pid): post the reply written in the channel, then wait for the next message. */
+/* replyAndWait(slot, pid): post the reply written in the channel, then wait for the next message.
+ */
 static napi_value js_reply_and_wait(napi_env env, napi_callback_info info) {
   napi_value a[2];
   if (get_args(env, info, 2, a)) return NULL;
@@ -343,7 +343,8 @@ static int child_fds(const struct spawn_io *io, int *errpipe_w) {
     rl.rlim_cur = rl.rlim_max;
     setrlimit(RLIMIT_NOFILE, &rl);
   }
-  if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < (rlim_t)high + 4096) high = (int)rl.rlim_cur / 2;
+  if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < (rlim_t)high + 4096)
+    high = (int)rl.rlim_cur / 2;
   int ep = fcntl(*errpipe_w, F_DUPFD_CLOEXEC, high);
   int shm = fcntl(g_shm_fd, F_DUPFD_CLOEXEC, high);
   int pidfd = (int)syscall(SYS_pidfd_open, io->from_pid, 0);
@@ -520,8 +521,12 @@ static napi_value mem_io(napi_env env, napi_callback_info info, int write) {
   return make_int(env, r < 0 ? -errno : r);
 }
 
-static napi_value js_read_mem(napi_env env, napi_callback_info info) { return mem_io(env, info, 0); }
-static napi_value js_write_mem(napi_env env, napi_callback_info info) { return mem_io(env, info, 1); }
+static napi_value js_read_mem(napi_env env, napi_callback_info info) {
+  return mem_io(env, info, 0);
+}
+static napi_value js_write_mem(napi_env env, napi_callback_info info) {
+  return mem_io(env, info, 1);
+}
 
 /* waitThreadGone(pid, tid): returns once the native thread no longer exists
  * (so its stack may be reused), or after ~1 s. 1 if gone, 0 on timeout. */
@@ -577,11 +582,11 @@ static napi_value js_monotonic_ns(napi_env env, napi_callback_info info) {
   return make_double(env, (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec);
 }
 
-#define EXPORT(name, fn)                                                     \
-  do {                                                                       \
-    napi_value f;                                                            \
-    napi_create_function(env, name, NAPI_AUTO_LENGTH, fn, NULL, &f);         \
-    napi_set_named_property(env, exports, name, f);                          \
+#define EXPORT(name, fn)                                                                           \
+  do {                                                                                             \
+    napi_value f;                                                                                  \
+    napi_create_function(env, name, NAPI_AUTO_LENGTH, fn, NULL, &f);                               \
+    napi_set_named_property(env, exports, name, f);                                                \
   } while (0)
 
 static napi_value init(napi_env env, napi_value exports) {

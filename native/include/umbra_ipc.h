@@ -43,13 +43,15 @@
 #define UMBRA_MSG_DO_NATIVE 17   /* run the original syscall natively */
 #define UMBRA_MSG_START_OK 18    /* answer to START; payload has AT_RANDOM bytes */
 #define UMBRA_MSG_NATIVE_CALL 19 /* run nr+args natively now, reply CALL_RESULT */
-#define UMBRA_MSG_PLACEHOLDER 20 /* open a placeholder fd (args[0]=O_CLOEXEC or 0), reply CALL_RESULT */
-#define UMBRA_MSG_CLONE 21       /* perform a native clone: args[0]=flags, args[1]=child stack,
+#define UMBRA_MSG_PLACEHOLDER                                                                      \
+  20 /* open a placeholder fd (args[0]=O_CLOEXEC or 0), reply CALL_RESULT */
+#define UMBRA_MSG_CLONE                                                                            \
+  21                             /* perform a native clone: args[0]=flags, args[1]=child stack,    \
                                     args[2]=tls, args[3]=child channel slot; reply CALL_RESULT */
 #define UMBRA_MSG_EXIT_THREAD 22 /* the thread exits natively now (args[0]=status), no reply */
 
 /* Pseudo-syscalls (above the real range), always forwarded. */
-#define UMBRA_SYS_YIELD 1005 /* charge pending CPU latency, let the simulator reschedule */
+#define UMBRA_SYS_YIELD 1005     /* charge pending CPU latency, let the simulator reschedule */
 #define UMBRA_SYS_SIGRETURN 1006 /* a handler returned: args[0] = mask to restore */
 #define UMBRA_SYS_FAULT 1007     /* hardware fault: args[0] = signal, args[1] = siginfo address */
 
@@ -69,7 +71,7 @@ typedef struct umbra_channel {
   int32_t native_pid;
   int32_t vtid; /* virtual tid, filled by the simulator in START_OK */
   int32_t vpid;
-  uint8_t random[16]; /* AT_RANDOM replacement, START_OK */
+  uint8_t random[16];     /* AT_RANDOM replacement, START_OK */
   uint64_t preempt_count; /* how often native preemption fired in this thread */
   /* Emulated signals. The blocked mask is the thread's emulated mask (bit n-1 =
    * signal n), read and written by both sides. A COMPLETE may carry a signal

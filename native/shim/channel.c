@@ -23,8 +23,7 @@ void channel_wait_reply(umbra_channel *ch) {
   _Atomic uint32_t *state = (_Atomic uint32_t *)&ch->state;
   /* The simulator usually answers within a few microseconds: spin first. */
   for (int i = 0; i < 2000; i++) {
-    if ((atomic_load_explicit(state, memory_order_acquire) & UMBRA_CH_OWNER_MASK) ==
-        UMBRA_CH_REPLY)
+    if ((atomic_load_explicit(state, memory_order_acquire) & UMBRA_CH_OWNER_MASK) == UMBRA_CH_REPLY)
       return;
     __builtin_ia32_pause();
   }
@@ -76,11 +75,13 @@ static long clone_process(umbra_channel *ch, int *is_child) {
   if (pid != 0) return pid;
   *is_child = 1;
   umbra_channel *mine = shim_channel_at(slot);
-  shim_proc = (umbra_process *)(shim_shm + UMBRA_OFF_PROCS + (uint64_t)mine->proc * sizeof(umbra_process));
+  shim_proc =
+      (umbra_process *)(shim_shm + UMBRA_OFF_PROCS + (uint64_t)mine->proc * sizeof(umbra_process));
   RAW2(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL);
   shim_preempt_forget_timer(); /* timers are not inherited by fork */
   shim_attach_thread(mine);
-  if (child_stack && shim_trap_uc) ((ucontext_t *)shim_trap_uc)->uc_mcontext.gregs[REG_RSP] = child_stack;
+  if (child_stack && shim_trap_uc)
+    ((ucontext_t *)shim_trap_uc)->uc_mcontext.gregs[REG_RSP] = child_stack;
   return 0;
 }
 

@@ -13,12 +13,14 @@
 #define SIGEV_THREAD_ID_ 4
 #define TICKS_PER_INTERVAL 4
 
-static SHIM_TLS int timer_state; /* 0 = none yet, 1 = running, -1 = failed */
-static SHIM_TLS unsigned long returns;   /* answers received from the simulator */
+static SHIM_TLS int timer_state;       /* 0 = none yet, 1 = running, -1 = failed */
+static SHIM_TLS unsigned long returns; /* answers received from the simulator */
 static SHIM_TLS unsigned long seen_returns;
-static SHIM_TLS int quiet_ticks;         /* consecutive ticks without an answer */
+static SHIM_TLS int quiet_ticks; /* consecutive ticks without an answer */
 
-void shim_preempt_forget_timer(void) { timer_state = 0; }
+void shim_preempt_forget_timer(void) {
+  timer_state = 0;
+}
 
 /* Called after each answer from the simulator (and when a thread starts). */
 void shim_preempt_arm(void) {

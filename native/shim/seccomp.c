@@ -42,7 +42,8 @@ void shim_install_filter(void) {
       /* 19 */ RET(SECCOMP_RET_TRAP),
   };
   struct sock_fprog fprog = {(unsigned short)(sizeof prog / sizeof prog[0]), prog};
-  if (RAW2(SYS_prctl, PR_SET_NO_NEW_PRIVS, 1) != 0) shim_die("umbra shim: PR_SET_NO_NEW_PRIVS failed");
+  if (RAW2(SYS_prctl, PR_SET_NO_NEW_PRIVS, 1) != 0)
+    shim_die("umbra shim: PR_SET_NO_NEW_PRIVS failed");
   long r = RAW3(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_SPEC_ALLOW, &fprog);
   if (r != 0) shim_die("umbra shim: installing the seccomp filter failed");
 }

@@ -43,7 +43,6 @@ void shim_attach_thread(umbra_channel *ch) {
   shim_preempt_arm(); /* the thread now runs program code: its native interval starts */
 }
 
-
 /* ---- small helpers (no libc calls that enter the kernel) ---------------- */
 
 size_t shim_strlen(const char *s) {
@@ -57,7 +56,9 @@ int shim_streq(const char *a, const char *b) {
   return *a == *b;
 }
 
-void shim_log(const char *msg) { RAW3(SYS_write, 2, msg, shim_strlen(msg)); }
+void shim_log(const char *msg) {
+  RAW3(SYS_write, 2, msg, shim_strlen(msg));
+}
 
 void shim_die(const char *msg) {
   shim_log(msg);
@@ -69,62 +70,148 @@ void shim_die(const char *msg) {
 /* ---- routing ------------------------------------------------------------ */
 
 enum route {
-  R_SIM = 0,   /* the simulator decides */
-  R_NATIVE,    /* always safe to run natively: no simulated object involved */
-  R_FD0,       /* native unless arg 0 is an emulated fd */
-  R_FD01,      /* native unless arg 0 or arg 1 is an emulated fd */
-  R_PATH0,     /* open family, path in arg 0 */
-  R_PATH1,     /* open family, path in arg 1 */
-  R_LOCAL,     /* time, answered from shared memory */
-  R_STATAT,    /* native unless it is fstat of an emulated fd (AT_EMPTY_PATH) */
+  R_SIM = 0, /* the simulator decides */
+  R_NATIVE,  /* always safe to run natively: no simulated object involved */
+  R_FD0,     /* native unless arg 0 is an emulated fd */
+  R_FD01,    /* native unless arg 0 or arg 1 is an emulated fd */
+  R_PATH0,   /* open family, path in arg 0 */
+  R_PATH1,   /* open family, path in arg 1 */
+  R_LOCAL,   /* time, answered from shared memory */
+  R_STATAT,  /* native unless it is fstat of an emulated fd (AT_EMPTY_PATH) */
 };
 
 #define NR_MAX 512
 static const uint8_t routes[NR_MAX] = {
-    [SYS_read] = R_FD0, [SYS_write] = R_FD0, [SYS_pread64] = R_FD0, [SYS_pwrite64] = R_FD0,
-    [SYS_readv] = R_FD0, [SYS_writev] = R_FD0, [SYS_preadv] = R_FD0, [SYS_pwritev] = R_FD0,
-    [SYS_preadv2] = R_FD0, [SYS_pwritev2] = R_FD0, [SYS_close] = R_FD0, [SYS_fstat] = R_FD0,
-    [SYS_lseek] = R_FD0, [SYS_ioctl] = R_FD0, [SYS_fcntl] = R_FD0, [SYS_fsync] = R_FD0,
-    [SYS_fdatasync] = R_FD0, [SYS_ftruncate] = R_FD0, [SYS_getdents64] = R_FD0,
-    [SYS_getdents] = R_FD0, [SYS_fchmod] = R_FD0, [SYS_fchown] = R_FD0, [SYS_fstatfs] = R_FD0,
-    [SYS_flock] = R_FD0, [SYS_fadvise64] = R_FD0, [SYS_fallocate] = R_FD0, [SYS_dup] = R_FD0,
-    [SYS_fchdir] = R_FD0, [SYS_fgetxattr] = R_FD0, [SYS_fsetxattr] = R_FD0,
-    [SYS_flistxattr] = R_FD0, [SYS_fremovexattr] = R_FD0, [SYS_readahead] = R_FD0,
-    [SYS_sync_file_range] = R_FD0, [SYS_syncfs] = R_FD0,
-    [SYS_dup2] = R_FD01, [SYS_dup3] = R_FD01, [SYS_sendfile] = R_FD01,
-    [SYS_open] = R_PATH0, [SYS_creat] = R_PATH0, [SYS_openat] = R_PATH1,
-    [SYS_clock_gettime] = R_LOCAL, [SYS_gettimeofday] = R_LOCAL, [SYS_time] = R_LOCAL,
+    [SYS_read] = R_FD0,
+    [SYS_write] = R_FD0,
+    [SYS_pread64] = R_FD0,
+    [SYS_pwrite64] = R_FD0,
+    [SYS_readv] = R_FD0,
+    [SYS_writev] = R_FD0,
+    [SYS_preadv] = R_FD0,
+    [SYS_pwritev] = R_FD0,
+    [SYS_preadv2] = R_FD0,
+    [SYS_pwritev2] = R_FD0,
+    [SYS_close] = R_FD0,
+    [SYS_fstat] = R_FD0,
+    [SYS_lseek] = R_FD0,
+    [SYS_ioctl] = R_FD0,
+    [SYS_fcntl] = R_FD0,
+    [SYS_fsync] = R_FD0,
+    [SYS_fdatasync] = R_FD0,
+    [SYS_ftruncate] = R_FD0,
+    [SYS_getdents64] = R_FD0,
+    [SYS_getdents] = R_FD0,
+    [SYS_fchmod] = R_FD0,
+    [SYS_fchown] = R_FD0,
+    [SYS_fstatfs] = R_FD0,
+    [SYS_flock] = R_FD0,
+    [SYS_fadvise64] = R_FD0,
+    [SYS_fallocate] = R_FD0,
+    [SYS_dup] = R_FD0,
+    [SYS_fchdir] = R_FD0,
+    [SYS_fgetxattr] = R_FD0,
+    [SYS_fsetxattr] = R_FD0,
+    [SYS_flistxattr] = R_FD0,
+    [SYS_fremovexattr] = R_FD0,
+    [SYS_readahead] = R_FD0,
+    [SYS_sync_file_range] = R_FD0,
+    [SYS_syncfs] = R_FD0,
+    [SYS_dup2] = R_FD01,
+    [SYS_dup3] = R_FD01,
+    [SYS_sendfile] = R_FD01,
+    [SYS_open] = R_PATH0,
+    [SYS_creat] = R_PATH0,
+    [SYS_openat] = R_PATH1,
+    [SYS_clock_gettime] = R_LOCAL,
+    [SYS_gettimeofday] = R_LOCAL,
+    [SYS_time] = R_LOCAL,
     [SYS_clock_getres] = R_LOCAL,
     /* paths, credentials, memory, cwd: the real kernel is the right answer */
-    [SYS_stat] = R_NATIVE, [SYS_lstat] = R_NATIVE, [SYS_newfstatat] = R_STATAT,
-    [SYS_statx] = R_STATAT, [SYS_access] = R_NATIVE, [SYS_faccessat] = R_NATIVE,
-    [SYS_faccessat2] = R_NATIVE, [SYS_readlink] = R_NATIVE, [SYS_readlinkat] = R_NATIVE,
-    [SYS_getcwd] = R_NATIVE, [SYS_chdir] = R_NATIVE, [SYS_mkdir] = R_NATIVE,
-    [SYS_mkdirat] = R_NATIVE, [SYS_rmdir] = R_NATIVE, [SYS_unlink] = R_NATIVE,
-    [SYS_unlinkat] = R_NATIVE, [SYS_rename] = R_NATIVE, [SYS_renameat] = R_NATIVE,
-    [SYS_renameat2] = R_NATIVE, [SYS_link] = R_NATIVE, [SYS_linkat] = R_NATIVE,
-    [SYS_symlink] = R_NATIVE, [SYS_symlinkat] = R_NATIVE, [SYS_chmod] = R_NATIVE,
-    [SYS_fchmodat] = R_NATIVE, [SYS_chown] = R_NATIVE, [SYS_fchownat] = R_NATIVE,
-    [SYS_lchown] = R_NATIVE, [SYS_truncate] = R_NATIVE, [SYS_utimensat] = R_NATIVE,
-    [SYS_utimes] = R_NATIVE, [SYS_utime] = R_NATIVE, [SYS_umask] = R_NATIVE,
-    [SYS_statfs] = R_NATIVE, [SYS_getxattr] = R_NATIVE, [SYS_lgetxattr] = R_NATIVE,
-    [SYS_listxattr] = R_NATIVE, [SYS_llistxattr] = R_NATIVE, [SYS_setxattr] = R_NATIVE,
-    [SYS_lsetxattr] = R_NATIVE, [SYS_removexattr] = R_NATIVE, [SYS_lremovexattr] = R_NATIVE,
-    [SYS_getuid] = R_NATIVE, [SYS_geteuid] = R_NATIVE, [SYS_getgid] = R_NATIVE,
-    [SYS_getegid] = R_NATIVE, [SYS_getgroups] = R_NATIVE, [SYS_getresuid] = R_NATIVE,
-    [SYS_getresgid] = R_NATIVE, [SYS_setuid] = R_NATIVE, [SYS_setgid] = R_NATIVE,
-    [SYS_setreuid] = R_NATIVE, [SYS_setregid] = R_NATIVE, [SYS_setresuid] = R_NATIVE,
-    [SYS_setresgid] = R_NATIVE, [SYS_setfsuid] = R_NATIVE, [SYS_setfsgid] = R_NATIVE,
-    [SYS_setgroups] = R_NATIVE, [SYS_getrlimit] = R_NATIVE, [SYS_setrlimit] = R_NATIVE,
-    [SYS_prlimit64] = R_NATIVE, [SYS_getrusage] = R_NATIVE, [SYS_sigaltstack] = R_NATIVE,
-    [SYS_arch_prctl] = R_NATIVE, [SYS_mincore] = R_NATIVE, [SYS_msync] = R_NATIVE,
-    [SYS_mlock] = R_NATIVE, [SYS_munlock] = R_NATIVE, [SYS_mlockall] = R_NATIVE,
-    [SYS_munlockall] = R_NATIVE, [SYS_mlock2] = R_NATIVE, [SYS_pkey_mprotect] = R_NATIVE,
-    [SYS_memfd_create] = R_NATIVE, [SYS_getpriority] = R_NATIVE,
-    [SYS_setpriority] = R_NATIVE, [SYS_capget] = R_NATIVE, [SYS_sync] = R_NATIVE,
-    [SYS_inotify_init1] = R_NATIVE, [SYS_inotify_add_watch] = R_FD0,
-    [SYS_inotify_rm_watch] = R_FD0, [SYS_get_mempolicy] = R_NATIVE, [SYS_mbind] = R_NATIVE,
-    [SYS_set_mempolicy] = R_NATIVE, [SYS_copy_file_range] = R_FD01,
+    [SYS_stat] = R_NATIVE,
+    [SYS_lstat] = R_NATIVE,
+    [SYS_newfstatat] = R_STATAT,
+    [SYS_statx] = R_STATAT,
+    [SYS_access] = R_NATIVE,
+    [SYS_faccessat] = R_NATIVE,
+    [SYS_faccessat2] = R_NATIVE,
+    [SYS_readlink] = R_NATIVE,
+    [SYS_readlinkat] = R_NATIVE,
+    [SYS_getcwd] = R_NATIVE,
+    [SYS_chdir] = R_NATIVE,
+    [SYS_mkdir] = R_NATIVE,
+    [SYS_mkdirat] = R_NATIVE,
+    [SYS_rmdir] = R_NATIVE,
+    [SYS_unlink] = R_NATIVE,
+    [SYS_unlinkat] = R_NATIVE,
+    [SYS_rename] = R_NATIVE,
+    [SYS_renameat] = R_NATIVE,
+    [SYS_renameat2] = R_NATIVE,
+    [SYS_link] = R_NATIVE,
+    [SYS_linkat] = R_NATIVE,
+    [SYS_symlink] = R_NATIVE,
+    [SYS_symlinkat] = R_NATIVE,
+    [SYS_chmod] = R_NATIVE,
+    [SYS_fchmodat] = R_NATIVE,
+    [SYS_chown] = R_NATIVE,
+    [SYS_fchownat] = R_NATIVE,
+    [SYS_lchown] = R_NATIVE,
+    [SYS_truncate] = R_NATIVE,
+    [SYS_utimensat] = R_NATIVE,
+    [SYS_utimes] = R_NATIVE,
+    [SYS_utime] = R_NATIVE,
+    [SYS_umask] = R_NATIVE,
+    [SYS_statfs] = R_NATIVE,
+    [SYS_getxattr] = R_NATIVE,
+    [SYS_lgetxattr] = R_NATIVE,
+    [SYS_listxattr] = R_NATIVE,
+    [SYS_llistxattr] = R_NATIVE,
+    [SYS_setxattr] = R_NATIVE,
+    [SYS_lsetxattr] = R_NATIVE,
+    [SYS_removexattr] = R_NATIVE,
+    [SYS_lremovexattr] = R_NATIVE,
+    [SYS_getuid] = R_NATIVE,
+    [SYS_geteuid] = R_NATIVE,
+    [SYS_getgid] = R_NATIVE,
+    [SYS_getegid] = R_NATIVE,
+    [SYS_getgroups] = R_NATIVE,
+    [SYS_getresuid] = R_NATIVE,
+    [SYS_getresgid] = R_NATIVE,
+    [SYS_setuid] = R_NATIVE,
+    [SYS_setgid] = R_NATIVE,
+    [SYS_setreuid] = R_NATIVE,
+    [SYS_setregid] = R_NATIVE,
+    [SYS_setresuid] = R_NATIVE,
+    [SYS_setresgid] = R_NATIVE,
+    [SYS_setfsuid] = R_NATIVE,
+    [SYS_setfsgid] = R_NATIVE,
+    [SYS_setgroups] = R_NATIVE,
+    [SYS_getrlimit] = R_NATIVE,
+    [SYS_setrlimit] = R_NATIVE,
+    [SYS_prlimit64] = R_NATIVE,
+    [SYS_getrusage] = R_NATIVE,
+    [SYS_sigaltstack] = R_NATIVE,
+    [SYS_arch_prctl] = R_NATIVE,
+    [SYS_mincore] = R_NATIVE,
+    [SYS_msync] = R_NATIVE,
+    [SYS_mlock] = R_NATIVE,
+    [SYS_munlock] = R_NATIVE,
+    [SYS_mlockall] = R_NATIVE,
+    [SYS_munlockall] = R_NATIVE,
+    [SYS_mlock2] = R_NATIVE,
+    [SYS_pkey_mprotect] = R_NATIVE,
+    [SYS_memfd_create] = R_NATIVE,
+    [SYS_getpriority] = R_NATIVE,
+    [SYS_setpriority] = R_NATIVE,
+    [SYS_capget] = R_NATIVE,
+    [SYS_sync] = R_NATIVE,
+    [SYS_inotify_init1] = R_NATIVE,
+    [SYS_inotify_add_watch] = R_FD0,
+    [SYS_inotify_rm_watch] = R_FD0,
+    [SYS_get_mempolicy] = R_NATIVE,
+    [SYS_mbind] = R_NATIVE,
+    [SYS_set_mempolicy] = R_NATIVE,
+    [SYS_copy_file_range] = R_FD01,
 };
 
 static inline int fd_emulated(long fd) {
@@ -133,7 +220,9 @@ static inline int fd_emulated(long fd) {
   return (shim_proc->emulated_fds[fd >> 3] >> (fd & 7)) & 1;
 }
 
-static int path_is(const char *p, const char *want) { return p && shim_streq(p, want); }
+static int path_is(const char *p, const char *want) {
+  return p && shim_streq(p, want);
+}
 
 /* Paths whose contents the simulation owns. */
 static long route_path(long nr, const long a[6], int arg) {
@@ -157,7 +246,7 @@ static long route_path(long nr, const long a[6], int arg) {
 }
 
 /* Signals the shim uses natively; the program's own use of them is emulated. */
-#define SHIM_OWNED_MASK \
+#define SHIM_OWNED_MASK                                                                            \
   ((1ull << (SIGSYS - 1)) | (1ull << (SIGSEGV - 1)) | (1ull << (UMBRA_PREEMPT_SIGNAL - 1)))
 
 /* The kernel's struct sigaction layout. */
@@ -181,30 +270,24 @@ long shim_syscall(long nr, const long a[6]) {
   int route = (nr >= 0 && nr < NR_MAX) ? routes[nr] : R_SIM;
   long r;
   switch (route) {
-    case R_LOCAL:
-      shim_handle_time_syscall(nr, a, &r);
-      return r;
-    case R_NATIVE:
-      return native_and_charge(nr, a);
-    case R_FD0:
-      if (fd_emulated(a[0])) return shim_forward(nr, a);
-      return native_and_charge(nr, a);
-    case R_FD01:
-      if (fd_emulated(a[0]) || fd_emulated(a[1])) return shim_forward(nr, a);
-      return native_and_charge(nr, a);
-    case R_PATH0:
-      return route_path(nr, a, 0);
-    case R_PATH1:
-      return route_path(nr, a, 1);
-    case R_STATAT: {
-      /* newfstatat(fd, "", buf, AT_EMPTY_PATH) and statx(fd, "", AT_EMPTY_PATH, ...) are fstat */
-      const char *p = (const char *)a[1];
-      long flags = nr == SYS_statx ? a[2] : a[3];
-      if ((flags & 0x1000) && (!p || !p[0]) && fd_emulated(a[0])) return shim_forward(nr, a);
-      return native_and_charge(nr, a);
-    }
-    default:
-      return shim_forward(nr, a);
+  case R_LOCAL: shim_handle_time_syscall(nr, a, &r); return r;
+  case R_NATIVE: return native_and_charge(nr, a);
+  case R_FD0:
+    if (fd_emulated(a[0])) return shim_forward(nr, a);
+    return native_and_charge(nr, a);
+  case R_FD01:
+    if (fd_emulated(a[0]) || fd_emulated(a[1])) return shim_forward(nr, a);
+    return native_and_charge(nr, a);
+  case R_PATH0: return route_path(nr, a, 0);
+  case R_PATH1: return route_path(nr, a, 1);
+  case R_STATAT: {
+    /* newfstatat(fd, "", buf, AT_EMPTY_PATH) and statx(fd, "", AT_EMPTY_PATH, ...) are fstat */
+    const char *p = (const char *)a[1];
+    long flags = nr == SYS_statx ? a[2] : a[3];
+    if ((flags & 0x1000) && (!p || !p[0]) && fd_emulated(a[0])) return shim_forward(nr, a);
+    return native_and_charge(nr, a);
+  }
+  default: return shim_forward(nr, a);
   }
 }
 
@@ -272,15 +355,18 @@ __attribute__((constructor)) static void shim_init(void) {
     shim_die("umbra shim: shared region has the wrong version");
   umbra_channel *ch = shim_channel_at(slot);
   shim_host = (umbra_host *)(shim_shm + UMBRA_OFF_HOSTS + (uint64_t)ch->host * sizeof(umbra_host));
-  shim_proc = (umbra_process *)(shim_shm + UMBRA_OFF_PROCS + (uint64_t)ch->proc * sizeof(umbra_process));
+  shim_proc =
+      (umbra_process *)(shim_shm + UMBRA_OFF_PROCS + (uint64_t)ch->proc * sizeof(umbra_process));
 
   install_handler(SIGSYS, (void *)sigsys_handler);
   install_handler(SIGSEGV, (void *)shim_sigsegv_handler);
   install_handler(SIGBUS, (void *)shim_fault_handler);
   install_handler(SIGILL, (void *)shim_fault_handler);
   install_handler(SIGFPE, (void *)shim_fault_handler);
-  if (shim_header->preempt_enabled) install_handler(UMBRA_PREEMPT_SIGNAL, (void *)shim_preempt_handler);
-  uint64_t unblock = SHIM_OWNED_MASK | (1ull << (SIGBUS - 1)) | (1ull << (SIGILL - 1)) | (1ull << (SIGFPE - 1));
+  if (shim_header->preempt_enabled)
+    install_handler(UMBRA_PREEMPT_SIGNAL, (void *)shim_preempt_handler);
+  uint64_t unblock =
+      SHIM_OWNED_MASK | (1ull << (SIGBUS - 1)) | (1ull << (SIGILL - 1)) | (1ull << (SIGFPE - 1));
   RAW4(SYS_rt_sigprocmask, SIG_UNBLOCK, &unblock, 0, 8);
   if (RAW2(SYS_prctl, PR_SET_TSC, PR_TSC_SIGSEGV) != 0)
     shim_log("umbra shim: warning: rdtsc cannot be trapped; it reads the real clock\n");

@@ -33,17 +33,18 @@ extern char __stop_umbra_raw[];
 #define RAW1(nr, a) umbra_raw_syscall((nr), (long)(a), 0, 0, 0, 0, 0)
 #define RAW2(nr, a, b) umbra_raw_syscall((nr), (long)(a), (long)(b), 0, 0, 0, 0)
 #define RAW3(nr, a, b, c) umbra_raw_syscall((nr), (long)(a), (long)(b), (long)(c), 0, 0, 0)
-#define RAW4(nr, a, b, c, d) umbra_raw_syscall((nr), (long)(a), (long)(b), (long)(c), (long)(d), 0, 0)
-#define RAW6(nr, a, b, c, d, e, f)                                                        \
+#define RAW4(nr, a, b, c, d)                                                                       \
+  umbra_raw_syscall((nr), (long)(a), (long)(b), (long)(c), (long)(d), 0, 0)
+#define RAW6(nr, a, b, c, d, e, f)                                                                 \
   umbra_raw_syscall((nr), (long)(a), (long)(b), (long)(c), (long)(d), (long)(e), (long)(f))
 
 /* Global state of this process's shim. */
-extern uint8_t *shim_shm;            /* the simulation's shared region */
+extern uint8_t *shim_shm; /* the simulation's shared region */
 extern umbra_header *shim_header;
-extern umbra_host *shim_host;       /* this process's host */
-extern umbra_process *shim_proc;    /* this process's slot */
+extern umbra_host *shim_host;                /* this process's host */
+extern umbra_process *shim_proc;             /* this process's slot */
 extern SHIM_TLS umbra_channel *shim_channel; /* this thread's channel, NULL before attach */
-extern SHIM_TLS int shim_depth;     /* >0 while shim code runs on this thread */
+extern SHIM_TLS int shim_depth;              /* >0 while shim code runs on this thread */
 extern SHIM_TLS void *shim_trap_uc; /* ucontext of the syscall trapped by SIGSYS, or NULL */
 
 umbra_channel *shim_channel_at(long slot);
@@ -57,7 +58,7 @@ long shim_forward(long nr, const long args[6]);
 long shim_emulate(long nr, const long args[6]);
 
 /* time.c */
-uint64_t shim_now_ns(void); /* emulated ns since the Unix epoch */
+uint64_t shim_now_ns(void);       /* emulated ns since the Unix epoch */
 uint64_t shim_monotonic_ns(void); /* what CLOCK_MONOTONIC reads */
 void shim_charge_latency(uint64_t ns);
 void shim_patch_vdso(void);

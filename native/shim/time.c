@@ -43,15 +43,17 @@ uint64_t shim_monotonic_ns(void) {
   return UMBRA_BOOT_NS + __atomic_load_n(&shim_host->sim_time_ns, __ATOMIC_RELAXED);
 }
 
-static int attached(void) { return shim_host != NULL && shim_channel != NULL; }
+static int attached(void) {
+  return shim_host != NULL && shim_channel != NULL;
+}
 
 /* Shared by the libc interposers, the vDSO patches and the trapped syscalls. */
 static long time_clock_gettime(long clk, struct timespec *ts) {
   if (!attached()) return RAW2(SYS_clock_gettime, clk, ts);
   if (clk > 11) return -EINVAL; /* negative ids are CPU clocks of a pid/tid: monotonic-like */
   if (!ts) return -EFAULT;
-  int realtime = clk == CLOCK_REALTIME || clk == CLOCK_REALTIME_COARSE || clk == CLOCK_REALTIME_ALARM ||
-                 clk == CLOCK_TAI;
+  int realtime = clk == CLOCK_REALTIME || clk == CLOCK_REALTIME_COARSE ||
+                 clk == CLOCK_REALTIME_ALARM || clk == CLOCK_TAI;
   uint64_t now = realtime ? shim_now_ns() : shim_monotonic_ns();
   ts->tv_sec = (time_t)(now / 1000000000ull);
   ts->tv_nsec = (long)(now % 1000000000ull);
@@ -107,24 +109,34 @@ __attribute__((visibility("default"))) int __clock_gettime(clockid_t clk, struct
 __attribute__((visibility("default"))) int gettimeofday(struct timeval *tv, void *tz) {
   return set_errno(time_gettimeofday(tv, tz));
 }
-__attribute__((visibility("default"))) time_t time(time_t *t) { return (time_t)time_time(t); }
+__attribute__((visibility("default"))) time_t time(time_t *t) {
+  return (time_t)time_time(t);
+}
 __attribute__((visibility("default"))) int clock_getres(clockid_t clk, struct timespec *res) {
   return set_errno(time_clock_getres(clk, res));
 }
 
 /* vDSO entry points return -errno like the kernel. */
-static long vdso_clock_gettime(long clk, struct timespec *ts) { return time_clock_gettime(clk, ts); }
-static long vdso_gettimeofday(struct timeval *tv, void *tz) { return time_gettimeofday(tv, tz); }
-static long vdso_time(time_t *t) { return time_time(t); }
-static long vdso_clock_getres(long clk, struct timespec *res) { return time_clock_getres(clk, res); }
+static long vdso_clock_gettime(long clk, struct timespec *ts) {
+  return time_clock_gettime(clk, ts);
+}
+static long vdso_gettimeofday(struct timeval *tv, void *tz) {
+  return time_gettimeofday(tv, tz);
+}
+static long vdso_time(time_t *t) {
+  return time_time(t);
+}
+static long vdso_clock_getres(long clk, struct timespec *res) {
+  return time_clock_getres(clk, res);
+}
 
 int shim_handle_time_syscall(long nr, const long a[6], long *ret) {
   switch (nr) {
-    case SYS_clock_gettime: *ret = time_clock_gettime(a[0], (struct timespec *)a[1]); return 1;
-    case SYS_gettimeofday: *ret = time_gettimeofday((struct timeval *)a[0], (void *)a[1]); return 1;
-    case SYS_time: *ret = time_time((time_t *)a[0]); return 1;
-    case SYS_clock_getres: *ret = time_clock_getres(a[0], (struct timespec *)a[1]); return 1;
-    default: return 0;
+  case SYS_clock_gettime: *ret = time_clock_gettime(a[0], (struct timespec *)a[1]); return 1;
+  case SYS_gettimeofday: *ret = time_gettimeofday((struct timeval *)a[0], (void *)a[1]); return 1;
+  case SYS_time: *ret = time_time((time_t *)a[0]); return 1;
+  case SYS_clock_getres: *ret = time_clock_getres(a[0], (struct timespec *)a[1]); return 1;
+  default: return 0;
   }
 }
 

@@ -75,10 +75,12 @@ const nullOr =
   (flag, value) =>
     value === 'null' ? null : inner(flag, value);
 
-const parsePath: ValueParser<string> = (flag, value) => (value === '' ? fail(flag, 'expected a path, got an empty string') : value);
+const parsePath: ValueParser<string> = (flag, value) =>
+  value === '' ? fail(flag, 'expected a path, got an empty string') : value;
 
 function enumParser(values: readonly string[]): ValueParser<string> {
-  return (flag, value) => (values.includes(value) ? value : fail(flag, `expected one of ${values.join(', ')}, got '${value}'`));
+  return (flag, value) =>
+    values.includes(value) ? value : fail(flag, `expected one of ${values.join(', ')}, got '${value}'`);
 }
 
 /** `--use-cpu-pinning` for `use_cpu_pinning`. */
@@ -131,7 +133,7 @@ function umbraVersion(): string {
 }
 
 const GENERAL_GROUP = 'Configuration overrides (command line > config file > default):';
-const HOST_GROUP = 'Host option overrides (a host\'s own host_options still win):';
+const HOST_GROUP = "Host option overrides (a host's own host_options still win):";
 const EXPERIMENTAL_GROUP = 'Experimental options (unstable):';
 const OTHER_GROUP = 'Other options:';
 
@@ -187,27 +189,134 @@ function buildCommand(overrides: CliOverrides, hideExperimental: boolean): Comma
   };
 
   const d = DEFAULT_GENERAL;
-  add('--stop-time <time>', 'simulated time at which the run ends, e.g. 30s, 2min (general.stop_time; required here or in the file)', GENERAL_GROUP, parseTimeFlag,
-    timeStore('general.stop_time', (ns) => { general.stopTimeNs = ns ?? 0; }));
-  add('--seed <n>', `seed of every random number in the run (general.seed; default ${d.seed})`, GENERAL_GROUP, parseU32, (v) => { general.seed = v; });
-  add('-p, --parallelism <n>', `worker threads, 0 = one per usable core (general.parallelism; default ${d.parallelism})`, GENERAL_GROUP, parseU32, (v) => { general.parallelism = v; });
-  add('--bootstrap-end-time <time>', `until then, bandwidth limits and packet loss are off (general.bootstrap_end_time; default ${formatTime(d.bootstrapEndTimeNs, DEFAULT_UNITS['general.bootstrap_end_time'])})`, GENERAL_GROUP, parseTimeFlag,
-    timeStore('general.bootstrap_end_time', (ns) => { general.bootstrapEndTimeNs = ns ?? 0; }));
-  add('-l, --log-level <level>', `simulator log level: ${LOG_LEVELS.join(', ')} (general.log_level; default ${d.logLevel})`, GENERAL_GROUP, parseLevel, (v) => { general.logLevel = v; });
-  add('--heartbeat-interval <time|null>', `simulated time between heartbeat log lines, null = none (general.heartbeat_interval; default ${formatTime(d.heartbeatIntervalNs ?? 0, DEFAULT_UNITS['general.heartbeat_interval'])})`, GENERAL_GROUP, nullOr(parseTimeFlag),
-    timeStore('general.heartbeat_interval', (ns) => { general.heartbeatIntervalNs = ns; }));
-  add('-d, --data-directory <path>', `output directory; must not exist yet (general.data_directory; default ${d.dataDirectory})`, GENERAL_GROUP, parsePath, (v) => { general.dataDirectory = v; });
-  add('-e, --template-directory <path|null>', 'directory copied to become the data directory (general.template_directory; default null)', GENERAL_GROUP, nullOr(parsePath), (v) => { general.templateDirectory = v; });
-  add('--progress <true|false>', `show progress on stderr (general.progress; default ${d.progress})`, GENERAL_GROUP, parseBool, (v) => { general.progress = v; });
-  add('--model-unblocked-syscall-latency <true|false>', `charge CPU time for syscalls that do not block (general.model_unblocked_syscall_latency; default ${d.modelUnblockedSyscallLatency})`, GENERAL_GROUP, parseBool, (v) => { general.modelUnblockedSyscallLatency = v; });
-  add('--use-shortest-path <true|false>', `route along minimum-latency paths (network.use_shortest_path; default ${DEFAULT_USE_SHORTEST_PATH})`, GENERAL_GROUP, parseBool, (v) => { overrides.network = { useShortestPath: v }; });
+  add(
+    '--stop-time <time>',
+    'simulated time at which the run ends, e.g. 30s, 2min (general.stop_time; required here or in the file)',
+    GENERAL_GROUP,
+    parseTimeFlag,
+    timeStore('general.stop_time', (ns) => {
+      general.stopTimeNs = ns ?? 0;
+    }),
+  );
+  add(
+    '--seed <n>',
+    `seed of every random number in the run (general.seed; default ${d.seed})`,
+    GENERAL_GROUP,
+    parseU32,
+    (v) => {
+      general.seed = v;
+    },
+  );
+  add(
+    '-p, --parallelism <n>',
+    `worker threads, 0 = one per usable core (general.parallelism; default ${d.parallelism})`,
+    GENERAL_GROUP,
+    parseU32,
+    (v) => {
+      general.parallelism = v;
+    },
+  );
+  add(
+    '--bootstrap-end-time <time>',
+    `until then, bandwidth limits and packet loss are off (general.bootstrap_end_time; default ${formatTime(d.bootstrapEndTimeNs, DEFAULT_UNITS['general.bootstrap_end_time'])})`,
+    GENERAL_GROUP,
+    parseTimeFlag,
+    timeStore('general.bootstrap_end_time', (ns) => {
+      general.bootstrapEndTimeNs = ns ?? 0;
+    }),
+  );
+  add(
+    '-l, --log-level <level>',
+    `simulator log level: ${LOG_LEVELS.join(', ')} (general.log_level; default ${d.logLevel})`,
+    GENERAL_GROUP,
+    parseLevel,
+    (v) => {
+      general.logLevel = v;
+    },
+  );
+  add(
+    '--heartbeat-interval <time|null>',
+    `simulated time between heartbeat log lines, null = none (general.heartbeat_interval; default ${formatTime(d.heartbeatIntervalNs ?? 0, DEFAULT_UNITS['general.heartbeat_interval'])})`,
+    GENERAL_GROUP,
+    nullOr(parseTimeFlag),
+    timeStore('general.heartbeat_interval', (ns) => {
+      general.heartbeatIntervalNs = ns;
+    }),
+  );
+  add(
+    '-d, --data-directory <path>',
+    `output directory; must not exist yet (general.data_directory; default ${d.dataDirectory})`,
+    GENERAL_GROUP,
+    parsePath,
+    (v) => {
+      general.dataDirectory = v;
+    },
+  );
+  add(
+    '-e, --template-directory <path|null>',
+    'directory copied to become the data directory (general.template_directory; default null)',
+    GENERAL_GROUP,
+    nullOr(parsePath),
+    (v) => {
+      general.templateDirectory = v;
+    },
+  );
+  add(
+    '--progress <true|false>',
+    `show progress on stderr (general.progress; default ${d.progress})`,
+    GENERAL_GROUP,
+    parseBool,
+    (v) => {
+      general.progress = v;
+    },
+  );
+  add(
+    '--model-unblocked-syscall-latency <true|false>',
+    `charge CPU time for syscalls that do not block (general.model_unblocked_syscall_latency; default ${d.modelUnblockedSyscallLatency})`,
+    GENERAL_GROUP,
+    parseBool,
+    (v) => {
+      general.modelUnblockedSyscallLatency = v;
+    },
+  );
+  add(
+    '--use-shortest-path <true|false>',
+    `route along minimum-latency paths (network.use_shortest_path; default ${DEFAULT_USE_SHORTEST_PATH})`,
+    GENERAL_GROUP,
+    parseBool,
+    (v) => {
+      overrides.network = { useShortestPath: v };
+    },
+  );
 
-  add('--host-log-level <level|null>', 'log level while a host runs, null = general log level (host_option_defaults.log_level; default null)', HOST_GROUP, nullOr(parseLevel), (v) => { hostDefaults.logLevel = v; });
-  add('--pcap-enabled <true|false>', `capture each host's traffic to pcap files (host_option_defaults.pcap_enabled; default ${DEFAULT_HOST_OPTIONS.pcapEnabled})`, HOST_GROUP, parseBool, (v) => { hostDefaults.pcapEnabled = v; });
-  add('--pcap-capture-size <bytes>', `bytes kept per captured packet (host_option_defaults.pcap_capture_size; default ${formatBytes(DEFAULT_HOST_OPTIONS.pcapCaptureSizeBytes, 'B')})`, HOST_GROUP, parseBytesFlag, (q) => {
-    hostDefaults.pcapCaptureSizeBytes = q.base;
-    units['host_option_defaults.pcap_capture_size'] = q.unit;
-  });
+  add(
+    '--host-log-level <level|null>',
+    'log level while a host runs, null = general log level (host_option_defaults.log_level; default null)',
+    HOST_GROUP,
+    nullOr(parseLevel),
+    (v) => {
+      hostDefaults.logLevel = v;
+    },
+  );
+  add(
+    '--pcap-enabled <true|false>',
+    `capture each host's traffic to pcap files (host_option_defaults.pcap_enabled; default ${DEFAULT_HOST_OPTIONS.pcapEnabled})`,
+    HOST_GROUP,
+    parseBool,
+    (v) => {
+      hostDefaults.pcapEnabled = v;
+    },
+  );
+  add(
+    '--pcap-capture-size <bytes>',
+    `bytes kept per captured packet (host_option_defaults.pcap_capture_size; default ${formatBytes(DEFAULT_HOST_OPTIONS.pcapCaptureSizeBytes, 'B')})`,
+    HOST_GROUP,
+    parseBytesFlag,
+    (q) => {
+      hostDefaults.pcapCaptureSizeBytes = q.base;
+      units['host_option_defaults.pcap_capture_size'] = q.unit;
+    },
+  );
 
   for (const field of EXPERIMENTAL_FIELDS) {
     const unitKey = `experimental.${field.key}`;
@@ -229,17 +338,25 @@ function buildCommand(overrides: CliOverrides, hideExperimental: boolean): Comma
         });
         break;
       case 'time':
-        option = add(flags, help, EXPERIMENTAL_GROUP, field.kind.nullable ? nullOr(parseTimeFlag) : parseTimeFlag, (q) => {
-          store(q === null ? null : q.base);
-          if (q === null) delete units[unitKey];
-          else units[unitKey] = q.unit;
-        });
+        option = add(
+          flags,
+          help,
+          EXPERIMENTAL_GROUP,
+          field.kind.nullable ? nullOr(parseTimeFlag) : parseTimeFlag,
+          (q) => {
+            store(q === null ? null : q.base);
+            if (q === null) delete units[unitKey];
+            else units[unitKey] = q.unit;
+          },
+        );
         break;
     }
     if (hideExperimental) option.hideHelp();
   }
 
-  program.addOption(new Option('--show-config', 'print the effective configuration and exit without running').helpGroup(OTHER_GROUP));
+  program.addOption(
+    new Option('--show-config', 'print the effective configuration and exit without running').helpGroup(OTHER_GROUP),
+  );
   program.addOption(new Option('-h', 'show help without the experimental options').helpGroup(OTHER_GROUP));
   program.addOption(new Option('--help', 'show help with every option').helpGroup(OTHER_GROUP));
   program.addOption(new Option('-V, --version', 'show the version').helpGroup(OTHER_GROUP));
@@ -255,7 +372,10 @@ export function helpText(short: boolean): string {
 
 /** Turns a commander failure into the one-line message main.ts prints. */
 function commanderMessage(err: CommanderError): string {
-  const text = err.message.replace(/^error: /u, '').replace(/\s*\n\s*/gu, ' ').trim();
+  const text = err.message
+    .replace(/^error: /u, '')
+    .replace(/\s*\n\s*/gu, ' ')
+    .trim();
   if (err.code === 'commander.optionMissingArgument') {
     const flag = /--[a-z0-9-]+/u.exec(text)?.[0] ?? text;
     const option = /<([^>]+)>/u.exec(text)?.[1];
@@ -301,7 +421,8 @@ function prune(o: CliOverrides): CliOverrides {
   const out: CliOverrides = {};
   if (o.general !== undefined && Object.keys(o.general).length > 0) out.general = o.general;
   if (o.network !== undefined) out.network = o.network;
-  if (o.hostOptionDefaults !== undefined && Object.keys(o.hostOptionDefaults).length > 0) out.hostOptionDefaults = o.hostOptionDefaults;
+  if (o.hostOptionDefaults !== undefined && Object.keys(o.hostOptionDefaults).length > 0)
+    out.hostOptionDefaults = o.hostOptionDefaults;
   if (o.experimental !== undefined && Object.keys(o.experimental).length > 0) out.experimental = o.experimental;
   if (o.units !== undefined && Object.keys(o.units).length > 0) out.units = o.units;
   return out;

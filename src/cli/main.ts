@@ -24,7 +24,9 @@ function readConfigText(p: string): { text: string; fileName: string } {
     return { text: fs.readFileSync(p, 'utf8'), fileName: p };
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new ConfigError(`${p}: cannot read the configuration file (${code === 'ENOENT' ? 'no such file' : code ?? String(e)})`);
+    throw new ConfigError(
+      `${p}: cannot read the configuration file (${code === 'ENOENT' ? 'no such file' : (code ?? String(e))})`,
+    );
   }
 }
 
@@ -78,7 +80,9 @@ export function run(argv: string[]): number {
     }
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'EEXIST') {
-      err(`umbra: general.data_directory: '${config.general.dataDirectory}' already exists; remove it or choose another with -d`);
+      err(
+        `umbra: general.data_directory: '${config.general.dataDirectory}' already exists; remove it or choose another with -d`,
+      );
       return 2;
     }
     if (e instanceof Error && /data directory parent/.test(e.message)) {
@@ -93,7 +97,13 @@ export function run(argv: string[]): number {
   let failedSoFar = 0;
   const showProgress = config.general.progress || process.stderr.isTTY === true;
   const progress = showProgress
-    ? new Progress(config.general.stopTimeNs, process.stderr.isTTY === true, () => n.monotonicNs(), startWall, () => failedSoFar)
+    ? new Progress(
+        config.general.stopTimeNs,
+        process.stderr.isTTY === true,
+        () => n.monotonicNs(),
+        startWall,
+        () => failedSoFar,
+      )
     : null;
   if (progress) {
     let countdown = 0;
@@ -111,17 +121,26 @@ export function run(argv: string[]): number {
 
   const wallSec = result.wallNs / NS_PER_SEC;
   const speed = wallSec > 0 ? result.simTimeNs / NS_PER_SEC / wallSec : 0;
-  err(`** Simulated ${formatSimTime(result.simTimeNs)} in ${wallSec.toFixed(3)} s of wall time (${speed.toFixed(1)}x real time)`);
+  err(
+    `** Simulated ${formatSimTime(result.simTimeNs)} in ${wallSec.toFixed(3)} s of wall time (${speed.toFixed(1)}x real time)`,
+  );
   err(`** ${result.outcomes.length} configured process${result.outcomes.length === 1 ? '' : 'es'}:`);
   for (const o of result.outcomes) {
     const mark = o.asExpected ? 'ok  ' : 'FAIL';
-    err(`**   ${mark} ${o.name}: ${formatFinalState(o.actual)}${o.asExpected ? '' : ` (expected ${formatFinalState(o.expected)})`}`);
+    err(
+      `**   ${mark} ${o.name}: ${formatFinalState(o.actual)}${o.asExpected ? '' : ` (expected ${formatFinalState(o.expected)})`}`,
+    );
     if (!o.asExpected) {
-      logger.error(o.host, `process '${o.name}' ended as ${formatFinalState(o.actual)}; expected end state was ${formatFinalState(o.expected)}`);
+      logger.error(
+        o.host,
+        `process '${o.name}' ended as ${formatFinalState(o.actual)}; expected end state was ${formatFinalState(o.expected)}`,
+      );
     }
   }
   if (result.unexpected > 0) {
-    err(`** umbra did not complete successfully: ${result.unexpected} managed process${result.unexpected === 1 ? '' : 'es'} in unexpected final state`);
+    err(
+      `** umbra did not complete successfully: ${result.unexpected} managed process${result.unexpected === 1 ? '' : 'es'} in unexpected final state`,
+    );
     err(`** Output is in ${sim.dataDir}`);
     return 1;
   }

@@ -113,7 +113,12 @@ function hostMachine(): number | null {
   }
 }
 
-function checkRunnable(file: string, shownAs: string, ctx: { cwd: string; env: NodeJS.ProcessEnv }, depth: number): void {
+function checkRunnable(
+  file: string,
+  shownAs: string,
+  ctx: { cwd: string; env: NodeJS.ProcessEnv },
+  depth: number,
+): void {
   const st = fs.statSync(file);
   const what = shownAs === file ? `'${file}'` : `'${shownAs}' (${file})`;
   if (!st.isFile()) throw new ExecutableError(`${what} is not a regular file`);

@@ -60,14 +60,35 @@ export interface LoadContext {
 
 const TOP_KEYS = ['general', 'network', 'host_option_defaults', 'experimental', 'hosts'] as const;
 const GENERAL_KEYS = [
-  'stop_time', 'seed', 'parallelism', 'bootstrap_end_time', 'log_level', 'heartbeat_interval',
-  'data_directory', 'template_directory', 'progress', 'model_unblocked_syscall_latency',
+  'stop_time',
+  'seed',
+  'parallelism',
+  'bootstrap_end_time',
+  'log_level',
+  'heartbeat_interval',
+  'data_directory',
+  'template_directory',
+  'progress',
+  'model_unblocked_syscall_latency',
 ] as const;
 const NETWORK_KEYS = ['graph', 'use_shortest_path'] as const;
 const HOST_OPTION_KEYS = ['log_level', 'pcap_enabled', 'pcap_capture_size'] as const;
-const HOST_KEYS = ['network_node_id', 'processes', 'ip_addr', 'bandwidth_down', 'bandwidth_up', 'host_options'] as const;
+const HOST_KEYS = [
+  'network_node_id',
+  'processes',
+  'ip_addr',
+  'bandwidth_down',
+  'bandwidth_up',
+  'host_options',
+] as const;
 const PROCESS_KEYS = [
-  'path', 'args', 'environment', 'start_time', 'shutdown_time', 'shutdown_signal', 'expected_final_state',
+  'path',
+  'args',
+  'environment',
+  'start_time',
+  'shutdown_time',
+  'shutdown_signal',
+  'expected_final_state',
 ] as const;
 
 const U32_MAX = 0xffff_ffffn;
@@ -206,7 +227,9 @@ class Reader {
   }
 
   bandwidth(node: YNode, at: string): Quantity {
-    return this.quantity(node, at, 'a bandwidth like "100 Mbit"', parseBandwidth, (n) => prefixedFromInteger(n, 'bandwidth'));
+    return this.quantity(node, at, 'a bandwidth like "100 Mbit"', parseBandwidth, (n) =>
+      prefixedFromInteger(n, 'bandwidth'),
+    );
   }
 
   bytes(node: YNode, at: string): Quantity {
@@ -244,7 +267,12 @@ class Reader {
 
   signal(node: YNode, at: string): SignalNumber {
     if (node.kind === 'str' || node.kind === 'int') {
-      const n = node.kind === 'str' ? parseSignal(node.value) : node.value >= 1n && node.value <= 31n ? parseSignal(Number(node.value)) : null;
+      const n =
+        node.kind === 'str'
+          ? parseSignal(node.value)
+          : node.value >= 1n && node.value <= 31n
+            ? parseSignal(Number(node.value))
+            : null;
       if (n !== null) return n;
     }
     const hint = node.kind === 'str' && /^[0-9]+$/u.test(node.value) ? '; write numbers without quotes' : '';
@@ -264,7 +292,10 @@ class Reader {
       payload = node.value;
     }
     if (variant === 'exited' && payload !== null) {
-      return { kind: 'exited', code: this.integer(payload, `${at}.exited`, I32_MIN, I32_MAX, 'an exit status (integer)') };
+      return {
+        kind: 'exited',
+        code: this.integer(payload, `${at}.exited`, I32_MIN, I32_MAX, 'an exit status (integer)'),
+      };
     }
     if (variant === 'signaled' && payload !== null) {
       return { kind: 'signaled', signal: this.signal(payload, `${at}.signaled`) };
@@ -279,7 +310,7 @@ function hostNameProblem(name: string): string | null {
   if (name.length > 253) return 'is longer than 253 characters';
   if (!/^[a-z0-9.-]+$/u.test(name)) return "may only contain lower-case letters a-z, digits, '-' and '.'";
   if (name.startsWith('-')) return "must not begin with '-'";
-  if (name.toLowerCase() === 'localhost') return 'is reserved (localhost is every host\'s loopback name)';
+  if (name.toLowerCase() === 'localhost') return "is reserved (localhost is every host's loopback name)";
   return null;
 }
 
@@ -355,14 +386,24 @@ function readGraph(r: Reader, node: YNode, at: string): GraphSource {
   const fileAt = childPath(at, 'file');
   const ff = r.struct(file, fileAt, ['path', 'compression']);
   const filePath = r.string(r.required(ff, fileAt, 'path'), childPath(fileAt, 'path'));
-  const compression = r.nullable(ff.get('compression'), childPath(fileAt, 'compression'), (n, a) => r.oneOf(n, a, ['xz'] as const)) ?? null;
+  const compression =
+    r.nullable(ff.get('compression'), childPath(fileAt, 'compression'), (n, a) => r.oneOf(n, a, ['xz'] as const)) ??
+    null;
   return { type, file: { path: filePath, compression } };
 }
 
-function readExperimental(r: Reader, node: YNode | undefined, units: Record<string, string>): Partial<ExperimentalConfig> {
+function readExperimental(
+  r: Reader,
+  node: YNode | undefined,
+  units: Record<string, string>,
+): Partial<ExperimentalConfig> {
   const result: Partial<ExperimentalConfig> = {};
   if (node === undefined) return result;
-  const f = r.struct(node, 'experimental', EXPERIMENTAL_FIELDS.map((field) => field.key));
+  const f = r.struct(
+    node,
+    'experimental',
+    EXPERIMENTAL_FIELDS.map((field) => field.key),
+  );
   for (const field of EXPERIMENTAL_FIELDS) {
     const value = f.get(field.key);
     if (value === undefined) continue;
@@ -428,8 +469,11 @@ function readProcess(r: Reader, node: YNode, at: string): PendingProcess {
   const startTime = r.optional(f.get('start_time'), childPath(at, 'start_time'), r.time) ?? { base: 0, unit: 'sec' };
   const shutdownTime = r.nullable(f.get('shutdown_time'), childPath(at, 'shutdown_time'), r.time) ?? null;
   const shutdownSignal = r.optional(f.get('shutdown_signal'), childPath(at, 'shutdown_signal'), r.signal) ?? SIGTERM;
-  const expectedFinalState =
-    r.optional(f.get('expected_final_state'), childPath(at, 'expected_final_state'), r.finalState) ?? { kind: 'exited', code: 0 };
+  const expectedFinalState = r.optional(
+    f.get('expected_final_state'),
+    childPath(at, 'expected_final_state'),
+    r.finalState,
+  ) ?? { kind: 'exited', code: 0 };
   return { at, pathText, args, environment, startTime, shutdownTime, shutdownSignal, expectedFinalState };
 }
 
@@ -490,7 +534,12 @@ function noteUnit(units: Record<string, string>, key: string, q: Quantity | null
 }
 
 /** Applies CLI-given units; a CLI value without a unit makes the file's unit stale. */
-function overlayUnits(units: Record<string, string>, key: string, given: unknown, cliUnits: Record<string, string> | undefined): void {
+function overlayUnits(
+  units: Record<string, string>,
+  key: string,
+  given: unknown,
+  cliUnits: Record<string, string> | undefined,
+): void {
   if (given === undefined) return;
   const unit = cliUnits?.[key];
   if (unit !== undefined) units[key] = unit;
@@ -501,7 +550,11 @@ function overlayUnits(units: Record<string, string>, key: string, given: unknown
  * Parses and validates a configuration. `source.fileName` is used in messages
  * only; the caller reads the file (or stdin).
  */
-export function loadConfig(source: { text: string; fileName: string }, overrides: CliOverrides, ctx: LoadContext): Config {
+export function loadConfig(
+  source: { text: string; fileName: string },
+  overrides: CliOverrides,
+  ctx: LoadContext,
+): Config {
   // Annotated so TypeScript treats r.fail() as ending control flow.
   const r: Reader = new Reader(source.fileName);
   let tree: YNode;
@@ -535,7 +588,11 @@ export function loadConfig(source: { text: string; fileName: string }, overrides
     dataDirectory: r.optional(g.get('data_directory'), 'general.data_directory', r.string),
     templateDirectory: r.nullable(g.get('template_directory'), 'general.template_directory', r.string),
     progress: r.optional(g.get('progress'), 'general.progress', r.bool),
-    modelUnblockedSyscallLatency: r.optional(g.get('model_unblocked_syscall_latency'), 'general.model_unblocked_syscall_latency', r.bool),
+    modelUnblockedSyscallLatency: r.optional(
+      g.get('model_unblocked_syscall_latency'),
+      'general.model_unblocked_syscall_latency',
+      r.bool,
+    ),
   };
 
   // network
@@ -569,14 +626,18 @@ export function loadConfig(source: { text: string; fileName: string }, overrides
 
   const experimental = overlay(overlay(DEFAULT_EXPERIMENTAL, fileExperimental), overrides.experimental);
   for (const field of EXPERIMENTAL_FIELDS) {
-    const given = overrides.experimental === undefined ? undefined : (overrides.experimental as Record<string, unknown>)[field.prop];
+    const given =
+      overrides.experimental === undefined
+        ? undefined
+        : (overrides.experimental as Record<string, unknown>)[field.prop];
     overlayUnits(units, `experimental.${field.key}`, given, overrides.units);
   }
   const useShortestPath = overrides.network?.useShortestPath ?? fileUseShortestPath ?? DEFAULT_USE_SHORTEST_PATH;
 
   // Host options: the host's own value > CLI > file host_option_defaults > built-in (§5).
   const cliHost = overrides.hostOptionDefaults ?? {};
-  const defaultsLogLevel = cliHost.logLevel !== undefined ? cliHost.logLevel : fileHostDefaults.logLevel ?? DEFAULT_HOST_OPTIONS.logLevel;
+  const defaultsLogLevel =
+    cliHost.logLevel !== undefined ? cliHost.logLevel : (fileHostDefaults.logLevel ?? DEFAULT_HOST_OPTIONS.logLevel);
   const defaultsPcap = cliHost.pcapEnabled ?? fileHostDefaults.pcapEnabled ?? DEFAULT_HOST_OPTIONS.pcapEnabled;
   let defaultsCapture: Quantity;
   if (cliHost.pcapCaptureSizeBytes !== undefined) {

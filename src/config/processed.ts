@@ -16,7 +16,8 @@ type Out =
   | { t: 'seq'; items: Out[] };
 
 const scalar = (text: string): Out => ({ t: 'scalar', text });
-const str = (s: string): Out => (s.includes('\n') && fitsBlockLiteral(s) ? { t: 'block', text: s } : scalar(yamlString(s)));
+const str = (s: string): Out =>
+  s.includes('\n') && fitsBlockLiteral(s) ? { t: 'block', text: s } : scalar(yamlString(s));
 const bool = (b: boolean): Out => scalar(String(b));
 const num = (n: number): Out => scalar(String(n));
 const NULL = scalar('null');
@@ -83,10 +84,20 @@ function emitSeq(items: Out[], indent: string): string {
 
 function graphOut(graph: GraphSource): Out {
   if (graph.type === '1_gbit_switch') return map([['type', scalar('1_gbit_switch')]]);
-  if ('inline' in graph) return map([['type', scalar('gml')], ['inline', str(graph.inline)]]);
+  if ('inline' in graph)
+    return map([
+      ['type', scalar('gml')],
+      ['inline', str(graph.inline)],
+    ]);
   return map([
     ['type', scalar('gml')],
-    ['file', map([['path', str(graph.file.path)], ['compression', nullable(graph.file.compression, scalar)]])],
+    [
+      'file',
+      map([
+        ['path', str(graph.file.path)],
+        ['compression', nullable(graph.file.compression, scalar)],
+      ]),
+    ],
   ]);
 }
 
@@ -117,7 +128,10 @@ function hostOut(cfg: Config, host: HostConfig): Out {
       map([
         ['log_level', nullable(host.options.logLevel, scalar)],
         ['pcap_enabled', bool(host.options.pcapEnabled)],
-        ['pcap_capture_size', scalar(formatBytes(host.options.pcapCaptureSizeBytes, unit('host_options.pcap_capture_size')))],
+        [
+          'pcap_capture_size',
+          scalar(formatBytes(host.options.pcapCaptureSizeBytes, unit('host_options.pcap_capture_size'))),
+        ],
       ]),
     ],
   ]);
@@ -150,14 +164,23 @@ export function processedConfigYaml(cfg: Config): string {
         ['parallelism', num(g.parallelism)],
         ['bootstrap_end_time', scalar(formatTime(g.bootstrapEndTimeNs, unit('general.bootstrap_end_time')))],
         ['log_level', scalar(g.logLevel)],
-        ['heartbeat_interval', nullable(g.heartbeatIntervalNs, (ns) => scalar(formatTime(ns, unit('general.heartbeat_interval'))))],
+        [
+          'heartbeat_interval',
+          nullable(g.heartbeatIntervalNs, (ns) => scalar(formatTime(ns, unit('general.heartbeat_interval')))),
+        ],
         ['data_directory', str(g.dataDirectory)],
         ['template_directory', nullable(g.templateDirectory, str)],
         ['progress', bool(g.progress)],
         ['model_unblocked_syscall_latency', bool(g.modelUnblockedSyscallLatency)],
       ]),
     ],
-    ['network', map([['graph', graphOut(cfg.network.graph)], ['use_shortest_path', bool(cfg.network.useShortestPath)]])],
+    [
+      'network',
+      map([
+        ['graph', graphOut(cfg.network.graph)],
+        ['use_shortest_path', bool(cfg.network.useShortestPath)],
+      ]),
+    ],
     ['experimental', map(experimental)],
     ['hosts', map(cfg.hosts.map((h): [string, Out] => [h.name, hostOut(cfg, h)]))],
   ]);

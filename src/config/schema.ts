@@ -56,32 +56,127 @@ const BOOL: FieldKind = { type: 'bool' };
 
 /** In the order of config.md §8, which is also the processed-config order. */
 export const EXPERIMENTAL_FIELDS: readonly ExperimentalField[] = [
-  { key: 'use_sched_fifo', prop: 'useSchedFifo', kind: BOOL, help: 'run the simulator under SCHED_FIFO (needs CAP_SYS_NICE)' },
-  { key: 'use_syscall_counters', prop: 'useSyscallCounters', kind: BOOL, help: 'count syscalls per name (log and sim-stats.json)' },
-  { key: 'use_object_counters', prop: 'useObjectCounters', kind: BOOL, help: 'count internal object allocations (leak check, sim-stats.json)' },
+  {
+    key: 'use_sched_fifo',
+    prop: 'useSchedFifo',
+    kind: BOOL,
+    help: 'run the simulator under SCHED_FIFO (needs CAP_SYS_NICE)',
+  },
+  {
+    key: 'use_syscall_counters',
+    prop: 'useSyscallCounters',
+    kind: BOOL,
+    help: 'count syscalls per name (log and sim-stats.json)',
+  },
+  {
+    key: 'use_object_counters',
+    prop: 'useObjectCounters',
+    kind: BOOL,
+    help: 'count internal object allocations (leak check, sim-stats.json)',
+  },
   { key: 'use_preload_libc', prop: 'usePreloadLibc', kind: BOOL, help: 'preload the libc interposition library' },
-  { key: 'use_preload_openssl_rng', prop: 'usePreloadOpensslRng', kind: BOOL, help: "make OpenSSL's RNG deterministic" },
-  { key: 'use_preload_openssl_crypto', prop: 'usePreloadOpensslCrypto', kind: BOOL, help: 'skip some AES work (changes program behaviour)' },
-  { key: 'use_memory_manager', prop: 'useMemoryManager', kind: BOOL, help: 'memory-mapping mode for managed memory access' },
+  {
+    key: 'use_preload_openssl_rng',
+    prop: 'usePreloadOpensslRng',
+    kind: BOOL,
+    help: "make OpenSSL's RNG deterministic",
+  },
+  {
+    key: 'use_preload_openssl_crypto',
+    prop: 'usePreloadOpensslCrypto',
+    kind: BOOL,
+    help: 'skip some AES work (changes program behaviour)',
+  },
+  {
+    key: 'use_memory_manager',
+    prop: 'useMemoryManager',
+    kind: BOOL,
+    help: 'memory-mapping mode for managed memory access',
+  },
   { key: 'use_cpu_pinning', prop: 'useCpuPinning', kind: BOOL, help: 'pin worker threads and their processes to CPUs' },
   { key: 'use_worker_spinning', prop: 'useWorkerSpinning', kind: BOOL, help: 'idle workers spin instead of sleeping' },
-  { key: 'runahead', prop: 'runaheadNs', kind: { type: 'time', nullable: true, defaultUnit: 'ms' }, help: 'lower bound on the scheduling-round length (null: none)' },
-  { key: 'use_dynamic_runahead', prop: 'useDynamicRunahead', kind: BOOL, help: 'round length follows the smallest latency used so far' },
-  { key: 'socket_send_buffer', prop: 'socketSendBufferBytes', kind: { type: 'bytes', defaultUnit: 'B' }, help: 'initial socket send buffer' },
+  {
+    key: 'runahead',
+    prop: 'runaheadNs',
+    kind: { type: 'time', nullable: true, defaultUnit: 'ms' },
+    help: 'lower bound on the scheduling-round length (null: none)',
+  },
+  {
+    key: 'use_dynamic_runahead',
+    prop: 'useDynamicRunahead',
+    kind: BOOL,
+    help: 'round length follows the smallest latency used so far',
+  },
+  {
+    key: 'socket_send_buffer',
+    prop: 'socketSendBufferBytes',
+    kind: { type: 'bytes', defaultUnit: 'B' },
+    help: 'initial socket send buffer',
+  },
   { key: 'socket_send_autotune', prop: 'socketSendAutotune', kind: BOOL, help: 'send-buffer autotuning' },
-  { key: 'socket_recv_buffer', prop: 'socketRecvBufferBytes', kind: { type: 'bytes', defaultUnit: 'B' }, help: 'initial socket receive buffer' },
+  {
+    key: 'socket_recv_buffer',
+    prop: 'socketRecvBufferBytes',
+    kind: { type: 'bytes', defaultUnit: 'B' },
+    help: 'initial socket receive buffer',
+  },
   { key: 'socket_recv_autotune', prop: 'socketRecvAutotune', kind: BOOL, help: 'receive-window autotuning' },
-  { key: 'interface_qdisc', prop: 'interfaceQdisc', kind: { type: 'enum', values: ['fifo', 'round-robin'] }, help: 'how an interface picks the next socket to send from' },
-  { key: 'strace_logging_mode', prop: 'straceLoggingMode', kind: { type: 'enum', values: ['off', 'standard', 'deterministic'] }, help: 'per-process syscall trace files' },
-  { key: 'max_unapplied_cpu_latency', prop: 'maxUnappliedCpuLatencyNs', kind: { type: 'time', nullable: false, defaultUnit: 'μs' }, help: 'pending CPU latency applied once it reaches this' },
-  { key: 'unblocked_syscall_latency', prop: 'unblockedSyscallLatencyNs', kind: { type: 'time', nullable: false, defaultUnit: 'μs' }, help: 'charge per non-blocking syscall' },
-  { key: 'unblocked_vdso_latency', prop: 'unblockedVdsoLatencyNs', kind: { type: 'time', nullable: false, defaultUnit: 'ns' }, help: 'charge per vDSO-style time call or rdtsc' },
-  { key: 'scheduler', prop: 'scheduler', kind: { type: 'enum', values: ['thread-per-core', 'thread-per-host'] }, help: 'host-to-thread scheduling strategy' },
+  {
+    key: 'interface_qdisc',
+    prop: 'interfaceQdisc',
+    kind: { type: 'enum', values: ['fifo', 'round-robin'] },
+    help: 'how an interface picks the next socket to send from',
+  },
+  {
+    key: 'strace_logging_mode',
+    prop: 'straceLoggingMode',
+    kind: { type: 'enum', values: ['off', 'standard', 'deterministic'] },
+    help: 'per-process syscall trace files',
+  },
+  {
+    key: 'max_unapplied_cpu_latency',
+    prop: 'maxUnappliedCpuLatencyNs',
+    kind: { type: 'time', nullable: false, defaultUnit: 'μs' },
+    help: 'pending CPU latency applied once it reaches this',
+  },
+  {
+    key: 'unblocked_syscall_latency',
+    prop: 'unblockedSyscallLatencyNs',
+    kind: { type: 'time', nullable: false, defaultUnit: 'μs' },
+    help: 'charge per non-blocking syscall',
+  },
+  {
+    key: 'unblocked_vdso_latency',
+    prop: 'unblockedVdsoLatencyNs',
+    kind: { type: 'time', nullable: false, defaultUnit: 'ns' },
+    help: 'charge per vDSO-style time call or rdtsc',
+  },
+  {
+    key: 'scheduler',
+    prop: 'scheduler',
+    kind: { type: 'enum', values: ['thread-per-core', 'thread-per-host'] },
+    help: 'host-to-thread scheduling strategy',
+  },
   { key: 'report_errors_to_stderr', prop: 'reportErrorsToStderr', kind: BOOL, help: 'echo error log lines to stderr' },
   { key: 'use_new_tcp', prop: 'useNewTcp', kind: BOOL, help: 'alternate TCP implementation' },
-  { key: 'native_preemption_enabled', prop: 'nativePreemptionEnabled', kind: BOOL, help: 'preempt code that runs long without a syscall (not deterministic)' },
-  { key: 'native_preemption_native_interval', prop: 'nativePreemptionNativeIntervalNs', kind: { type: 'time', nullable: false, defaultUnit: 'ms' }, help: 'real CPU time before preempting (at least 1 μs)' },
-  { key: 'native_preemption_sim_interval', prop: 'nativePreemptionSimIntervalNs', kind: { type: 'time', nullable: false, defaultUnit: 'ms' }, help: 'simulated time charged per preemption' },
+  {
+    key: 'native_preemption_enabled',
+    prop: 'nativePreemptionEnabled',
+    kind: BOOL,
+    help: 'preempt code that runs long without a syscall (not deterministic)',
+  },
+  {
+    key: 'native_preemption_native_interval',
+    prop: 'nativePreemptionNativeIntervalNs',
+    kind: { type: 'time', nullable: false, defaultUnit: 'ms' },
+    help: 'real CPU time before preempting (at least 1 μs)',
+  },
+  {
+    key: 'native_preemption_sim_interval',
+    prop: 'nativePreemptionSimIntervalNs',
+    kind: { type: 'time', nullable: false, defaultUnit: 'ms' },
+    help: 'simulated time charged per preemption',
+  },
 ];
 
 export const DEFAULT_EXPERIMENTAL: ExperimentalConfig = {
@@ -141,6 +236,10 @@ export function getExperimental(cfg: ExperimentalConfig, prop: keyof Experimenta
 }
 
 /** Writes an experimental value by its table entry; callers have checked the type. */
-export function setExperimental(cfg: Partial<ExperimentalConfig>, prop: keyof ExperimentalConfig, value: unknown): void {
+export function setExperimental(
+  cfg: Partial<ExperimentalConfig>,
+  prop: keyof ExperimentalConfig,
+  value: unknown,
+): void {
   (cfg as Record<string, unknown>)[prop] = value;
 }

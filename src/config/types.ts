@@ -8,9 +8,7 @@ export type LogLevel = 'error' | 'warning' | 'info' | 'debug' | 'trace';
 export type SignalNumber = number;
 
 export type FinalState =
-  | { kind: 'exited'; code: number }
-  | { kind: 'signaled'; signal: SignalNumber }
-  | { kind: 'running' };
+  { kind: 'exited'; code: number } | { kind: 'signaled'; signal: SignalNumber } | { kind: 'running' };
 
 export interface GeneralConfig {
   stopTimeNs: number;

@@ -33,28 +33,55 @@ const NS_PER: Record<TimeUnit, bigint> = {
 // Exact spellings only: the set is closed on purpose (no 'nsec', 'µs' with the micro sign, 'S').
 const TIME_SPELLINGS: ReadonlyMap<string, TimeUnit> = new Map<string, TimeUnit>([
   ['', 'sec'],
-  ['ns', 'ns'], ['nanosecond', 'ns'], ['nanoseconds', 'ns'],
-  ['us', 'μs'], ['\u03bcs', 'μs'], ['microsecond', 'μs'], ['microseconds', 'μs'],
-  ['ms', 'ms'], ['millisecond', 'ms'], ['milliseconds', 'ms'],
-  ['s', 'sec'], ['sec', 'sec'], ['secs', 'sec'], ['second', 'sec'], ['seconds', 'sec'],
-  ['m', 'min'], ['min', 'min'], ['mins', 'min'], ['minute', 'min'], ['minutes', 'min'],
-  ['h', 'hour'], ['hr', 'hour'], ['hrs', 'hour'], ['hour', 'hour'], ['hours', 'hour'],
+  ['ns', 'ns'],
+  ['nanosecond', 'ns'],
+  ['nanoseconds', 'ns'],
+  ['us', 'μs'],
+  ['\u03bcs', 'μs'],
+  ['microsecond', 'μs'],
+  ['microseconds', 'μs'],
+  ['ms', 'ms'],
+  ['millisecond', 'ms'],
+  ['milliseconds', 'ms'],
+  ['s', 'sec'],
+  ['sec', 'sec'],
+  ['secs', 'sec'],
+  ['second', 'sec'],
+  ['seconds', 'sec'],
+  ['m', 'min'],
+  ['min', 'min'],
+  ['mins', 'min'],
+  ['minute', 'min'],
+  ['minutes', 'min'],
+  ['h', 'hour'],
+  ['hr', 'hour'],
+  ['hrs', 'hour'],
+  ['hour', 'hour'],
+  ['hours', 'hour'],
 ]);
 
 /** Short prefix → multiplier; '' is the base unit. */
 const PREFIX_FACTOR: ReadonlyMap<string, bigint> = new Map<string, bigint>([
   ['', 1n],
-  ['K', 1_000n], ['Ki', 1n << 10n],
-  ['M', 1_000_000n], ['Mi', 1n << 20n],
-  ['G', 1_000_000_000n], ['Gi', 1n << 30n],
-  ['T', 1_000_000_000_000n], ['Ti', 1n << 40n],
+  ['K', 1_000n],
+  ['Ki', 1n << 10n],
+  ['M', 1_000_000n],
+  ['Mi', 1n << 20n],
+  ['G', 1_000_000_000n],
+  ['Gi', 1n << 30n],
+  ['T', 1_000_000_000_000n],
+  ['Ti', 1n << 40n],
 ]);
 
 const LONG_PREFIX: ReadonlyMap<string, string> = new Map<string, string>([
-  ['kilo', 'K'], ['kibi', 'Ki'],
-  ['mega', 'M'], ['mebi', 'Mi'],
-  ['giga', 'G'], ['gibi', 'Gi'],
-  ['tera', 'T'], ['tebi', 'Ti'],
+  ['kilo', 'K'],
+  ['kibi', 'Ki'],
+  ['mega', 'M'],
+  ['mebi', 'Mi'],
+  ['giga', 'G'],
+  ['gibi', 'Gi'],
+  ['tera', 'T'],
+  ['tebi', 'Ti'],
 ]);
 
 const BANDWIDTH_SUFFIXES = ['', 'bit', 'bits'];
@@ -104,7 +131,9 @@ export function parseTime(text: string): Quantity & { unit: TimeUnit } {
   const { count, unitText } = splitQuantity(text, 'time');
   const unit = TIME_SPELLINGS.get(unitText);
   if (unit === undefined) {
-    throw new UnitSyntaxError(`unknown time unit '${unitText}' (use ns, us, μs, ms, s, sec, min, m, h, hr …; units are case-sensitive)`);
+    throw new UnitSyntaxError(
+      `unknown time unit '${unitText}' (use ns, us, μs, ms, s, sec, min, m, h, hr …; units are case-sensitive)`,
+    );
   }
   const ns = count * NS_PER[unit];
   if (ns > SAFE_MAX) {
@@ -135,7 +164,13 @@ function splitPrefixed(unitText: string, suffixes: readonly string[]): { prefix:
   return null;
 }
 
-function parsePrefixed(text: string, what: string, suffixes: readonly string[], canonicalSuffix: string, hint: string): Quantity {
+function parsePrefixed(
+  text: string,
+  what: string,
+  suffixes: readonly string[],
+  canonicalSuffix: string,
+  hint: string,
+): Quantity {
   const { count, unitText } = splitQuantity(text, what);
   const split = splitPrefixed(unitText, suffixes);
   if (split === null) {
@@ -182,7 +217,8 @@ export function naturalTimeUnit(ns: number): TimeUnit {
  * always does for a value parsed with that unit); otherwise picks a natural unit.
  */
 export function formatTime(ns: number, unit?: string): string {
-  const chosen: TimeUnit = unit !== undefined && isTimeUnit(unit) && BigInt(ns) % NS_PER[unit] === 0n ? unit : naturalTimeUnit(ns);
+  const chosen: TimeUnit =
+    unit !== undefined && isTimeUnit(unit) && BigInt(ns) % NS_PER[unit] === 0n ? unit : naturalTimeUnit(ns);
   return `${BigInt(ns) / NS_PER[chosen]} ${chosen}`;
 }
 

@@ -68,7 +68,8 @@ export function parseYamlTree(text: string): YNode {
     offset === undefined ? null : lineCounter.linePos(offset).line;
   if (doc.errors.length > 0) {
     const first = doc.errors[0];
-    const reason = first.code === 'MULTIPLE_DOCS' ? 'the file holds more than one YAML document' : oneLine(first.message);
+    const reason =
+      first.code === 'MULTIPLE_DOCS' ? 'the file holds more than one YAML document' : oneLine(first.message);
     throw new YamlTreeError(reason, lineOf(first.pos[0]), null, true);
   }
   const converter = new Converter(lineOf);
@@ -104,7 +105,11 @@ class Converter {
         throw new YamlTreeError(`unknown alias *${node.source}`, this.lineOf(node.range?.[0]), at);
       }
       if (this.active.has(target)) {
-        throw new YamlTreeError(`alias *${node.source} refers to a node that contains it`, this.lineOf(node.range?.[0]), at);
+        throw new YamlTreeError(
+          `alias *${node.source} refers to a node that contains it`,
+          this.lineOf(node.range?.[0]),
+          at,
+        );
       }
       this.aliasDepth++;
       try {
@@ -149,10 +154,20 @@ class Converter {
     throw new YamlTreeError('unsupported YAML node', null, at);
   }
 
-  private tagged(tag: string | undefined, value: YNode, natural: 'seq' | 'map', offset: number | undefined, at: string): YNode {
+  private tagged(
+    tag: string | undefined,
+    value: YNode,
+    natural: 'seq' | 'map',
+    offset: number | undefined,
+    at: string,
+  ): YNode {
     if (tag === undefined || tag === TAG_PREFIX + natural) return value;
     if (tag.startsWith(TAG_PREFIX)) {
-      throw new YamlTreeError(`tag ${shortTag(tag)} cannot be applied to a ${natural === 'seq' ? 'list' : 'mapping'}`, this.lineOf(offset), at);
+      throw new YamlTreeError(
+        `tag ${shortTag(tag)} cannot be applied to a ${natural === 'seq' ? 'list' : 'mapping'}`,
+        this.lineOf(offset),
+        at,
+      );
     }
     return { kind: 'tagged', tag: shortTag(tag), value };
   }
@@ -290,8 +305,10 @@ function applyMerges(root: YNode, rootPath: string): void {
         } else if (merge.kind === 'seq') {
           for (const item of merge.items) {
             if (item.kind === 'map') sources.push(item);
-            else if (item.kind === 'seq') throw new YamlTreeError('merge key (<<): a list inside the merge list is not allowed', null, at);
-            else if (item.kind === 'tagged') throw new YamlTreeError('merge key (<<): tagged values cannot be merged', null, at);
+            else if (item.kind === 'seq')
+              throw new YamlTreeError('merge key (<<): a list inside the merge list is not allowed', null, at);
+            else if (item.kind === 'tagged')
+              throw new YamlTreeError('merge key (<<): tagged values cannot be merged', null, at);
             else throw new YamlTreeError('merge key (<<): the merge list may only contain mappings', null, at);
           }
         } else if (merge.kind === 'tagged') {

@@ -51,7 +51,10 @@ export class Simulation {
   onTick: ((simNs: number) => void) | null = null;
   private readonly configured: Array<{ host: Host; index: number; process: Process | null }> = [];
 
-  constructor(readonly config: Config, private readonly opts: SimulationOptions) {
+  constructor(
+    readonly config: Config,
+    private readonly opts: SimulationOptions,
+  ) {
     this.network = buildNetwork(config, opts.cwd);
     this.dataDir = path.resolve(opts.cwd, config.general.dataDirectory);
     this.sched = new Scheduler(config.general.stopTimeNs);
@@ -179,8 +182,11 @@ export class Simulation {
 
   /** Configured processes that already ended differently from what was expected. */
   unexpectedSoFar(): number {
-    return this.configured.filter(({ host, index, process }) =>
-      process !== null && process.state === 'exited' && !sameState(host.config.processes[index].expectedFinalState, process.finalState()),
+    return this.configured.filter(
+      ({ host, index, process }) =>
+        process !== null &&
+        process.state === 'exited' &&
+        !sameState(host.config.processes[index].expectedFinalState, process.finalState()),
     ).length;
   }
 

@@ -77,7 +77,10 @@ export class SharedRegion {
 export class SlotAllocator {
   private free: number[] = [];
   private next = 0;
-  constructor(private readonly max: number, private readonly what: string) {}
+  constructor(
+    private readonly max: number,
+    private readonly what: string,
+  ) {}
 
   alloc(): number {
     if (this.free.length > 0) {

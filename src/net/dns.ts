@@ -28,7 +28,8 @@ export function answerDnsQuery(query: Uint8Array, lookup: (name: string) => numb
   const opcode = (flags >> 11) & 0xf;
   const qdcount = (query[4] << 8) | query[5];
   const rd = flags & 0x0100;
-  if (opcode !== 0 || qdcount !== 1) return header(query, 12, opcode, rd, opcode !== 0 ? RCODE_NOTIMP : RCODE_FORMERR, 0, 0);
+  if (opcode !== 0 || qdcount !== 1)
+    return header(query, 12, opcode, rd, opcode !== 0 ? RCODE_NOTIMP : RCODE_FORMERR, 0, 0);
   // The question: labels up to a zero byte, then type and class.
   const labels: string[] = [];
   let i = 12;
@@ -37,7 +38,11 @@ export function answerDnsQuery(query: Uint8Array, lookup: (name: string) => numb
     const len = query[i];
     if (len === 0) break;
     if (len > 63 || i + 1 + len > query.length) return header(query, 12, opcode, rd, RCODE_FORMERR, 0, 0);
-    labels.push(Buffer.from(query.subarray(i + 1, i + 1 + len)).toString('latin1').toLowerCase());
+    labels.push(
+      Buffer.from(query.subarray(i + 1, i + 1 + len))
+        .toString('latin1')
+        .toLowerCase(),
+    );
     i += 1 + len;
   }
   const qEnd = i + 5;

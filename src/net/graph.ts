@@ -317,7 +317,12 @@ function findSelfLoops(graph: NetworkGraph, used: readonly number[]): GraphEdge[
   });
 }
 
-function fillDirectPaths(graph: NetworkGraph, used: readonly number[], latencyNs: Float64Array, loss: Float32Array): void {
+function fillDirectPaths(
+  graph: NetworkGraph,
+  used: readonly number[],
+  latencyNs: Float64Array,
+  loss: Float32Array,
+): void {
   const count = used.length;
   const indexOf = new Map(used.map((id, index) => [id, index]));
   const edgeCount = new Uint32Array(count * count);

@@ -132,7 +132,9 @@ export class Internet implements Router {
   /** A packet to an address no host owns: DNS gets an answer, anything else is dropped. */
   private unowned(p: Packet, now: number): void {
     if (p.protocol === IPPROTO_UDP && p.dstPort === DNS_PORT) {
-      const reply = answerDnsQuery(p.payload, (name) => this.dnsNames.get(name.endsWith('.') ? name.slice(0, -1) : name));
+      const reply = answerDnsQuery(p.payload, (name) =>
+        this.dnsNames.get(name.endsWith('.') ? name.slice(0, -1) : name),
+      );
       if (reply !== null) {
         const r = makeUdpPacket(p.srcHostId, p.dstIp, p.dstPort, p.srcIp, p.srcPort, reply);
         // The resolver sits one minimal delay away each way; the answer pays the receiver's downstream link.

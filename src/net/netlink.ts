@@ -21,8 +21,17 @@ const AF_UNSPEC = 0;
 const AF_INET = 2;
 const AF_PACKET = 17;
 
-const IFLA_ADDRESS = 1, IFLA_BROADCAST = 2, IFLA_IFNAME = 3, IFLA_MTU = 4, IFLA_TXQLEN = 13, IFLA_OPERSTATE = 16;
-const IFA_ADDRESS = 1, IFA_LOCAL = 2, IFA_LABEL = 3, IFA_BROADCAST = 4, IFA_FLAGS = 8;
+const IFLA_ADDRESS = 1,
+  IFLA_BROADCAST = 2,
+  IFLA_IFNAME = 3,
+  IFLA_MTU = 4,
+  IFLA_TXQLEN = 13,
+  IFLA_OPERSTATE = 16;
+const IFA_ADDRESS = 1,
+  IFA_LOCAL = 2,
+  IFA_LABEL = 3,
+  IFA_BROADCAST = 4,
+  IFA_FLAGS = 8;
 const IFA_F_PERMANENT = 0x80;
 
 const EOPNOTSUPP = 95;
@@ -51,7 +60,14 @@ export interface HostLink {
 
 /** The two interfaces every simulated host has (reference §10). */
 export function hostLinks(hostIp: number): HostLink[] {
-  const mac = new Uint8Array([0x02, 0x00, (hostIp >>> 24) & 255, (hostIp >>> 16) & 255, (hostIp >>> 8) & 255, hostIp & 255]);
+  const mac = new Uint8Array([
+    0x02,
+    0x00,
+    (hostIp >>> 24) & 255,
+    (hostIp >>> 16) & 255,
+    (hostIp >>> 8) & 255,
+    hostIp & 255,
+  ]);
   return [
     {
       index: 1,
@@ -255,7 +271,12 @@ export function rtnetlinkAnswer(req: Uint8Array, portId: number, hostIp: number)
     }
     // A non-dump request that asked for an ACK and did not already get an error gets one.
     const wasError = w.len >= 16 && w.buf.readUInt16LE(4) === NLMSG_ERROR;
-    if ((flags & NLM_F_ACK) !== 0 && (flags & NLM_F_DUMP) !== NLM_F_DUMP && (flags & NLM_F_REQUEST) !== 0 && !wasError) {
+    if (
+      (flags & NLM_F_ACK) !== 0 &&
+      (flags & NLM_F_DUMP) !== NLM_F_DUMP &&
+      (flags & NLM_F_REQUEST) !== 0 &&
+      !wasError
+    ) {
       error(w, 0, req, at, seq, portId);
     }
     if (w.len > 0) out.push(w.take());

@@ -31,7 +31,8 @@ export interface TcpStackOptions {
 export function optionBytes(o: TcpOptions): number {
   let n = 0;
   if (o.mss !== undefined) n += 4;
-  if (o.timestamp !== undefined) n += 12; // with SACK-permitted: kind+len (2) + TS (10); else NOP NOP TS
+  if (o.timestamp !== undefined)
+    n += 12; // with SACK-permitted: kind+len (2) + TS (10); else NOP NOP TS
   else if (o.sackPermitted) n += 4;
   if (o.wscale !== undefined) n += 4;
   if (o.sack !== undefined && o.sack.length > 0) n += 4 + 8 * o.sack.length;
@@ -135,7 +136,11 @@ export class TcpEndpoint {
     const readable = c.readableBytes;
     const err = c.errno;
     const peerClosed = c.peerClosed;
-    let wake = st !== this.lastState || readable > this.lastReadable || (err !== 0 && err !== this.lastError) || peerClosed !== this.lastPeerClosed;
+    let wake =
+      st !== this.lastState ||
+      readable > this.lastReadable ||
+      (err !== 0 && err !== this.lastError) ||
+      peerClosed !== this.lastPeerClosed;
     if (this.noSpace && c.isWritable) {
       this.noSpace = false;
       wake = true;
@@ -355,8 +360,12 @@ export class TcpStack {
   find(localIp: number, localPort: number, remoteIp: number, remotePort: number): TcpEndpoint | null {
     const last = this.last;
     if (
-      last !== null && last.localPort === localPort && last.remotePort === remotePort &&
-      last.remoteIp === remoteIp && last.localIp === localIp && !last.removed
+      last !== null &&
+      last.localPort === localPort &&
+      last.remotePort === remotePort &&
+      last.remoteIp === remoteIp &&
+      last.localIp === localIp &&
+      !last.removed
     ) {
       return last;
     }
@@ -603,7 +612,8 @@ export class TcpSocket {
   /** Settings for a new connection, with the MSS of the interface it uses. */
   private connSettings(local: boolean): ConnSettings {
     const c = this.cfg;
-    c.mssBytes = this.userMss > 0 ? Math.min(this.userMss, local ? LOOPBACK_MSS : ETH_MSS) : local ? LOOPBACK_MSS : ETH_MSS;
+    c.mssBytes =
+      this.userMss > 0 ? Math.min(this.userMss, local ? LOOPBACK_MSS : ETH_MSS) : local ? LOOPBACK_MSS : ETH_MSS;
     return c;
   }
 
@@ -720,7 +730,12 @@ export class TcpSocket {
       existing.conn.abort(this.tcp.now);
       existing.settle();
     }
-    const conn = new TcpConnection({ ...this.connSettings(local), localPort: h.localPort, remotePort: port, isn: this.tcp.isn() });
+    const conn = new TcpConnection({
+      ...this.connSettings(local),
+      localPort: h.localPort,
+      remotePort: port,
+      isn: this.tcp.isn(),
+    });
     this.lockBuffers(conn);
     h.peerIp = ip;
     h.peerPort = port;
@@ -899,7 +914,12 @@ export class TcpSocket {
     const ep = this.ep;
     if (ep === null || ep.removed) return true;
     const st = ep.conn.state;
-    return st === 'FIN_WAIT_2' || st === 'TIME_WAIT' || st === 'CLOSED' || (ep.conn.sendQueueBytes === 0 && st !== 'FIN_WAIT_1' && st !== 'CLOSING' && st !== 'LAST_ACK');
+    return (
+      st === 'FIN_WAIT_2' ||
+      st === 'TIME_WAIT' ||
+      st === 'CLOSED' ||
+      (ep.conn.sendQueueBytes === 0 && st !== 'FIN_WAIT_1' && st !== 'CLOSING' && st !== 'LAST_ACK')
+    );
   }
 
   /** The last descriptor went away: listeners reset their queue, connections finish as orphans. */

@@ -3,14 +3,7 @@
 // buffer (bytes still waiting at the interface; a full one makes senders wait)
 // and the pending error an ICMP port-unreachable leaves (ECONNREFUSED).
 import { ArrayQueue, TxSource } from './interface';
-import {
-  INADDR_BROADCAST,
-  INADDR_LOOPBACK,
-  IPPROTO_UDP,
-  isLoopback,
-  makeUdpPacket,
-  type Packet,
-} from './packet';
+import { INADDR_BROADCAST, INADDR_LOOPBACK, IPPROTO_UDP, isLoopback, makeUdpPacket, type Packet } from './packet';
 import { NetErr, PortTable, Ready, type NetworkStack, type Notifier, type PortBinding } from './stack';
 
 const tables = new WeakMap<NetworkStack, PortTable<UdpSocket>>();

@@ -6,7 +6,13 @@ import { formatSimTime } from '../core/time';
 import { writeSync } from 'node:fs';
 
 const RANK: Record<LogLevel, number> = { error: 0, warning: 1, info: 2, debug: 3, trace: 4 };
-const LABEL: Record<LogLevel, string> = { error: 'ERROR', warning: 'WARN', info: 'INFO', debug: 'DEBUG', trace: 'TRACE' };
+const LABEL: Record<LogLevel, string> = {
+  error: 'ERROR',
+  warning: 'WARN',
+  info: 'INFO',
+  debug: 'DEBUG',
+  trace: 'TRACE',
+};
 
 export class Logger {
   private rank: number;
@@ -14,7 +20,10 @@ export class Logger {
   clock: () => number = () => -1;
   echoErrorsToStderr = true;
 
-  constructor(level: LogLevel, private readonly fd = 1) {
+  constructor(
+    level: LogLevel,
+    private readonly fd = 1,
+  ) {
     this.rank = RANK[level];
   }
 
@@ -30,8 +39,16 @@ export class Logger {
     if (level === 'error' && this.echoErrorsToStderr && this.fd !== 2) writeSync(2, `Error: ${msg}\n`);
   }
 
-  error(where: string | null, msg: string): void { this.log('error', where, msg); }
-  warn(where: string | null, msg: string): void { this.log('warning', where, msg); }
-  info(where: string | null, msg: string): void { this.log('info', where, msg); }
-  debug(where: string | null, msg: string): void { this.log('debug', where, msg); }
+  error(where: string | null, msg: string): void {
+    this.log('error', where, msg);
+  }
+  warn(where: string | null, msg: string): void {
+    this.log('warning', where, msg);
+  }
+  info(where: string | null, msg: string): void {
+    this.log('info', where, msg);
+  }
+  debug(where: string | null, msg: string): void {
+    this.log('debug', where, msg);
+  }
 }

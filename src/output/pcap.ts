@@ -9,7 +9,10 @@ export class PcapFile {
   private readonly fd: number;
   private readonly header = Buffer.alloc(16);
 
-  constructor(path: string, private readonly snapLenBytes: number) {
+  constructor(
+    path: string,
+    private readonly snapLenBytes: number,
+  ) {
     this.fd = fs.openSync(path, 'w');
     const g = Buffer.alloc(24);
     g.writeUInt32LE(0xa1b2c3d4, 0);

@@ -7,14 +7,32 @@ import { Kernel, MSG, ProcessVanished } from './kernel';
 import { SYS } from './numbers';
 import { inheritSignals, inheritThreadMask } from './signal';
 
-export const CLONE_VM = 0x100, CLONE_FS = 0x200, CLONE_FILES = 0x400, CLONE_SIGHAND = 0x800;
-export const CLONE_PIDFD = 0x1000, CLONE_VFORK = 0x4000, CLONE_PARENT = 0x8000, CLONE_THREAD = 0x10000;
-export const CLONE_SYSVSEM = 0x40000, CLONE_SETTLS = 0x80000, CLONE_PARENT_SETTID = 0x100000;
-export const CLONE_CHILD_CLEARTID = 0x200000, CLONE_CHILD_SETTID = 0x1000000;
-const NATIVE_THREAD_FLAGS = CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD | CLONE_SYSVSEM | CLONE_SETTLS;
+export const CLONE_VM = 0x100,
+  CLONE_FS = 0x200,
+  CLONE_FILES = 0x400,
+  CLONE_SIGHAND = 0x800;
+export const CLONE_PIDFD = 0x1000,
+  CLONE_VFORK = 0x4000,
+  CLONE_PARENT = 0x8000,
+  CLONE_THREAD = 0x10000;
+export const CLONE_SYSVSEM = 0x40000,
+  CLONE_SETTLS = 0x80000,
+  CLONE_PARENT_SETTID = 0x100000;
+export const CLONE_CHILD_CLEARTID = 0x200000,
+  CLONE_CHILD_SETTID = 0x1000000;
+const NATIVE_THREAD_FLAGS =
+  CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD | CLONE_SYSVSEM | CLONE_SETTLS;
 const SIGCHLD = 17;
 
-function cloneThread(k: Kernel, t: Thread, flags: number, stack: number, ptid: number, ctid: number, tls: number): number {
+function cloneThread(
+  k: Kernel,
+  t: Thread,
+  flags: number,
+  stack: number,
+  ptid: number,
+  ctid: number,
+  tls: number,
+): number {
   if ((flags & CLONE_VM) === 0 || (flags & CLONE_SIGHAND) === 0) return -E.EINVAL;
   if (stack === 0) return -E.EINVAL;
   if ((flags & CLONE_SETTLS) === 0) {
@@ -43,7 +61,10 @@ function cloneThread(k: Kernel, t: Thread, flags: number, stack: number, ptid: n
 function cloneProcess(k: Kernel, t: Thread, flags: number, stack: number, ptid: number, ctid: number): number {
   const parent = t.process;
   if ((flags & CLONE_VM) !== 0 && (flags & CLONE_VFORK) === 0) {
-    k.log.warn(parent.host.name, `${parent.name}: clone with CLONE_VM but without CLONE_THREAD or CLONE_VFORK is not supported`);
+    k.log.warn(
+      parent.host.name,
+      `${parent.name}: clone with CLONE_VM but without CLONE_THREAD or CLONE_VFORK is not supported`,
+    );
     return -E.ENOTSUP;
   }
   if ((flags & CLONE_VFORK) !== 0 && !parent.warned.has(-SYS.vfork)) {
@@ -95,7 +116,12 @@ function clone3(k: Kernel, t: Thread, a: Float64Array): number {
   const u64 = (off: number) => dv.getUint32(off + 4, true) * 4294967296 + dv.getUint32(off, true);
   const flagsLo = dv.getUint32(0, true);
   if (dv.getUint32(4, true) !== 0) return -E.EINVAL; // CLONE_CLEAR_SIGHAND, CLONE_INTO_CGROUP
-  const childTid = u64(16), parentTid = u64(24), exitSignal = u64(32), stack = u64(40), stackSize = u64(48), tls = u64(56);
+  const childTid = u64(16),
+    parentTid = u64(24),
+    exitSignal = u64(32),
+    stack = u64(40),
+    stackSize = u64(48),
+    tls = u64(56);
   if (exitSignal > 64 || (flagsLo & 0xff) !== 0) return -E.EINVAL;
   if ((flagsLo & CLONE_PIDFD) !== 0) return -E.EINVAL;
   const top = stack !== 0 ? stack + stackSize : 0;
@@ -109,4 +135,3 @@ export function registerClone(k: Kernel): void {
   k.register(SYS.vfork, (kk, t) => cloneProcess(kk, t, CLONE_VFORK | SIGCHLD, 0, 0, 0));
   k.register(SYS.clone3, clone3);
 }
-

@@ -3,8 +3,14 @@
 // level/edge/one-shot rules of collecting events. Pure: the readiness of a
 // target comes from a function, so it is tested without a kernel.
 
-export const EPOLLIN = 0x001, EPOLLOUT = 0x004, EPOLLERR = 0x008, EPOLLHUP = 0x010;
-export const EPOLLEXCLUSIVE = 1 << 28, EPOLLWAKEUP = 1 << 29, EPOLLONESHOT = 1 << 30, EPOLLET = 2 ** 31;
+export const EPOLLIN = 0x001,
+  EPOLLOUT = 0x004,
+  EPOLLERR = 0x008,
+  EPOLLHUP = 0x010;
+export const EPOLLEXCLUSIVE = 1 << 28,
+  EPOLLWAKEUP = 1 << 29,
+  EPOLLONESHOT = 1 << 30,
+  EPOLLET = 2 ** 31;
 /** Flags that steer epoll itself rather than name events. */
 export const EP_PRIVATE_BITS = EPOLLWAKEUP | EPOLLONESHOT | EPOLLET | EPOLLEXCLUSIVE;
 export const EVENT_SIZE = 12; // struct epoll_event is packed on x86-64: u32 events, u64 data
@@ -21,7 +27,13 @@ export class EpollItem<F> {
   /** Unsubscribes from the target's readiness notifications. */
   detach: (() => void) | null = null;
 
-  constructor(readonly fd: number, readonly file: F, events: number, dataLo: number, dataHi: number) {
+  constructor(
+    readonly fd: number,
+    readonly file: F,
+    events: number,
+    dataLo: number,
+    dataHi: number,
+  ) {
     this.events = events;
     this.dataLo = dataLo;
     this.dataHi = dataHi;

@@ -4,15 +4,26 @@
 import type { Thread } from '../host/thread';
 import { E } from './errno';
 import {
-  EpollItem, EpollSet, EpollTargetOps, EPOLLERR, EPOLLET, EPOLLEXCLUSIVE, EPOLLHUP, EPOLLIN, EPOLLOUT,
-  EPOLLWAKEUP, EVENT_SIZE,
+  EpollItem,
+  EpollSet,
+  EpollTargetOps,
+  EPOLLERR,
+  EPOLLET,
+  EPOLLEXCLUSIVE,
+  EPOLLHUP,
+  EPOLLIN,
+  EPOLLOUT,
+  EPOLLWAKEUP,
+  EVENT_SIZE,
 } from './epoll-list';
 import { descriptor, installFile, nativeFdOpen, O_CLOEXEC, readiness, SimFile, Watchers } from './files';
 import type { Kernel } from './kernel';
 import { SYS } from './numbers';
 import { deadlineAfter } from './poll';
 
-const EPOLL_CTL_ADD = 1, EPOLL_CTL_DEL = 2, EPOLL_CTL_MOD = 3;
+const EPOLL_CTL_ADD = 1,
+  EPOLL_CTL_DEL = 2,
+  EPOLL_CTL_MOD = 3;
 const EP_MAX_EVENTS = Math.floor(0x7fffffff / EVENT_SIZE);
 /** Linux's EP_MAX_NESTS: epoll instances may nest this deep. */
 const EP_MAX_NESTS = 4;
@@ -85,8 +96,12 @@ function epollOf(k: Kernel, t: Thread, epfd: number): EpollFile | number {
 }
 
 function epollCtl(k: Kernel, t: Thread, a: Float64Array): number {
-  const epfd = a[0], op = a[1], fd = a[2];
-  let events = 0, lo = 0, hi = 0;
+  const epfd = a[0],
+    op = a[1],
+    fd = a[2];
+  let events = 0,
+    lo = 0,
+    hi = 0;
   if (op !== EPOLL_CTL_DEL) {
     if (k.mem.read(t.process.nativePid, a[3], EVENT_SIZE) !== EVENT_SIZE) return -E.EFAULT;
     const dv = k.mem.view();

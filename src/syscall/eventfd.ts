@@ -23,7 +23,10 @@ export class EventFd implements SimFile {
   /** A write found no room: the next read must wake it. */
   private writerWaiting = false;
 
-  constructor(initval: number, private readonly semaphore: boolean) {
+  constructor(
+    initval: number,
+    private readonly semaphore: boolean,
+  ) {
     this.lo = initval >>> 0;
   }
 

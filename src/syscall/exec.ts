@@ -48,7 +48,15 @@ function inheritedFds(nativePid: number): number[] {
   return fds.sort((x, y) => x - y);
 }
 
-function exec(k: Kernel, t: Thread, pathAddr: number, argvAddr: number, envAddr: number, dirfd: number, flags: number): number {
+function exec(
+  k: Kernel,
+  t: Thread,
+  pathAddr: number,
+  argvAddr: number,
+  envAddr: number,
+  dirfd: number,
+  flags: number,
+): number {
   const p = t.process;
   const written = k.mem.readCString(p.nativePid, pathAddr);
   if (written === null) return -E.EFAULT;

@@ -124,10 +124,18 @@ function fstat(k: Kernel, t: Thread, fd: number, bufAddr: number): number {
   return k.mem.writeScratch(t.process.nativePid, bufAddr, 144) === 144 ? 0 : -E.EFAULT;
 }
 
-const F_DUPFD = 0, F_GETFD = 1, F_SETFD = 2, F_GETFL = 3, F_SETFL = 4, F_DUPFD_CLOEXEC = 1030;
+const F_DUPFD = 0,
+  F_GETFD = 1,
+  F_SETFD = 2,
+  F_GETFL = 3,
+  F_SETFL = 4,
+  F_DUPFD_CLOEXEC = 1030;
 const SETTABLE_FLAGS = 0o2000 /* O_APPEND */ | 0o20000 /* O_ASYNC */ | O_NONBLOCK | 0o40000 /* O_DIRECT */ | 0o1000000;
 
-const F_SETOWN = 8, F_GETOWN = 9, F_SETSIG = 10, F_GETSIG = 11;
+const F_SETOWN = 8,
+  F_GETOWN = 9,
+  F_SETSIG = 10,
+  F_GETSIG = 11;
 /** The process (or -group) named by F_SETOWN, per open file. */
 const asyncOwner = new WeakMap<object, number>();
 
@@ -135,11 +143,13 @@ function fcntl(k: Kernel, t: Thread, a: Float64Array): number {
   const d = descriptor(t, a[0]);
   if (!d) return DO_NATIVE;
   switch (a[1]) {
-    case F_GETFD: return d.cloexec ? 1 : 0;
+    case F_GETFD:
+      return d.cloexec ? 1 : 0;
     case F_SETFD:
       d.cloexec = (a[2] & 1) !== 0;
       return DO_NATIVE; // keep the placeholder's flag in step
-    case F_GETFL: return d.file.statusFlags | ((d.file as SimFile).accessMode ?? 2 /* O_RDWR */);
+    case F_GETFL:
+      return d.file.statusFlags | ((d.file as SimFile).accessMode ?? 2) /* O_RDWR */;
     case F_SETFL:
       d.file.statusFlags = (d.file.statusFlags & ~SETTABLE_FLAGS) | (a[2] & SETTABLE_FLAGS);
       return 0;
@@ -169,7 +179,15 @@ function fcntl(k: Kernel, t: Thread, a: Float64Array): number {
   }
 }
 
-function dupTo(k: Kernel, t: Thread, oldfd: number, newfd: number, cloexec: boolean, nr: number, flags: number): number {
+function dupTo(
+  k: Kernel,
+  t: Thread,
+  oldfd: number,
+  newfd: number,
+  cloexec: boolean,
+  nr: number,
+  flags: number,
+): number {
   const d = descriptor(t, oldfd);
   if (oldfd === newfd) return nr === SYS.dup3 ? -E.EINVAL : d || oldfd >= 0 ? newfd : -E.EBADF;
   // Let the kernel move the native placeholder (or native fd) first; it checks the numbers.

@@ -30,8 +30,15 @@ export interface SimFile extends FileObject {
   ioctl?(k: Kernel, t: Thread, d: Descriptor, request: number, argAddr: number): number;
 }
 
-export const EPOLLIN = 0x001, EPOLLPRI = 0x002, EPOLLOUT = 0x004, EPOLLERR = 0x008, EPOLLHUP = 0x010;
-export const EPOLLRDNORM = 0x040, EPOLLRDBAND = 0x080, EPOLLWRNORM = 0x100, EPOLLWRBAND = 0x200;
+export const EPOLLIN = 0x001,
+  EPOLLPRI = 0x002,
+  EPOLLOUT = 0x004,
+  EPOLLERR = 0x008,
+  EPOLLHUP = 0x010;
+export const EPOLLRDNORM = 0x040,
+  EPOLLRDBAND = 0x080,
+  EPOLLWRNORM = 0x100,
+  EPOLLWRBAND = 0x200;
 export const EPOLLRDHUP = 0x2000;
 
 /** What a descriptor without a poll operation is ready for (like a regular file). */

@@ -12,8 +12,13 @@ import type { Kernel } from './kernel';
 import { SYS } from './numbers';
 import { absoluteToSimNs, NS_PER_SEC } from '../core/time';
 
-const FUTEX_WAIT = 0, FUTEX_WAKE = 1, FUTEX_REQUEUE = 3, FUTEX_CMP_REQUEUE = 4, FUTEX_WAKE_OP = 5;
-const FUTEX_WAIT_BITSET = 9, FUTEX_WAKE_BITSET = 10;
+const FUTEX_WAIT = 0,
+  FUTEX_WAKE = 1,
+  FUTEX_REQUEUE = 3,
+  FUTEX_CMP_REQUEUE = 4,
+  FUTEX_WAKE_OP = 5;
+const FUTEX_WAIT_BITSET = 9,
+  FUTEX_WAKE_BITSET = 10;
 const FUTEX_PRIVATE_FLAG = 128;
 const FUTEX_CLOCK_REALTIME = 256;
 const CMD_MASK = 127;
@@ -62,7 +67,8 @@ function sharedObjectOffset(p: Process, addr: number): string | null {
   for (const line of maps.split('\n')) {
     const m = /^([0-9a-f]+)-([0-9a-f]+) (\S{4}) ([0-9a-f]+) (\S+) (\d+)/.exec(line);
     if (!m) continue;
-    const start = parseInt(m[1], 16), end = parseInt(m[2], 16);
+    const start = parseInt(m[1], 16),
+      end = parseInt(m[2], 16);
     if (addr < start || addr >= end) continue;
     if (m[3][3] !== 's') return null;
     return `${m[5]}:${m[6]}:${parseInt(m[4], 16) + (addr - start)}`;
@@ -95,7 +101,17 @@ export function futexWake(k: Kernel, p: Process, addr: number, n: number, bitset
   return count;
 }
 
-function wait(k: Kernel, t: Thread, addr: number, val: number, timeoutAddr: number, absolute: boolean, realtime: boolean, bitset: number, shared: boolean): number {
+function wait(
+  k: Kernel,
+  t: Thread,
+  addr: number,
+  val: number,
+  timeoutAddr: number,
+  absolute: boolean,
+  realtime: boolean,
+  bitset: number,
+  shared: boolean,
+): number {
   if (t.wokenBy !== 'none') {
     if (woken.has(t)) {
       woken.delete(t);
@@ -114,7 +130,9 @@ function wait(k: Kernel, t: Thread, addr: number, val: number, timeoutAddr: numb
     if (!m.readTimespec(p.nativePid, timeoutAddr)) return -E.EFAULT;
     if (m.tsSec < 0 || m.tsNsec < 0 || m.tsNsec >= NS_PER_SEC) return -E.EINVAL;
     // Absolute timeouts are on CLOCK_REALTIME with FUTEX_CLOCK_REALTIME, else CLOCK_MONOTONIC.
-    deadline = absolute ? absoluteToSimNs(realtime ? 0 : 1, m.tsSec, m.tsNsec) : k.now + m.tsSec * NS_PER_SEC + m.tsNsec;
+    deadline = absolute
+      ? absoluteToSimNs(realtime ? 0 : 1, m.tsSec, m.tsNsec)
+      : k.now + m.tsSec * NS_PER_SEC + m.tsNsec;
     if (deadline <= k.now) return -E.ETIMEDOUT;
   }
   const { space, key } = futexKey(p, addr, shared);
@@ -126,7 +144,16 @@ function wait(k: Kernel, t: Thread, addr: number, val: number, timeoutAddr: numb
   return k.block(t, deadline);
 }
 
-function requeue(k: Kernel, t: Thread, addr: number, nWake: number, nMove: number, addr2: number, cmp: number | null, shared: boolean): number {
+function requeue(
+  k: Kernel,
+  t: Thread,
+  addr: number,
+  nWake: number,
+  nMove: number,
+  addr2: number,
+  cmp: number | null,
+  shared: boolean,
+): number {
   const p = t.process;
   if (cmp !== null) {
     const cur = k.mem.readU32(p.nativePid, addr);
@@ -151,7 +178,16 @@ function requeue(k: Kernel, t: Thread, addr: number, nWake: number, nMove: numbe
 }
 
 /** FUTEX_WAKE_OP: *addr2 = op(*addr2, oparg); wake addr; if cmp(old, cmparg) wake addr2. */
-function wakeOp(k: Kernel, t: Thread, addr: number, n: number, n2: number, addr2: number, val3: number, shared: boolean): number {
+function wakeOp(
+  k: Kernel,
+  t: Thread,
+  addr: number,
+  n: number,
+  n2: number,
+  addr2: number,
+  val3: number,
+  shared: boolean,
+): number {
   const p = t.process;
   const op = (val3 >>> 28) & 0xf;
   const cmp = (val3 >>> 24) & 0xf;
@@ -162,12 +198,23 @@ function wakeOp(k: Kernel, t: Thread, addr: number, n: number, n2: number, addr2
   if (old === null) return -E.EFAULT;
   let nv: number;
   switch (op & 7) {
-    case 0: nv = oparg; break;
-    case 1: nv = old + oparg; break;
-    case 2: nv = old | oparg; break;
-    case 3: nv = old & ~oparg; break;
-    case 4: nv = old ^ oparg; break;
-    default: return -E.ENOSYS;
+    case 0:
+      nv = oparg;
+      break;
+    case 1:
+      nv = old + oparg;
+      break;
+    case 2:
+      nv = old | oparg;
+      break;
+    case 3:
+      nv = old & ~oparg;
+      break;
+    case 4:
+      nv = old ^ oparg;
+      break;
+    default:
+      return -E.ENOSYS;
   }
   if (!k.mem.writeU32(p.nativePid, addr2, nv >>> 0)) return -E.EFAULT;
   let count = futexWake(k, p, addr, n, BITSET_ANY, shared);
@@ -186,17 +233,24 @@ function futex(k: Kernel, t: Thread, a: Float64Array): number {
   const shared = (op & FUTEX_PRIVATE_FLAG) === 0;
   const val = a[2];
   switch (cmd) {
-    case FUTEX_WAIT: return wait(k, t, addr, val, a[3], false, realtime, BITSET_ANY, shared);
-    case FUTEX_WAIT_BITSET: return wait(k, t, addr, val, a[3], true, realtime, k.argWords(t, 5)[0], shared);
-    case FUTEX_WAKE: return futexWake(k, t.process, addr, val, BITSET_ANY, shared);
+    case FUTEX_WAIT:
+      return wait(k, t, addr, val, a[3], false, realtime, BITSET_ANY, shared);
+    case FUTEX_WAIT_BITSET:
+      return wait(k, t, addr, val, a[3], true, realtime, k.argWords(t, 5)[0], shared);
+    case FUTEX_WAKE:
+      return futexWake(k, t.process, addr, val, BITSET_ANY, shared);
     case FUTEX_WAKE_BITSET: {
       const bits = k.argWords(t, 5)[0];
       return bits === 0 ? -E.EINVAL : futexWake(k, t.process, addr, val, bits, shared);
     }
-    case FUTEX_REQUEUE: return requeue(k, t, addr, val, a[3], a[4], null, shared);
-    case FUTEX_CMP_REQUEUE: return requeue(k, t, addr, val, a[3], a[4], a[5], shared);
-    case FUTEX_WAKE_OP: return wakeOp(k, t, addr, val, a[3], a[4], k.argWords(t, 5)[0] | 0, shared);
-    default: return -E.ENOSYS;
+    case FUTEX_REQUEUE:
+      return requeue(k, t, addr, val, a[3], a[4], null, shared);
+    case FUTEX_CMP_REQUEUE:
+      return requeue(k, t, addr, val, a[3], a[4], a[5], shared);
+    case FUTEX_WAKE_OP:
+      return wakeOp(k, t, addr, val, a[3], a[4], k.argWords(t, 5)[0] | 0, shared);
+    default:
+      return -E.ENOSYS;
   }
 }
 

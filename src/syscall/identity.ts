@@ -10,7 +10,14 @@ const UTS_FIELD = 65;
 
 function uname(k: Kernel, t: Thread, a: Float64Array): number {
   const buf = Buffer.alloc(UTS_FIELD * 6);
-  const fields = ['Linux', t.process.host.name, '6.1.0-25-amd64', '#1 SMP PREEMPT_DYNAMIC Debian 6.1.106-3 (2024-08-26)', 'x86_64', '(none)'];
+  const fields = [
+    'Linux',
+    t.process.host.name,
+    '6.1.0-25-amd64',
+    '#1 SMP PREEMPT_DYNAMIC Debian 6.1.106-3 (2024-08-26)',
+    'x86_64',
+    '(none)',
+  ];
   fields.forEach((f, i) => buf.write(f.slice(0, UTS_FIELD - 1), i * UTS_FIELD, 'utf8'));
   return k.mem.writeBuf(t.process.nativePid, a[0], buf, 0, buf.length) === buf.length ? 0 : -E.EFAULT;
 }

@@ -7,7 +7,10 @@ import { descriptor, O_NONBLOCK, SimFile } from './files';
 import { DO_NATIVE, Kernel } from './kernel';
 import { SYS } from './numbers';
 
-const FIONBIO = 0x5421, FIONCLEX = 0x5450, FIOCLEX = 0x5451, FIOASYNC = 0x5452;
+const FIONBIO = 0x5421,
+  FIONCLEX = 0x5450,
+  FIOCLEX = 0x5451,
+  FIOASYNC = 0x5452;
 const O_ASYNC = 0o20000;
 
 function ioctl(k: Kernel, t: Thread, a: Float64Array): number {

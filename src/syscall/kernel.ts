@@ -29,8 +29,16 @@ export type Handler = (k: Kernel, t: Thread, a: Float64Array) => number;
 
 // Message kinds of umbra_ipc.h (the protocol's enum, not layout).
 export const MSG = {
-  START: 1, SYSCALL: 2, CALL_RESULT: 3,
-  COMPLETE: 16, DO_NATIVE: 17, START_OK: 18, NATIVE_CALL: 19, PLACEHOLDER: 20, CLONE: 21, EXIT_THREAD: 22,
+  START: 1,
+  SYSCALL: 2,
+  CALL_RESULT: 3,
+  COMPLETE: 16,
+  DO_NATIVE: 17,
+  START_OK: 18,
+  NATIVE_CALL: 19,
+  PLACEHOLDER: 20,
+  CLONE: 21,
+  EXIT_THREAD: 22,
 } as const;
 
 /** What the signal module provides to the run loop (set by registerSignals). */
@@ -180,7 +188,10 @@ export class Kernel {
     }
     if (this.traceSyscalls) this.log.log('trace', t.process.host.name, `${t.name}: ${describeSyscall(nr, a, r)}`);
     if (t.process.straceFd >= 0) {
-      fs.writeSync(t.process.straceFd, `${formatSimTime(this.sched.nowNs)} [tid ${t.vtid}] ${describeSyscall(nr, a, r)}\n`);
+      fs.writeSync(
+        t.process.straceFd,
+        `${formatSimTime(this.sched.nowNs)} [tid ${t.vtid}] ${describeSyscall(nr, a, r)}\n`,
+      );
     }
     if (r === NO_REPLY) return NO_REPLY;
     t.wokenBy = 'none';
@@ -568,7 +579,11 @@ export class Kernel {
     this.procSlots.release(p.slot);
     const fs = p.finalState();
     const how =
-      fs.kind === 'exited' ? `exited with status ${fs.code}` : fs.kind === 'signaled' ? `killed by ${signalName(fs.signal)}` : 'still running at stop time; killed';
+      fs.kind === 'exited'
+        ? `exited with status ${fs.code}`
+        : fs.kind === 'signaled'
+          ? `killed by ${signalName(fs.signal)}`
+          : 'still running at stop time; killed';
     this.log.log(p.config !== null ? 'info' : 'debug', p.host.name, `${p.name}: ${how}`);
     for (const h of this.onProcessEnd) h(p);
   }
@@ -610,7 +625,8 @@ export class Kernel {
 /** name(args) = result, as the syscall trace shows it (addresses are stable: no ASLR). */
 function describeSyscall(nr: number, a: Float64Array, r: number): string {
   const args = Array.from(a, (x) => (x > 0xffff ? '0x' + x.toString(16) : String(x))).join(', ');
-  const res = r === DO_NATIVE ? '<native>' : r === NO_REPLY ? '?' : r < 0 && r > -4096 ? `-1 ${errnoName(-r)}` : String(r);
+  const res =
+    r === DO_NATIVE ? '<native>' : r === NO_REPLY ? '?' : r < 0 && r > -4096 ? `-1 ${errnoName(-r)}` : String(r);
   return `${syscallName(nr)}(${args}) = ${res}`;
 }
 

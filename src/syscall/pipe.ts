@@ -5,8 +5,18 @@ import type { Descriptor } from '../host/fd-table';
 import type { Thread } from '../host/thread';
 import { E } from './errno';
 import {
-  EPOLLERR, EPOLLHUP, EPOLLIN, EPOLLOUT, installFile, O_CLOEXEC, O_NONBLOCK, O_RDONLY, O_WRONLY,
-  SimFile, uninstallFd, Watchers,
+  EPOLLERR,
+  EPOLLHUP,
+  EPOLLIN,
+  EPOLLOUT,
+  installFile,
+  O_CLOEXEC,
+  O_NONBLOCK,
+  O_RDONLY,
+  O_WRONLY,
+  SimFile,
+  uninstallFd,
+  Watchers,
 } from './files';
 import type { Kernel } from './kernel';
 import { SYS } from './numbers';
@@ -14,7 +24,8 @@ import { DEFAULT_PIPE_SIZE, PAGE_SIZE, PIPE_MAX_SIZE, PipeBuffer, roundPipeSize 
 
 export const O_DIRECT = 0o40000;
 const O_NOTIFICATION_PIPE = 0o200; // O_EXCL: watch-queue pipes, not supported
-const F_SETPIPE_SZ = 1031, F_GETPIPE_SZ = 1032;
+const F_SETPIPE_SZ = 1031,
+  F_GETPIPE_SZ = 1032;
 const FIONREAD = 0x541b;
 const SIGPIPE = 13;
 const S_IFIFO_0600 = 0o010600;

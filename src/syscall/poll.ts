@@ -6,8 +6,21 @@ import { MAX_SIM_TIME } from '../core/time';
 import type { Thread } from '../host/thread';
 import { E } from './errno';
 import {
-  ALWAYS_READY, descriptor, EPOLLERR, EPOLLHUP, EPOLLIN, EPOLLOUT, EPOLLPRI, EPOLLRDBAND, EPOLLRDNORM,
-  EPOLLWRBAND, EPOLLWRNORM, nativeFdOpen, readiness, SimFile, Watchers,
+  ALWAYS_READY,
+  descriptor,
+  EPOLLERR,
+  EPOLLHUP,
+  EPOLLIN,
+  EPOLLOUT,
+  EPOLLPRI,
+  EPOLLRDBAND,
+  EPOLLRDNORM,
+  EPOLLWRBAND,
+  EPOLLWRNORM,
+  nativeFdOpen,
+  readiness,
+  SimFile,
+  Watchers,
 } from './files';
 import type { Kernel } from './kernel';
 import { SYS } from './numbers';
@@ -160,7 +173,8 @@ function doSelect(k: Kernel, t: Thread, a: Float64Array, timeval: boolean): numb
   sources.length = 0;
   let count = 0;
   for (let fd = 0; fd < nfds; fd++) {
-    const byte = fd >> 3, bit = 1 << (fd & 7);
+    const byte = fd >> 3,
+      bit = 1 << (fd & 7);
     const want = (inSets[0][byte] & bit) | (inSets[1][byte] & bit) | (inSets[2][byte] & bit);
     if (want === 0) continue;
     const r = fdReadiness(k, t, fd);

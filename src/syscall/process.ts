@@ -5,7 +5,11 @@ import { E } from './errno';
 import { DO_NATIVE, Kernel } from './kernel';
 import { SYS } from './numbers';
 
-const PR_SET_PDEATHSIG = 1, PR_GET_PDEATHSIG = 2, PR_SET_SECCOMP = 22, PR_SET_TSC = 26, PR_SET_NO_NEW_PRIVS = 38;
+const PR_SET_PDEATHSIG = 1,
+  PR_GET_PDEATHSIG = 2,
+  PR_SET_SECCOMP = 22,
+  PR_SET_TSC = 26,
+  PR_SET_NO_NEW_PRIVS = 38;
 
 function prctl(k: Kernel, t: Thread, a: Float64Array): number {
   switch (a[0]) {
@@ -36,7 +40,8 @@ export function registerProcess(k: Kernel): void {
     if ((a[2] & ~RSEQ_FLAG_UNREGISTER) !== 0) return -E.EINVAL;
     if ((a[2] & RSEQ_FLAG_UNREGISTER) !== 0) return 0;
     if (a[0] === 0 || a[1] < 32) return -E.EINVAL;
-    if (!kk.mem.writeU32(t.process.nativePid, a[0], 0) || !kk.mem.writeU32(t.process.nativePid, a[0] + 4, 0)) return -E.EFAULT;
+    if (!kk.mem.writeU32(t.process.nativePid, a[0], 0) || !kk.mem.writeU32(t.process.nativePid, a[0] + 4, 0))
+      return -E.EFAULT;
     return 0;
   });
   k.register(SYS.set_robust_list, (_k, t, a) => {

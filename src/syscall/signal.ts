@@ -13,16 +13,47 @@ import { SYS } from './numbers';
 import { installFile, O_CLOEXEC, O_NONBLOCK, SimFile, EPOLLIN } from './files';
 import type { Descriptor } from '../host/fd-table';
 
-export const SIGHUP = 1, SIGINT = 2, SIGQUIT = 3, SIGILL = 4, SIGTRAP = 5, SIGABRT = 6, SIGBUS = 7, SIGFPE = 8;
-export const SIGKILL = 9, SIGUSR1 = 10, SIGSEGV = 11, SIGUSR2 = 12, SIGPIPE = 13, SIGALRM = 14, SIGTERM = 15;
-export const SIGCHLD = 17, SIGCONT = 18, SIGSTOP = 19, SIGTSTP = 20, SIGTTIN = 21, SIGTTOU = 22, SIGURG = 23;
-export const SIGXCPU = 24, SIGXFSZ = 25, SIGVTALRM = 26, SIGWINCH = 28, SIGSYS = 31;
+export const SIGHUP = 1,
+  SIGINT = 2,
+  SIGQUIT = 3,
+  SIGILL = 4,
+  SIGTRAP = 5,
+  SIGABRT = 6,
+  SIGBUS = 7,
+  SIGFPE = 8;
+export const SIGKILL = 9,
+  SIGUSR1 = 10,
+  SIGSEGV = 11,
+  SIGUSR2 = 12,
+  SIGPIPE = 13,
+  SIGALRM = 14,
+  SIGTERM = 15;
+export const SIGCHLD = 17,
+  SIGCONT = 18,
+  SIGSTOP = 19,
+  SIGTSTP = 20,
+  SIGTTIN = 21,
+  SIGTTOU = 22,
+  SIGURG = 23;
+export const SIGXCPU = 24,
+  SIGXFSZ = 25,
+  SIGVTALRM = 26,
+  SIGWINCH = 28,
+  SIGSYS = 31;
 const NSIG = 64;
 
-const SIG_DFL = 0, SIG_IGN = 1;
-const SA_SIGINFO = 4, SA_RESTART = 0x10000000, SA_NODEFER = 0x40000000, SA_RESETHAND = 0x80000000;
-const SI_USER = 0, SI_TKILL = -6, SI_TIMER = -2, SI_KERNEL = 0x80;
-const CLD_EXITED = 1, CLD_KILLED = 2, CLD_DUMPED = 3;
+const SIG_DFL = 0,
+  SIG_IGN = 1;
+const SA_RESTART = 0x10000000,
+  SA_NODEFER = 0x40000000,
+  SA_RESETHAND = 0x80000000;
+const SI_USER = 0,
+  SI_TKILL = -6,
+  SI_TIMER = -2,
+  SI_KERNEL = 0x80;
+const CLD_EXITED = 1,
+  CLD_KILLED = 2,
+  CLD_DUMPED = 3;
 
 /** Signals the shim itself uses natively: a default death by them is done with SIGKILL. */
 const NATIVE_OWNED = new Set([SIGSYS, SIGSEGV, SIGVTALRM, SIGBUS, SIGILL, SIGFPE]);
@@ -32,9 +63,31 @@ const CORE_DUMPING = new Set([SIGQUIT, SIGILL, SIGTRAP, SIGABRT, SIGBUS, SIGFPE,
 
 /** Syscalls that SA_RESTART restarts after a handler (signal(7)). */
 const RESTARTABLE = new Set<number>([
-  SYS.read, SYS.readv, SYS.write, SYS.writev, SYS.pread64, SYS.pwrite64, SYS.preadv, SYS.pwritev, SYS.ioctl,
-  SYS.wait4, SYS.waitid, SYS.accept, SYS.accept4, SYS.connect, SYS.recvfrom, SYS.recvmsg, SYS.sendto,
-  SYS.sendmsg, SYS.recvmmsg, SYS.sendmmsg, SYS.futex, SYS.flock, SYS.fcntl, SYS.open, SYS.openat,
+  SYS.read,
+  SYS.readv,
+  SYS.write,
+  SYS.writev,
+  SYS.pread64,
+  SYS.pwrite64,
+  SYS.preadv,
+  SYS.pwritev,
+  SYS.ioctl,
+  SYS.wait4,
+  SYS.waitid,
+  SYS.accept,
+  SYS.accept4,
+  SYS.connect,
+  SYS.recvfrom,
+  SYS.recvmsg,
+  SYS.sendto,
+  SYS.sendmsg,
+  SYS.recvmmsg,
+  SYS.sendmmsg,
+  SYS.futex,
+  SYS.flock,
+  SYS.fcntl,
+  SYS.open,
+  SYS.openat,
 ]);
 
 export interface SigAction {
@@ -54,7 +107,8 @@ class ProcSignals {
   timers: Array<PosixTimer | undefined> = [];
   signalfds: SignalFd[] = [];
   constructor() {
-    for (let i = 0; i <= NSIG; i++) this.actions.push({ handler: SIG_DFL, flags: 0, restorer: 0, maskLo: 0, maskHi: 0 });
+    for (let i = 0; i <= NSIG; i++)
+      this.actions.push({ handler: SIG_DFL, flags: 0, restorer: 0, maskLo: 0, maskHi: 0 });
   }
 }
 
@@ -158,7 +212,8 @@ export function sendSignal(k: Kernel, target: Process | Thread, sig: number, inf
   const waiting = p.threads.filter((t) => t.state !== 'exited' && inSigwait(t, sig));
   if (isIgnored(action, sig) && waiting.length === 0) return;
   if (sig === SIGCONT || STOPPING.has(sig)) {
-    if (STOPPING.has(sig) && action.handler === SIG_DFL) k.log.debug(p.host.name, `${p.name}: stop signal ${sig} ignored (stopping is not simulated)`);
+    if (STOPPING.has(sig) && action.handler === SIG_DFL)
+      k.log.debug(p.host.name, `${p.name}: stop signal ${sig} ignored (stopping is not simulated)`);
   }
   if ('process' in target) {
     const ts = threadSignals(target);
@@ -269,13 +324,16 @@ export function prepareDelivery(k: Kernel, t: Thread, nr: number, interrupted: b
     k.shm.u32[(ch + L.chHandlerMask) >> 2] = (mlo | a.maskLo | slo) >>> 0;
     k.shm.u32[((ch + L.chHandlerMask) >> 2) + 1] = (mhi | a.maskHi | shi) >>> 0;
     k.shm.u8.set(info, ch + L.chSiginfo);
-    if ((a.flags & SA_RESETHAND) !== 0) ps.actions[sig] = { handler: SIG_DFL, flags: 0, restorer: 0, maskLo: 0, maskHi: 0 };
+    if ((a.flags & SA_RESETHAND) !== 0)
+      ps.actions[sig] = { handler: SIG_DFL, flags: 0, restorer: 0, maskLo: 0, maskHi: 0 };
     return 0;
   }
 }
 
-const DELIVER_RESTART = 1, DELIVER_DIE = 2;
-const UMBRA_SYS_SIGRETURN = 1006, UMBRA_SYS_FAULT = 1007;
+const DELIVER_RESTART = 1,
+  DELIVER_DIE = 2;
+const UMBRA_SYS_SIGRETURN = 1006,
+  UMBRA_SYS_FAULT = 1007;
 
 // ------------------------------------------------------------- syscalls
 
@@ -322,7 +380,9 @@ function rtSigaction(k: Kernel, t: Thread, a: Float64Array): number {
   return 0;
 }
 
-const SIG_BLOCK = 0, SIG_UNBLOCK = 1, SIG_SETMASK = 2;
+const SIG_BLOCK = 0,
+  SIG_UNBLOCK = 1,
+  SIG_SETMASK = 2;
 
 function rtSigprocmask(k: Kernel, t: Thread, a: Float64Array): number {
   if (a[3] !== 8) return -E.EINVAL;
@@ -331,12 +391,20 @@ function rtSigprocmask(k: Kernel, t: Thread, a: Float64Array): number {
   if (a[1] !== 0) {
     if (k.mem.read(pid, a[1], 8) !== 8) return -E.EFAULT;
     const dv = k.mem.view();
-    const nlo = dv.getUint32(0, true), nhi = dv.getUint32(4, true);
+    const nlo = dv.getUint32(0, true),
+      nhi = dv.getUint32(4, true);
     switch (a[0]) {
-      case SIG_BLOCK: setMask(k, t, lo | nlo, hi | nhi); break;
-      case SIG_UNBLOCK: setMask(k, t, lo & ~nlo, hi & ~nhi); break;
-      case SIG_SETMASK: setMask(k, t, nlo, nhi); break;
-      default: return -E.EINVAL;
+      case SIG_BLOCK:
+        setMask(k, t, lo | nlo, hi | nhi);
+        break;
+      case SIG_UNBLOCK:
+        setMask(k, t, lo & ~nlo, hi & ~nhi);
+        break;
+      case SIG_SETMASK:
+        setMask(k, t, nlo, nhi);
+        break;
+      default:
+        return -E.EINVAL;
     }
   }
   if (a[2] !== 0) {
@@ -349,7 +417,8 @@ function rtSigprocmask(k: Kernel, t: Thread, a: Float64Array): number {
 }
 
 function rtSigpending(k: Kernel, t: Thread, a: Float64Array): number {
-  let lo = 0, hi = 0;
+  let lo = 0,
+    hi = 0;
   const add = (s: number) => {
     const [l, h] = bitOf(s);
     lo |= l;
@@ -387,10 +456,14 @@ function rtSigtimedwait(k: Kernel, t: Thread, a: Float64Array): number {
   if (a[3] !== 8) return -E.EINVAL;
   if (k.mem.read(pid, a[0], 8) !== 8) return -E.EFAULT;
   const dv = k.mem.view();
-  const wlo = dv.getUint32(0, true), whi = dv.getUint32(4, true);
+  const wlo = dv.getUint32(0, true),
+    whi = dv.getUint32(4, true);
   const inSet = (s: number) => (s <= 32 ? ((wlo >>> (s - 1)) & 1) === 1 : ((whi >>> (s - 33)) & 1) === 1);
   let found = 0;
-  for (const s of [...(threadState.get(t)?.pending.keys() ?? []), ...(procState.get(t.process)?.pending.keys() ?? [])].sort((x, y) => x - y)) {
+  for (const s of [
+    ...(threadState.get(t)?.pending.keys() ?? []),
+    ...(procState.get(t.process)?.pending.keys() ?? []),
+  ].sort((x, y) => x - y)) {
     if (inSet(s)) {
       found = s;
       break;
@@ -429,7 +502,8 @@ function rtSigtimedwait(k: Kernel, t: Thread, a: Float64Array): number {
 }
 
 function killSyscall(k: Kernel, t: Thread, a: Float64Array): number {
-  const pid = a[0] | 0, sig = a[1];
+  const pid = a[0] | 0,
+    sig = a[1];
   if (sig < 0 || sig > NSIG) return -E.EINVAL;
   const host = t.process.host;
   const running = host.processes.filter((p) => p.state === 'running');
@@ -504,12 +578,15 @@ function writeItimerval(k: Kernel, t: Thread, addr: number, valueNs: number, int
 function setitimer(k: Kernel, t: Thread, a: Float64Array): number {
   if (a[0] !== 0) return -E.EINVAL; // only ITIMER_REAL is simulated
   const p = t.process;
-  const oldValue = itimerRemaining(k, p), oldInterval = procSignals(p).itimer.intervalNs;
+  const oldValue = itimerRemaining(k, p),
+    oldInterval = procSignals(p).itimer.intervalNs;
   if (a[1] !== 0) {
     if (k.mem.read(p.nativePid, a[1], 32) !== 32) return -E.EFAULT;
     const dv = k.mem.view();
-    const isec = dv.getUint32(0, true), iusec = dv.getUint32(8, true);
-    const vsec = dv.getUint32(16, true), vusec = dv.getUint32(24, true);
+    const isec = dv.getUint32(0, true),
+      iusec = dv.getUint32(8, true);
+    const vsec = dv.getUint32(16, true),
+      vusec = dv.getUint32(24, true);
     if (iusec >= 1e6 || vusec >= 1e6) return -E.EINVAL;
     armItimer(k, p, vsec * NS_PER_SEC + vusec * 1000, isec * NS_PER_SEC + iusec * 1000);
   }
@@ -525,7 +602,9 @@ function getitimer(k: Kernel, t: Thread, a: Float64Array): number {
 
 // ---------------------------------------------------------- POSIX timers
 
-const SIGEV_SIGNAL = 0, SIGEV_NONE = 1, SIGEV_THREAD_ID = 4;
+const SIGEV_SIGNAL = 0,
+  SIGEV_NONE = 1,
+  SIGEV_THREAD_ID = 4;
 
 function timerCreate(k: Kernel, t: Thread, a: Float64Array): number {
   const clock = a[0] | 0;
@@ -534,7 +613,18 @@ function timerCreate(k: Kernel, t: Thread, a: Float64Array): number {
   const ps = procSignals(p);
   let id = 0;
   while (ps.timers[id]) id++;
-  const tm: PosixTimer = { ev: null, intervalNs: 0, expiresNs: 0, overrun: 0, signo: SIGALRM, notify: SIGEV_SIGNAL, tid: 0, valueLo: id, valueHi: 0, id };
+  const tm: PosixTimer = {
+    ev: null,
+    intervalNs: 0,
+    expiresNs: 0,
+    overrun: 0,
+    signo: SIGALRM,
+    notify: SIGEV_SIGNAL,
+    tid: 0,
+    valueLo: id,
+    valueHi: 0,
+    id,
+  };
   if (a[1] !== 0) {
     if (k.mem.read(p.nativePid, a[1], 64) !== 64) return -E.EFAULT;
     const dv = k.mem.view();
@@ -580,17 +670,23 @@ function timerSettime(k: Kernel, t: Thread, a: Float64Array): number {
   const pid = t.process.nativePid;
   if (k.mem.read(pid, a[2], 32) !== 32) return -E.EFAULT;
   const dv = k.mem.view();
-  const isec = dv.getUint32(0, true), insec = dv.getUint32(8, true);
-  const vsec = dv.getUint32(16, true), vnsec = dv.getUint32(24, true);
+  const isec = dv.getUint32(0, true),
+    insec = dv.getUint32(8, true);
+  const vsec = dv.getUint32(16, true),
+    vnsec = dv.getUint32(24, true);
   if (insec >= NS_PER_SEC || vnsec >= NS_PER_SEC) return -E.EINVAL;
-  const oldLeft = tm.ev ? tm.expiresNs - k.now : 0, oldInterval = tm.intervalNs;
+  const oldLeft = tm.ev ? tm.expiresNs - k.now : 0,
+    oldInterval = tm.intervalNs;
   if (tm.ev) tm.ev.cancelled = true;
   tm.ev = null;
   tm.intervalNs = isec * NS_PER_SEC + insec;
   tm.overrun = 0;
   if (vsec !== 0 || vnsec !== 0) {
     const TIMER_ABSTIME = 1;
-    tm.expiresNs = (a[1] & TIMER_ABSTIME) !== 0 ? Math.max(k.now, absoluteToSimNs(0, vsec, vnsec)) : k.now + vsec * NS_PER_SEC + vnsec;
+    tm.expiresNs =
+      (a[1] & TIMER_ABSTIME) !== 0
+        ? Math.max(k.now, absoluteToSimNs(0, vsec, vnsec))
+        : k.now + vsec * NS_PER_SEC + vnsec;
     const p = t.process;
     tm.ev = k.sched.at(tm.expiresNs, p.host.id, () => fireTimer(k, p, tm));
   }
@@ -636,7 +732,11 @@ class SignalFd implements SimFile {
   statusFlags = 0;
   readonly watchers = new Watchers();
   readonly statMode = 0o600;
-  constructor(readonly process: Process, public maskLo: number, public maskHi: number) {}
+  constructor(
+    readonly process: Process,
+    public maskLo: number,
+    public maskHi: number,
+  ) {}
 
   private wants(s: number): boolean {
     return s <= 32 ? ((this.maskLo >>> (s - 1)) & 1) === 1 : ((this.maskHi >>> (s - 33)) & 1) === 1;
@@ -689,7 +789,8 @@ function signalfd4(k: Kernel, t: Thread, fd: number, maskAddr: number, size: num
   if ((flags & ~(O_NONBLOCK | O_CLOEXEC)) !== 0) return -E.EINVAL;
   if (k.mem.read(t.process.nativePid, maskAddr, 8) !== 8) return -E.EFAULT;
   const dv = k.mem.view();
-  const lo = dv.getUint32(0, true), hi = dv.getUint32(4, true);
+  const lo = dv.getUint32(0, true),
+    hi = dv.getUint32(4, true);
   if (fd !== -1) {
     const d = t.process.fds.get(fd);
     if (!d || d.file.kind !== 'signalfd') return -E.EINVAL;
@@ -726,7 +827,9 @@ export function inheritThreadMask(k: Kernel, parent: Thread, child: Thread): voi
 /** execve: handled signals go back to their default; the mask stays. */
 export function execSignals(k: Kernel, oldThread: Thread, p: Process, newThread: Thread): void {
   const ps = procSignals(p);
-  ps.actions = ps.actions.map((a) => (a.handler === SIG_IGN ? a : { handler: SIG_DFL, flags: 0, restorer: 0, maskLo: 0, maskHi: 0 }));
+  ps.actions = ps.actions.map((a) =>
+    a.handler === SIG_IGN ? a : { handler: SIG_DFL, flags: 0, restorer: 0, maskLo: 0, maskHi: 0 },
+  );
   const [lo, hi] = maskWords(k, oldThread);
   setMask(k, newThread, lo, hi);
 }
@@ -773,8 +876,13 @@ export function registerSignals(k: Kernel): void {
     if (kk.mem.readBuf(t.process.nativePid, a[1], info, 0, 128) !== 128) info.set(siginfo(sig, SI_KERNEL, 0));
     // A fault the program blocks or ignores still kills it, as on Linux.
     const ps = procSignals(t.process);
-    if (blocked(kk, t, sig) || ps.actions[sig].handler === SIG_IGN) ps.actions[sig] = { handler: SIG_DFL, flags: 0, restorer: 0, maskLo: 0, maskHi: 0 };
-    setMask(kk, t, ...(maskWords(kk, t).map((w, i) => (i === (sig <= 32 ? 0 : 1) ? w & ~bitOf(sig)[i] : w)) as [number, number]));
+    if (blocked(kk, t, sig) || ps.actions[sig].handler === SIG_IGN)
+      ps.actions[sig] = { handler: SIG_DFL, flags: 0, restorer: 0, maskLo: 0, maskHi: 0 };
+    setMask(
+      kk,
+      t,
+      ...(maskWords(kk, t).map((w, i) => (i === (sig <= 32 ? 0 : 1) ? w & ~bitOf(sig)[i] : w)) as [number, number]),
+    );
     threadSignals(t).pending.set(sig, info);
     return 0;
   });

@@ -11,30 +11,85 @@ import { O_NONBLOCK, SimFile, Watchers } from './files';
 import type { Kernel } from './kernel';
 import { SYS } from './numbers';
 
-export const AF_UNSPEC = 0, AF_UNIX = 1, AF_INET = 2, AF_INET6 = 10, AF_NETLINK = 16;
-export const SOCK_STREAM = 1, SOCK_DGRAM = 2, SOCK_RAW = 3, SOCK_SEQPACKET = 5;
+export const AF_UNSPEC = 0,
+  AF_UNIX = 1,
+  AF_INET = 2,
+  AF_INET6 = 10,
+  AF_NETLINK = 16;
+export const SOCK_STREAM = 1,
+  SOCK_DGRAM = 2,
+  SOCK_RAW = 3,
+  SOCK_SEQPACKET = 5;
 
-export const MSG_OOB = 0x1, MSG_PEEK = 0x2, MSG_CTRUNC = 0x8, MSG_TRUNC = 0x20, MSG_DONTWAIT = 0x40;
-export const MSG_EOR = 0x80, MSG_WAITALL = 0x100, MSG_ERRQUEUE = 0x2000, MSG_NOSIGNAL = 0x4000;
+export const MSG_OOB = 0x1,
+  MSG_PEEK = 0x2,
+  MSG_CTRUNC = 0x8,
+  MSG_TRUNC = 0x20,
+  MSG_DONTWAIT = 0x40;
+export const MSG_EOR = 0x80,
+  MSG_WAITALL = 0x100,
+  MSG_ERRQUEUE = 0x2000,
+  MSG_NOSIGNAL = 0x4000;
 export const MSG_WAITFORONE = 0x10000;
 
 export const SOL_SOCKET = 1;
-const SO_DEBUG = 1, SO_REUSEADDR = 2, SO_TYPE = 3, SO_ERROR = 4, SO_DONTROUTE = 5, SO_BROADCAST = 6;
-const SO_SNDBUF = 7, SO_RCVBUF = 8, SO_KEEPALIVE = 9, SO_OOBINLINE = 10, SO_NO_CHECK = 11, SO_PRIORITY = 12;
-const SO_LINGER = 13, SO_REUSEPORT = 15, SO_PASSCRED = 16, SO_PEERCRED = 17, SO_RCVLOWAT = 18;
-const SO_SNDLOWAT = 19, SO_RCVTIMEO_OLD = 20, SO_SNDTIMEO_OLD = 21, SO_BINDTODEVICE = 25;
-const SO_ATTACH_FILTER = 26, SO_DETACH_FILTER = 27, SO_TIMESTAMP = 29, SO_ACCEPTCONN = 30, SO_PEERSEC = 31;
-const SO_SNDBUFFORCE = 32, SO_RCVBUFFORCE = 33, SO_TIMESTAMPNS = 35, SO_MARK = 36, SO_PROTOCOL = 38;
-const SO_DOMAIN = 39, SO_RXQ_OVFL = 40, SO_PEEK_OFF = 42, SO_BUSY_POLL = 46, SO_INCOMING_CPU = 49;
-const SO_ZEROCOPY = 60, SO_RCVTIMEO_NEW = 66, SO_SNDTIMEO_NEW = 67;
+const SO_DEBUG = 1,
+  SO_REUSEADDR = 2,
+  SO_TYPE = 3,
+  SO_ERROR = 4,
+  SO_DONTROUTE = 5,
+  SO_BROADCAST = 6;
+const SO_SNDBUF = 7,
+  SO_RCVBUF = 8,
+  SO_KEEPALIVE = 9,
+  SO_OOBINLINE = 10,
+  SO_NO_CHECK = 11,
+  SO_PRIORITY = 12;
+const SO_LINGER = 13,
+  SO_REUSEPORT = 15,
+  SO_PASSCRED = 16,
+  SO_PEERCRED = 17,
+  SO_RCVLOWAT = 18;
+const SO_SNDLOWAT = 19,
+  SO_RCVTIMEO_OLD = 20,
+  SO_SNDTIMEO_OLD = 21,
+  SO_BINDTODEVICE = 25;
+const SO_ATTACH_FILTER = 26,
+  SO_DETACH_FILTER = 27,
+  SO_TIMESTAMP = 29,
+  SO_ACCEPTCONN = 30,
+  SO_PEERSEC = 31;
+const SO_SNDBUFFORCE = 32,
+  SO_RCVBUFFORCE = 33,
+  SO_TIMESTAMPNS = 35,
+  SO_MARK = 36,
+  SO_PROTOCOL = 38;
+const SO_DOMAIN = 39,
+  SO_RXQ_OVFL = 40,
+  SO_PEEK_OFF = 42,
+  SO_BUSY_POLL = 46,
+  SO_INCOMING_CPU = 49;
+const SO_ZEROCOPY = 60,
+  SO_RCVTIMEO_NEW = 66,
+  SO_SNDTIMEO_NEW = 67;
 
 /** Linux's net.core.{w,r}mem_max defaults: the ceiling for SO_SNDBUF/SO_RCVBUF (before doubling). */
-const WMEM_MAX = 212992, RMEM_MAX = 212992;
-const SOCK_MIN_SNDBUF = 4608, SOCK_MIN_RCVBUF = 2304;
+const WMEM_MAX = 212992,
+  RMEM_MAX = 212992;
+const SOCK_MIN_SNDBUF = 4608,
+  SOCK_MIN_RCVBUF = 2304;
 
-const FIONREAD = 0x541b, SIOCOUTQ = 0x5411, SIOCATMARK = 0x8905;
-const SIOCGIFNAME = 0x8910, SIOCGIFCONF = 0x8912, SIOCGIFFLAGS = 0x8913, SIOCGIFADDR = 0x8915;
-const SIOCGIFBRDADDR = 0x8919, SIOCGIFNETMASK = 0x891b, SIOCGIFMTU = 0x8921, SIOCGIFHWADDR = 0x8927;
+const FIONREAD = 0x541b,
+  SIOCOUTQ = 0x5411,
+  SIOCATMARK = 0x8905;
+const SIOCGIFNAME = 0x8910,
+  SIOCGIFCONF = 0x8912,
+  SIOCGIFFLAGS = 0x8913,
+  SIOCGIFADDR = 0x8915;
+const SIOCGIFBRDADDR = 0x8919,
+  SIOCGIFNETMASK = 0x891b,
+  SIOCGIFMTU = 0x8921,
+  SIOCGIFHWADDR = 0x8927;
 const SIOCGIFINDEX = 0x8933;
 const IFREQ_SIZE = 40;
 
@@ -132,7 +187,8 @@ export class UserMsg {
         continue;
       }
       const take = Math.min(len - skip, n - done);
-      if (k.mem.writeBuf(t.process.nativePid, this.iov[2 * i] + skip, src, srcOff + done, take) !== take) return -E.EFAULT;
+      if (k.mem.writeBuf(t.process.nativePid, this.iov[2 * i] + skip, src, srcOff + done, take) !== take)
+        return -E.EFAULT;
       done += take;
       skip = 0;
     }
@@ -412,11 +468,29 @@ export abstract class SocketFile implements SimFile {
     const own = this.setOptSocket(name, iv);
     if (own !== null) return own;
     switch (name) {
-      case SO_DEBUG: case SO_DONTROUTE: case SO_BROADCAST: case SO_KEEPALIVE: case SO_OOBINLINE:
-      case SO_NO_CHECK: case SO_PRIORITY: case SO_PASSCRED: case SO_TIMESTAMP: case SO_TIMESTAMPNS:
-      case SO_MARK: case SO_RXQ_OVFL: case SO_BUSY_POLL: case SO_INCOMING_CPU: case SO_ZEROCOPY:
-      case SO_REUSEADDR: case SO_REUSEPORT: case SO_PEEK_OFF:
-        this.storeOpt(SOL_SOCKET, name, name === SO_PRIORITY || name === SO_MARK || name === SO_PEEK_OFF ? iv : iv !== 0 ? 1 : 0);
+      case SO_DEBUG:
+      case SO_DONTROUTE:
+      case SO_BROADCAST:
+      case SO_KEEPALIVE:
+      case SO_OOBINLINE:
+      case SO_NO_CHECK:
+      case SO_PRIORITY:
+      case SO_PASSCRED:
+      case SO_TIMESTAMP:
+      case SO_TIMESTAMPNS:
+      case SO_MARK:
+      case SO_RXQ_OVFL:
+      case SO_BUSY_POLL:
+      case SO_INCOMING_CPU:
+      case SO_ZEROCOPY:
+      case SO_REUSEADDR:
+      case SO_REUSEPORT:
+      case SO_PEEK_OFF:
+        this.storeOpt(
+          SOL_SOCKET,
+          name,
+          name === SO_PRIORITY || name === SO_MARK || name === SO_PEEK_OFF ? iv : iv !== 0 ? 1 : 0,
+        );
         return 0;
       case SO_RCVLOWAT:
         this.storeOpt(SOL_SOCKET, name, iv < 0 ? 0x7fffffff : iv);
@@ -442,10 +516,18 @@ export abstract class SocketFile implements SimFile {
       size = r;
     } else {
       switch (name) {
-        case SO_TYPE: dv.setInt32(0, this.type, true); break;
-        case SO_DOMAIN: dv.setInt32(0, this.domain, true); break;
-        case SO_PROTOCOL: dv.setInt32(0, this.protocol, true); break;
-        case SO_ACCEPTCONN: dv.setInt32(0, this.listening ? 1 : 0, true); break;
+        case SO_TYPE:
+          dv.setInt32(0, this.type, true);
+          break;
+        case SO_DOMAIN:
+          dv.setInt32(0, this.domain, true);
+          break;
+        case SO_PROTOCOL:
+          dv.setInt32(0, this.protocol, true);
+          break;
+        case SO_ACCEPTCONN:
+          dv.setInt32(0, this.listening ? 1 : 0, true);
+          break;
         case SO_RCVTIMEO_OLD:
         case SO_SNDTIMEO_OLD:
         case SO_RCVTIMEO_NEW:
@@ -464,8 +546,12 @@ export abstract class SocketFile implements SimFile {
           dv.setInt32(4, this.lingerSec, true);
           size = 8;
           break;
-        case SO_SNDLOWAT: dv.setInt32(0, 1, true); break;
-        case SO_RCVLOWAT: dv.setInt32(0, this.storedOpt(SOL_SOCKET, name, 1), true); break;
+        case SO_SNDLOWAT:
+          dv.setInt32(0, 1, true);
+          break;
+        case SO_RCVLOWAT:
+          dv.setInt32(0, this.storedOpt(SOL_SOCKET, name, 1), true);
+          break;
         case SO_PEERCRED:
           this.peerCred(dv);
           size = 12;
@@ -477,15 +563,32 @@ export abstract class SocketFile implements SimFile {
             break;
           }
           switch (name) {
-            case SO_DEBUG: case SO_DONTROUTE: case SO_BROADCAST: case SO_KEEPALIVE: case SO_OOBINLINE:
-            case SO_NO_CHECK: case SO_PRIORITY: case SO_PASSCRED: case SO_TIMESTAMP: case SO_TIMESTAMPNS:
-            case SO_MARK: case SO_RXQ_OVFL: case SO_BUSY_POLL: case SO_ZEROCOPY: case SO_REUSEADDR:
+            case SO_DEBUG:
+            case SO_DONTROUTE:
+            case SO_BROADCAST:
+            case SO_KEEPALIVE:
+            case SO_OOBINLINE:
+            case SO_NO_CHECK:
+            case SO_PRIORITY:
+            case SO_PASSCRED:
+            case SO_TIMESTAMP:
+            case SO_TIMESTAMPNS:
+            case SO_MARK:
+            case SO_RXQ_OVFL:
+            case SO_BUSY_POLL:
+            case SO_ZEROCOPY:
+            case SO_REUSEADDR:
             case SO_REUSEPORT:
               dv.setInt32(0, this.storedOpt(SOL_SOCKET, name, 0), true);
               break;
-            case SO_PEEK_OFF: dv.setInt32(0, this.storedOpt(SOL_SOCKET, name, -1), true); break;
-            case SO_INCOMING_CPU: dv.setInt32(0, 0, true); break;
-            default: return -E.ENOPROTOOPT;
+            case SO_PEEK_OFF:
+              dv.setInt32(0, this.storedOpt(SOL_SOCKET, name, -1), true);
+              break;
+            case SO_INCOMING_CPU:
+              dv.setInt32(0, 0, true);
+              break;
+            default:
+              return -E.ENOPROTOOPT;
           }
         }
       }
@@ -506,9 +609,17 @@ export abstract class SocketFile implements SimFile {
 }
 
 export const SO = {
-  REUSEADDR: SO_REUSEADDR, REUSEPORT: SO_REUSEPORT, BROADCAST: SO_BROADCAST, ERROR: SO_ERROR,
-  SNDBUF: SO_SNDBUF, RCVBUF: SO_RCVBUF, SNDBUFFORCE: SO_SNDBUFFORCE, RCVBUFFORCE: SO_RCVBUFFORCE,
-  PEERCRED: SO_PEERCRED, PASSCRED: SO_PASSCRED, KEEPALIVE: SO_KEEPALIVE,
+  REUSEADDR: SO_REUSEADDR,
+  REUSEPORT: SO_REUSEPORT,
+  BROADCAST: SO_BROADCAST,
+  ERROR: SO_ERROR,
+  SNDBUF: SO_SNDBUF,
+  RCVBUF: SO_RCVBUF,
+  SNDBUFFORCE: SO_SNDBUFFORCE,
+  RCVBUFFORCE: SO_RCVBUFFORCE,
+  PEERCRED: SO_PEERCRED,
+  PASSCRED: SO_PASSCRED,
+  KEEPALIVE: SO_KEEPALIVE,
 } as const;
 
 // --------------------------------------------------------- interface ioctls
@@ -551,8 +662,13 @@ function interfaceIoctl(k: Kernel, t: Thread, hostIp: number, request: number, a
     link = links.find((l) => l.index === index);
     if (!link) return -E.ENODEV;
   } else if (
-    request === SIOCGIFFLAGS || request === SIOCGIFADDR || request === SIOCGIFBRDADDR ||
-    request === SIOCGIFNETMASK || request === SIOCGIFMTU || request === SIOCGIFHWADDR || request === SIOCGIFINDEX
+    request === SIOCGIFFLAGS ||
+    request === SIOCGIFADDR ||
+    request === SIOCGIFBRDADDR ||
+    request === SIOCGIFNETMASK ||
+    request === SIOCGIFMTU ||
+    request === SIOCGIFHWADDR ||
+    request === SIOCGIFINDEX
   ) {
     const name = ifName(k, t, argAddr);
     if (name === null) return -E.EFAULT;
@@ -570,12 +686,24 @@ function interfaceIoctl(k: Kernel, t: Thread, hostIp: number, request: number, a
   };
   switch (request) {
     case SIOCGIFNAME:
-    case SIOCGIFINDEX: s.writeInt32LE(link.index, 16); break;
-    case SIOCGIFFLAGS: s.writeUInt16LE(link.flags & 0xffff, 16); break;
-    case SIOCGIFADDR: addr(link.ip); break;
-    case SIOCGIFBRDADDR: addr(link.broadcast ?? 0); break;
-    case SIOCGIFNETMASK: addr(link.prefixLen === 0 ? 0 : (0xffffffff << (32 - link.prefixLen)) >>> 0); break;
-    case SIOCGIFMTU: s.writeInt32LE(link.mtu, 16); break;
+    case SIOCGIFINDEX:
+      s.writeInt32LE(link.index, 16);
+      break;
+    case SIOCGIFFLAGS:
+      s.writeUInt16LE(link.flags & 0xffff, 16);
+      break;
+    case SIOCGIFADDR:
+      addr(link.ip);
+      break;
+    case SIOCGIFBRDADDR:
+      addr(link.broadcast ?? 0);
+      break;
+    case SIOCGIFNETMASK:
+      addr(link.prefixLen === 0 ? 0 : (0xffffffff << (32 - link.prefixLen)) >>> 0);
+      break;
+    case SIOCGIFMTU:
+      s.writeInt32LE(link.mtu, 16);
+      break;
     case SIOCGIFHWADDR:
       s.writeUInt16LE(link.type, 16);
       s.set(link.mac, 18);

@@ -9,7 +9,8 @@ import type { Kernel } from './kernel';
 import { AF_NETLINK, MSG_PEEK, MSG_TRUNC, nameOut, readSockaddr, SO, SocketFile, UserMsg } from './socket-file';
 
 const SOL_NETLINK = 270;
-const EPOLLIN = 0x001, EPOLLOUT = 0x004;
+const EPOLLIN = 0x001,
+  EPOLLOUT = 0x004;
 
 /** Netlink port ids in use, per host (the network namespace). */
 const portsInUse = new WeakMap<NetworkStack, Set<number>>();
@@ -139,18 +140,29 @@ export class NetlinkFile extends SocketFile {
 
   protected override setOptSocket(name: number, v: number): number | null {
     switch (name) {
-      case SO.SNDBUF: case SO.SNDBUFFORCE: this.sndBuf = SocketFile.sndBufFor(v, name === SO.SNDBUFFORCE); return 0;
-      case SO.RCVBUF: case SO.RCVBUFFORCE: this.rcvBuf = SocketFile.rcvBufFor(v, name === SO.RCVBUFFORCE); return 0;
-      default: return null;
+      case SO.SNDBUF:
+      case SO.SNDBUFFORCE:
+        this.sndBuf = SocketFile.sndBufFor(v, name === SO.SNDBUFFORCE);
+        return 0;
+      case SO.RCVBUF:
+      case SO.RCVBUFFORCE:
+        this.rcvBuf = SocketFile.rcvBufFor(v, name === SO.RCVBUFFORCE);
+        return 0;
+      default:
+        return null;
     }
   }
 
   protected override getOptSocket(name: number): number | null {
     switch (name) {
-      case SO.SNDBUF: return this.sndBuf;
-      case SO.RCVBUF: return this.rcvBuf;
-      case SO.ERROR: return 0;
-      default: return null;
+      case SO.SNDBUF:
+        return this.sndBuf;
+      case SO.RCVBUF:
+        return this.rcvBuf;
+      case SO.ERROR:
+        return 0;
+      default:
+        return null;
     }
   }
 

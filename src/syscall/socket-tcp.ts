@@ -16,26 +16,65 @@ import { descriptor, O_NONBLOCK } from './files';
 import type { Kernel } from './kernel';
 import { SYS } from './numbers';
 import {
-  AF_INET, AF_UNSPEC, io, MSG_ERRQUEUE, MSG_NOSIGNAL, MSG_OOB, MSG_PEEK, MSG_TRUNC, MSG_WAITALL,
-  nameOut, putSockaddrIn, SIGPIPE, SO, SOCK_STREAM, SOL_SOCKET, SocketFile, UserMsg,
+  AF_INET,
+  AF_UNSPEC,
+  io,
+  MSG_ERRQUEUE,
+  MSG_NOSIGNAL,
+  MSG_OOB,
+  MSG_PEEK,
+  MSG_TRUNC,
+  MSG_WAITALL,
+  nameOut,
+  putSockaddrIn,
+  SIGPIPE,
+  SO,
+  SOCK_STREAM,
+  SOL_SOCKET,
+  SocketFile,
+  UserMsg,
 } from './socket-file';
 
-const IPPROTO_IP = 0, IPPROTO_TCP = 6;
+const IPPROTO_IP = 0,
+  IPPROTO_TCP = 6;
 const MSG_MORE = 0x8000;
-const SO_LINGER = 13, SO_RCVLOWAT = 18;
-const SIOCOUTQNSD = 0x894b, FIONREAD = 0x541b, SIOCOUTQ = 0x5411;
-const SEEK_SET = 0, SEEK_CUR = 1;
+const SO_LINGER = 13,
+  SO_RCVLOWAT = 18;
+const SIOCOUTQNSD = 0x894b,
+  FIONREAD = 0x541b,
+  SIOCOUTQ = 0x5411;
+const SEEK_SET = 0,
+  SEEK_CUR = 1;
 
-const TCP_NODELAY = 1, TCP_MAXSEG = 2, TCP_CORK = 3, TCP_KEEPIDLE = 4, TCP_KEEPINTVL = 5, TCP_KEEPCNT = 6;
-const TCP_SYNCNT = 7, TCP_LINGER2 = 8, TCP_DEFER_ACCEPT = 9, TCP_WINDOW_CLAMP = 10, TCP_INFO = 11;
-const TCP_QUICKACK = 12, TCP_CONGESTION = 13, TCP_USER_TIMEOUT = 18, TCP_FASTOPEN = 23, TCP_NOTSENT_LOWAT = 25;
+const TCP_NODELAY = 1,
+  TCP_MAXSEG = 2,
+  TCP_CORK = 3,
+  TCP_KEEPIDLE = 4,
+  TCP_KEEPINTVL = 5,
+  TCP_KEEPCNT = 6;
+const TCP_SYNCNT = 7,
+  TCP_LINGER2 = 8,
+  TCP_DEFER_ACCEPT = 9,
+  TCP_WINDOW_CLAMP = 10,
+  TCP_INFO = 11;
+const TCP_QUICKACK = 12,
+  TCP_CONGESTION = 13,
+  TCP_USER_TIMEOUT = 18,
+  TCP_FASTOPEN = 23,
+  TCP_NOTSENT_LOWAT = 25;
 const TCP_FASTOPEN_CONNECT = 30;
-const TCP_MIN_MSS = 88, MAX_TCP_WINDOW = 32767, TCP_MSS_DEFAULT = 536;
-const MAX_TCP_KEEPIDLE = 32767, MAX_TCP_KEEPINTVL = 32767, MAX_TCP_KEEPCNT = 127, MAX_TCP_SYNCNT = 127;
+const TCP_MIN_MSS = 88,
+  MAX_TCP_WINDOW = 32767,
+  TCP_MSS_DEFAULT = 536;
+const MAX_TCP_KEEPIDLE = 32767,
+  MAX_TCP_KEEPINTVL = 32767,
+  MAX_TCP_KEEPCNT = 127,
+  MAX_TCP_SYNCNT = 127;
 const TCP_CA_NAME_MAX = 16;
 /** sizeof(struct tcp_info) in Linux 6.x (through tcpi_total_rto_time). */
 const TCP_INFO_SIZE = 248;
-const TCP_STATE_CLOSE = 7, TCP_STATE_LISTEN = 10;
+const TCP_STATE_CLOSE = 7,
+  TCP_STATE_LISTEN = 10;
 
 const SEC = 1_000_000_000;
 const MS = 1_000_000;
@@ -46,7 +85,9 @@ const stage = Buffer.allocUnsafe(STAGE_BYTES);
 /** The message of a read()/write()/readv()/writev() on a TCP socket. */
 const fileMsg = new UserMsg();
 
-const CONGESTION: Readonly<Record<string, (mss: number, iw: number) => CubicCongestionControl | RenoCongestionControl>> = {
+const CONGESTION: Readonly<
+  Record<string, (mss: number, iw: number) => CubicCongestionControl | RenoCongestionControl>
+> = {
   cubic: (mss, iw) => new CubicCongestionControl(mss, iw),
   reno: (mss, iw) => new RenoCongestionControl(mss, iw),
 };
@@ -411,7 +452,12 @@ export class TcpFile extends SocketFile {
         if (sent <= 0) return done > 0 ? done : sent === 0 ? -E.EAGAIN : sent;
         off += sent;
         done += sent;
-        const w = offsetAddr !== 0 ? (k.mem.writeI64(pid, offsetAddr, off) ? 0 : -E.EFAULT) : k.nativeCall(t, SYS.lseek, inFd, off, SEEK_SET);
+        const w =
+          offsetAddr !== 0
+            ? k.mem.writeI64(pid, offsetAddr, off)
+              ? 0
+              : -E.EFAULT
+            : k.nativeCall(t, SYS.lseek, inFd, off, SEEK_SET);
         if (w < 0) return done > 0 ? done : w;
       }
     } finally {
@@ -458,7 +504,8 @@ export class TcpFile extends SocketFile {
         s.apply((c, now) => c.setKeepalive({ enabled: on }, now));
         return null;
       }
-      case SO.SNDBUF: case SO.SNDBUFFORCE: {
+      case SO.SNDBUF:
+      case SO.SNDBUFFORCE: {
         const bytes = SocketFile.sndBufFor(v, name === SO.SNDBUFFORCE) / 2;
         s.userSndBuf = bytes;
         s.cfg.sndBufBytes = bytes;
@@ -466,7 +513,8 @@ export class TcpFile extends SocketFile {
         this.watchers.notify();
         return 0;
       }
-      case SO.RCVBUF: case SO.RCVBUFFORCE: {
+      case SO.RCVBUF:
+      case SO.RCVBUFFORCE: {
         const bytes = SocketFile.rcvBufFor(v, name === SO.RCVBUFFORCE) / 2;
         s.userRcvBuf = bytes;
         s.cfg.rcvBufBytes = bytes;
@@ -482,11 +530,15 @@ export class TcpFile extends SocketFile {
     const s = this.sock;
     const c = s.conn;
     switch (name) {
-      case SO.ERROR: return s.takeError();
+      case SO.ERROR:
+        return s.takeError();
       // Linux reports sk_sndbuf/sk_rcvbuf: twice the payload a buffer the application sized holds.
-      case SO.SNDBUF: return s.userSndBuf !== null ? 2 * s.userSndBuf : c !== null ? c.sendBufferBytes : s.cfg.sndBufBytes ?? 0;
-      case SO.RCVBUF: return s.userRcvBuf !== null ? 2 * s.userRcvBuf : c !== null ? c.receiveBufferBytes : s.cfg.rcvBufBytes ?? 0;
-      default: return null;
+      case SO.SNDBUF:
+        return s.userSndBuf !== null ? 2 * s.userSndBuf : c !== null ? c.sendBufferBytes : (s.cfg.sndBufBytes ?? 0);
+      case SO.RCVBUF:
+        return s.userRcvBuf !== null ? 2 * s.userRcvBuf : c !== null ? c.receiveBufferBytes : (s.cfg.rcvBufBytes ?? 0);
+      default:
+        return null;
     }
   }
 
@@ -596,27 +648,57 @@ export class TcpFile extends SocketFile {
         writeTcpInfo(s, dv);
         return TCP_INFO_SIZE;
       case TCP_CONGESTION: {
-        const ccName = c !== null ? c.congestionControl.name : this.storedOpt(IPPROTO_TCP, TCP_CONGESTION, 0) === 1 ? 'reno' : 'cubic';
+        const ccName =
+          c !== null
+            ? c.congestionControl.name
+            : this.storedOpt(IPPROTO_TCP, TCP_CONGESTION, 0) === 1
+              ? 'reno'
+              : 'cubic';
         for (let i = 0; i < TCP_CA_NAME_MAX; i++) dv.setUint8(i, i < ccName.length ? ccName.charCodeAt(i) : 0);
         return TCP_CA_NAME_MAX;
       }
-      case TCP_NODELAY: v = (c !== null ? c.noDelay : s.cfg.noDelay) ? 1 : 0; break;
-      case TCP_CORK: v = (c !== null ? c.cork : s.cfg.cork) ? 1 : 0; break;
-      case TCP_MAXSEG:
-        v = c !== null && c.state !== 'CLOSED' && c.state !== 'SYN_SENT' ? c.mssBytes : s.userMss > 0 ? s.userMss : TCP_MSS_DEFAULT;
+      case TCP_NODELAY:
+        v = (c !== null ? c.noDelay : s.cfg.noDelay) ? 1 : 0;
         break;
-      case TCP_KEEPIDLE: v = Math.floor(ka.idleNs / SEC); break;
-      case TCP_KEEPINTVL: v = Math.floor(ka.intervalNs / SEC); break;
-      case TCP_KEEPCNT: v = ka.count; break;
-      case TCP_SYNCNT: v = s.cfg.synRetries ?? DEFAULT_TCP_SETTINGS.synRetries; break;
-      case TCP_USER_TIMEOUT: v = Math.floor((s.cfg.userTimeoutNs ?? 0) / MS); break;
+      case TCP_CORK:
+        v = (c !== null ? c.cork : s.cfg.cork) ? 1 : 0;
+        break;
+      case TCP_MAXSEG:
+        v =
+          c !== null && c.state !== 'CLOSED' && c.state !== 'SYN_SENT'
+            ? c.mssBytes
+            : s.userMss > 0
+              ? s.userMss
+              : TCP_MSS_DEFAULT;
+        break;
+      case TCP_KEEPIDLE:
+        v = Math.floor(ka.idleNs / SEC);
+        break;
+      case TCP_KEEPINTVL:
+        v = Math.floor(ka.intervalNs / SEC);
+        break;
+      case TCP_KEEPCNT:
+        v = ka.count;
+        break;
+      case TCP_SYNCNT:
+        v = s.cfg.synRetries ?? DEFAULT_TCP_SETTINGS.synRetries;
+        break;
+      case TCP_USER_TIMEOUT:
+        v = Math.floor((s.cfg.userTimeoutNs ?? 0) / MS);
+        break;
       case TCP_LINGER2: {
         const stored = this.storedOpt(IPPROTO_TCP, name, 0);
         v = stored < 0 ? -1 : Math.floor((s.cfg.finTimeoutNs ?? DEFAULT_TCP_SETTINGS.finTimeoutNs) / SEC);
         break;
       }
-      case TCP_QUICKACK: v = this.storedOpt(IPPROTO_TCP, name, 1); break;
-      case TCP_DEFER_ACCEPT: case TCP_WINDOW_CLAMP: case TCP_NOTSENT_LOWAT: case TCP_FASTOPEN: case TCP_FASTOPEN_CONNECT:
+      case TCP_QUICKACK:
+        v = this.storedOpt(IPPROTO_TCP, name, 1);
+        break;
+      case TCP_DEFER_ACCEPT:
+      case TCP_WINDOW_CLAMP:
+      case TCP_NOTSENT_LOWAT:
+      case TCP_FASTOPEN:
+      case TCP_FASTOPEN_CONNECT:
         v = this.storedOpt(IPPROTO_TCP, name, 0);
         break;
       default:
@@ -637,7 +719,8 @@ function writeTcpInfo(s: TcpSocket, dv: DataView): void {
     return;
   }
   const i = c.tcpInfo();
-  const u32 = (off: number, v: number): void => dv.setUint32(off, Math.max(0, Math.min(Math.floor(v), 0xffffffff)), true);
+  const u32 = (off: number, v: number): void =>
+    dv.setUint32(off, Math.max(0, Math.min(Math.floor(v), 0xffffffff)), true);
   const u64 = (off: number, v: number): void => {
     const x = Math.max(0, Math.floor(v));
     dv.setUint32(off, x % 4294967296, true);

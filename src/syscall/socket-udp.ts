@@ -7,13 +7,29 @@ import { UdpSocket } from '../net/udp';
 import { E } from './errno';
 import type { Kernel } from './kernel';
 import {
-  AF_INET, AF_UNSPEC, MSG_ERRQUEUE, MSG_OOB, MSG_PEEK, MSG_TRUNC, putSockaddrIn, readSockaddr,
-  SO, SOCK_DGRAM, SocketFile, UserMsg,
+  AF_INET,
+  AF_UNSPEC,
+  MSG_ERRQUEUE,
+  MSG_OOB,
+  MSG_PEEK,
+  MSG_TRUNC,
+  putSockaddrIn,
+  readSockaddr,
+  SO,
+  SOCK_DGRAM,
+  SocketFile,
+  UserMsg,
 } from './socket-file';
 
-const IPPROTO_IP = 0, IPPROTO_UDP = 17;
-const IP_TOS = 1, IP_TTL = 2, IP_MTU_DISCOVER = 10, IP_RECVERR = 11, IP_MTU = 14;
-const IP_MULTICAST_TTL = 33, IP_MULTICAST_LOOP = 34;
+const IPPROTO_IP = 0,
+  IPPROTO_UDP = 17;
+const IP_TOS = 1,
+  IP_TTL = 2,
+  IP_MTU_DISCOVER = 10,
+  IP_RECVERR = 11,
+  IP_MTU = 14;
+const IP_MULTICAST_TTL = 33,
+  IP_MULTICAST_LOOP = 34;
 const IP_PMTUDISC_WANT = 1;
 
 /** The parsed address of the last parseIn call (no allocation per call). */
@@ -150,27 +166,40 @@ export class UdpFile extends SocketFile {
   protected override setOptSocket(name: number, v: number): number | null {
     const s = this.sock;
     switch (name) {
-      case SO.REUSEADDR: s.reuseAddr = v !== 0; return null;
-      case SO.REUSEPORT: s.reusePort = v !== 0; return null;
-      case SO.BROADCAST: s.broadcast = v !== 0; return null;
-      case SO.SNDBUF: case SO.SNDBUFFORCE:
+      case SO.REUSEADDR:
+        s.reuseAddr = v !== 0;
+        return null;
+      case SO.REUSEPORT:
+        s.reusePort = v !== 0;
+        return null;
+      case SO.BROADCAST:
+        s.broadcast = v !== 0;
+        return null;
+      case SO.SNDBUF:
+      case SO.SNDBUFFORCE:
         s.sndBuf = SocketFile.sndBufFor(v, name === SO.SNDBUFFORCE);
         this.watchers.notify(); // a larger buffer may make a blocked sender writable
         return 0;
-      case SO.RCVBUF: case SO.RCVBUFFORCE:
+      case SO.RCVBUF:
+      case SO.RCVBUFFORCE:
         s.rcvBuf = SocketFile.rcvBufFor(v, name === SO.RCVBUFFORCE);
         return 0;
-      default: return null;
+      default:
+        return null;
     }
   }
 
   protected override getOptSocket(name: number): number | null {
     const s = this.sock;
     switch (name) {
-      case SO.ERROR: return s.takeError();
-      case SO.SNDBUF: return s.sndBuf;
-      case SO.RCVBUF: return s.rcvBuf;
-      default: return null;
+      case SO.ERROR:
+        return s.takeError();
+      case SO.SNDBUF:
+        return s.sndBuf;
+      case SO.RCVBUF:
+        return s.rcvBuf;
+      default:
+        return null;
     }
   }
 
@@ -195,17 +224,31 @@ export class UdpFile extends SocketFile {
     if (level === IPPROTO_IP) {
       let v: number;
       switch (name) {
-        case IP_TTL: v = this.storedOpt(level, name, -1); if (v === -1) v = 64; break;
-        case IP_TOS: v = this.storedOpt(level, name, 0); break;
-        case IP_MTU_DISCOVER: v = this.storedOpt(level, name, IP_PMTUDISC_WANT); break;
-        case IP_RECVERR: v = this.sock.recvErr ? 1 : 0; break;
-        case IP_MULTICAST_TTL: v = this.storedOpt(level, name, 1); break;
-        case IP_MULTICAST_LOOP: v = this.storedOpt(level, name, 1); break;
+        case IP_TTL:
+          v = this.storedOpt(level, name, -1);
+          if (v === -1) v = 64;
+          break;
+        case IP_TOS:
+          v = this.storedOpt(level, name, 0);
+          break;
+        case IP_MTU_DISCOVER:
+          v = this.storedOpt(level, name, IP_PMTUDISC_WANT);
+          break;
+        case IP_RECVERR:
+          v = this.sock.recvErr ? 1 : 0;
+          break;
+        case IP_MULTICAST_TTL:
+          v = this.storedOpt(level, name, 1);
+          break;
+        case IP_MULTICAST_LOOP:
+          v = this.storedOpt(level, name, 1);
+          break;
         case IP_MTU:
           if (!this.sock.connected) return -E.ENOTCONN;
           v = this.sock.peerIp >>> 24 === 127 || this.sock.peerIp === this.sock.stack.host.ip ? 65536 : 1500;
           break;
-        default: v = this.storedOpt(level, name, 0);
+        default:
+          v = this.storedOpt(level, name, 0);
       }
       dv.setInt32(0, v, true);
       return 4;
@@ -217,4 +260,3 @@ export class UdpFile extends SocketFile {
     return -E.ENOPROTOOPT;
   }
 }
-

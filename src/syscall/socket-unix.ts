@@ -10,8 +10,23 @@ import { UnixSocket, type UnixCred, type UnixKind, type UnixName } from '../net/
 import { E } from './errno';
 import type { Kernel } from './kernel';
 import {
-  AF_UNIX, AF_UNSPEC, io, MSG_NOSIGNAL, MSG_OOB, MSG_PEEK, MSG_TRUNC, MSG_WAITALL, nameOut, readSockaddr, SIGPIPE,
-  SO, SOCK_DGRAM, SOCK_SEQPACKET, SOCK_STREAM, SocketFile, UserMsg,
+  AF_UNIX,
+  AF_UNSPEC,
+  io,
+  MSG_NOSIGNAL,
+  MSG_OOB,
+  MSG_PEEK,
+  MSG_TRUNC,
+  MSG_WAITALL,
+  nameOut,
+  readSockaddr,
+  SIGPIPE,
+  SO,
+  SOCK_DGRAM,
+  SOCK_SEQPACKET,
+  SOCK_STREAM,
+  SocketFile,
+  UserMsg,
 } from './socket-file';
 
 const SUN_PATH_MAX = 108;
@@ -29,7 +44,11 @@ export function credOf(t: Thread): UnixCred {
 }
 
 /** Result of parseUn: a name (or null for "autobind"), whether it is abstract, or -errno. */
-const parsedUn: { name: UnixName | null; abstract: boolean; family: number } = { name: null, abstract: false, family: 0 };
+const parsedUn: { name: UnixName | null; abstract: boolean; family: number } = {
+  name: null,
+  abstract: false,
+  family: 0,
+};
 
 /**
  * Parses a sockaddr_un. Path names become absolute against the process's cwd.
@@ -271,7 +290,8 @@ export class UnixFile extends SocketFile {
       }
       const avail = msg.data.length - msg.off;
       const n = Math.min(avail, want - copied);
-      if (m.scatter(k, t, done + copied, msg.data, msg.off, n) < 0) return done + copied > 0 ? done + copied : -E.EFAULT;
+      if (m.scatter(k, t, done + copied, msg.data, msg.off, n) < 0)
+        return done + copied > 0 ? done + copied : -E.EFAULT;
       copied += n;
     }
     if ((flags & MSG_PEEK) === 0) s.consume(copied, false);
@@ -306,24 +326,31 @@ export class UnixFile extends SocketFile {
   protected override setOptSocket(name: number, v: number): number | null {
     const s = this.sock;
     switch (name) {
-      case SO.SNDBUF: case SO.SNDBUFFORCE:
+      case SO.SNDBUF:
+      case SO.SNDBUFFORCE:
         s.sndBuf = SocketFile.sndBufFor(v, name === SO.SNDBUFFORCE);
         this.watchers.notify();
         return 0;
-      case SO.RCVBUF: case SO.RCVBUFFORCE:
+      case SO.RCVBUF:
+      case SO.RCVBUFFORCE:
         s.rcvBuf = SocketFile.rcvBufFor(v, name === SO.RCVBUFFORCE);
         return 0;
-      default: return null;
+      default:
+        return null;
     }
   }
 
   protected override getOptSocket(name: number): number | null {
     const s = this.sock;
     switch (name) {
-      case SO.ERROR: return s.takeError();
-      case SO.SNDBUF: return s.sndBuf;
-      case SO.RCVBUF: return s.rcvBuf;
-      default: return null;
+      case SO.ERROR:
+        return s.takeError();
+      case SO.SNDBUF:
+        return s.sndBuf;
+      case SO.RCVBUF:
+        return s.rcvBuf;
+      default:
+        return null;
     }
   }
 

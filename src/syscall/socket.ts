@@ -11,8 +11,21 @@ import { descriptor, installFile, nativeFdOpen, O_CLOEXEC, O_NONBLOCK, SimFile, 
 import { BLOCKED, Kernel } from './kernel';
 import { SYS } from './numbers';
 import {
-  AF_INET, AF_INET6, AF_NETLINK, AF_UNIX, callMsg, io, MSG_DONTWAIT, MSG_WAITALL, MSG_WAITFORONE, nameOut,
-  SOCK_DGRAM, SOCK_RAW, SOCK_STREAM, SocketFile, UserMsg,
+  AF_INET,
+  AF_INET6,
+  AF_NETLINK,
+  AF_UNIX,
+  callMsg,
+  io,
+  MSG_DONTWAIT,
+  MSG_WAITALL,
+  MSG_WAITFORONE,
+  nameOut,
+  SOCK_DGRAM,
+  SOCK_RAW,
+  SOCK_STREAM,
+  SocketFile,
+  UserMsg,
 } from './socket-file';
 import { NetlinkFile } from './socket-netlink';
 import { newTcpFile } from './socket-tcp';
@@ -23,7 +36,8 @@ import { UnixSocket } from '../net/unix';
 const SOCK_TYPE_MASK = 0xf;
 const SOCK_NONBLOCK = O_NONBLOCK;
 const SOCK_CLOEXEC = O_CLOEXEC;
-const IPPROTO_TCP = 6, IPPROTO_UDP = 17;
+const IPPROTO_TCP = 6,
+  IPPROTO_UDP = 17;
 const MSGHDR_SIZE = 56;
 const MMSGHDR_SIZE = 64;
 
@@ -94,7 +108,10 @@ function socket(k: Kernel, t: Thread, a: Float64Array): number {
 }
 
 function socketpair(k: Kernel, t: Thread, a: Float64Array): number {
-  const domain = a[0], type = a[1], protocol = a[2], svAddr = a[3];
+  const domain = a[0],
+    type = a[1],
+    protocol = a[2],
+    svAddr = a[3];
   if ((type & ~(SOCK_TYPE_MASK | SOCK_NONBLOCK | SOCK_CLOEXEC)) !== 0) return -E.EINVAL;
   const base = type & SOCK_TYPE_MASK;
   if (domain !== AF_UNIX) {
@@ -267,7 +284,10 @@ function loadMsghdr(k: Kernel, t: Thread, addr: number, m: UserMsg): number {
   return 0;
 }
 
-const SOL_SOCKET = 1, SCM_RIGHTS = 1, MSG_CTRUNC = 8, MSG_CMSG_CLOEXEC = 0x40000000;
+const SOL_SOCKET = 1,
+  SCM_RIGHTS = 1,
+  MSG_CTRUNC = 8,
+  MSG_CMSG_CLOEXEC = 0x40000000;
 
 /**
  * sendmsg's control messages: SCM_RIGHTS passes open emulated files (each
@@ -290,7 +310,10 @@ function loadRights(k: Kernel, t: Thread, m: UserMsg): number {
           // A native fd (a regular file) cannot be handed to another native process here.
           if (!t.process.warned.has(-SCM_RIGHTS)) {
             t.process.warned.add(-SCM_RIGHTS);
-            k.log.warn(t.process.host.name, `${t.process.name}: SCM_RIGHTS passes only emulated descriptors (sockets, pipes, eventfds …); fd ${fd} was left out`);
+            k.log.warn(
+              t.process.host.name,
+              `${t.process.name}: SCM_RIGHTS passes only emulated descriptors (sockets, pipes, eventfds …); fd ${fd} was left out`,
+            );
           }
           continue;
         }
@@ -484,4 +507,3 @@ export function registerSocket(k: Kernel): void {
   k.register(SYS.getsockopt, getsockopt);
   k.register(SYS.shutdown, shutdown);
 }
-

@@ -2,7 +2,7 @@
 // them from shared memory.
 import type { Thread } from '../host/thread';
 import { E } from './errno';
-import { BLOCKED, Kernel } from './kernel';
+import { Kernel } from './kernel';
 import { SYS } from './numbers';
 import { absoluteToSimNs, NS_PER_SEC } from '../core/time';
 
@@ -41,7 +41,8 @@ function clockNanosleep(k: Kernel, t: Thread, a: Float64Array): number {
   const m = k.mem;
   if (!m.readTimespec(t.process.nativePid, a[2])) return -E.EFAULT;
   if (m.tsSec < 0 || m.tsNsec < 0 || m.tsNsec >= NS_PER_SEC) return -E.EINVAL;
-  const until = (a[1] & TIMER_ABSTIME) !== 0 ? absoluteToSimNs(clock, m.tsSec, m.tsNsec) : k.now + m.tsSec * NS_PER_SEC + m.tsNsec;
+  const until =
+    (a[1] & TIMER_ABSTIME) !== 0 ? absoluteToSimNs(clock, m.tsSec, m.tsNsec) : k.now + m.tsSec * NS_PER_SEC + m.tsNsec;
   if (until <= k.now) return 0;
   return sleepUntil(k, t, until, rem);
 }

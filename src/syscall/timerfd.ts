@@ -11,9 +11,13 @@ import { descriptor, EPOLLIN, installFile, nativeFdOpen, O_CLOEXEC, O_NONBLOCK, 
 import type { Kernel } from './kernel';
 import { SYS } from './numbers';
 
-const CLOCK_REALTIME = 0, CLOCK_MONOTONIC = 1, CLOCK_BOOTTIME = 7;
-const CLOCK_REALTIME_ALARM = 8, CLOCK_BOOTTIME_ALARM = 9;
-const TFD_TIMER_ABSTIME = 1, TFD_TIMER_CANCEL_ON_SET = 2;
+const CLOCK_REALTIME = 0,
+  CLOCK_MONOTONIC = 1,
+  CLOCK_BOOTTIME = 7;
+const CLOCK_REALTIME_ALARM = 8,
+  CLOCK_BOOTTIME_ALARM = 9;
+const TFD_TIMER_ABSTIME = 1,
+  TFD_TIMER_CANCEL_ON_SET = 2;
 
 export class TimerFd implements SimFile {
   readonly kind = 'timerfd';
@@ -35,7 +39,11 @@ export class TimerFd implements SimFile {
     else this.schedule();
   };
 
-  constructor(private readonly sched: Scheduler, private readonly hostId: number, readonly clockId: number) {}
+  constructor(
+    private readonly sched: Scheduler,
+    private readonly hostId: number,
+    readonly clockId: number,
+  ) {}
 
   /** Counts every expiration up to now (Linux forwards an interval timer the same way on read). */
   private settle(): void {

@@ -7,9 +7,17 @@ import type { Kernel } from './kernel';
 import { SYS } from './numbers';
 import { childEnded } from './signal';
 
-const WNOHANG = 1, WUNTRACED = 2, WEXITED = 4, WCONTINUED = 8, WNOWAIT = 0x01000000;
-const WNOTHREAD = 0x20000000, WALL = 0x40000000, WCLONE = 0x80000000;
-const P_ALL = 0, P_PID = 1, P_PGID = 2;
+const WNOHANG = 1,
+  WUNTRACED = 2,
+  WEXITED = 4,
+  WCONTINUED = 8,
+  WNOWAIT = 0x01000000;
+const WNOTHREAD = 0x20000000,
+  WALL = 0x40000000,
+  WCLONE = 0x80000000;
+const P_ALL = 0,
+  P_PID = 1,
+  P_PGID = 2;
 
 /** Children of p that match a wait4-style pid selector, in creation order. */
 function children(p: Process, sel: (c: Process) => boolean): Process[] {
@@ -52,7 +60,8 @@ function wait4(k: Kernel, t: Thread, a: Float64Array): number {
 
 function waitid(k: Kernel, t: Thread, a: Float64Array): number {
   const p = t.process;
-  const idtype = a[0], id = a[1] | 0;
+  const idtype = a[0],
+    id = a[1] | 0;
   const options = k.argWords(t, 3)[0];
   if ((options & (WEXITED | WUNTRACED | WCONTINUED)) === 0) return -E.EINVAL;
   let sel: (c: Process) => boolean;
@@ -96,8 +105,7 @@ function onEnd(k: Kernel, p: Process): void {
   if (parent) {
     childEnded(k, parent, p);
     parent.childEvents.notify();
-  }
-  else p.reaped = true; // init reaps at once
+  } else p.reaped = true; // init reaps at once
   for (const c of p.host.processes) {
     if (c.ppid !== p.vpid || c === p) continue;
     c.ppid = 1;

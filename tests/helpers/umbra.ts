@@ -30,7 +30,11 @@ export function tempDir(prefix = 'umbra-test-'): string {
 }
 
 /** Runs `umbra [args] config.yaml` with `yaml` written to a new temp dir (or `dir`). */
-export function runUmbra(yaml: string, args: string[] = [], opts: { dir?: string; timeoutMs?: number; input?: string } = {}): UmbraRun {
+export function runUmbra(
+  yaml: string,
+  args: string[] = [],
+  opts: { dir?: string; timeoutMs?: number; input?: string } = {},
+): UmbraRun {
   const dir = opts.dir ?? tempDir();
   fs.writeFileSync(path.join(dir, 'config.yaml'), yaml);
   const r: SpawnSyncReturns<string> = spawnSync(process.execPath, [UMBRA, ...args, 'config.yaml'], {
@@ -53,7 +57,8 @@ export function runUmbra(yaml: string, args: string[] = [], opts: { dir?: string
       const hostDir = path.join(dataDir, 'hosts', host);
       if (fs.existsSync(path.join(hostDir, file))) return fs.readFileSync(path.join(hostDir, file), 'utf8');
       const matches = fs.readdirSync(hostDir).filter((f) => f.startsWith(file) && f.endsWith('.stdout'));
-      if (matches.length !== 1) throw new Error(`expected one ${file}*.stdout in ${hostDir}, found: ${matches.join(', ')}`);
+      if (matches.length !== 1)
+        throw new Error(`expected one ${file}*.stdout in ${hostDir}, found: ${matches.join(', ')}`);
       return fs.readFileSync(path.join(hostDir, matches[0]), 'utf8');
     },
     files(host: string): string[] {

@@ -11,28 +11,42 @@ const EPOCH = 946684800;
 
 test('sleep 3600 takes an hour of simulated time and almost no wall time; date agrees', () => {
   const started = Date.now();
-  const r = runUmbra(config(`  box:
+  const r = runUmbra(
+    config(
+      `  box:
     network_node_id: 0
     processes:
     - {path: date, args: "+%s", start_time: 5s}
     - {path: sleep, args: "3600", start_time: 6s}
     - {path: date, args: "+%s", start_time: 3606s}
-`, 'stop_time: 2h'));
+`,
+      'stop_time: 2h',
+    ),
+  );
   assert.equal(r.status, 0, r.stderr);
   assert.ok(Date.now() - started < 10_000);
   assert.equal(r.output('box', 'date.1000.stdout'), `${EPOCH + 5}\n`);
   assert.equal(r.output('box', 'date.1002.stdout'), `${EPOCH + 3606}\n`);
-  assert.deepEqual(r.files('box'), ['date.1000.stderr', 'date.1000.stdout', 'date.1002.stderr', 'date.1002.stdout', 'sleep.1001.stderr', 'sleep.1001.stdout']);
+  assert.deepEqual(r.files('box'), [
+    'date.1000.stderr',
+    'date.1000.stdout',
+    'date.1002.stderr',
+    'date.1002.stdout',
+    'sleep.1001.stderr',
+    'sleep.1001.stdout',
+  ]);
   assert.match(r.stderr, /Simulated 02:00:00/);
 });
 
 test('python time.time() around time.sleep(5) differs by exactly 5.0', () => {
-  const r = runUmbra(config(`  box:
+  const r = runUmbra(
+    config(`  box:
     network_node_id: 0
     processes:
     - path: python3
       args: ["-c", "import time; a = time.time(); time.sleep(5); b = time.time(); print(b - a, a)"]
-`));
+`),
+  );
   assert.equal(r.status, 0, r.stderr + r.output('box', 'python3'));
   assert.equal(r.output('box', 'python3'), `5.0 ${EPOCH}.0\n`);
 });
@@ -56,7 +70,13 @@ test('same seed: byte-identical output; other seed or other host: other random b
   assert.equal(outA, b.output('alpha', 'identity.1000.stdout'));
   assert.equal(a.output('beta', 'identity.1000.stdout'), b.output('beta', 'identity.1000.stdout'));
   assert.equal(a.stdout, b.stdout, 'the simulator log is deterministic too');
-  const lines = (s: string) => Object.fromEntries(s.trim().split('\n').map((l) => [l.split(' ')[0], l]));
+  const lines = (s: string) =>
+    Object.fromEntries(
+      s
+        .trim()
+        .split('\n')
+        .map((l) => [l.split(' ')[0], l]),
+    );
   const la = lines(outA);
   const lc = lines(c.output('alpha', 'identity.1000.stdout'));
   const lbeta = lines(a.output('beta', 'identity.1000.stdout'));
@@ -75,12 +95,17 @@ test('same seed: byte-identical output; other seed or other host: other random b
 });
 
 test('a process still running at stop time is ended and reported as running', () => {
-  const r = runUmbra(config(`  box:
+  const r = runUmbra(
+    config(
+      `  box:
     network_node_id: 0
     processes:
     - {path: sleep, args: "7200", expected_final_state: running}
     - {path: sleep, args: "7200"}
-`, 'stop_time: 1h'));
+`,
+      'stop_time: 1h',
+    ),
+  );
   assert.equal(r.status, 1);
   assert.match(r.stderr, /ok {3}box\.sleep\.1000: running/);
   assert.match(r.stderr, /FAIL box\.sleep\.1001: running \(expected \{exited: 0\}\)/);
@@ -89,14 +114,16 @@ test('a process still running at stop time is ended and reported as running', ()
 });
 
 test('crashes are reported with their signal and the other processes go on', () => {
-  const r = runUmbra(config(`  box:
+  const r = runUmbra(
+    config(`  box:
     network_node_id: 0
     processes:
     - {path: ${program('crash')}, args: segv, expected_final_state: {signaled: SIGSEGV}}
     - {path: ${program('crash')}, args: abort, expected_final_state: {signaled: SIGABRT}}
     - {path: ${program('crash')}, args: exit 3, expected_final_state: {exited: 3}}
     - {path: date, args: "+%s", start_time: 2s}
-`));
+`),
+  );
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stderr, /box\.crash\.1000: \{signaled: SIGSEGV\}/);
   assert.match(r.stderr, /box\.crash\.1001: \{signaled: SIGABRT\}/);
@@ -106,12 +133,18 @@ test('crashes are reported with their signal and the other processes go on', () 
 for (const sig of ['SIGINT', 'SIGTERM'] as const) {
   test(`umbra killed with ${sig} leaves no managed process behind`, async () => {
     const dir = tempDir();
-    fs.writeFileSync(path.join(dir, 'config.yaml'), config(`  box:
+    fs.writeFileSync(
+      path.join(dir, 'config.yaml'),
+      config(
+        `  box:
     network_node_id: 0
     processes:
     - {path: ${program('spin')}}
     - {path: sleep, args: "100000"}
-`, 'stop_time: 24h'));
+`,
+        'stop_time: 24h',
+      ),
+    );
     const child = spawn(process.execPath, [UMBRA, 'config.yaml'], { cwd: dir, stdio: 'ignore' });
     const out = path.join(dir, 'out.data', 'hosts', 'box', 'spin.1000.stdout');
     for (let i = 0; i < 200 && !(fs.existsSync(out) && fs.readFileSync(out, 'utf8').includes('spinning')); i++) {
@@ -121,7 +154,8 @@ for (const sig of ['SIGINT', 'SIGTERM'] as const) {
     const ended = new Promise((res) => child.on('exit', res));
     child.kill(sig);
     await ended;
-    for (let i = 0; i < 50 && leftoverManagedProcesses(dir).length > 0; i++) await new Promise((res) => setTimeout(res, 20));
+    for (let i = 0; i < 50 && leftoverManagedProcesses(dir).length > 0; i++)
+      await new Promise((res) => setTimeout(res, 20));
     assert.deepEqual(leftoverManagedProcesses(dir), []);
   });
 }
@@ -136,10 +170,22 @@ function badInput(yaml: string, pattern: RegExp): void {
 }
 
 test('bad input: unknown key, wrong type, negative time, missing program, not YAML', () => {
-  badInput(config(`  box:\n    network_node_id: 0\n    processes: []\n`).replace('stop_time', 'stop_tme'), /general.*stop_tme/);
-  badInput(config(`  box:\n    network_node_id: 0\n    processes:\n    - {path: date, start_time: 1.5}\n`), /start_time/);
-  badInput(config(`  box:\n    network_node_id: 0\n    processes:\n    - {path: date, start_time: "-1 s"}\n`), /start_time/);
-  badInput(config(`  box:\n    network_node_id: 0\n    processes:\n    - {path: no-such-program-xyz}\n`), /no-such-program-xyz/);
+  badInput(
+    config(`  box:\n    network_node_id: 0\n    processes: []\n`).replace('stop_time', 'stop_tme'),
+    /general.*stop_tme/,
+  );
+  badInput(
+    config(`  box:\n    network_node_id: 0\n    processes:\n    - {path: date, start_time: 1.5}\n`),
+    /start_time/,
+  );
+  badInput(
+    config(`  box:\n    network_node_id: 0\n    processes:\n    - {path: date, start_time: "-1 s"}\n`),
+    /start_time/,
+  );
+  badInput(
+    config(`  box:\n    network_node_id: 0\n    processes:\n    - {path: no-such-program-xyz}\n`),
+    /no-such-program-xyz/,
+  );
   badInput('general: [unclosed\n  : : :', /config\.yaml/);
 });
 
@@ -167,7 +213,10 @@ test('--show-config prints the effective configuration and runs nothing; - reads
   const dir = tempDir();
   const s = spawnSync(process.execPath, [UMBRA, '-'], { cwd: dir, input: yaml, encoding: 'utf8' });
   assert.equal(s.status, 0, s.stderr);
-  assert.equal(fs.readFileSync(path.join(dir, 'out.data/hosts/box/date.1000.stdout'), 'utf8'), 'Sat Jan  1 00:00:00 UTC 2000\n');
+  assert.equal(
+    fs.readFileSync(path.join(dir, 'out.data/hosts/box/date.1000.stdout'), 'utf8'),
+    'Sat Jan  1 00:00:00 UTC 2000\n',
+  );
 });
 
 test('strace_logging_mode writes a deterministic per-process syscall trace', () => {

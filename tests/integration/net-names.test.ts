@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import { config, program, runUmbra } from '../helpers/umbra';
 
 test('getaddrinfo and getent resolve simulated host names; unknown names fail with EAI_NONAME at once', () => {
-  const r = runUmbra(config(`  server:
+  const r = runUmbra(
+    config(`  server:
     network_node_id: 0
     processes:
     - {path: ${program('udp_tool')}, args: resolve server client localhost nosuchhost SERVER server.}
@@ -16,32 +17,43 @@ test('getaddrinfo and getent resolve simulated host names; unknown names fail wi
     network_node_id: 0
     processes:
     - {path: /usr/bin/getent, args: hosts nosuchhost, expected_final_state: {exited: 2}}
-`));
+`),
+  );
   assert.equal(r.status, 0, r.stderr + r.stdout);
   // "nosuchhost" and "server." miss /etc/hosts; glibc then asks DNS, whose answer
   // comes back one round trip (2 x 1 ms) later.
-  assert.equal(r.output('server', 'udp_tool.1000.stdout'), `server: 11.0.0.2 after 0 ms
+  assert.equal(
+    r.output('server', 'udp_tool.1000.stdout'),
+    `server: 11.0.0.2 after 0 ms
 client: 11.0.0.1 after 0 ms
 localhost: 127.0.0.1 after 0 ms
 nosuchhost: EAI_NONAME after 2 ms
 SERVER: 11.0.0.2 after 0 ms
 server.: 11.0.0.2 after 2 ms
 server (any family): 3 entries, first family AF_INET
-`);
+`,
+  );
   assert.equal(r.output('server', 'getent.1001.stdout'), '11.0.0.2        server\n11.0.0.1        client\n');
-  assert.equal(r.output('server', 'getent.1002.stdout'), '11.0.0.1        STREAM client\n11.0.0.1        DGRAM  \n11.0.0.1        RAW    \n');
+  assert.equal(
+    r.output('server', 'getent.1002.stdout'),
+    '11.0.0.1        STREAM client\n11.0.0.1        DGRAM  \n11.0.0.1        RAW    \n',
+  );
   assert.equal(r.output('client', 'getent.1000.stdout'), '');
 });
 
 test('getifaddrs, if_nameindex and SIOCGIF* show lo and eth0 with the host address', () => {
-  const r = runUmbra(config(`  box:
+  const r = runUmbra(
+    config(`  box:
     network_node_id: 0
     ip_addr: 10.20.30.40
     processes:
     - {path: ${program('ifaddrs')}}
-`));
+`),
+  );
   assert.equal(r.status, 0, r.stderr + r.stdout);
-  assert.equal(r.output('box', 'ifaddrs.1000.stdout'), `lo AF_PACKET flags UP LOOPBACK RUNNING index 1 hwaddr 00:00:00:00:00:00
+  assert.equal(
+    r.output('box', 'ifaddrs.1000.stdout'),
+    `lo AF_PACKET flags UP LOOPBACK RUNNING index 1 hwaddr 00:00:00:00:00:00
 eth0 AF_PACKET flags UP BROADCAST RUNNING index 2 hwaddr 02:00:0a:14:1e:28
 lo AF_INET flags UP LOOPBACK RUNNING addr 127.0.0.1 mask 255.0.0.0 dst 127.0.0.1
 eth0 AF_INET flags UP BROADCAST RUNNING addr 10.20.30.40 mask 255.255.255.0 brd 10.20.30.255
@@ -53,7 +65,8 @@ SIOCGIFADDR eth0 10.20.30.40
 SIOCGIFNETMASK eth0 255.255.255.0
 SIOCGIFMTU eth0 1500
 hostname box
-`);
+`,
+  );
 });
 
 test("python's socket.gethostbyname and node's dns.lookup find simulated hosts", () => {
@@ -72,7 +85,10 @@ hosts:
 `);
   assert.equal(r.status, 0, r.stderr);
   assert.equal(r.output('alpha', 'python3'), '11.0.0.2 11.0.0.1 127.0.0.1\n');
-  const nodes = r.files('alpha').filter((f) => f.startsWith('node.') && f.endsWith('.stdout')).sort();
+  const nodes = r
+    .files('alpha')
+    .filter((f) => f.startsWith('node.') && f.endsWith('.stdout'))
+    .sort();
   assert.equal(r.output('alpha', nodes[0]), '11.0.0.2\n');
   assert.equal(r.output('alpha', nodes[1]), 'ENOTFOUND\n');
 });

@@ -12,7 +12,10 @@ import { config, runUmbra, tempDir } from '../helpers/umbra';
 function which(name: string): string {
   const r = spawnSync('sh', ['-c', `PATH="$PATH:/usr/sbin:/sbin" command -v ${name}`], { encoding: 'utf8' });
   const p = r.stdout.trim();
-  assert.ok(r.status === 0 && p !== '', `${name} is not installed (apt-get install -y nginx-light iperf3 redis-server redis-tools)`);
+  assert.ok(
+    r.status === 0 && p !== '',
+    `${name} is not installed (apt-get install -y nginx-light iperf3 redis-server redis-tools)`,
+  );
   return p;
 }
 
@@ -30,7 +33,9 @@ test('nginx (sendfile on) serves a 10 MiB file to five curl and five wget client
   }
   fs.writeFileSync(path.join(www, 'big.bin'), data);
   const want = crypto.createHash('sha256').update(data).digest('hex');
-  fs.writeFileSync(path.join(dir, 'nginx.conf'), `daemon off;
+  fs.writeFileSync(
+    path.join(dir, 'nginx.conf'),
+    `daemon off;
 master_process off;
 worker_processes 1;
 error_log stderr;
@@ -41,7 +46,8 @@ http {
   sendfile on;
   server { listen 80; root ${www}; }
 }
-`);
+`,
+  );
   let hosts = `  server:
     network_node_id: 0
     processes:
@@ -67,13 +73,17 @@ http {
     assert.equal(got.length, data.length, c);
     assert.equal(crypto.createHash('sha256').update(got).digest('hex'), want, `${c}: sha256`);
   }
-  const stats = JSON.parse(fs.readFileSync(path.join(r.dataDir, 'sim-stats.json'), 'utf8')) as { syscalls: Record<string, number> };
+  const stats = JSON.parse(fs.readFileSync(path.join(r.dataDir, 'sim-stats.json'), 'utf8')) as {
+    syscalls: Record<string, number>;
+  };
   assert.ok((stats.syscalls.sendfile ?? 0) > 0, 'nginx used sendfile');
 });
 
 test('iperf3 -s and iperf3 -c server -t 10 on the 1 Gbit switch: the client reports close to 1 Gbit/s', () => {
   const iperf3 = which('iperf3');
-  const r = runUmbra(config(`  server:
+  const r = runUmbra(
+    config(
+      `  server:
     network_node_id: 0
     processes:
     - {path: ${iperf3}, args: -s, expected_final_state: running}
@@ -81,7 +91,10 @@ test('iperf3 -s and iperf3 -c server -t 10 on the 1 Gbit switch: the client repo
     network_node_id: 0
     processes:
     - {path: ${iperf3}, args: -c server -t 10, start_time: 2s}
-`, 'stop_time: 20s\nmodel_unblocked_syscall_latency: true'));
+`,
+      'stop_time: 20s\nmodel_unblocked_syscall_latency: true',
+    ),
+  );
   assert.equal(r.status, 0, r.stderr + r.stdout);
   const out = r.output('client', 'iperf3.1000.stdout');
   assert.match(out, /iperf Done\./);
@@ -90,5 +103,9 @@ test('iperf3 -s and iperf3 -c server -t 10 on the 1 Gbit switch: the client repo
   const mbps = Number(m[1]);
   // TCP/IP headers take 52 of every 1500 bytes: 965 Mbit/s of payload at most.
   assert.ok(mbps >= 900 && mbps <= 1000, `${mbps} Mbit/s`);
-  assert.match(out, /^\[\s*5\]\s+0\.00-1\.00\s+sec.*Mbits\/sec\s+\d+\s+[0-9.]+ [KM]Bytes/m, 'per-interval lines with cwnd (TCP_INFO)');
+  assert.match(
+    out,
+    /^\[\s*5\]\s+0\.00-1\.00\s+sec.*Mbits\/sec\s+\d+\s+[0-9.]+ [KM]Bytes/m,
+    'per-interval lines with cwnd (TCP_INFO)',
+  );
 });

@@ -44,7 +44,10 @@ interface Result {
 }
 
 function parse(out: string): Result {
-  const m = /^connected after (\d+) ns\nreceived (\d+) bytes, checksum [0-9a-f]+, pattern (\w+)\ndone (\d+) ns after connect\nrate after 50 MiB: (\d+) bit\/s\n$/.exec(out);
+  const m =
+    /^connected after (\d+) ns\nreceived (\d+) bytes, checksum [0-9a-f]+, pattern (\w+)\ndone (\d+) ns after connect\nrate after 50 MiB: (\d+) bit\/s\n$/.exec(
+      out,
+    );
   assert.ok(m, out);
   assert.equal(Number(m[2]), BYTES, 'every byte arrived');
   assert.equal(m[3], 'ok', 'in order and intact');

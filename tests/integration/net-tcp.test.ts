@@ -13,7 +13,10 @@ import { config, program, runUmbra, tempDir } from '../helpers/umbra';
 function which(name: string): string {
   const r = spawnSync('sh', ['-c', `command -v ${name}`], { encoding: 'utf8' });
   const p = r.stdout.trim();
-  assert.ok(r.status === 0 && p !== '', `${name} is not installed (apt-get install -y nginx-light iperf3 redis-server redis-tools)`);
+  assert.ok(
+    r.status === 0 && p !== '',
+    `${name} is not installed (apt-get install -y nginx-light iperf3 redis-server redis-tools)`,
+  );
   return p;
 }
 
@@ -43,8 +46,12 @@ hosts:
     assert.match(out, /<title>Directory listing for \/<\/title>/, `${c}: ${out}`);
     assert.match(out, /<\/html>\s*$/, `${c} got the whole page`);
   }
-  const log = fs.readFileSync(path.join(r.dataDir, 'hosts', 'server', r.files('server').find((f) => f.endsWith('.stderr')) ?? ''), 'utf8');
-  for (const ip of ['11.0.0.1', '11.0.0.2', '11.0.0.3']) assert.match(log, new RegExp(`${ip.replace(/\./g, '\\.')} .*"GET / HTTP/1\\.1" 200`));
+  const log = fs.readFileSync(
+    path.join(r.dataDir, 'hosts', 'server', r.files('server').find((f) => f.endsWith('.stderr')) ?? ''),
+    'utf8',
+  );
+  for (const ip of ['11.0.0.1', '11.0.0.2', '11.0.0.3'])
+    assert.match(log, new RegExp(`${ip.replace(/\./g, '\\.')} .*"GET / HTTP/1\\.1" 200`));
 });
 
 // Captured from a native run of the same program (Linux 6.x, loopback).
@@ -155,17 +162,21 @@ done
 `;
 
 test('TCP socket semantics on loopback match Linux line by line (connect, readiness, EOF, resets, SIGPIPE, options, MSG_MORE, timeouts, sendfile)', () => {
-  const r = runUmbra(config(`  box:
+  const r = runUmbra(
+    config(`  box:
     network_node_id: 0
     processes:
     - {path: ${program('tcp_semantics')}}
-`));
+`),
+  );
   assert.equal(r.status, 0, r.stderr + r.stdout);
   assert.equal(r.output('box', 'tcp_semantics.1000.stdout'), NATIVE_SEMANTICS);
 });
 
 test('connect() to an address nobody answers fails with ETIMEDOUT after 127 s of SYN retries, like Linux', () => {
-  const r = runUmbra(config(`  server:
+  const r = runUmbra(
+    config(
+      `  server:
     network_node_id: 0
     processes:
     - {path: ${program('tcp_bulk')}, args: server 8080 1000, expected_final_state: running}
@@ -174,7 +185,10 @@ test('connect() to an address nobody answers fails with ETIMEDOUT after 127 s of
     processes:
     - {path: ${program('tcp_bulk')}, args: client 11.0.0.99 8080, start_time: 1s, expected_final_state: {exited: 3}}
     - {path: ${program('tcp_bulk')}, args: client server 8081, start_time: 1s, expected_final_state: {exited: 3}}
-`, 'stop_time: 200s'));
+`,
+      'stop_time: 200s',
+    ),
+  );
   assert.equal(r.status, 0, r.stderr + r.stdout);
   // SYN at 0 s, retransmitted at 1, 3, 7, 15, 31, 63 s; Linux gives up 64 s after the last one.
   assert.equal(r.output('client', 'tcp_bulk.1000.stdout'), 'connect: ETIMEDOUT after 127000000000 ns\n');
@@ -211,7 +225,9 @@ hosts:
 
 test('SO_LINGER with a timeout: close() waits until the peer acknowledged everything; without it close() returns at once', () => {
   const dir = tempDir();
-  fs.writeFileSync(path.join(dir, 'linger.py'), `import socket, struct, sys, time
+  fs.writeFileSync(
+    path.join(dir, 'linger.py'),
+    `import socket, struct, sys, time
 port = int(sys.argv[2])
 if sys.argv[1] == 'server':
     l = socket.socket(); l.bind(('0.0.0.0', port)); l.listen(1)
@@ -228,8 +244,10 @@ else:
     s.sendall(b'x' * 1000000)
     t0 = time.monotonic(); s.close(); t1 = time.monotonic()
     print('close took %.3f s' % (t1 - t0), flush=True)
-`);
-  const r = runUmbra(`general: {data_directory: out.data, stop_time: 30s}
+`,
+  );
+  const r = runUmbra(
+    `general: {data_directory: out.data, stop_time: 30s}
 network:
   graph:
     type: gml
@@ -249,19 +267,28 @@ hosts:
     processes:
     - {path: python3, args: ${dir}/linger.py client 9000 5, start_time: 1s}
     - {path: python3, args: ${dir}/linger.py client 9001 off, start_time: 11s}
-`, [], { dir });
+`,
+    [],
+    { dir },
+  );
   assert.equal(r.status, 0, r.stderr + r.stdout);
-  const outs = r.files('client').filter((f) => f.endsWith('.stdout')).map((f) => r.output('client', f));
+  const outs = r
+    .files('client')
+    .filter((f) => f.endsWith('.stdout'))
+    .map((f) => r.output('client', f));
   const took = outs.map((o) => Number(/^close took ([0-9.]+) s\n$/.exec(o)?.[1] ?? NaN));
   // 1 MB at 10 Mbit takes 0.8 s; sendall returns once the rest fits in the send buffer.
   assert.ok(took[0] > 0.2 && took[0] < 1, `lingering close took ${took[0]} s`);
   assert.equal(took[1], 0, 'a plain close does not wait');
-  for (const f of r.files('server').filter((x) => x.endsWith('.stdout'))) assert.equal(r.output('server', f), 'server got 1000000\n');
+  for (const f of r.files('server').filter((x) => x.endsWith('.stdout')))
+    assert.equal(r.output('server', f), 'server got 1000000\n');
 });
 
 test('a node http server and node fetch clients (three hosts and loopback): payload checksums match', () => {
   const dir = tempDir();
-  fs.writeFileSync(path.join(dir, 'server.js'), `const http = require('http');
+  fs.writeFileSync(
+    path.join(dir, 'server.js'),
+    `const http = require('http');
 const crypto = require('crypto');
 // A deterministic 2 MiB body per path, its digest in a header.
 function body(n) {
@@ -274,8 +301,11 @@ http.createServer((req, res) => {
   res.writeHead(200, { 'x-sha256': crypto.createHash('sha256').update(b).digest('hex') });
   res.end(b);
 }).listen(80, () => console.log('listening'));
-`);
-  fs.writeFileSync(path.join(dir, 'client.js'), `const crypto = require('crypto');
+`,
+  );
+  fs.writeFileSync(
+    path.join(dir, 'client.js'),
+    `const crypto = require('crypto');
 (async () => {
   const r = await fetch('http://' + process.argv[2] + '/' + process.argv[3]);
   const b = Buffer.from(await r.arrayBuffer());
@@ -283,7 +313,8 @@ http.createServer((req, res) => {
   console.log('status ' + r.status + ' bytes ' + b.length + ' sha256 ' + (ok ? 'match' : 'MISMATCH'));
   process.exit(ok ? 0 : 1);
 })().catch((e) => { console.error(e); process.exit(2); });
-`);
+`,
+  );
   const node = process.execPath;
   let hosts = `  server:
     network_node_id: 0
@@ -300,15 +331,19 @@ http.createServer((req, res) => {
   }
   const r = runUmbra(config(hosts, 'stop_time: 30s\nmodel_unblocked_syscall_latency: true'), [], { dir });
   assert.equal(r.status, 0, r.stderr + r.stdout);
-  for (const h of ['client1', 'client2', 'client3']) assert.equal(r.output(h, 'node.1000.stdout'), 'status 200 bytes 2097152 sha256 match\n');
-  const local = r.files('server').find((f) => f.startsWith('node.') && f.endsWith('.stdout') && f !== 'node.1000.stdout') ?? '';
+  for (const h of ['client1', 'client2', 'client3'])
+    assert.equal(r.output(h, 'node.1000.stdout'), 'status 200 bytes 2097152 sha256 match\n');
+  const local =
+    r.files('server').find((f) => f.startsWith('node.') && f.endsWith('.stdout') && f !== 'node.1000.stdout') ?? '';
   assert.equal(r.output('server', local), 'status 200 bytes 2097152 sha256 match\n');
 });
 
 test('redis-server with redis-benchmark on another host and over loopback', () => {
   const server = which('redis-server');
   const bench = which('redis-benchmark');
-  const r = runUmbra(config(`  server:
+  const r = runUmbra(
+    config(
+      `  server:
     network_node_id: 0
     processes:
     - {path: ${server}, args: "--save \\"\\" --appendonly no --port 6379 --protected-mode no", expected_final_state: running}
@@ -317,7 +352,10 @@ test('redis-server with redis-benchmark on another host and over loopback', () =
     network_node_id: 0
     processes:
     - {path: ${bench}, args: "-h server -q -n 10000 -t set,get", start_time: 1s}
-`, 'stop_time: 30s\nmodel_unblocked_syscall_latency: true'));
+`,
+      'stop_time: 30s\nmodel_unblocked_syscall_latency: true',
+    ),
+  );
   assert.equal(r.status, 0, r.stderr + r.stdout);
   const rates = (text: string): number[] =>
     [...text.replace(/\r/g, '\n').matchAll(/^(SET|GET): ([0-9.]+) requests per second/gm)].map((m) => Number(m[2]));

@@ -29,7 +29,12 @@ ${hosts}`;
 }
 
 test('UDP ping-pong across a 50 ms link: every round trip takes exactly 100 ms of simulated time', () => {
-  const r = runUmbra(twoNodes('50 ms', '0.0', '100 Mbit', `  server:
+  const r = runUmbra(
+    twoNodes(
+      '50 ms',
+      '0.0',
+      '100 Mbit',
+      `  server:
     network_node_id: 0
     processes:
     - {path: ${program('udp_pingpong')}, args: server 9000 3}
@@ -37,17 +42,25 @@ test('UDP ping-pong across a 50 ms link: every round trip takes exactly 100 ms o
     network_node_id: 1
     processes:
     - {path: ${program('udp_pingpong')}, args: client server 9000 3, start_time: 1s}
-`));
+`,
+    ),
+  );
   assert.equal(r.status, 0, r.stderr + r.stdout);
-  assert.equal(r.output('client', 'udp_pingpong.1000.stdout'), `client: server is 11.0.0.2
+  assert.equal(
+    r.output('client', 'udp_pingpong.1000.stdout'),
+    `client: server is 11.0.0.2
 client: 'ping 0' back from 11.0.0.2:9000 after 100000000 ns
 client: 'ping 1' back from 11.0.0.2:9000 after 100000000 ns
 client: 'ping 2' back from 11.0.0.2:9000 after 100000000 ns
-`);
-  assert.equal(r.output('server', 'udp_pingpong.1000.stdout'), `server: 'ping 0' from 11.0.0.1 (addrlen 16)
+`,
+  );
+  assert.equal(
+    r.output('server', 'udp_pingpong.1000.stdout'),
+    `server: 'ping 0' from 11.0.0.1 (addrlen 16)
 server: 'ping 1' from 11.0.0.1 (addrlen 16)
 server: 'ping 2' from 11.0.0.1 (addrlen 16)
-`);
+`,
+  );
 });
 
 const lossyHosts = `  server:
@@ -82,7 +95,12 @@ test('packet_loss 0.5: about half of 200 datagrams arrive; the same seed gives b
 });
 
 test('1 MiB of UDP over 10 Mbit arrives at the rate the bandwidth allows (within one packet time)', () => {
-  const r = runUmbra(twoNodes('10 ms', '0.0', '10 Mbit', `  server:
+  const r = runUmbra(
+    twoNodes(
+      '10 ms',
+      '0.0',
+      '10 Mbit',
+      `  server:
     network_node_id: 0
     processes:
     - {path: ${program('udp_tool')}, args: sink 9000 2000}
@@ -90,12 +108,15 @@ test('1 MiB of UDP over 10 Mbit arrives at the rate the bandwidth allows (within
     network_node_id: 1
     processes:
     - {path: ${program('udp_tool')}, args: source server 9000 1048576 1472 0, start_time: 1s}
-`));
+`,
+    ),
+  );
   assert.equal(r.status, 0, r.stderr + r.stdout);
   const out = r.output('server', 'udp_tool.1000.stdout');
   const m = /^received 713 datagrams, 1048576 bytes\nfirst at (\d+) ns, last at (\d+) ns\n/.exec(out);
   assert.ok(m, out);
-  const first = Number(m[1]), last = Number(m[2]);
+  const first = Number(m[1]),
+    last = Number(m[2]);
   assert.equal(first, 1_010_000_000, 'the first datagram pays only the 10 ms latency');
   // Wire bytes: 712 full frames (1472 + 8 UDP + 20 IP = 1500) and one of 512 + 28.
   const rate = 10_000_000 / 8;
@@ -104,7 +125,10 @@ test('1 MiB of UDP over 10 Mbit arrives at the rate the bandwidth allows (within
   const oneFrame = (1500 / rate) * 1e9;
   assert.ok(Math.abs(last - first - ideal) <= oneFrame, `took ${last - first} ns, bandwidth says ${ideal}`);
   // The sender was held back by its send buffer (131072 bytes), not dropped.
-  assert.match(r.output('client', 'udp_tool.1000.stdout'), /^start at 1000000000 ns\nsent 713 datagrams, 1048576 bytes, done at \d+ ns\n$/);
+  assert.match(
+    r.output('client', 'udp_tool.1000.stdout'),
+    /^start at 1000000000 ns\nsent 713 datagrams, 1048576 bytes, done at \d+ ns\n$/,
+  );
 });
 
 test('an epoll server on two UDP ports answers 20 clients on 20 hosts; each round trip is 2 ms', () => {
@@ -139,15 +163,19 @@ test('an epoll server on two UDP ports answers 20 clients on 20 hosts; each roun
 });
 
 test('UDP socket semantics on loopback match Linux line by line (bind rules, options, peek, timeouts, ECONNREFUSED, mmsg)', () => {
-  const r = runUmbra(config(`  box:
+  const r = runUmbra(
+    config(`  box:
     network_node_id: 0
     processes:
     - {path: ${program('udp_semantics')}}
-`));
+`),
+  );
   assert.equal(r.status, 0, r.stderr + r.stdout);
   assert.doesNotMatch(r.stdout + r.stderr, /unsupported syscall/);
   // Captured from a native run of the same program on Linux 6.x.
-  assert.equal(r.output('box', 'udp_semantics.1000.stdout'), `unbound name: 0.0.0.0:0 len 16
+  assert.equal(
+    r.output('box', 'udp_semantics.1000.stdout'),
+    `unbound name: 0.0.0.0:0 len 16
 bind 127.0.0.1:0: 0
 ephemeral port nonzero: 1
 bind again: -1 EINVAL
@@ -227,21 +255,27 @@ getsockname NULL: -1 EFAULT
 listen on UDP: -1 EOPNOTSUPP
 accept on UDP: -1 EOPNOTSUPP
 socketpair AF_INET: -1 EOPNOTSUPP
-`);
+`,
+  );
 });
 
 test('datagrams to an address no host owns vanish (warned once); a name nobody has fails with EAI_NONAME', () => {
-  const r = runUmbra(config(`  box:
+  const r = runUmbra(
+    config(`  box:
     network_node_id: 0
     processes:
     - {path: ${program('udp_tool')}, args: sendname 10.1.2.3 9000}
     - {path: ${program('udp_tool')}, args: sendname 10.1.2.3 9001, start_time: 1s}
     - {path: ${program('udp_tool')}, args: sendname no-such-host 9000, start_time: 2s, expected_final_state: {exited: 3}}
-`));
+`),
+  );
   assert.equal(r.status, 0, r.stderr + r.stdout);
   assert.equal(r.output('box', 'udp_tool.1000.stdout'), 'sent 1 bytes to 10.1.2.3\n');
   assert.equal(r.output('box', 'udp_tool.1001.stdout'), 'sent 1 bytes to 10.1.2.3\n');
-  assert.equal(r.output('box', 'udp_tool.1002.stdout'), 'getaddrinfo no-such-host: EAI_NONAME (Name or service not known)\n');
+  assert.equal(
+    r.output('box', 'udp_tool.1002.stdout'),
+    'getaddrinfo no-such-host: EAI_NONAME (Name or service not known)\n',
+  );
   assert.equal(r.stdout.match(/dropping packets to 10\.1\.2\.3/g)?.length, 1, r.stdout);
 });
 
@@ -251,15 +285,20 @@ test('Python and Node speak UDP between hosts (socket module with a timeout; dgr
     return;
   }
   const dir = tempDir();
-  fs.writeFileSync(path.join(dir, 'srv.py'), `import socket
+  fs.writeFileSync(
+    path.join(dir, 'srv.py'),
+    `import socket
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.bind(("0.0.0.0", 9000))
 for i in range(3):
     data, addr = s.recvfrom(100)
     print("server got", data, addr[0], flush=True)
     s.sendto(data.upper(), addr)
-`);
-  fs.writeFileSync(path.join(dir, 'cli.py'), `import socket, time
+`,
+  );
+  fs.writeFileSync(
+    path.join(dir, 'cli.py'),
+    `import socket, time
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.settimeout(5)
 for i in range(3):
@@ -273,13 +312,18 @@ try:
     s.recvfrom(100)
 except socket.timeout:
     print("timed out after", round((time.monotonic() - t) * 1000, 3), "ms")
-`);
-  fs.writeFileSync(path.join(dir, 'dg.js'), `const dgram = require('dgram');
+`,
+  );
+  fs.writeFileSync(
+    path.join(dir, 'dg.js'),
+    `const dgram = require('dgram');
 const s = dgram.createSocket('udp4');
 s.on('message', (m, r) => { console.log('node got', m.toString(), 'from', r.address); s.close(); });
 s.bind(9100, () => { const c = dgram.createSocket('udp4'); c.send('hi from node', 9100, 'server', () => c.close()); });
-`);
-  const r = runUmbra(config(`  server:
+`,
+  );
+  const r = runUmbra(
+    config(`  server:
     network_node_id: 0
     processes:
     - {path: /usr/bin/python3, args: ${path.join(dir, 'srv.py')}}
@@ -288,14 +332,23 @@ s.bind(9100, () => { const c = dgram.createSocket('udp4'); c.send('hi from node'
     network_node_id: 0
     processes:
     - {path: /usr/bin/python3, args: ${path.join(dir, 'cli.py')}, start_time: 1s}
-`), [], { dir });
+`),
+    [],
+    { dir },
+  );
   assert.equal(r.status, 0, r.stderr + r.stdout);
-  assert.equal(r.output('client', 'python3'), `client got b'HELLO 0' ('11.0.0.2', 9000) 2.0 ms
+  assert.equal(
+    r.output('client', 'python3'),
+    `client got b'HELLO 0' ('11.0.0.2', 9000) 2.0 ms
 client got b'HELLO 1' ('11.0.0.2', 9000) 2.0 ms
 client got b'HELLO 2' ('11.0.0.2', 9000) 2.0 ms
 timed out after 500.0 ms
-`);
-  assert.equal(r.output('server', 'python3'), "server got b'hello 0' 11.0.0.1\nserver got b'hello 1' 11.0.0.1\nserver got b'hello 2' 11.0.0.1\n");
+`,
+  );
+  assert.equal(
+    r.output('server', 'python3'),
+    "server got b'hello 0' 11.0.0.1\nserver got b'hello 1' 11.0.0.1\nserver got b'hello 2' 11.0.0.1\n",
+  );
   assert.equal(r.output('server', 'node'), 'node got hi from node from 11.0.0.2\n');
 });
 

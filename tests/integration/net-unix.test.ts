@@ -7,15 +7,19 @@ import assert from 'node:assert/strict';
 import { config, program, runUmbra } from '../helpers/umbra';
 
 test('unix sockets: the whole unix_sockets program prints exactly what it prints on Linux', () => {
-  const r = runUmbra(config(`  box:
+  const r = runUmbra(
+    config(`  box:
     network_node_id: 0
     processes:
     - {path: ${program('unix_sockets')}}
-`));
+`),
+  );
   assert.equal(r.status, 0, r.stderr + r.stdout);
   assert.doesNotMatch(r.stdout + r.stderr, /unsupported syscall/);
   // Captured from a native run (the autobound name is random there: only its shape is printed).
-  assert.equal(r.output('box', 'unix_sockets.1000.stdout'), `socketpair stream: 0
+  assert.equal(
+    r.output('box', 'unix_sockets.1000.stdout'),
+    `socketpair stream: 0
 reader: MSG_WAITALL 200000 got 200000
 writer: one write of 307200 bytes returned 307200
 reader: total 307200, then read returned 0 (EOF)
@@ -74,11 +78,13 @@ stream connect to dgram name: -1 ECONNREFUSED
 connect receiver to s: -1 EINVAL
 send to closed peer: -1 ECONNREFUSED
 send after that: -1 ENOTCONN
-`);
+`,
+  );
 });
 
 test('unix path names live per host and are resolved against the cwd: two hosts may bind the same path', () => {
-  const r = runUmbra(config(`  a:
+  const r = runUmbra(
+    config(`  a:
     network_node_id: 0
     processes:
     - {path: ${program('unix_sockets')}}
@@ -86,7 +92,8 @@ test('unix path names live per host and are resolved against the cwd: two hosts 
     network_node_id: 0
     processes:
     - {path: ${program('unix_sockets')}}
-`));
+`),
+  );
   assert.equal(r.status, 0, r.stderr + r.stdout);
   assert.equal(r.output('a', 'unix_sockets.1000.stdout'), r.output('b', 'unix_sockets.1000.stdout'));
   assert.match(r.output('a', 'unix_sockets.1000.stdout'), /bind relative path: 0\n/);

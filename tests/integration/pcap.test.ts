@@ -20,7 +20,11 @@ hosts:
     - {path: curl, args: -s server, start_time: 3s}
 `;
 
-interface Record { timeNs: number; bytes: Buffer; origLen: number }
+interface Record {
+  timeNs: number;
+  bytes: Buffer;
+  origLen: number;
+}
 
 function readPcap(file: string): { snap: number; link: number; records: Record[] } {
   const b = fs.readFileSync(file);
@@ -28,8 +32,11 @@ function readPcap(file: string): { snap: number; link: number; records: Record[]
   assert.equal(b.readUInt16LE(4), 2);
   assert.equal(b.readUInt16LE(6), 4);
   const records: Record[] = [];
-  for (let off = 24; off < b.length; ) {
-    const sec = b.readUInt32LE(off), usec = b.readUInt32LE(off + 4), incl = b.readUInt32LE(off + 8), orig = b.readUInt32LE(off + 12);
+  for (let off = 24; off < b.length;) {
+    const sec = b.readUInt32LE(off),
+      usec = b.readUInt32LE(off + 4),
+      incl = b.readUInt32LE(off + 8),
+      orig = b.readUInt32LE(off + 12);
     records.push({ timeNs: sec * 1e9 + usec * 1000, bytes: b.subarray(off + 16, off + 16 + incl), origLen: orig });
     off += 16 + incl;
   }
@@ -67,5 +74,8 @@ test('pcap: the HTTP exchange on the server eth0, raw IPv4 with simulated timest
   assert.ok(fs.existsSync(path.join(dir, 'lo.pcap')));
   assert.ok(!fs.existsSync(path.join(r.dataDir, 'hosts', 'client', 'eth0.pcap')), 'only hosts that asked for it');
   const again = runUmbra(yaml);
-  assert.deepEqual(fs.readFileSync(path.join(again.dataDir, 'hosts/server/eth0.pcap')), fs.readFileSync(path.join(dir, 'eth0.pcap')));
+  assert.deepEqual(
+    fs.readFileSync(path.join(again.dataDir, 'hosts/server/eth0.pcap')),
+    fs.readFileSync(path.join(dir, 'eth0.pcap')),
+  );
 });

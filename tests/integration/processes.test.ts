@@ -9,10 +9,12 @@ import { config, program, runUmbra, tempDir } from '../helpers/umbra';
 
 const box = (processes: string) => `  box:\n    network_node_id: 0\n    processes:\n${processes}`;
 
-const shellAndPython = config(box(`    - {path: bash, args: ["-c", "date +%s.%N; for i in 1 2 3; do echo $i | cat; sleep 1; done; date +%s.%N"]}
+const shellAndPython = config(
+  box(`    - {path: bash, args: ["-c", "date +%s.%N; for i in 1 2 3; do echo $i | cat; sleep 1; done; date +%s.%N"]}
     - path: python3
       args: [-c, "import subprocess, signal, time\\nt = time.time(); subprocess.run(['sleep', '2']); print('subprocess took', time.time() - t)\\nsignal.signal(signal.SIGALRM, lambda s, f: print('alarm at', time.time() - t))\\nsignal.alarm(3)\\ntime.sleep(10)\\nprint('slept until', time.time() - t)"]
-`));
+`),
+);
 
 test('bash for loop with a pipe and sleep: 1 2 3 in exactly 3 simulated seconds', () => {
   const r = runUmbra(shellAndPython);
@@ -36,26 +38,33 @@ test('two runs of forking, piping, signalling programs are byte-identical', () =
 test('signal semantics: EINTR, SA_RESTART, masks, pending, SIGCHLD, sigsuspend, sigtimedwait (as on Linux)', () => {
   const r = runUmbra(config(box(`    - {path: ${program('signals')}}\n`)));
   assert.equal(r.status, 0, r.stderr);
-  assert.equal(r.output('box', 'signals'), [
-    'read=-1 errno=Interrupted system call alarms=1 at 2.000',
-    'restarted read=1 char=x alarms=2 at 5.000',
-    'child exited=1 status=7',
-    'pending usr1=1 handled=0',
-    'after unblock handled=1 code=-6 own_pid=1',
-    'child signaled=1 sig=15 chlds=1',
-    'sigsuspend=-1 errno=Interrupted system call usr1+1 at 6.000',
-    'sigtimedwait timeout=-1 errno=Resource temporarily unavailable at 6.500',
-    'sigtimedwait got=10',
-    '',
-  ].join('\n'));
+  assert.equal(
+    r.output('box', 'signals'),
+    [
+      'read=-1 errno=Interrupted system call alarms=1 at 2.000',
+      'restarted read=1 char=x alarms=2 at 5.000',
+      'child exited=1 status=7',
+      'pending usr1=1 handled=0',
+      'after unblock handled=1 code=-6 own_pid=1',
+      'child signaled=1 sig=15 chlds=1',
+      'sigsuspend=-1 errno=Interrupted system call usr1+1 at 6.000',
+      'sigtimedwait timeout=-1 errno=Resource temporarily unavailable at 6.500',
+      'sigtimedwait got=10',
+      '',
+    ].join('\n'),
+  );
 });
 
 test('shutdown signals: ignored SIGTERM keeps running, default SIGTERM and SIGKILL are reported', () => {
-  const r = runUmbra(config(box(`    - {path: python3, args: [-c, "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); time.sleep(100)"], shutdown_time: 2s, expected_final_state: running}
+  const r = runUmbra(
+    config(
+      box(`    - {path: python3, args: [-c, "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); time.sleep(100)"], shutdown_time: 2s, expected_final_state: running}
     - {path: sleep, args: "100", shutdown_time: 2s, expected_final_state: {signaled: SIGTERM}}
     - {path: sleep, args: "100", shutdown_time: 2s, shutdown_signal: SIGKILL, expected_final_state: {signaled: SIGKILL}}
     - {path: sleep, args: "100", shutdown_time: 2s}
-`)));
+`),
+    ),
+  );
   assert.equal(r.status, 1);
   assert.match(r.stderr, /ok {3}box\.python3\.1000: running/);
   assert.match(r.stderr, /ok {3}box\.sleep\.\d+: \{signaled: SIGTERM\}/);
@@ -66,14 +75,19 @@ test('shutdown signals: ignored SIGTERM keeps running, default SIGTERM and SIGKI
 test("a program's SIGSEGV handler runs for real faults while the shim keeps rdtsc", () => {
   const r = runUmbra(config(box(`    - {path: ${program('fault_handler')}}\n`)));
   assert.equal(r.status, 0, r.stderr);
-  assert.equal(r.output('box', 'fault_handler'), 'caught fault at 0x10\ncaught fault at 0x18\nrdtsc still emulated: yes\n');
+  assert.equal(
+    r.output('box', 'fault_handler'),
+    'caught fault at 0x10\ncaught fault at 0x18\nrdtsc still emulated: yes\n',
+  );
 });
 
 test('nginx with its master/worker model serves requests and stops cleanly on SIGQUIT at shutdown_time', () => {
   const dir = tempDir();
   fs.mkdirSync(path.join(dir, 'www'));
   fs.writeFileSync(path.join(dir, 'www', 'index.html'), 'hello from nginx\n');
-  fs.writeFileSync(path.join(dir, 'nginx.conf'), `user root;
+  fs.writeFileSync(
+    path.join(dir, 'nginx.conf'),
+    `user root;
 daemon off;
 worker_processes 2;
 error_log stderr info;
@@ -83,8 +97,10 @@ http {
   access_log off;
   server { listen 80; root ${path.join(dir, 'www')}; }
 }
-`);
-  const r = runUmbra(`general: {stop_time: 10 s, data_directory: out.data}
+`,
+  );
+  const r = runUmbra(
+    `general: {stop_time: 10 s, data_directory: out.data}
 network: {graph: {type: 1_gbit_switch}}
 hosts:
   server:
@@ -96,12 +112,18 @@ hosts:
     processes:
     - {path: curl, args: -s server, start_time: 2s}
     - {path: curl, args: -s server/index.html, start_time: 3s}
-`, [], { dir });
+`,
+    [],
+    { dir },
+  );
   assert.equal(r.status, 0, r.stderr);
   const curls = r.files('client').filter((f) => f.endsWith('.stdout'));
   assert.equal(curls.length, 2);
   for (const f of curls) assert.equal(r.output('client', f), 'hello from nginx\n');
-  const log = r.output('server', r.files('server').find((f) => f.startsWith('nginx') && f.endsWith('.stderr')) as string);
+  const log = r.output(
+    'server',
+    r.files('server').find((f) => f.startsWith('nginx') && f.endsWith('.stderr')) as string,
+  );
   assert.match(log, /start worker process 1001\n/);
   assert.match(log, /start worker process 1002\n/);
   assert.match(log, /signal 3 \(SIGQUIT\) received from 1, shutting down/);
@@ -111,9 +133,13 @@ hosts:
 });
 
 test('python multiprocessing.Pool: forked workers, shared semaphores, a busy-polling handler thread', () => {
-  const r = runUmbra(config(box(`    - path: python3
+  const r = runUmbra(
+    config(
+      box(`    - path: python3
       args: [-c, "import multiprocessing as mp\\ndef f(x): return x * x\\nif __name__ == '__main__':\\n  with mp.Pool(2) as p: print(p.map(f, range(8)))"]
-`)));
+`),
+    ),
+  );
   assert.equal(r.status, 0, r.stderr);
   assert.equal(r.output('box', 'python3.1000.stdout'), '[0, 1, 4, 9, 16, 25, 36, 49]\n');
 });

@@ -10,18 +10,25 @@ import { config, program, runUmbra, tempDir } from '../helpers/umbra';
 
 /** Runs one test program alone on a host and returns its stdout. */
 function runProgram(name: string): string {
-  const r = runUmbra(config(`  box:
+  const r = runUmbra(
+    config(
+      `  box:
     network_node_id: 0
     processes:
     - {path: ${program(name)}}
-`, 'stop_time: 100s'));
+`,
+      'stop_time: 100s',
+    ),
+  );
   assert.equal(r.status, 0, r.stderr + r.stdout);
   assert.doesNotMatch(r.stdout + r.stderr, /unsupported syscall/);
   return r.output('box', `${name}.1000.stdout`);
 }
 
 test('pipe: data, FIONREAD, 16 page slots, PIPE_BUF atomicity, F_SETPIPE_SZ, EOF, EPIPE, O_DIRECT packets, fork (same as Linux)', () => {
-  assert.equal(runProgram('pipe_basic'), `pipe: 0
+  assert.equal(
+    runProgram('pipe_basic'),
+    `pipe: 0
 write: 5
 fionread=5
 read: 5
@@ -65,29 +72,37 @@ pipe2 bad flags: -1 EINVAL
 pipe NULL: -1 EFAULT
 child: 10000 bytes, then 0
 parent: child exited 0
-`);
+`,
+  );
 });
 
 test('a write to a pipe without readers raises SIGPIPE: its default action ends the writer', () => {
-  const r = runUmbra(config(`  box:
+  const r = runUmbra(
+    config(`  box:
     network_node_id: 0
     processes:
     - {path: ${program('pipe_basic')}, args: sigpipe, expected_final_state: {signaled: SIGPIPE}}
-`));
+`),
+  );
   assert.equal(r.status, 0, r.stderr + r.stdout);
   assert.equal(r.output('box', 'pipe_basic.1000.stdout'), 'writing to a pipe without readers\n');
 });
 
 test('pipe between threads: blocked reader woken at 100 ms, a 256 KiB blocking write drained every 10 ms, atomic records', () => {
-  assert.equal(runProgram('pipe_threads'), `reader: got 4 'wake' at 100 ms
+  assert.equal(
+    runProgram('pipe_threads'),
+    `reader: got 4 'wake' at 100 ms
 writer: write returned 262144 at 30 ms
 reader: 262144 bytes, intact, eof at 50 ms
 records: 128 whole (A 64, B 64), 0 mixed
-`);
+`,
+  );
 });
 
 test('eventfd: counter, semaphore, ceiling, errors, and a reader woken by another thread every 50 ms', () => {
-  assert.equal(runProgram('eventfd_test'), `read: 8
+  assert.equal(
+    runProgram('eventfd_test'),
+    `read: 8
 value=5
 read empty: -1 EAGAIN
 read short buffer: -1 EINVAL
@@ -106,11 +121,14 @@ bad flags: -1 EINVAL
 woken with 1 at 50 ms
 woken with 2 at 100 ms
 woken with 3 at 150 ms
-`);
+`,
+  );
 });
 
 test('timerfd: a 10 ms timer read for 10 s counts exactly 1000 ticks in exactly 10 s; one-shot, absolute, missed periods', () => {
-  assert.equal(runProgram('timerfd_test'), `settime: 0
+  assert.equal(
+    runProgram('timerfd_test'),
+    `settime: 0
 ticks=1000 reads=1000 elapsed=10.000000000 s
 after 25 ms sleep: 2
 gettime: value=5000000 ns interval=10000000 ns
@@ -135,11 +153,14 @@ settime bad flags: -1 EINVAL
 settime on stdout: -1 EINVAL
 settime closed fd: -1 EBADF
 gettime closed fd: -1 EBADF
-`);
+`,
+  );
 });
 
 test('epoll: level vs edge on a pipe, one-shot, 64-bit data, HUP/ERR, timeouts, nesting, round robin, close, errors', () => {
-  assert.equal(runProgram('epoll_test'), `lt empty: 0
+  assert.equal(
+    runProgram('epoll_test'),
+    `lt empty: 0
 lt 1: 1 [0x1 0x1122334455667788]
 lt again: 1 [0x1 0x1122334455667788]
 et 1: 1 [0x1 0x7]
@@ -197,11 +218,14 @@ wait maxevents 0: -1 EINVAL
 wait on pipe: -1 EINVAL
 wait closed: -1 EBADF
 read epoll fd: -1 EINVAL
-`);
+`,
+  );
 });
 
 test('poll/ppoll/select/pselect: exact simulated timeouts, wake-ups, HUP/ERR/NVAL, bitmaps and the time left', () => {
-  assert.equal(runProgram('poll_select'), `poll(NULL, 0, 250): 0
+  assert.equal(
+    runProgram('poll_select'),
+    `poll(NULL, 0, 250): 0
 slept 250000 us
 poll ready: 2
 revents: 0 0x4 0 0x5
@@ -229,7 +253,8 @@ select nfds < 0: -1 EINVAL
 select negative timeout: -1 EINVAL
 pselect timeout: 0
 after 60000 us
-`);
+`,
+  );
 });
 
 const PYTHON = '/usr/bin/python3'; // the python3 on PATH may be a pyenv shell shim
@@ -258,18 +283,25 @@ if (fs.existsSync(PYTHON)) {
   test('python: select.poll, the epoll selector, select.select and os.eventfd in simulated time', () => {
     const dir = tempDir();
     fs.writeFileSync(path.join(dir, 'readiness.py'), pythonScript);
-    const r = runUmbra(config(`  box:
+    const r = runUmbra(
+      config(`  box:
     network_node_id: 0
     processes:
     - {path: ${PYTHON}, args: [${path.join(dir, 'readiness.py')}]}
-`), [], { dir });
+`),
+      [],
+      { dir },
+    );
     assert.equal(r.status, 0, r.stderr + r.stdout);
-    assert.equal(r.output('box', 'python3'), `poll [] 250
+    assert.equal(
+      r.output('box', 'python3'),
+      `poll [] 250
 EpollSelector [('pipe', 1)] b'hi'
 select idle [] 500
 eventfd 3
 ([], [], []) 100
-`);
+`,
+    );
   });
 }
 
@@ -287,15 +319,22 @@ require('fs').readFile(__filename, (e, d) => console.log('readFile', e, d.length
 test('node: libuv (epoll_pwait timeouts, eventfd wake-ups from its thread pool) runs timers in simulated time', () => {
   const dir = tempDir();
   fs.writeFileSync(path.join(dir, 'timers.js'), nodeScript);
-  const r = runUmbra(config(`  box:
+  const r = runUmbra(
+    config(`  box:
     network_node_id: 0
     processes:
     - {path: ${process.execPath}, args: [${path.join(dir, 'timers.js')}]}
-`), [], { dir });
+`),
+    [],
+    { dir },
+  );
   assert.equal(r.status, 0, r.stderr + r.stdout);
-  assert.equal(r.output('box', 'node'), `readFile null true 0
+  assert.equal(
+    r.output('box', 'node'),
+    `readFile null true 0
 interval x3 at 300
 timer 500 946684800500
 immediate 500
-`);
+`,
+  );
 });

@@ -24,8 +24,12 @@ static long long mono_ns(void) {
   return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
-static void futex_wait(int val) { syscall(SYS_futex, &word, FUTEX_WAIT_PRIVATE, val, NULL, NULL, 0); }
-static void futex_wake(void) { syscall(SYS_futex, &word, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0); }
+static void futex_wait(int val) {
+  syscall(SYS_futex, &word, FUTEX_WAIT_PRIVATE, val, NULL, NULL, 0);
+}
+static void futex_wake(void) {
+  syscall(SYS_futex, &word, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+}
 
 /* Waits until the word says `me`, then passes the turn to the other side. */
 static void raw_side(int me) {
@@ -51,8 +55,10 @@ static int raw_mode;
 
 static void *pong(void *arg) {
   (void)arg;
-  if (raw_mode) raw_side(1);
-  else condvar_side(1);
+  if (raw_mode)
+    raw_side(1);
+  else
+    condvar_side(1);
   return NULL;
 }
 
@@ -69,8 +75,10 @@ int main(int argc, char **argv) {
     fprintf(stderr, "bench_futex: pthread_create failed\n");
     return 1;
   }
-  if (raw_mode) raw_side(0);
-  else condvar_side(0);
+  if (raw_mode)
+    raw_side(0);
+  else
+    condvar_side(0);
   pthread_join(th, NULL);
   long long t1 = mono_ns();
   printf("rounds=%ld elapsed_ns=%lld\n", rounds, t1 - t0);

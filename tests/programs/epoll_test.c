@@ -14,11 +14,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#define SHOW(label, call)                                                          \
-  do {                                                                             \
-    errno = 0;                                                                     \
-    long r_ = (long)(call);                                                        \
-    printf("%s: %ld%s%s\n", label, r_, r_ < 0 ? " " : "", r_ < 0 ? strerrorname_np(errno) : ""); \
+#define SHOW(label, call)                                                                          \
+  do {                                                                                             \
+    errno = 0;                                                                                     \
+    long r_ = (long)(call);                                                                        \
+    printf("%s: %ld%s%s\n", label, r_, r_ < 0 ? " " : "", r_ < 0 ? strerrorname_np(errno) : "");   \
   } while (0)
 
 static int64_t now_ms(void) {
@@ -39,7 +39,8 @@ static int wait_show(const char *label, int ep, int max, int ms) {
   int n = epoll_wait(ep, evs, max, ms);
   printf("%s: %d", label, n);
   if (n < 0) printf(" %s", strerrorname_np(errno));
-  for (int i = 0; i < n; i++) printf(" [%#x %#llx]", evs[i].events, (unsigned long long)evs[i].data.u64);
+  for (int i = 0; i < n; i++)
+    printf(" [%#x %#llx]", evs[i].events, (unsigned long long)evs[i].data.u64);
   printf("\n");
   return n;
 }

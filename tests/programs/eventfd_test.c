@@ -10,11 +10,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#define SHOW(label, call)                                                          \
-  do {                                                                             \
-    errno = 0;                                                                     \
-    long r_ = (long)(call);                                                        \
-    printf("%s: %ld%s%s\n", label, r_, r_ < 0 ? " " : "", r_ < 0 ? strerrorname_np(errno) : ""); \
+#define SHOW(label, call)                                                                          \
+  do {                                                                                             \
+    errno = 0;                                                                                     \
+    long r_ = (long)(call);                                                                        \
+    printf("%s: %ld%s%s\n", label, r_, r_ < 0 ? " " : "", r_ < 0 ? strerrorname_np(errno) : "");   \
   } while (0)
 
 static struct timespec t0;
@@ -66,7 +66,8 @@ int main(void) {
     v = 99;
     errno = 0;
     ssize_t n = read(fd, &v, sizeof v);
-    printf("semaphore read %d: %zd value=%llu %s\n", i, n, (unsigned long long)v, n < 0 ? strerrorname_np(errno) : "");
+    printf("semaphore read %d: %zd value=%llu %s\n", i, n, (unsigned long long)v,
+           n < 0 ? strerrorname_np(errno) : "");
   }
   SHOW("bad flags", eventfd(0, 0x10));
   close(fd);

@@ -27,9 +27,13 @@ int main(void) {
   }
   for (struct ifaddrs *p = ifa; p; p = p->ifa_next) {
     int fam = p->ifa_addr ? p->ifa_addr->sa_family : -1;
-    printf("%s %s flags%s%s%s%s", p->ifa_name, fam == AF_INET ? "AF_INET" : fam == AF_PACKET ? "AF_PACKET" : "other",
+    printf("%s %s flags%s%s%s%s", p->ifa_name,
+           fam == AF_INET     ? "AF_INET"
+           : fam == AF_PACKET ? "AF_PACKET"
+                              : "other",
            (p->ifa_flags & IFF_UP) ? " UP" : "", (p->ifa_flags & IFF_LOOPBACK) ? " LOOPBACK" : "",
-           (p->ifa_flags & IFF_BROADCAST) ? " BROADCAST" : "", (p->ifa_flags & IFF_RUNNING) ? " RUNNING" : "");
+           (p->ifa_flags & IFF_BROADCAST) ? " BROADCAST" : "",
+           (p->ifa_flags & IFF_RUNNING) ? " RUNNING" : "");
     if (fam == AF_INET)
       printf(" addr %s mask %s %s %s", ip(p->ifa_addr), ip(p->ifa_netmask),
              (p->ifa_flags & IFF_BROADCAST) ? "brd" : "dst", ip(p->ifa_broadaddr));
@@ -41,11 +45,13 @@ int main(void) {
     printf("\n");
   }
   freeifaddrs(ifa);
-  printf("if_nametoindex eth0=%u lo=%u nope=%u\n", if_nametoindex("eth0"), if_nametoindex("lo"), if_nametoindex("nope"));
+  printf("if_nametoindex eth0=%u lo=%u nope=%u\n", if_nametoindex("eth0"), if_nametoindex("lo"),
+         if_nametoindex("nope"));
   char name[IF_NAMESIZE];
   printf("if_indextoname 2=%s\n", if_indextoname(2, name) ? name : "(none)");
   struct if_nameindex *ni = if_nameindex();
-  for (struct if_nameindex *p = ni; p && p->if_index; p++) printf("if_nameindex %u %s\n", p->if_index, p->if_name);
+  for (struct if_nameindex *p = ni; p && p->if_index; p++)
+    printf("if_nameindex %u %s\n", p->if_index, p->if_name);
   if_freenameindex(ni);
   int fd = socket(AF_INET, SOCK_DGRAM, 0);
   struct ifreq r;

@@ -14,11 +14,11 @@
 #include <unistd.h>
 
 /* Prints a call's result, and the errno name when it failed. */
-#define SHOW(label, call)                                                          \
-  do {                                                                             \
-    errno = 0;                                                                     \
-    long r_ = (long)(call);                                                        \
-    printf("%s: %ld%s%s\n", label, r_, r_ < 0 ? " " : "", r_ < 0 ? strerrorname_np(errno) : ""); \
+#define SHOW(label, call)                                                                          \
+  do {                                                                                             \
+    errno = 0;                                                                                     \
+    long r_ = (long)(call);                                                                        \
+    printf("%s: %ld%s%s\n", label, r_, r_ < 0 ? " " : "", r_ < 0 ? strerrorname_np(errno) : "");   \
   } while (0)
 
 static char buf[70000];
@@ -78,7 +78,8 @@ int main(int argc, char **argv) {
   SHOW("drain 10000", read(p[0], buf, 10000));
   SHOW("partial 20000", write(p[1], buf, 20000));
   SHOW("setpipesz 4096 busy", fcntl(p[1], F_SETPIPE_SZ, 4096));
-  while (read(p[0], buf, sizeof buf) > 0) {}
+  while (read(p[0], buf, sizeof buf) > 0) {
+  }
   SHOW("setpipesz 5000", fcntl(p[1], F_SETPIPE_SZ, 5000));
   SHOW("getpipesz", fcntl(p[0], F_GETPIPE_SZ));
   SHOW("setpipesz 2MiB", fcntl(p[0], F_SETPIPE_SZ, 2 << 20));
@@ -103,7 +104,8 @@ int main(int argc, char **argv) {
 
   /* Packet mode: each write is one packet; a short read drops the rest. */
   SHOW("pipe2 direct", pipe2(p, O_DIRECT | O_NONBLOCK | O_CLOEXEC));
-  printf("cloexec=%d nonblock=%d\n", fcntl(p[0], F_GETFD) & FD_CLOEXEC, (fcntl(p[1], F_GETFL) & O_NONBLOCK) != 0);
+  printf("cloexec=%d nonblock=%d\n", fcntl(p[0], F_GETFD) & FD_CLOEXEC,
+         (fcntl(p[1], F_GETFL) & O_NONBLOCK) != 0);
   write(p[1], "first", 5);
   write(p[1], "second", 6);
   memset(buf, 0, 32);

@@ -78,8 +78,8 @@ int main(void) {
     got += (size_t)n;
   }
   pthread_join(a, NULL);
-  printf("reader: %zu bytes, %s, eof at %ld ms\n", got, memcmp(in, out, TOTAL) == 0 ? "intact" : "CORRUPT",
-         ms_since_start());
+  printf("reader: %zu bytes, %s, eof at %ld ms\n", got,
+         memcmp(in, out, TOTAL) == 0 ? "intact" : "CORRUPT", ms_since_start());
   close(p[0]);
 
   /* 3. Two writers of PIPE_BUF-sized records: each record arrives whole. */
@@ -97,8 +97,10 @@ int main(void) {
     }
     int same = 1;
     for (int i = 1; i < RECORD; i++) same &= rec[i] == rec[0];
-    if (same) whole++, counts[rec[0] == 'B']++;
-    else mixed++;
+    if (same)
+      whole++, counts[rec[0] == 'B']++;
+    else
+      mixed++;
   }
   pthread_join(a, NULL);
   pthread_join(b, NULL);

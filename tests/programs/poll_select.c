@@ -15,11 +15,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#define SHOW(label, call)                                                          \
-  do {                                                                             \
-    errno = 0;                                                                     \
-    long r_ = (long)(call);                                                        \
-    printf("%s: %ld%s%s\n", label, r_, r_ < 0 ? " " : "", r_ < 0 ? strerrorname_np(errno) : ""); \
+#define SHOW(label, call)                                                                          \
+  do {                                                                                             \
+    errno = 0;                                                                                     \
+    long r_ = (long)(call);                                                                        \
+    printf("%s: %ld%s%s\n", label, r_, r_ < 0 ? " " : "", r_ < 0 ? strerrorname_np(errno) : "");   \
   } while (0)
 
 static int64_t now_us(void) {
@@ -58,9 +58,11 @@ int main(void) {
 
   int p[2];
   pipe(p);
-  struct pollfd fds[4] = {{p[0], POLLIN, 0}, {p[1], POLLOUT, 0}, {-1, POLLIN, 0}, {1, POLLIN | POLLOUT, 0}};
+  struct pollfd fds[4] = {
+      {p[0], POLLIN, 0}, {p[1], POLLOUT, 0}, {-1, POLLIN, 0}, {1, POLLIN | POLLOUT, 0}};
   SHOW("poll ready", poll(fds, 4, 1000));
-  printf("revents: %#x %#x %#x %#x\n", fds[0].revents, fds[1].revents, fds[2].revents, fds[3].revents);
+  printf("revents: %#x %#x %#x %#x\n", fds[0].revents, fds[1].revents, fds[2].revents,
+         fds[3].revents);
 
   /* Waiting for a pipe another thread writes after 40 ms. */
   fds[1].events = 0;
@@ -73,7 +75,8 @@ int main(void) {
   read(p[0], buf, 1);
   t = now_us();
   SHOW("poll timeout 75", poll(fds, 2, 75));
-  printf("after %lld us, revents %#x %#x\n", (long long)(now_us() - t), fds[0].revents, fds[1].revents);
+  printf("after %lld us, revents %#x %#x\n", (long long)(now_us() - t), fds[0].revents,
+         fds[1].revents);
 
   /* ppoll with a timespec. */
   struct timespec ts = {0, 125000000};
@@ -111,8 +114,8 @@ int main(void) {
   FD_SET(1, &w);
   struct timeval tv = {2, 500000};
   SHOW("select writable", select(p[1] + 1, &r, &w, &x, &tv));
-  printf("r=%d w=%d,%d x=%d tv=%ld.%06ld\n", FD_ISSET(p[0], &r), FD_ISSET(p[1], &w), FD_ISSET(1, &w),
-         FD_ISSET(p[0], &x), (long)tv.tv_sec, (long)tv.tv_usec);
+  printf("r=%d w=%d,%d x=%d tv=%ld.%06ld\n", FD_ISSET(p[0], &r), FD_ISSET(p[1], &w),
+         FD_ISSET(1, &w), FD_ISSET(p[0], &x), (long)tv.tv_sec, (long)tv.tv_usec);
   FD_ZERO(&r);
   FD_SET(p[0], &r);
   tv.tv_sec = 1;
@@ -120,8 +123,8 @@ int main(void) {
   t = now_us();
   th = start_late_writer(p[1], 300);
   SHOW("select woken", select(p[0] + 1, &r, NULL, NULL, &tv));
-  printf("after %lld us, r=%d tv=%ld.%06ld\n", (long long)(now_us() - t), FD_ISSET(p[0], &r), (long)tv.tv_sec,
-         (long)tv.tv_usec);
+  printf("after %lld us, r=%d tv=%ld.%06ld\n", (long long)(now_us() - t), FD_ISSET(p[0], &r),
+         (long)tv.tv_sec, (long)tv.tv_usec);
   pthread_join(th, NULL);
   read(p[0], buf, 1);
   FD_ZERO(&r);
@@ -130,8 +133,8 @@ int main(void) {
   tv.tv_usec = 1500000; /* more than a second of microseconds: Linux accepts it */
   t = now_us();
   SHOW("select timeout", select(p[0] + 1, &r, NULL, NULL, &tv));
-  printf("after %lld us, r=%d tv=%ld.%06ld\n", (long long)(now_us() - t), FD_ISSET(p[0], &r), (long)tv.tv_sec,
-         (long)tv.tv_usec);
+  printf("after %lld us, r=%d tv=%ld.%06ld\n", (long long)(now_us() - t), FD_ISSET(p[0], &r),
+         (long)tv.tv_sec, (long)tv.tv_usec);
   t = now_us();
   tv.tv_sec = 0;
   tv.tv_usec = 20000;

@@ -13,8 +13,14 @@
 static volatile sig_atomic_t alarms, chlds, usr1;
 static volatile int usr1_code, usr1_pid;
 
-static void on_alarm(int sig) { (void)sig; alarms++; }
-static void on_chld(int sig) { (void)sig; chlds++; }
+static void on_alarm(int sig) {
+  (void)sig;
+  alarms++;
+}
+static void on_chld(int sig) {
+  (void)sig;
+  chlds++;
+}
 static void on_usr1(int sig, siginfo_t *si, void *uc) {
   (void)sig;
   (void)uc;
@@ -40,7 +46,8 @@ int main(void) {
   alarm(2);
   char c;
   ssize_t r = read(p[0], &c, 1);
-  printf("read=%zd errno=%s alarms=%d at %.3f\n", r, r < 0 ? strerror(errno) : "-", (int)alarms, now());
+  printf("read=%zd errno=%s alarms=%d at %.3f\n", r, r < 0 ? strerror(errno) : "-", (int)alarms,
+         now());
 
   /* With SA_RESTART the read resumes and gets the byte a child writes later. */
   sa.sa_flags = SA_RESTART;
@@ -74,7 +81,8 @@ int main(void) {
   sigpending(&pend);
   printf("pending usr1=%d handled=%d\n", sigismember(&pend, SIGUSR1), (int)usr1);
   sigprocmask(SIG_SETMASK, &old, NULL);
-  printf("after unblock handled=%d code=%d own_pid=%d\n", (int)usr1, usr1_code, usr1_pid == getpid());
+  printf("after unblock handled=%d code=%d own_pid=%d\n", (int)usr1, usr1_code,
+         usr1_pid == getpid());
 
   /* SIGCHLD and the status of a child killed by SIGTERM. */
   signal(SIGCHLD, on_chld);
@@ -100,7 +108,8 @@ int main(void) {
   sigemptyset(&waitmask);
   int before = usr1;
   int rr = sigsuspend(&waitmask);
-  printf("sigsuspend=%d errno=%s usr1+%d at %.3f\n", rr, strerror(errno), (int)usr1 - before, now());
+  printf("sigsuspend=%d errno=%s usr1+%d at %.3f\n", rr, strerror(errno), (int)usr1 - before,
+         now());
   waitpid(child, NULL, 0);
 
   /* sigtimedwait takes a blocked signal without running the handler. */

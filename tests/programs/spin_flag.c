@@ -26,7 +26,9 @@ static void *spinner(void *arg) {
   return spins > 0 ? (void *)1 : NULL;
 }
 
-static void on_vtalrm(int sig) { (void)sig; }
+static void on_vtalrm(int sig) {
+  (void)sig;
+}
 
 int main(int argc, char **argv) {
   if (argc > 1 && strcmp(argv[1], "hostile") == 0) {

@@ -1,5 +1,6 @@
 // Bulk TCP transfer for tests and benchmarks.
-//   tcp_bulk server PORT BYTES [CONNECTIONS]  serves BYTES of a fixed pattern to each client in turn
+//   tcp_bulk server PORT BYTES [CONNECTIONS]  serves BYTES of a fixed pattern to each client in
+//   turn
 //                                             (PORT 0: an ephemeral port, printed as port=N)
 //   tcp_bulk client HOST PORT                 downloads until EOF and reports timing
 // The client prints when it connected, the byte count, a checksum, when it
@@ -25,19 +26,21 @@ static long long now_ns(void) {
 
 static const char *errname(int e) {
   switch (e) {
-    case ETIMEDOUT: return "ETIMEDOUT";
-    case ECONNREFUSED: return "ECONNREFUSED";
-    case ECONNRESET: return "ECONNRESET";
-    case EHOSTUNREACH: return "EHOSTUNREACH";
-    case ENETUNREACH: return "ENETUNREACH";
-    default: return strerror(e);
+  case ETIMEDOUT: return "ETIMEDOUT";
+  case ECONNREFUSED: return "ECONNREFUSED";
+  case ECONNRESET: return "ECONNRESET";
+  case EHOSTUNREACH: return "EHOSTUNREACH";
+  case ENETUNREACH: return "ENETUNREACH";
+  default: return strerror(e);
   }
 }
 
 /* The byte at stream offset i: position-dependent with a prime period, so a
    lost, duplicated or reordered block never lines up by accident. */
 #define PERIOD 251
-static inline unsigned char pattern(uint64_t i) { return (unsigned char)(i % PERIOD); }
+static inline unsigned char pattern(uint64_t i) {
+  return (unsigned char)(i % PERIOD);
+}
 
 static int serve(int port, long long bytes, int conns) {
   int ls = socket(AF_INET, SOCK_STREAM, 0);
@@ -129,7 +132,8 @@ static int download(const char *host, int port, int check) {
     half_at = tc;
     half_bytes = 0;
   }
-  printf("received %lld bytes, checksum %016llx, pattern %s\n", got, (unsigned long long)sum, bad < 0 ? "ok" : "BAD");
+  printf("received %lld bytes, checksum %016llx, pattern %s\n", got, (unsigned long long)sum,
+         bad < 0 ? "ok" : "BAD");
   printf("done %lld ns after connect\n", te - tc);
   if (!check) printf("elapsed_ns=%lld bytes=%lld\n", te - tc, got);
   double secs = (te - half_at) / 1e9;
@@ -140,8 +144,10 @@ static int download(const char *host, int port, int check) {
 
 int main(int argc, char **argv) {
   setvbuf(stdout, NULL, _IOLBF, 0);
-  if (argc >= 4 && strcmp(argv[1], "server") == 0) return serve(atoi(argv[2]), atoll(argv[3]), argc > 4 ? atoi(argv[4]) : 1);
-  if (argc >= 4 && strcmp(argv[1], "client") == 0) return download(argv[2], atoi(argv[3]), !(argc > 4 && strcmp(argv[4], "nocheck") == 0));
+  if (argc >= 4 && strcmp(argv[1], "server") == 0)
+    return serve(atoi(argv[2]), atoll(argv[3]), argc > 4 ? atoi(argv[4]) : 1);
+  if (argc >= 4 && strcmp(argv[1], "client") == 0)
+    return download(argv[2], atoi(argv[3]), !(argc > 4 && strcmp(argv[4], "nocheck") == 0));
   fprintf(stderr, "usage: tcp_bulk server PORT BYTES [CONNS] | client HOST PORT [nocheck]\n");
   return 2;
 }

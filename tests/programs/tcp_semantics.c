@@ -24,30 +24,32 @@
 
 static const char *en(int e) {
   switch (e) {
-    case EADDRINUSE: return "EADDRINUSE";
-    case EADDRNOTAVAIL: return "EADDRNOTAVAIL";
-    case EINVAL: return "EINVAL";
-    case EAGAIN: return "EAGAIN";
-    case ECONNREFUSED: return "ECONNREFUSED";
-    case ECONNRESET: return "ECONNRESET";
-    case ENOTCONN: return "ENOTCONN";
-    case ENOPROTOOPT: return "ENOPROTOOPT";
-    case EISCONN: return "EISCONN";
-    case EINPROGRESS: return "EINPROGRESS";
-    case EALREADY: return "EALREADY";
-    case EPIPE: return "EPIPE";
-    case ENOENT: return "ENOENT";
-    case EOPNOTSUPP: return "EOPNOTSUPP";
-    case EAFNOSUPPORT: return "EAFNOSUPPORT";
-    case EBADF: return "EBADF";
-    case ENOTSOCK: return "ENOTSOCK";
-    default: return "other";
+  case EADDRINUSE: return "EADDRINUSE";
+  case EADDRNOTAVAIL: return "EADDRNOTAVAIL";
+  case EINVAL: return "EINVAL";
+  case EAGAIN: return "EAGAIN";
+  case ECONNREFUSED: return "ECONNREFUSED";
+  case ECONNRESET: return "ECONNRESET";
+  case ENOTCONN: return "ENOTCONN";
+  case ENOPROTOOPT: return "ENOPROTOOPT";
+  case EISCONN: return "EISCONN";
+  case EINPROGRESS: return "EINPROGRESS";
+  case EALREADY: return "EALREADY";
+  case EPIPE: return "EPIPE";
+  case ENOENT: return "ENOENT";
+  case EOPNOTSUPP: return "EOPNOTSUPP";
+  case EAFNOSUPPORT: return "EAFNOSUPPORT";
+  case EBADF: return "EBADF";
+  case ENOTSOCK: return "ENOTSOCK";
+  default: return "other";
   }
 }
 
 static void show(const char *what, long r) {
-  if (r < 0) printf("%s: -1 %s\n", what, en(errno));
-  else printf("%s: %ld\n", what, r);
+  if (r < 0)
+    printf("%s: -1 %s\n", what, en(errno));
+  else
+    printf("%s: %ld\n", what, r);
 }
 
 static const char *pollbits(short r) {
@@ -59,8 +61,10 @@ static const char *pollbits(short r) {
   if (r & POLLERR) strcat(b, "ERR ");
   if (r & POLLHUP) strcat(b, "HUP ");
   if (r & POLLRDHUP) strcat(b, "RDHUP ");
-  if (!b[0]) strcpy(b, "none");
-  else b[strlen(b) - 1] = 0;
+  if (!b[0])
+    strcpy(b, "none");
+  else
+    b[strlen(b) - 1] = 0;
   return b;
 }
 
@@ -71,11 +75,14 @@ static void showpoll(const char *what, int fd) {
 }
 
 static struct sockaddr_in lo(int port) {
-  struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(port), .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+  struct sockaddr_in a = {
+      .sin_family = AF_INET, .sin_port = htons(port), .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
   return a;
 }
 
-static int tcp(void) { return socket(AF_INET, SOCK_STREAM, 0); }
+static int tcp(void) {
+  return socket(AF_INET, SOCK_STREAM, 0);
+}
 
 static int port_of(int fd) {
   struct sockaddr_in a;
@@ -143,10 +150,13 @@ int main(void) {
   al = sizeof a;
   show("getpeername unconnected", getpeername(s, (struct sockaddr *)&a, &al));
   showpoll("fresh", s);
-  printf("SO_TYPE %d SO_ACCEPTCONN %d SO_ERROR %d\n", geti(s, SOL_SOCKET, SO_TYPE), geti(s, SOL_SOCKET, SO_ACCEPTCONN), geti(s, SOL_SOCKET, SO_ERROR));
-  printf("TCP_NODELAY %d TCP_CORK %d TCP_MAXSEG %d TCP_KEEPIDLE %d TCP_KEEPINTVL %d TCP_KEEPCNT %d TCP_SYNCNT %d\n",
-         geti(s, IPPROTO_TCP, TCP_NODELAY), geti(s, IPPROTO_TCP, TCP_CORK), geti(s, IPPROTO_TCP, TCP_MAXSEG),
-         geti(s, IPPROTO_TCP, TCP_KEEPIDLE), geti(s, IPPROTO_TCP, TCP_KEEPINTVL), geti(s, IPPROTO_TCP, TCP_KEEPCNT),
+  printf("SO_TYPE %d SO_ACCEPTCONN %d SO_ERROR %d\n", geti(s, SOL_SOCKET, SO_TYPE),
+         geti(s, SOL_SOCKET, SO_ACCEPTCONN), geti(s, SOL_SOCKET, SO_ERROR));
+  printf("TCP_NODELAY %d TCP_CORK %d TCP_MAXSEG %d TCP_KEEPIDLE %d TCP_KEEPINTVL %d TCP_KEEPCNT %d "
+         "TCP_SYNCNT %d\n",
+         geti(s, IPPROTO_TCP, TCP_NODELAY), geti(s, IPPROTO_TCP, TCP_CORK),
+         geti(s, IPPROTO_TCP, TCP_MAXSEG), geti(s, IPPROTO_TCP, TCP_KEEPIDLE),
+         geti(s, IPPROTO_TCP, TCP_KEEPINTVL), geti(s, IPPROTO_TCP, TCP_KEEPCNT),
          geti(s, IPPROTO_TCP, TCP_SYNCNT));
   show("send unconnected", send(s, "x", 1, MSG_NOSIGNAL));
   show("recv unconnected", recv(s, buf, 1, 0));
@@ -173,12 +183,14 @@ int main(void) {
   v = 65536;
   setsockopt(s, SOL_SOCKET, SO_SNDBUF, &v, sizeof v);
   setsockopt(s, SOL_SOCKET, SO_RCVBUF, &v, sizeof v);
-  printf("SO_SNDBUF %d SO_RCVBUF %d\n", geti(s, SOL_SOCKET, SO_SNDBUF), geti(s, SOL_SOCKET, SO_RCVBUF));
+  printf("SO_SNDBUF %d SO_RCVBUF %d\n", geti(s, SOL_SOCKET, SO_SNDBUF),
+         geti(s, SOL_SOCKET, SO_RCVBUF));
   struct tcp_info ti;
   socklen_t tl = sizeof ti;
   memset(&ti, 0xff, sizeof ti);
   getsockopt(s, IPPROTO_TCP, TCP_INFO, &ti, &tl);
-  printf("tcp_info unconnected: state %d len %s\n", ti.tcpi_state, tl == sizeof ti ? "full" : "short");
+  printf("tcp_info unconnected: state %d len %s\n", ti.tcpi_state,
+         tl == sizeof ti ? "full" : "short");
   close(s);
 
   /* --- refused --- */
@@ -221,13 +233,16 @@ int main(void) {
   struct sockaddr_in pa;
   socklen_t pl = sizeof pa;
   int sv = accept4(l, (struct sockaddr *)&pa, &pl, SOCK_NONBLOCK | SOCK_CLOEXEC);
-  printf("accept4: %s, addrlen %d, peer %s, nonblock %d, cloexec %d\n", sv >= 0 ? "ok" : en(errno), pl,
-         inet_ntoa(pa.sin_addr), (fcntl(sv, F_GETFL) & O_NONBLOCK) != 0, (fcntl(sv, F_GETFD) & FD_CLOEXEC) != 0);
+  printf("accept4: %s, addrlen %d, peer %s, nonblock %d, cloexec %d\n", sv >= 0 ? "ok" : en(errno),
+         pl, inet_ntoa(pa.sin_addr), (fcntl(sv, F_GETFL) & O_NONBLOCK) != 0,
+         (fcntl(sv, F_GETFD) & FD_CLOEXEC) != 0);
   struct sockaddr_in n1, n2;
   socklen_t l1 = sizeof n1, l2 = sizeof n2;
   getpeername(sv, (struct sockaddr *)&n1, &l1);
   getsockname(c, (struct sockaddr *)&n2, &l2);
-  printf("names match: %d, server port matches: %d\n", n1.sin_port == n2.sin_port && n1.sin_addr.s_addr == n2.sin_addr.s_addr, port_of(sv) == port);
+  printf("names match: %d, server port matches: %d\n",
+         n1.sin_port == n2.sin_port && n1.sin_addr.s_addr == n2.sin_addr.s_addr,
+         port_of(sv) == port);
   showpoll("connected client", c);
   printf("SO_ACCEPTCONN on accepted %d\n", geti(sv, SOL_SOCKET, SO_ACCEPTCONN));
   show("listen on connected", listen(c, 1));
@@ -235,8 +250,11 @@ int main(void) {
   show("bind connected", bind(c, (struct sockaddr *)&any, sizeof any));
   tl = sizeof ti;
   getsockopt(c, IPPROTO_TCP, TCP_INFO, &ti, &tl);
-  printf("tcp_info: state %d ca_state %d retrans %u unacked %u options %s\n", ti.tcpi_state, ti.tcpi_ca_state, ti.tcpi_total_retrans,
-         ti.tcpi_unacked, (ti.tcpi_options & (TCPI_OPT_TIMESTAMPS | TCPI_OPT_SACK | TCPI_OPT_WSCALE)) == 7 ? "ts,sack,wscale" : "other");
+  printf("tcp_info: state %d ca_state %d retrans %u unacked %u options %s\n", ti.tcpi_state,
+         ti.tcpi_ca_state, ti.tcpi_total_retrans, ti.tcpi_unacked,
+         (ti.tcpi_options & (TCPI_OPT_TIMESTAMPS | TCPI_OPT_SACK | TCPI_OPT_WSCALE)) == 7
+             ? "ts,sack,wscale"
+             : "other");
 
   /* --- data --- */
   show("recv nothing yet", recv(sv, buf, sizeof buf, 0));
@@ -385,14 +403,18 @@ int main(void) {
   printf("uncorked: FIONREAD %d\n", fion);
   recv(sv, buf, sizeof buf, 0);
 
-  /* --- a blocking send into a peer that does not read: SO_SNDTIMEO ends it with a partial count --- */
+  /* --- a blocking send into a peer that does not read: SO_SNDTIMEO ends it with a partial count
+   * --- */
   struct timeval stv = {.tv_sec = 0, .tv_usec = 100000};
   setsockopt(c, SOL_SOCKET, SO_SNDTIMEO, &stv, sizeof stv);
   size_t big = 64 << 20;
   char *mem = calloc(1, big);
   t0 = now_ms();
   long w = send(c, mem, big, 0);
-  printf("send 64 MiB with SO_SNDTIMEO: %s, waited at least 100 ms: %d\n", w > 0 && w < (long)big ? "partial" : w < 0 ? en(errno) : "all",
+  printf("send 64 MiB with SO_SNDTIMEO: %s, waited at least 100 ms: %d\n",
+         w > 0 && w < (long)big ? "partial"
+         : w < 0                ? en(errno)
+                                : "all",
          now_ms() - t0 >= 100);
   int c2 = connect_to(port);
   waitfor(l, POLLIN);
@@ -400,7 +422,10 @@ int main(void) {
   setsockopt(c2, SOL_SOCKET, SO_SNDTIMEO, &stv, sizeof stv);
   t0 = now_ms();
   w = write(c2, mem, big);
-  printf("write 64 MiB with SO_SNDTIMEO: %s, waited at least 100 ms: %d\n", w > 0 && w < (long)big ? "partial" : w < 0 ? en(errno) : "all",
+  printf("write 64 MiB with SO_SNDTIMEO: %s, waited at least 100 ms: %d\n",
+         w > 0 && w < (long)big ? "partial"
+         : w < 0                ? en(errno)
+                                : "all",
          now_ms() - t0 >= 100);
   free(mem);
   close(c2);

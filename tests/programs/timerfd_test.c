@@ -11,11 +11,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#define SHOW(label, call)                                                          \
-  do {                                                                             \
-    errno = 0;                                                                     \
-    long r_ = (long)(call);                                                        \
-    printf("%s: %ld%s%s\n", label, r_, r_ < 0 ? " " : "", r_ < 0 ? strerrorname_np(errno) : ""); \
+#define SHOW(label, call)                                                                          \
+  do {                                                                                             \
+    errno = 0;                                                                                     \
+    long r_ = (long)(call);                                                                        \
+    printf("%s: %ld%s%s\n", label, r_, r_ < 0 ? " " : "", r_ < 0 ? strerrorname_np(errno) : "");   \
   } while (0)
 
 static int64_t now_ns(clockid_t c) {
@@ -40,13 +40,17 @@ int main(void) {
   uint64_t ticks = 0, reads = 0;
   while (ticks < 1000) {
     uint64_t n;
-    if (read(fd, &n, sizeof n) != sizeof n) { printf("read failed %d\n", errno); return 1; }
+    if (read(fd, &n, sizeof n) != sizeof n) {
+      printf("read failed %d\n", errno);
+      return 1;
+    }
     ticks += n;
     reads++;
   }
   int64_t elapsed = now_ns(CLOCK_MONOTONIC) - start;
-  printf("ticks=%llu reads=%llu elapsed=%lld.%09lld s\n", (unsigned long long)ticks, (unsigned long long)reads,
-         (long long)(elapsed / 1000000000), (long long)(elapsed % 1000000000));
+  printf("ticks=%llu reads=%llu elapsed=%lld.%09lld s\n", (unsigned long long)ticks,
+         (unsigned long long)reads, (long long)(elapsed / 1000000000),
+         (long long)(elapsed % 1000000000));
 
   /* Sleep through 25 ms of a 10 ms timer: one read returns the 2 missed periods. */
   sleep_ms(25);
@@ -80,7 +84,8 @@ int main(void) {
   /* Absolute, on the Unix-epoch realtime clock: 1.5 s from now. */
   int64_t rt = now_ns(CLOCK_REALTIME);
   printf("realtime is 2000-01-01 or later: %d\n", rt >= 946684800LL * 1000000000);
-  struct itimerspec abs = {{0, 0}, {(rt + 1500000000) / 1000000000, (rt + 1500000000) % 1000000000}};
+  struct itimerspec abs = {{0, 0},
+                           {(rt + 1500000000) / 1000000000, (rt + 1500000000) % 1000000000}};
   SHOW("settime abs", timerfd_settime(fd, TFD_TIMER_ABSTIME, &abs, NULL));
   fd_set r;
   int woke = 0;
@@ -89,7 +94,8 @@ int main(void) {
     FD_SET(fd, &r);
     woke = select(fd + 1, &r, NULL, NULL, NULL);
   }
-  printf("absolute timer fired %lld ms after its setting\n", (long long)((now_ns(CLOCK_REALTIME) - rt) / 1000000));
+  printf("absolute timer fired %lld ms after its setting\n",
+         (long long)((now_ns(CLOCK_REALTIME) - rt) / 1000000));
 
   /* Absolute start 1 s in the past, 100 ms period: 11 expirations are due at once. */
   rt = now_ns(CLOCK_REALTIME) - 1000000000;

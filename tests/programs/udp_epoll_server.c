@@ -93,6 +93,7 @@ int main(int argc, char **argv) {
     struct in_addr a = {htonl(addrs[i])};
     printf("%s: %d requests\n", inet_ntoa(a), counts[i]);
   }
-  printf("handled %d requests from %d clients, %d epoll_wait wakeups\n", handled, nclients, wakeups);
+  printf("handled %d requests from %d clients, %d epoll_wait wakeups\n", handled, nclients,
+         wakeups);
   return 0;
 }

@@ -18,7 +18,8 @@ static long long now_ns(void) {
 
 static int server(int port, int count) {
   int fd = socket(AF_INET, SOCK_DGRAM, 0);
-  struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(port), .sin_addr.s_addr = htonl(INADDR_ANY)};
+  struct sockaddr_in a = {
+      .sin_family = AF_INET, .sin_port = htons(port), .sin_addr.s_addr = htonl(INADDR_ANY)};
   if (bind(fd, (struct sockaddr *)&a, sizeof a) != 0) {
     perror("bind");
     return 1;
@@ -69,7 +70,8 @@ static int client(const char *host, const char *port, int count) {
       return 1;
     }
     buf[n] = 0;
-    printf("client: '%s' back from %s:%d after %lld ns\n", buf, inet_ntoa(from.sin_addr), ntohs(from.sin_port), t1 - t0);
+    printf("client: '%s' back from %s:%d after %lld ns\n", buf, inet_ntoa(from.sin_addr),
+           ntohs(from.sin_port), t1 - t0);
   }
   freeaddrinfo(res);
   close(fd);

@@ -18,45 +18,50 @@
 
 static const char *en(int e) {
   switch (e) {
-    case EADDRINUSE: return "EADDRINUSE";
-    case EADDRNOTAVAIL: return "EADDRNOTAVAIL";
-    case EINVAL: return "EINVAL";
-    case EAGAIN: return "EAGAIN";
-    case ECONNREFUSED: return "ECONNREFUSED";
-    case EDESTADDRREQ: return "EDESTADDRREQ";
-    case ENOTCONN: return "ENOTCONN";
-    case ENOPROTOOPT: return "ENOPROTOOPT";
-    case EMSGSIZE: return "EMSGSIZE";
-    case EAFNOSUPPORT: return "EAFNOSUPPORT";
-    case EOPNOTSUPP: return "EOPNOTSUPP";
-    case ENOTSOCK: return "ENOTSOCK";
-    case EBADF: return "EBADF";
-    case EFAULT: return "EFAULT";
-    case EACCES: return "EACCES";
-    case EISCONN: return "EISCONN";
-    case EDOM: return "EDOM";
-    case EPROTONOSUPPORT: return "EPROTONOSUPPORT";
-    case ESOCKTNOSUPPORT: return "ESOCKTNOSUPPORT";
-    case EPIPE: return "EPIPE";
-    case ENOENT: return "ENOENT";
-    case ECONNRESET: return "ECONNRESET";
-    case EPROTOTYPE: return "EPROTOTYPE";
-    case EPERM: return "EPERM";
-    default: return "other";
+  case EADDRINUSE: return "EADDRINUSE";
+  case EADDRNOTAVAIL: return "EADDRNOTAVAIL";
+  case EINVAL: return "EINVAL";
+  case EAGAIN: return "EAGAIN";
+  case ECONNREFUSED: return "ECONNREFUSED";
+  case EDESTADDRREQ: return "EDESTADDRREQ";
+  case ENOTCONN: return "ENOTCONN";
+  case ENOPROTOOPT: return "ENOPROTOOPT";
+  case EMSGSIZE: return "EMSGSIZE";
+  case EAFNOSUPPORT: return "EAFNOSUPPORT";
+  case EOPNOTSUPP: return "EOPNOTSUPP";
+  case ENOTSOCK: return "ENOTSOCK";
+  case EBADF: return "EBADF";
+  case EFAULT: return "EFAULT";
+  case EACCES: return "EACCES";
+  case EISCONN: return "EISCONN";
+  case EDOM: return "EDOM";
+  case EPROTONOSUPPORT: return "EPROTONOSUPPORT";
+  case ESOCKTNOSUPPORT: return "ESOCKTNOSUPPORT";
+  case EPIPE: return "EPIPE";
+  case ENOENT: return "ENOENT";
+  case ECONNRESET: return "ECONNRESET";
+  case EPROTOTYPE: return "EPROTOTYPE";
+  case EPERM: return "EPERM";
+  default: return "other";
   }
 }
 
 static void show(const char *what, long r) {
-  if (r < 0) printf("%s: -1 %s\n", what, en(errno));
-  else printf("%s: %ld\n", what, r);
+  if (r < 0)
+    printf("%s: -1 %s\n", what, en(errno));
+  else
+    printf("%s: %ld\n", what, r);
 }
 
 static struct sockaddr_in lo(int port) {
-  struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(port), .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+  struct sockaddr_in a = {
+      .sin_family = AF_INET, .sin_port = htons(port), .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
   return a;
 }
 
-static int udp(void) { return socket(AF_INET, SOCK_DGRAM, 0); }
+static int udp(void) {
+  return socket(AF_INET, SOCK_DGRAM, 0);
+}
 
 static int port_of(int fd) {
   struct sockaddr_in a;
@@ -97,7 +102,8 @@ int main(void) {
   show("bind same port", bind(b, (struct sockaddr *)&x, sizeof x));
   struct sockaddr_in any = {.sin_family = AF_INET, .sin_port = htons(pa)};
   show("bind same port on 0.0.0.0", bind(b, (struct sockaddr *)&any, sizeof any));
-  struct sockaddr_in other = {.sin_family = AF_INET, .sin_port = htons(pa), .sin_addr.s_addr = inet_addr("10.99.99.99")};
+  struct sockaddr_in other = {
+      .sin_family = AF_INET, .sin_port = htons(pa), .sin_addr.s_addr = inet_addr("10.99.99.99")};
   show("bind foreign address", bind(b, (struct sockaddr *)&other, sizeof other));
   show("bind short addrlen", bind(b, (struct sockaddr *)&x, 8));
   close(b);
@@ -121,18 +127,21 @@ int main(void) {
   close(r2);
 
   // Options.
-  printf("SO_TYPE %d SO_DOMAIN %d SO_PROTOCOL %d SO_ERROR %d SO_ACCEPTCONN %d\n", geti(a, SOL_SOCKET, SO_TYPE),
-         geti(a, SOL_SOCKET, SO_DOMAIN), geti(a, SOL_SOCKET, SO_PROTOCOL), geti(a, SOL_SOCKET, SO_ERROR),
+  printf("SO_TYPE %d SO_DOMAIN %d SO_PROTOCOL %d SO_ERROR %d SO_ACCEPTCONN %d\n",
+         geti(a, SOL_SOCKET, SO_TYPE), geti(a, SOL_SOCKET, SO_DOMAIN),
+         geti(a, SOL_SOCKET, SO_PROTOCOL), geti(a, SOL_SOCKET, SO_ERROR),
          geti(a, SOL_SOCKET, SO_ACCEPTCONN));
   int v = 10000;
   setsockopt(a, SOL_SOCKET, SO_SNDBUF, &v, sizeof v);
   v = 5000;
   setsockopt(a, SOL_SOCKET, SO_RCVBUF, &v, sizeof v);
-  printf("SO_SNDBUF 10000 -> %d, SO_RCVBUF 5000 -> %d\n", geti(a, SOL_SOCKET, SO_SNDBUF), geti(a, SOL_SOCKET, SO_RCVBUF));
+  printf("SO_SNDBUF 10000 -> %d, SO_RCVBUF 5000 -> %d\n", geti(a, SOL_SOCKET, SO_SNDBUF),
+         geti(a, SOL_SOCKET, SO_RCVBUF));
   v = 1;
   setsockopt(a, SOL_SOCKET, SO_SNDBUF, &v, sizeof v);
   setsockopt(a, SOL_SOCKET, SO_RCVBUF, &v, sizeof v);
-  printf("SO_SNDBUF 1 -> %d, SO_RCVBUF 1 -> %d\n", geti(a, SOL_SOCKET, SO_SNDBUF), geti(a, SOL_SOCKET, SO_RCVBUF));
+  printf("SO_SNDBUF 1 -> %d, SO_RCVBUF 1 -> %d\n", geti(a, SOL_SOCKET, SO_SNDBUF),
+         geti(a, SOL_SOCKET, SO_RCVBUF));
   v = 1 << 30;
   setsockopt(a, SOL_SOCKET, SO_RCVBUF, &v, sizeof v);
   printf("SO_RCVBUF 1 GiB clamped: %d\n", geti(a, SOL_SOCKET, SO_RCVBUF) <= (16 << 20));
@@ -150,7 +159,8 @@ int main(void) {
   v = 0;
   setsockopt(a, IPPROTO_IP, IP_RECVERR, &v, sizeof v);
   show("unknown SOL_SOCKET option", setsockopt(a, SOL_SOCKET, 9999, &one, sizeof one));
-  show("get unknown SOL_SOCKET option", geti(a, SOL_SOCKET, 9999) < -100 ? (errno = -geti(a, SOL_SOCKET, 9999) - 100, -1) : 0);
+  show("get unknown SOL_SOCKET option",
+       geti(a, SOL_SOCKET, 9999) < -100 ? (errno = -geti(a, SOL_SOCKET, 9999) - 100, -1) : 0);
   show("set SO_TYPE", setsockopt(a, SOL_SOCKET, SO_TYPE, &one, sizeof one));
   show("SO_REUSEADDR short optlen", setsockopt(a, SOL_SOCKET, SO_REUSEADDR, &one, 2));
   struct timeval tv = {.tv_sec = 0, .tv_usec = 250000};
@@ -159,7 +169,8 @@ int main(void) {
   socklen_t tl = sizeof tv2;
   getsockopt(a, SOL_SOCKET, SO_RCVTIMEO, &tv2, &tl);
   // Linux rounds to scheduler ticks (up to 4 ms more); umbra keeps the exact value.
-  printf("SO_RCVTIMEO about 250 ms: %d len %u\n", tv2.tv_sec == 0 && tv2.tv_usec >= 250000 && tv2.tv_usec <= 254000, (unsigned)tl);
+  printf("SO_RCVTIMEO about 250 ms: %d len %u\n",
+         tv2.tv_sec == 0 && tv2.tv_usec >= 250000 && tv2.tv_usec <= 254000, (unsigned)tl);
   tv.tv_usec = 2000000;
   show("SO_RCVTIMEO bad usec", setsockopt(a, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv));
 
@@ -186,14 +197,16 @@ int main(void) {
   show("recv MSG_TRUNC into 5 bytes", recv(a, buf, 5, MSG_PEEK | MSG_TRUNC));
   struct iovec iv[2] = {{buf, 3}, {buf + 100, 4}};
   struct sockaddr_in from;
-  struct msghdr mh = {.msg_name = &from, .msg_namelen = sizeof from, .msg_iov = iv, .msg_iovlen = 2};
+  struct msghdr mh = {
+      .msg_name = &from, .msg_namelen = sizeof from, .msg_iov = iv, .msg_iovlen = 2};
   char ctl[64];
   mh.msg_control = ctl;
   mh.msg_controllen = sizeof ctl;
   long got = recvmsg(a, &mh, 0);
-  printf("recvmsg: %ld '%.3s' '%.4s' flags %s namelen %u from-loopback %d controllen %zu\n", got, buf, buf + 100,
-         (mh.msg_flags & MSG_TRUNC) ? "MSG_TRUNC" : "none", (unsigned)mh.msg_namelen,
-         from.sin_addr.s_addr == htonl(INADDR_LOOPBACK), (size_t)mh.msg_controllen);
+  printf("recvmsg: %ld '%.3s' '%.4s' flags %s namelen %u from-loopback %d controllen %zu\n", got,
+         buf, buf + 100, (mh.msg_flags & MSG_TRUNC) ? "MSG_TRUNC" : "none",
+         (unsigned)mh.msg_namelen, from.sin_addr.s_addr == htonl(INADDR_LOOPBACK),
+         (size_t)mh.msg_controllen);
   ioctl(a, FIONREAD, &n);
   printf("FIONREAD empty %d\n", n);
 
@@ -252,7 +265,12 @@ int main(void) {
   show("write connected", write(c, "via write", 9));
   show("read", read(a, buf, sizeof buf));
   int d = udp();
-  show("stranger sends to connected socket", sendto(d, "no", 2, 0, (struct sockaddr *)&(struct sockaddr_in){.sin_family = AF_INET, .sin_port = htons(port_of(c)), .sin_addr.s_addr = htonl(INADDR_LOOPBACK)}, sizeof to));
+  show("stranger sends to connected socket",
+       sendto(d, "no", 2, 0,
+              (struct sockaddr *)&(struct sockaddr_in){.sin_family = AF_INET,
+                                                       .sin_port = htons(port_of(c)),
+                                                       .sin_addr.s_addr = htonl(INADDR_LOOPBACK)},
+              sizeof to));
   show("connected socket ignores it", recv(c, buf, sizeof buf, MSG_DONTWAIT));
   struct sockaddr_in unspec = {.sin_family = AF_UNSPEC};
   show("connect AF_UNSPEC", connect(c, (struct sockaddr *)&unspec, sizeof unspec));
@@ -276,7 +294,8 @@ int main(void) {
 
   // Flags and fd-level facts.
   int f = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  printf("SOCK_NONBLOCK %d SOCK_CLOEXEC %d\n", (fcntl(f, F_GETFL) & O_NONBLOCK) != 0, (fcntl(f, F_GETFD) & FD_CLOEXEC) != 0);
+  printf("SOCK_NONBLOCK %d SOCK_CLOEXEC %d\n", (fcntl(f, F_GETFL) & O_NONBLOCK) != 0,
+         (fcntl(f, F_GETFD) & FD_CLOEXEC) != 0);
   show("nonblocking recv", recv(f, buf, sizeof buf, 0));
   struct stat st;
   fstat(f, &st);
@@ -285,7 +304,11 @@ int main(void) {
   show("socket bad flags", socket(AF_INET, SOCK_DGRAM | 0x100, 0));
   show("socket UDP protocol 17", socket(AF_INET, SOCK_DGRAM, IPPROTO_UDP) >= 0 ? 0 : -1);
   show("socket DGRAM protocol TCP", socket(AF_INET, SOCK_DGRAM, IPPROTO_TCP));
-  show("sendto on a pipe", ({ int p[2]; pipe(p); sendto(p[1], "x", 1, 0, NULL, 0); }));
+  show("sendto on a pipe", ({
+         int p[2];
+         pipe(p);
+         sendto(p[1], "x", 1, 0, NULL, 0);
+       }));
   show("recv on bad fd", recv(999, buf, 1, 0));
   show("getsockname NULL", getsockname(a, NULL, &sl));
   show("listen on UDP", listen(a, 5));

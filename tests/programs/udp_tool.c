@@ -29,14 +29,14 @@ static long long sim_ns(void) {
 
 static const char *eai_name(int r) {
   switch (r) {
-    case EAI_NONAME: return "EAI_NONAME";
-    case EAI_AGAIN: return "EAI_AGAIN";
-    case EAI_FAIL: return "EAI_FAIL";
-    case EAI_FAMILY: return "EAI_FAMILY";
-    case EAI_SERVICE: return "EAI_SERVICE";
-    case EAI_SYSTEM: return "EAI_SYSTEM";
-    case EAI_NODATA: return "EAI_NODATA";
-    default: return "other";
+  case EAI_NONAME: return "EAI_NONAME";
+  case EAI_AGAIN: return "EAI_AGAIN";
+  case EAI_FAIL: return "EAI_FAIL";
+  case EAI_FAMILY: return "EAI_FAMILY";
+  case EAI_SERVICE: return "EAI_SERVICE";
+  case EAI_SYSTEM: return "EAI_SYSTEM";
+  case EAI_NODATA: return "EAI_NODATA";
+  default: return "other";
   }
 }
 
@@ -126,17 +126,20 @@ static int resolve(int argc, char **argv) {
       printf("%s: %s after %lld ms\n", argv[i], eai_name(r), dt / 1000000);
       continue;
     }
-    printf("%s: %s after %lld ms\n", argv[i], inet_ntoa(((struct sockaddr_in *)res->ai_addr)->sin_addr), dt / 1000000);
+    printf("%s: %s after %lld ms\n", argv[i],
+           inet_ntoa(((struct sockaddr_in *)res->ai_addr)->sin_addr), dt / 1000000);
     freeaddrinfo(res);
   }
   /* Unspecified family (A and AAAA asked together) too. */
   struct addrinfo *res;
   int r = getaddrinfo(argv[0], NULL, NULL, &res);
-  if (r != 0) printf("%s (any family): %s\n", argv[0], eai_name(r));
+  if (r != 0)
+    printf("%s (any family): %s\n", argv[0], eai_name(r));
   else {
     int n = 0;
     for (struct addrinfo *p = res; p; p = p->ai_next) n++;
-    printf("%s (any family): %d entries, first family %s\n", argv[0], n, res->ai_family == AF_INET ? "AF_INET" : "other");
+    printf("%s (any family): %d entries, first family %s\n", argv[0], n,
+           res->ai_family == AF_INET ? "AF_INET" : "other");
     freeaddrinfo(res);
   }
   return 0;

@@ -17,27 +17,29 @@
 
 static const char *en(int e) {
   switch (e) {
-    case EADDRINUSE: return "EADDRINUSE";
-    case EINVAL: return "EINVAL";
-    case EAGAIN: return "EAGAIN";
-    case ECONNREFUSED: return "ECONNREFUSED";
-    case ENOTCONN: return "ENOTCONN";
-    case EPIPE: return "EPIPE";
-    case ENOENT: return "ENOENT";
-    case ECONNRESET: return "ECONNRESET";
-    case EPROTOTYPE: return "EPROTOTYPE";
-    case EISCONN: return "EISCONN";
-    case EOPNOTSUPP: return "EOPNOTSUPP";
-    case EMSGSIZE: return "EMSGSIZE";
-    case EPERM: return "EPERM";
-    case EDESTADDRREQ: return "EDESTADDRREQ";
-    default: return "other";
+  case EADDRINUSE: return "EADDRINUSE";
+  case EINVAL: return "EINVAL";
+  case EAGAIN: return "EAGAIN";
+  case ECONNREFUSED: return "ECONNREFUSED";
+  case ENOTCONN: return "ENOTCONN";
+  case EPIPE: return "EPIPE";
+  case ENOENT: return "ENOENT";
+  case ECONNRESET: return "ECONNRESET";
+  case EPROTOTYPE: return "EPROTOTYPE";
+  case EISCONN: return "EISCONN";
+  case EOPNOTSUPP: return "EOPNOTSUPP";
+  case EMSGSIZE: return "EMSGSIZE";
+  case EPERM: return "EPERM";
+  case EDESTADDRREQ: return "EDESTADDRREQ";
+  default: return "other";
   }
 }
 
 static void show(const char *what, long r) {
-  if (r < 0) printf("%s: -1 %s\n", what, en(errno));
-  else printf("%s: %ld\n", what, r);
+  if (r < 0)
+    printf("%s: -1 %s\n", what, en(errno));
+  else
+    printf("%s: %ld\n", what, r);
 }
 
 #define BIG (300 * 1024)
@@ -110,8 +112,8 @@ static void dgram_and_seqpacket_pairs(void) {
   show("seqpacket at EOF", recv(s[1], buf, sizeof buf, 0));
   struct pollfd p = {.fd = s[1], .events = POLLIN | POLLOUT | POLLRDHUP};
   poll(&p, 1, 0);
-  printf("seqpacket poll: in %d out %d rdhup %d hup %d\n", !!(p.revents & POLLIN), !!(p.revents & POLLOUT),
-         !!(p.revents & POLLRDHUP), !!(p.revents & POLLHUP));
+  printf("seqpacket poll: in %d out %d rdhup %d hup %d\n", !!(p.revents & POLLIN),
+         !!(p.revents & POLLOUT), !!(p.revents & POLLRDHUP), !!(p.revents & POLLHUP));
   show("seqpacket send after SHUT_WR", send(s[0], "x", 1, MSG_NOSIGNAL));
   close(s[0]);
   close(s[1]);
@@ -131,9 +133,12 @@ static void print_name(const char *what, int fd, int peer) {
     printf("%s: -1 %s\n", what, en(errno));
     return;
   }
-  if (l <= offsetof(struct sockaddr_un, sun_path)) printf("%s: unnamed (len %u)\n", what, (unsigned)l);
-  else if (a.sun_path[0] == 0) printf("%s: abstract '%.*s' (len %u)\n", what, (int)(l - 3), a.sun_path + 1, (unsigned)l);
-  else printf("%s: path '%s' (len %u)\n", what, a.sun_path, (unsigned)l);
+  if (l <= offsetof(struct sockaddr_un, sun_path))
+    printf("%s: unnamed (len %u)\n", what, (unsigned)l);
+  else if (a.sun_path[0] == 0)
+    printf("%s: abstract '%.*s' (len %u)\n", what, (int)(l - 3), a.sun_path + 1, (unsigned)l);
+  else
+    printf("%s: path '%s' (len %u)\n", what, a.sun_path, (unsigned)l);
 }
 
 static void named_stream(void) {
@@ -180,7 +185,8 @@ static void named_stream(void) {
   show("accepted reads", read(acc, buf, sizeof buf));
   printf("data '%s'\n", buf);
   show("peek empty nonblocking", recv(acc, buf, sizeof buf, MSG_DONTWAIT | MSG_PEEK));
-  show("sendto with address on stream", sendto(cli, "x", 1, 0, (struct sockaddr *)&abs, sizeof abs));
+  show("sendto with address on stream",
+       sendto(cli, "x", 1, 0, (struct sockaddr *)&abs, sizeof abs));
   // Unread data at close: the other end sees a reset.
   write(acc, "unread", 6);
   write(cli, "never read", 10);
@@ -192,11 +198,13 @@ static void named_stream(void) {
   close(cli);
   close(srv);
   unlink(path);
-  show("connect to missing path", connect(socket(AF_UNIX, SOCK_STREAM, 0), (struct sockaddr *)&abs, sizeof abs));
+  show("connect to missing path",
+       connect(socket(AF_UNIX, SOCK_STREAM, 0), (struct sockaddr *)&abs, sizeof abs));
   struct sockaddr_un none = {.sun_family = AF_UNIX};
   memcpy(none.sun_path, "\0nobody-here", 12);
-  show("connect to missing abstract name", connect(socket(AF_UNIX, SOCK_STREAM, 0), (struct sockaddr *)&none,
-                                                   offsetof(struct sockaddr_un, sun_path) + 12));
+  show("connect to missing abstract name",
+       connect(socket(AF_UNIX, SOCK_STREAM, 0), (struct sockaddr *)&none,
+               offsetof(struct sockaddr_un, sun_path) + 12));
 }
 
 static void named_dgram(void) {
@@ -218,8 +226,11 @@ static void named_dgram(void) {
   struct sockaddr_un an;
   socklen_t al = name_of(s, 0, &an);
   int hex = 1;
-  for (int i = 1; i < 6; i++) hex &= (an.sun_path[i] >= '0' && an.sun_path[i] <= '9') || (an.sun_path[i] >= 'a' && an.sun_path[i] <= 'f');
-  printf("autobound name: abstract %d, five hex digits %d (len %u)\n", an.sun_path[0] == 0, hex, (unsigned)al);
+  for (int i = 1; i < 6; i++)
+    hex &= (an.sun_path[i] >= '0' && an.sun_path[i] <= '9') ||
+           (an.sun_path[i] >= 'a' && an.sun_path[i] <= 'f');
+  printf("autobound name: abstract %d, five hex digits %d (len %u)\n", an.sun_path[0] == 0, hex,
+         (unsigned)al);
   sendto(s, "from autobound", 14, 0, (struct sockaddr *)&a, alen);
   fl = sizeof from;
   recvfrom(r, buf, sizeof buf, 0, (struct sockaddr *)&from, &fl);
@@ -230,7 +241,9 @@ static void named_dgram(void) {
   int stream = socket(AF_UNIX, SOCK_STREAM, 0);
   show("stream connect to dgram name", connect(stream, (struct sockaddr *)&a, alen));
   int third = socket(AF_UNIX, SOCK_DGRAM, 0);
-  show("connect receiver to s", connect(r, (struct sockaddr *)&(struct sockaddr_un){.sun_family = AF_UNIX}, sizeof(sa_family_t)));
+  show("connect receiver to s",
+       connect(r, (struct sockaddr *)&(struct sockaddr_un){.sun_family = AF_UNIX},
+               sizeof(sa_family_t)));
   close(r);
   show("send to closed peer", send(s, "x", 1, 0));
   show("send after that", send(s, "x", 1, 0));

@@ -38,13 +38,24 @@ test('a bare config path gives no overrides', () => {
 });
 
 test('time flags are parsed to nanoseconds and remember their unit', () => {
-  assert.deepEqual(overrides('--stop-time', '10s'), { general: { stopTimeNs: 10e9 }, units: { 'general.stop_time': 'sec' } });
+  assert.deepEqual(overrides('--stop-time', '10s'), {
+    general: { stopTimeNs: 10e9 },
+    units: { 'general.stop_time': 'sec' },
+  });
   assert.deepEqual(overrides('--stop-time=2min').general, { stopTimeNs: 120e9 });
   assert.deepEqual(overrides('--bootstrap-end-time', '500 ms').general, { bootstrapEndTimeNs: 500e6 });
-  assert.deepEqual(overrides('--heartbeat-interval', '5'), { general: { heartbeatIntervalNs: 5e9 }, units: { 'general.heartbeat_interval': 'sec' } });
-  assert.deepEqual(overrides('--runahead', '3ms'), { experimental: { runaheadNs: 3e6 }, units: { 'experimental.runahead': 'ms' } });
+  assert.deepEqual(overrides('--heartbeat-interval', '5'), {
+    general: { heartbeatIntervalNs: 5e9 },
+    units: { 'general.heartbeat_interval': 'sec' },
+  });
+  assert.deepEqual(overrides('--runahead', '3ms'), {
+    experimental: { runaheadNs: 3e6 },
+    units: { 'experimental.runahead': 'ms' },
+  });
   assert.deepEqual(overrides('--unblocked-vdso-latency', '20ns').experimental, { unblockedVdsoLatencyNs: 20 });
-  assert.deepEqual(overrides('--native-preemption-native-interval', '5 μs').experimental, { nativePreemptionNativeIntervalNs: 5000 });
+  assert.deepEqual(overrides('--native-preemption-native-interval', '5 μs').experimental, {
+    nativePreemptionNativeIntervalNs: 5000,
+  });
 });
 
 test('null is accepted only by the flags that allow it', () => {
@@ -76,7 +87,9 @@ test('integer, level and path flags', () => {
 test('booleans need an explicit true or false', () => {
   assert.deepEqual(overrides('--progress', 'true').general, { progress: true });
   assert.deepEqual(overrides('--progress=false').general, { progress: false });
-  assert.deepEqual(overrides('--model-unblocked-syscall-latency', 'true').general, { modelUnblockedSyscallLatency: true });
+  assert.deepEqual(overrides('--model-unblocked-syscall-latency', 'true').general, {
+    modelUnblockedSyscallLatency: true,
+  });
   assert.deepEqual(overrides('--use-shortest-path', 'false').network, { useShortestPath: false });
   assert.deepEqual(overrides('--pcap-enabled', 'true').hostOptionDefaults, { pcapEnabled: true });
   assert.deepEqual(overrides('--use-cpu-pinning=false').experimental, { useCpuPinning: false });
@@ -100,21 +113,44 @@ test('size and enumeration flags', () => {
   assert.deepEqual(overrides('--scheduler', 'thread-per-host').experimental, { scheduler: 'thread-per-host' });
   assert.deepEqual(overrides('--interface-qdisc', 'round-robin').experimental, { interfaceQdisc: 'round-robin' });
   assert.deepEqual(overrides('--strace-logging-mode', 'standard').experimental, { straceLoggingMode: 'standard' });
-  fails(['--pcap-capture-size', '1 kB', 'x'], /^--pcap-capture-size: expected a size like "64KiB", got '1 kB': unknown size unit 'kB'/);
-  fails(['--scheduler', 'thread_per_core', 'x'], /^--scheduler: expected one of thread-per-core, thread-per-host, got 'thread_per_core'$/);
+  fails(
+    ['--pcap-capture-size', '1 kB', 'x'],
+    /^--pcap-capture-size: expected a size like "64KiB", got '1 kB': unknown size unit 'kB'/,
+  );
+  fails(
+    ['--scheduler', 'thread_per_core', 'x'],
+    /^--scheduler: expected one of thread-per-core, thread-per-host, got 'thread_per_core'$/,
+  );
 });
 
 test('every experimental key has a flag', () => {
   const flags = [
-    ['--use-sched-fifo', 'true'], ['--use-syscall-counters', 'false'], ['--use-object-counters', 'false'],
-    ['--use-preload-libc', 'false'], ['--use-preload-openssl-rng', 'false'], ['--use-preload-openssl-crypto', 'true'],
-    ['--use-memory-manager', 'true'], ['--use-cpu-pinning', 'false'], ['--use-worker-spinning', 'false'],
-    ['--runahead', '1ms'], ['--use-dynamic-runahead', 'true'], ['--socket-send-buffer', '1B'],
-    ['--socket-send-autotune', 'false'], ['--socket-recv-buffer', '1B'], ['--socket-recv-autotune', 'false'],
-    ['--interface-qdisc', 'fifo'], ['--strace-logging-mode', 'off'], ['--max-unapplied-cpu-latency', '1us'],
-    ['--unblocked-syscall-latency', '1us'], ['--unblocked-vdso-latency', '1ns'], ['--scheduler', 'thread-per-core'],
-    ['--report-errors-to-stderr', 'false'], ['--use-new-tcp', 'true'], ['--native-preemption-enabled', 'true'],
-    ['--native-preemption-native-interval', '1ms'], ['--native-preemption-sim-interval', '1ms'],
+    ['--use-sched-fifo', 'true'],
+    ['--use-syscall-counters', 'false'],
+    ['--use-object-counters', 'false'],
+    ['--use-preload-libc', 'false'],
+    ['--use-preload-openssl-rng', 'false'],
+    ['--use-preload-openssl-crypto', 'true'],
+    ['--use-memory-manager', 'true'],
+    ['--use-cpu-pinning', 'false'],
+    ['--use-worker-spinning', 'false'],
+    ['--runahead', '1ms'],
+    ['--use-dynamic-runahead', 'true'],
+    ['--socket-send-buffer', '1B'],
+    ['--socket-send-autotune', 'false'],
+    ['--socket-recv-buffer', '1B'],
+    ['--socket-recv-autotune', 'false'],
+    ['--interface-qdisc', 'fifo'],
+    ['--strace-logging-mode', 'off'],
+    ['--max-unapplied-cpu-latency', '1us'],
+    ['--unblocked-syscall-latency', '1us'],
+    ['--unblocked-vdso-latency', '1ns'],
+    ['--scheduler', 'thread-per-core'],
+    ['--report-errors-to-stderr', 'false'],
+    ['--use-new-tcp', 'true'],
+    ['--native-preemption-enabled', 'true'],
+    ['--native-preemption-native-interval', '1ms'],
+    ['--native-preemption-sim-interval', '1ms'],
   ];
   const result = overrides(...flags.flat());
   assert.equal(Object.keys(result.experimental ?? {}).length, 26);

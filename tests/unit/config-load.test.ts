@@ -117,7 +117,14 @@ test('§14 minimal configuration gets every default', () => {
   assert.equal(host.bandwidthDownBits, null);
   const [proc] = host.processes;
   assert.equal(proc.path, 'sleep');
-  assert.equal(proc.resolvedPath, fs.realpathSync(execFileSync('sh', ['-c', 'command -v sleep'], { env: { PATH: '/usr/bin:/bin' } }).toString().trim()));
+  assert.equal(
+    proc.resolvedPath,
+    fs.realpathSync(
+      execFileSync('sh', ['-c', 'command -v sleep'], { env: { PATH: '/usr/bin:/bin' } })
+        .toString()
+        .trim(),
+    ),
+  );
   assert.deepEqual(proc.args, ['5']);
   assert.deepEqual(proc.environment, []);
   assert.equal(proc.startTimeNs, 0);
@@ -193,7 +200,11 @@ hosts:
   assert.deepEqual(h.options, { logLevel: 'debug', pcapEnabled: true, pcapCaptureSizeBytes: 1024 });
   const [p0, p1, p2] = h.processes;
   assert.deepEqual(p0.args, ['-c', 'exit 3']);
-  assert.deepEqual(p0.environment, [['LANG', 'C.UTF-8'], ['EMPTY', ''], ['A;B', 'x=y;z']]);
+  assert.deepEqual(p0.environment, [
+    ['LANG', 'C.UTF-8'],
+    ['EMPTY', ''],
+    ['A;B', 'x=y;z'],
+  ]);
   assert.equal(p0.startTimeNs, 2e9);
   assert.equal(p0.shutdownTimeNs, 1800e9);
   assert.equal(p0.shutdownSignal, 2);
@@ -206,7 +217,8 @@ hosts:
 test('signals and final states: names and numbers 1-31 only', () => {
   assert.equal(parseSignal('SIGTERM'), 15);
   assert.equal(parseSignal(9), 9);
-  for (const bad of ['SIGIOT', 'SIGPOLL', 'SIGCLD', 'TERM', 'sigterm', 'SIGRTMIN']) assert.equal(parseSignal(bad), null, bad);
+  for (const bad of ['SIGIOT', 'SIGPOLL', 'SIGCLD', 'TERM', 'sigterm', 'SIGRTMIN'])
+    assert.equal(parseSignal(bad), null, bad);
   for (const bad of [0, 32, 64, -1]) assert.equal(parseSignal(bad), null, String(bad));
   assert.equal(signalName(31), 'SIGSYS');
   assert.equal(signalName(1), 'SIGHUP');
@@ -215,19 +227,34 @@ test('signals and final states: names and numbers 1-31 only', () => {
   assert.equal(formatFinalState({ kind: 'running' }), 'running');
 
   const base = `general: {stop_time: 10 s}\n${NET}`;
-  rejects(base + oneHost('{path: /bin/sh, shutdown_signal: "9"}'), /shutdown_signal: expected a signal name like SIGTERM or a number 1-31, got '9' \(a string\); write numbers without quotes/);
+  rejects(
+    base + oneHost('{path: /bin/sh, shutdown_signal: "9"}'),
+    /shutdown_signal: expected a signal name like SIGTERM or a number 1-31, got '9' \(a string\); write numbers without quotes/,
+  );
   rejects(base + oneHost('{path: /bin/sh, shutdown_signal: 0}'), /shutdown_signal: expected a signal/);
   rejects(base + oneHost('{path: /bin/sh, shutdown_signal: 34}'), /shutdown_signal: expected a signal/);
   rejects(base + oneHost('{path: /bin/sh, shutdown_signal: SIGIOT}'), /shutdown_signal: expected a signal/);
-  rejects(base + oneHost('{path: /bin/sh, expected_final_state: exited}'), /expected_final_state: expected \{exited: <code>\}, \{signaled: <signal>\} or running, got 'exited'/);
-  rejects(base + oneHost('{path: /bin/sh, expected_final_state: {exited: "0"}}'), /expected_final_state\.exited: expected an exit status/);
-  rejects(base + oneHost('{path: /bin/sh, expected_final_state: {signaled: TERM}}'), /expected_final_state\.signaled: expected a signal/);
+  rejects(
+    base + oneHost('{path: /bin/sh, expected_final_state: exited}'),
+    /expected_final_state: expected \{exited: <code>\}, \{signaled: <signal>\} or running, got 'exited'/,
+  );
+  rejects(
+    base + oneHost('{path: /bin/sh, expected_final_state: {exited: "0"}}'),
+    /expected_final_state\.exited: expected an exit status/,
+  );
+  rejects(
+    base + oneHost('{path: /bin/sh, expected_final_state: {signaled: TERM}}'),
+    /expected_final_state\.signaled: expected a signal/,
+  );
 });
 
 test('stop_time may come from the command line only', () => {
   const cfg = load(`general: {}\n${NET}${EMPTY_HOST}`, { general: { stopTimeNs: 5e9 } });
   assert.equal(cfg.general.stopTimeNs, 5e9);
-  rejects(`general: {}\n${NET}${EMPTY_HOST}`, /^config\.yaml: general: missing required key 'stop_time' \(set it in the file or give --stop-time\)$/);
+  rejects(
+    `general: {}\n${NET}${EMPTY_HOST}`,
+    /^config\.yaml: general: missing required key 'stop_time' \(set it in the file or give --stop-time\)$/,
+  );
   rejects(`${NET}${EMPTY_HOST}`, /^config\.yaml: missing required key 'general'$/, { general: { stopTimeNs: 5e9 } });
 });
 
@@ -262,18 +289,32 @@ hosts:
 `;
   const opts = (cfg: Config): Array<[string, boolean, string | null, number]> =>
     cfg.hosts.map((h) => [h.name, h.options.pcapEnabled, h.options.logLevel, h.options.pcapCaptureSizeBytes]);
-  assert.deepEqual(opts(load(file)), [['a', false, 'info', 100], ['b', true, 'info', 100], ['c', true, 'info', 2048]]);
-  assert.deepEqual(opts(load(file, { hostOptionDefaults: { pcapEnabled: false, logLevel: null, pcapCaptureSizeBytes: 64 } })), [
-    ['a', false, null, 64],
-    ['b', false, null, 64],
-    ['c', false, null, 2048],
+  assert.deepEqual(opts(load(file)), [
+    ['a', false, 'info', 100],
+    ['b', true, 'info', 100],
+    ['c', true, 'info', 2048],
   ]);
+  assert.deepEqual(
+    opts(load(file, { hostOptionDefaults: { pcapEnabled: false, logLevel: null, pcapCaptureSizeBytes: 64 } })),
+    [
+      ['a', false, null, 64],
+      ['b', false, null, 64],
+      ['c', false, null, 2048],
+    ],
+  );
   // The CLI does not beat a host's own setting.
-  assert.deepEqual(opts(load(file.replace('{pcap_enabled: false}', '{pcap_enabled: false, log_level: error}'), { hostOptionDefaults: { pcapEnabled: true, logLevel: 'trace' } })), [
-    ['a', false, 'error', 100],
-    ['b', true, 'trace', 100],
-    ['c', true, 'trace', 2048],
-  ]);
+  assert.deepEqual(
+    opts(
+      load(file.replace('{pcap_enabled: false}', '{pcap_enabled: false, log_level: error}'), {
+        hostOptionDefaults: { pcapEnabled: true, logLevel: 'trace' },
+      }),
+    ),
+    [
+      ['a', false, 'error', 100],
+      ['b', true, 'trace', 100],
+      ['c', true, 'trace', 2048],
+    ],
+  );
 });
 
 test('hosts are sorted byte-wise; processes keep list order', () => {
@@ -283,12 +324,19 @@ test('hosts are sorted byte-wise; processes keep list order', () => {
   client10: {network_node_id: 0, processes: []}
   "1234": {network_node_id: 0, processes: []}
 `);
-  assert.deepEqual(cfg.hosts.map((h) => h.name), ['1234', 'client10', 'client2', 'server']);
-  assert.deepEqual(cfg.hosts[3].processes.map((p) => p.args[0]), ['one', 'two']);
+  assert.deepEqual(
+    cfg.hosts.map((h) => h.name),
+    ['1234', 'client10', 'client2', 'server'],
+  );
+  assert.deepEqual(
+    cfg.hosts[3].processes.map((p) => p.args[0]),
+    ['one', 'two'],
+  );
 });
 
 test('host-name rules (§6.1)', () => {
-  const withName = (name: string): string => `general: {stop_time: 10 s}\n${NET}hosts:\n  ${name}: {network_node_id: 0, processes: []}\n`;
+  const withName = (name: string): string =>
+    `general: {stop_time: 10 s}\n${NET}hosts:\n  ${name}: {network_node_id: 0, processes: []}\n`;
   for (const ok of ['a', 'web-1.example.com', '0', 'a'.repeat(253), 'x.', '.x', 'a..b']) {
     assert.equal(load(withName(`"${ok}"`)).hosts[0].name, ok);
   }
@@ -304,18 +352,42 @@ test('host-name rules (§6.1)', () => {
 test('at least one host; processes and network_node_id are required', () => {
   rejects(`general: {stop_time: 10 s}\n${NET}hosts: {}\n`, /^config\.yaml: hosts: at least one host is required$/);
   rejects(`general: {stop_time: 10 s}\n${NET}`, /^config\.yaml: missing required key 'hosts'$/);
-  rejects(`general: {stop_time: 10 s}\n${NET}hosts:\n  box: {network_node_id: 0}\n`, /hosts\.box: missing required key 'processes'/);
-  rejects(`general: {stop_time: 10 s}\n${NET}hosts:\n  box: {processes: []}\n`, /hosts\.box: missing required key 'network_node_id'/);
-  rejects(`general: {stop_time: 10 s}\n${NET}hosts:\n  box: {network_node_id: 0, processes: [{args: x}]}\n`, /hosts\.box\.processes\[0\]: missing required key 'path'/);
+  rejects(
+    `general: {stop_time: 10 s}\n${NET}hosts:\n  box: {network_node_id: 0}\n`,
+    /hosts\.box: missing required key 'processes'/,
+  );
+  rejects(
+    `general: {stop_time: 10 s}\n${NET}hosts:\n  box: {processes: []}\n`,
+    /hosts\.box: missing required key 'network_node_id'/,
+  );
+  rejects(
+    `general: {stop_time: 10 s}\n${NET}hosts:\n  box: {network_node_id: 0, processes: [{args: x}]}\n`,
+    /hosts\.box\.processes\[0\]: missing required key 'path'/,
+  );
 });
 
 test('process times must lie before stop_time; shutdown between start and stop', () => {
   const base = `general: {stop_time: 10 s}\n${NET}`;
-  rejects(base + oneHost('{path: /bin/sh, start_time: 10 s}'), /^config\.yaml: hosts\.box\.processes\[0\]\.start_time: 10 sec is not before general\.stop_time \(10 sec\)$/);
-  rejects(base + oneHost('{path: /bin/sh, start_time: 2 s, shutdown_time: 2 s}'), /shutdown_time: 2 sec is not after start_time \(2 sec\)/);
-  rejects(base + oneHost('{path: /bin/sh, shutdown_time: 10000 ms}'), /shutdown_time: 10000 ms is not before general\.stop_time/);
-  rejects(base + oneHost('{path: /bin/sh, start_time: -1 s}'), /start_time: expected a time like "10 s", got '-1 s' \(a string\): a time cannot be negative/);
-  rejects(base + oneHost('{path: /bin/sh, start_time: -1}'), /start_time: expected a time like "10 s", got -1 \(a YAML integer\): a time cannot be negative/);
+  rejects(
+    base + oneHost('{path: /bin/sh, start_time: 10 s}'),
+    /^config\.yaml: hosts\.box\.processes\[0\]\.start_time: 10 sec is not before general\.stop_time \(10 sec\)$/,
+  );
+  rejects(
+    base + oneHost('{path: /bin/sh, start_time: 2 s, shutdown_time: 2 s}'),
+    /shutdown_time: 2 sec is not after start_time \(2 sec\)/,
+  );
+  rejects(
+    base + oneHost('{path: /bin/sh, shutdown_time: 10000 ms}'),
+    /shutdown_time: 10000 ms is not before general\.stop_time/,
+  );
+  rejects(
+    base + oneHost('{path: /bin/sh, start_time: -1 s}'),
+    /start_time: expected a time like "10 s", got '-1 s' \(a string\): a time cannot be negative/,
+  );
+  rejects(
+    base + oneHost('{path: /bin/sh, start_time: -1}'),
+    /start_time: expected a time like "10 s", got -1 \(a YAML integer\): a time cannot be negative/,
+  );
   rejects(base + oneHost('{path: /bin/sh, start_time: null}'), /start_time: expected a time like "10 s", got null/);
   // The time check comes before the executable check (§1 step 7 order).
   rejects(base + oneHost('{path: nosuchprog, start_time: 1 min}'), /start_time: 1 min is not before/);
@@ -327,17 +399,29 @@ test('string args are split; split errors name the key', () => {
   const base = `general: {stop_time: 10 s}\n${NET}`;
   const cfg = load(base + oneHost(`{path: /bin/sh, args: "-c 'echo a b' # note"}`));
   assert.deepEqual(cfg.hosts[0].processes[0].args, ['-c', 'echo a b']);
-  const folded = load(`${base}hosts:\n  box:\n    network_node_id: 0\n    processes:\n    - path: /bin/sh\n      args: -c\n        'exit 0'\n`);
+  const folded = load(
+    `${base}hosts:\n  box:\n    network_node_id: 0\n    processes:\n    - path: /bin/sh\n      args: -c\n        'exit 0'\n`,
+  );
   assert.deepEqual(folded.hosts[0].processes[0].args, ['-c', 'exit 0']);
-  rejects(base + oneHost(`{path: /bin/sh, args: "-c 'oops"}`), /^config\.yaml: hosts\.box\.processes\[0\]\.args: cannot split into arguments: .*quote/);
-  rejects(base + oneHost('{path: /bin/sh, args: "# just a comment"}'), /args: cannot split into arguments: text was empty/);
-  rejects(base + oneHost('{path: /bin/sh, args: 5}'), /args: expected a string or a list of strings, got 5 \(a YAML integer\)/);
+  rejects(
+    base + oneHost(`{path: /bin/sh, args: "-c 'oops"}`),
+    /^config\.yaml: hosts\.box\.processes\[0\]\.args: cannot split into arguments: .*quote/,
+  );
+  rejects(
+    base + oneHost('{path: /bin/sh, args: "# just a comment"}'),
+    /args: cannot split into arguments: text was empty/,
+  );
+  rejects(
+    base + oneHost('{path: /bin/sh, args: 5}'),
+    /args: expected a string or a list of strings, got 5 \(a YAML integer\)/,
+  );
   assert.deepEqual(load(base + oneHost('{path: /bin/sh, args: "   "}')).hosts[0].processes[0].args, []);
 });
 
 test('executables: PATH search, cwd-relative paths, ~ expansion, realpath', () => {
   const base = `general: {stop_time: 10 s}\n${NET}`;
-  const proc = (p: string): Config['hosts'][number]['processes'][number] => load(base + oneHost(`{path: "${p}"}`)).hosts[0].processes[0];
+  const proc = (p: string): Config['hosts'][number]['processes'][number] =>
+    load(base + oneHost(`{path: "${p}"}`)).hosts[0].processes[0];
   assert.equal(proc('dyn-prog').resolvedPath, path.join(tmp, 'bin/dyn-prog'));
   assert.equal(proc('dyn-prog').path, 'dyn-prog');
   assert.equal(proc('./bin/dyn-prog').resolvedPath, path.join(tmp, 'bin/dyn-prog'));
@@ -409,19 +493,31 @@ test('network.graph shape', () => {
     file: { path: path.join(tmp, 'net.gml'), compression: 'xz' },
   });
   rejects(g('{type: gml}'), /^config\.yaml: network\.graph: with type gml, one of 'inline' or 'file' is required$/);
-  rejects(g('{type: gml, inline: "graph []", file: {path: net.gml}}'), /network\.graph: give only one of 'inline' and 'file'/);
+  rejects(
+    g('{type: gml, inline: "graph []", file: {path: net.gml}}'),
+    /network\.graph: give only one of 'inline' and 'file'/,
+  );
   rejects(g('{type: GML, inline: x}'), /network\.graph\.type: expected one of gml, 1_gbit_switch, got 'GML'/);
   rejects(g('{inline: x}'), /network\.graph: missing required key 'type'/);
   rejects(g('{type: gml, file: {path: missing.gml}}'), /network\.graph\.file\.path: 'missing\.gml' does not exist/);
-  rejects(g('{type: gml, file: {path: net.gml, compression: gzip}}'), /network\.graph\.file\.compression: expected one of xz/);
+  rejects(
+    g('{type: gml, file: {path: net.gml, compression: gzip}}'),
+    /network\.graph\.file\.compression: expected one of xz/,
+  );
   rejects(g('{type: gml, inline: 5}'), /network\.graph\.inline: expected a string/);
-  rejects(`general: {stop_time: 10 s}\nnetwork: {}\n${EMPTY_HOST}`, /^config\.yaml: network: missing required key 'graph'$/);
+  rejects(
+    `general: {stop_time: 10 s}\nnetwork: {}\n${EMPTY_HOST}`,
+    /^config\.yaml: network: missing required key 'graph'$/,
+  );
 });
 
 test('ip_addr: dotted quad, not reserved, unique', () => {
   const two = (a: string, b: string): string =>
     `general: {stop_time: 10 s}\n${NET}hosts:\n  a: {network_node_id: 0, processes: [], ip_addr: "${a}"}\n  b: {network_node_id: 0, processes: [], ip_addr: "${b}"}\n`;
-  assert.deepEqual(load(two('10.0.0.0', '192.168.1.255')).hosts.map((h) => h.ipAddr), ['10.0.0.0', '192.168.1.255']);
+  assert.deepEqual(
+    load(two('10.0.0.0', '192.168.1.255')).hosts.map((h) => h.ipAddr),
+    ['10.0.0.0', '192.168.1.255'],
+  );
   rejects(two('1.2.3', '1.2.3.5'), /hosts\.a\.ip_addr: expected an IPv4 address/);
   rejects(two('1.2.3.256', '1.2.3.5'), /hosts\.a\.ip_addr: expected an IPv4 address/);
   rejects(two('01.2.3.4', '1.2.3.5'), /hosts\.a\.ip_addr: expected an IPv4 address/);
@@ -433,18 +529,32 @@ test('ip_addr: dotted quad, not reserved, unique', () => {
 });
 
 test('enumerations use exact spellings', () => {
-  const base = (general: string, experimental = '{}'): string => `general: {stop_time: 10 s, ${general}}\n${NET}experimental: ${experimental}\n${EMPTY_HOST}`;
-  rejects(base('log_level: warn'), /general\.log_level: expected one of error, warning, info, debug, trace, got 'warn'/);
+  const base = (general: string, experimental = '{}'): string =>
+    `general: {stop_time: 10 s, ${general}}\n${NET}experimental: ${experimental}\n${EMPTY_HOST}`;
+  rejects(
+    base('log_level: warn'),
+    /general\.log_level: expected one of error, warning, info, debug, trace, got 'warn'/,
+  );
   rejects(base('log_level: INFO'), /general\.log_level/);
-  rejects(base('seed: 1', '{scheduler: thread_per_core}'), /experimental\.scheduler: expected one of thread-per-core, thread-per-host/);
+  rejects(
+    base('seed: 1', '{scheduler: thread_per_core}'),
+    /experimental\.scheduler: expected one of thread-per-core, thread-per-host/,
+  );
   rejects(base('seed: 1', '{use_cpu_pinning: 1}'), /experimental\.use_cpu_pinning: expected true or false, got 1/);
-  rejects(base('heartbeat_interval: ~', '{socket_send_buffer: 1 kB}'), /experimental\.socket_send_buffer: expected a size like "64 KiB", got '1 kB'/);
+  rejects(
+    base('heartbeat_interval: ~', '{socket_send_buffer: 1 kB}'),
+    /experimental\.socket_send_buffer: expected a size like "64 KiB", got '1 kB'/,
+  );
 });
 
 test('native_preemption_native_interval must be at least 1 microsecond', () => {
-  const text = (v: string): string => `general: {stop_time: 10 s}\n${NET}experimental: {native_preemption_native_interval: ${v}}\n${EMPTY_HOST}`;
+  const text = (v: string): string =>
+    `general: {stop_time: 10 s}\n${NET}experimental: {native_preemption_native_interval: ${v}}\n${EMPTY_HOST}`;
   assert.equal(load(text('1 μs')).experimental.nativePreemptionNativeIntervalNs, 1000);
-  rejects(text('999 ns'), /^config\.yaml: experimental\.native_preemption_native_interval: 999 ns is below the 1 μs minimum$/);
+  rejects(
+    text('999 ns'),
+    /^config\.yaml: experimental\.native_preemption_native_interval: 999 ns is below the 1 μs minimum$/,
+  );
   rejects(text('10 ms'), /below the 1 μs minimum/, { experimental: { nativePreemptionNativeIntervalNs: 0 } });
 });
 
@@ -494,7 +604,11 @@ hosts:
     processes:
     - {path: ./bin/dyn-prog, args: [a b, ""], expected_final_state: {signaled: 9}}
 `;
-  const cfg = load(text, { general: { parallelism: 2 }, experimental: { socketRecvBufferBytes: 2048 }, units: { 'experimental.socket_recv_buffer': 'KiB' } });
+  const cfg = load(text, {
+    general: { parallelism: 2 },
+    experimental: { socketRecvBufferBytes: 2048 },
+    units: { 'experimental.socket_recv_buffer': 'KiB' },
+  });
   const expected = `general:
   stop_time: 10 min
   seed: 3
@@ -583,7 +697,16 @@ hosts:
   const out = processedConfigYaml(cfg);
   assert.equal(out, expected);
   // Deterministic, and umbra reads its own output back to the same configuration.
-  assert.equal(processedConfigYaml(load(text, { general: { parallelism: 2 }, experimental: { socketRecvBufferBytes: 2048 }, units: { 'experimental.socket_recv_buffer': 'KiB' } })), out);
+  assert.equal(
+    processedConfigYaml(
+      load(text, {
+        general: { parallelism: 2 },
+        experimental: { socketRecvBufferBytes: 2048 },
+        units: { 'experimental.socket_recv_buffer': 'KiB' },
+      }),
+    ),
+    out,
+  );
   const reloaded = load(out);
   assert.deepEqual({ ...reloaded, units: undefined }, { ...cfg, units: undefined });
   assert.equal(processedConfigYaml(reloaded), out);

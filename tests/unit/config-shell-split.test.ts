@@ -38,8 +38,8 @@ test('outside quotes, backslash makes the next character literal; backslash-newl
 
 test('quoted pieces join adjacent text; empty quotes give an empty argument', () => {
   assert.deepEqual(splitShellArgs('a"b c"d'), ['ab cd']);
-  assert.deepEqual(splitShellArgs("x'y z'\"w\""), ['xy zw']);
-  assert.deepEqual(splitShellArgs("'' \"\" a"), ['', '', 'a']);
+  assert.deepEqual(splitShellArgs('x\'y z\'"w"'), ['xy zw']);
+  assert.deepEqual(splitShellArgs('\'\' "" a'), ['', '', 'a']);
   assert.deepEqual(splitShellArgs('-o ""'), ['-o', '']);
 });
 

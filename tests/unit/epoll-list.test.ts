@@ -38,10 +38,16 @@ test('level-triggered items stay ready while the target is; edge-triggered ones 
   b.ready = EPOLLIN;
   assert.equal(set.check(lt), true);
   assert.equal(set.check(et), true);
-  assert.deepEqual(harvest(set), [[EPOLLIN, 1], [EPOLLIN, 2]]);
+  assert.deepEqual(harvest(set), [
+    [EPOLLIN, 1],
+    [EPOLLIN, 2],
+  ]);
   assert.deepEqual(harvest(set), [[EPOLLIN, 1]], 'the edge was consumed');
   set.check(et); // new data: the target woke its watchers again
-  assert.deepEqual(harvest(set), [[EPOLLIN, 1], [EPOLLIN, 2]]);
+  assert.deepEqual(harvest(set), [
+    [EPOLLIN, 1],
+    [EPOLLIN, 2],
+  ]);
   a.ready = 0;
   assert.deepEqual(harvest(set), [], 'not ready any more: leaves the ready list');
   assert.equal(set.anyReady(), false);

@@ -32,28 +32,68 @@ test('parseIp / ipToString round-trip strict dotted quads', () => {
   assert.equal(parseIp('0.0.0.0'), 0);
   assert.equal(ipToString(0xc0a80101), '192.168.1.1');
   assert.equal(ipToString(0xffffffff), '255.255.255.255');
-  for (const bad of ['', '1.2.3', '1.2.3.4.5', '256.0.0.1', '01.2.3.4', '1.2.3.-4', ' 1.2.3.4', '1.2.3.4 ', '1..3.4', '::1', '0x1.2.3.4']) {
+  for (const bad of [
+    '',
+    '1.2.3',
+    '1.2.3.4.5',
+    '256.0.0.1',
+    '01.2.3.4',
+    '1.2.3.-4',
+    ' 1.2.3.4',
+    '1.2.3.4 ',
+    '1..3.4',
+    '::1',
+    '0x1.2.3.4',
+  ]) {
     assert.equal(parseIp(bad), null, bad);
   }
 });
 
 test('auto addresses follow byte-wise name order from 11.0.0.1', () => {
-  assert.deepEqual(assigned([['server', null], ['client3', null], ['client1', null], ['client2', null]]), {
-    client1: '11.0.0.1',
-    client2: '11.0.0.2',
-    client3: '11.0.0.3',
-    server: '11.0.0.4',
-  });
+  assert.deepEqual(
+    assigned([
+      ['server', null],
+      ['client3', null],
+      ['client1', null],
+      ['client2', null],
+    ]),
+    {
+      client1: '11.0.0.1',
+      client2: '11.0.0.2',
+      client3: '11.0.0.3',
+      server: '11.0.0.4',
+    },
+  );
   // Byte-wise: "client10" < "client2".
-  assert.deepEqual(assigned([['client2', null], ['client10', null]]), { client10: '11.0.0.1', client2: '11.0.0.2' });
+  assert.deepEqual(
+    assigned([
+      ['client2', null],
+      ['client10', null],
+    ]),
+    { client10: '11.0.0.1', client2: '11.0.0.2' },
+  );
   assert.ok(compareNamesBytewise('client10', 'client2') < 0);
   assert.ok(compareNamesBytewise('a-b', 'a.b') < 0);
 });
 
 test('explicit addresses are taken first and skipped by the counter', () => {
-  assert.deepEqual(assigned([['a', null], ['b', '11.0.0.1'], ['c', null]]), { a: '11.0.0.2', b: '11.0.0.1', c: '11.0.0.3' });
+  assert.deepEqual(
+    assigned([
+      ['a', null],
+      ['b', '11.0.0.1'],
+      ['c', null],
+    ]),
+    { a: '11.0.0.2', b: '11.0.0.1', c: '11.0.0.3' },
+  );
   // Explicit addresses may be anything usable, including .0 host parts and other ranges.
-  assert.deepEqual(assigned([['x', '10.0.0.0'], ['y', '11.0.0.2'], ['z', null]]), { x: '10.0.0.0', y: '11.0.0.2', z: '11.0.0.1' });
+  assert.deepEqual(
+    assigned([
+      ['x', '10.0.0.0'],
+      ['y', '11.0.0.2'],
+      ['z', null],
+    ]),
+    { x: '10.0.0.0', y: '11.0.0.2', z: '11.0.0.1' },
+  );
 });
 
 test('the counter skips .0 and .255', () => {
@@ -68,10 +108,17 @@ test('the counter skips .0 and .255', () => {
 
 test('explicit address errors: duplicate, reserved, malformed', () => {
   throwsConfig(
-    () => assigned([['a', '11.0.0.5'], ['b', '11.0.0.5']]),
+    () =>
+      assigned([
+        ['a', '11.0.0.5'],
+        ['b', '11.0.0.5'],
+      ]),
     /^host 'b': ip_addr 11\.0\.0\.5 is already used by host 'a'$/,
   );
-  throwsConfig(() => assigned([['a', '0.0.0.0']]), /^host 'a': ip_addr 0\.0\.0\.0 cannot be used \(the unspecified address\)$/);
+  throwsConfig(
+    () => assigned([['a', '0.0.0.0']]),
+    /^host 'a': ip_addr 0\.0\.0\.0 cannot be used \(the unspecified address\)$/,
+  );
   throwsConfig(() => assigned([['a', '127.0.0.1']]), /loopback range 127\.0\.0\.0\/8/);
   throwsConfig(() => assigned([['a', '127.255.0.3']]), /loopback/);
   throwsConfig(() => assigned([['a', '224.0.0.1']]), /multicast range 224\.0\.0\.0\/4/);
@@ -79,11 +126,18 @@ test('explicit address errors: duplicate, reserved, malformed', () => {
   throwsConfig(() => assigned([['a', '255.255.255.255']]), /broadcast/);
   throwsConfig(() => assigned([['a', '1.2.3']]), /^host 'a': ip_addr "1\.2\.3" is not an IPv4 address/);
   throwsConfig(() => assigned([['a', '::1']]), /not an IPv4 address/);
-  assert.deepEqual(assigned([['a', '223.255.255.254'], ['b', '240.0.0.1'], ['c', '128.0.0.1']]), {
-    a: '223.255.255.254',
-    b: '240.0.0.1',
-    c: '128.0.0.1',
-  });
+  assert.deepEqual(
+    assigned([
+      ['a', '223.255.255.254'],
+      ['b', '240.0.0.1'],
+      ['c', '128.0.0.1'],
+    ]),
+    {
+      a: '223.255.255.254',
+      b: '240.0.0.1',
+      c: '128.0.0.1',
+    },
+  );
 });
 
 test('hosts file: localhost first, then by address, LF endings', () => {
@@ -94,10 +148,7 @@ test('hosts file: localhost first, then by address, LF endings', () => {
     { name: 'client3', ipAddr: null },
   ]);
   const text = hostsFileText([...ips].map(([name, ip]) => ({ name, ip })));
-  assert.equal(
-    text,
-    '127.0.0.1 localhost\n11.0.0.1 client1\n11.0.0.2 client2\n11.0.0.3 client3\n11.0.0.4 server\n',
-  );
+  assert.equal(text, '127.0.0.1 localhost\n11.0.0.1 client1\n11.0.0.2 client2\n11.0.0.3 client3\n11.0.0.4 server\n');
   // Sorted numerically, not as text: 9.x < 11.x < 100.x.
   assert.equal(
     hostsFileText([
@@ -134,7 +185,11 @@ test('host bandwidth: host value overrides the node, per direction', () => {
     /^host 'web': no downstream bandwidth: set hosts\.web\.bandwidth_down or host_bandwidth_down on network graph node 3$/,
   );
   throwsConfig(
-    () => resolveHostBandwidth({ name: 'web', bandwidthDownBits: 1, bandwidthUpBits: null }, { ...bare, hostBandwidthUpBitsPerSec: null }),
+    () =>
+      resolveHostBandwidth(
+        { name: 'web', bandwidthDownBits: 1, bandwidthUpBits: null },
+        { ...bare, hostBandwidthUpBitsPerSec: null },
+      ),
     /^host 'web': no upstream bandwidth: .*bandwidth_up/,
   );
 });

@@ -157,7 +157,10 @@ test('keys: [A-Za-z_][A-Za-z0-9_]*, case-sensitive', () => {
 });
 
 test('nested lists are rejected anywhere', () => {
-  rejects('graph [\nnode [\nid 0\ngraphics [ x 1 ]\n]\n]', /line 4: nested list 'graphics \[ \.\.\. \]' is not supported/);
+  rejects(
+    'graph [\nnode [\nid 0\ngraphics [ x 1 ]\n]\n]',
+    /line 4: nested list 'graphics \[ \.\.\. \]' is not supported/,
+  );
   rejects('graph [\nedge [\nsource 0 target 0\nattrs [ x 1 ]\n]\n]', /nested list 'attrs/);
   rejects('graph [\nmeta [ x 1 ]\n]', /line 2: nested list 'meta/);
 });
@@ -180,7 +183,9 @@ test('node ids and edge endpoints must be present non-negative integers', () => 
 });
 
 test('edges may name nodes defined later; a repeated node id keeps the later node', () => {
-  const graph = parseGml('graph [ edge [ source 0 target 1 ] node [ id 1 ] node [ id 0 label "first" ] node [ id 0 label "second" ] ]');
+  const graph = parseGml(
+    'graph [ edge [ source 0 target 1 ] node [ id 1 ] node [ id 0 label "first" ] node [ id 0 label "second" ] ]',
+  );
   assert.equal(graph.edges.length, 1);
   assert.deepEqual(graph.nodes.get(0)?.attrs.get('label'), { kind: 'string', value: 'second' });
 });

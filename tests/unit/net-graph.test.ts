@@ -69,9 +69,18 @@ test('edge latency: required, a string with a time unit, non-zero', () => {
 
   throwsConfig(() => graphOf([0], [{ s: 0, t: 0 }]), /^network graph: edge 0->0 \(line 4\): 'latency' is required$/);
   throwsConfig(() => graphOf([0], [edge(0, 0, '0 ms')]), /edge 0->0 .*'latency' must not be zero/);
-  throwsConfig(() => graphOf([0], [{ s: 0, t: 0, extra: 'latency 10' }]), /'latency' must be a string with a time unit/);
-  throwsConfig(() => graphOf([0], [edge(0, 0, '10 msec')]), /^network graph: edge 0->0 \(line 4\): 'latency' "10 msec" is invalid: unknown time unit 'msec'/);
-  throwsConfig(() => graphOf([0], [edge(0, 0, '1.5 ms')]), /'latency' "1\.5 ms" is invalid: the number must be a whole decimal integer/);
+  throwsConfig(
+    () => graphOf([0], [{ s: 0, t: 0, extra: 'latency 10' }]),
+    /'latency' must be a string with a time unit/,
+  );
+  throwsConfig(
+    () => graphOf([0], [edge(0, 0, '10 msec')]),
+    /^network graph: edge 0->0 \(line 4\): 'latency' "10 msec" is invalid: unknown time unit 'msec'/,
+  );
+  throwsConfig(
+    () => graphOf([0], [edge(0, 0, '1.5 ms')]),
+    /'latency' "1\.5 ms" is invalid: the number must be a whole decimal integer/,
+  );
   throwsConfig(() => graphOf([0], [edge(0, 0, '-1 ms')]), /'latency' "-1 ms" is invalid: a time cannot be negative/);
   throwsConfig(() => graphOf([0], [edge(0, 0, '10 \u00b5s')]), /unknown time unit/);
   throwsConfig(() => graphOf([0], [edge(0, 0, '10 MS')]), /unknown time unit 'MS'/);
@@ -92,7 +101,10 @@ test('edge packet_loss: optional float literal in [0, 1], kept as 32-bit float',
 test('edge jitter: validated, then ignored', () => {
   const withJitter = graphOf([0], [{ s: 0, t: 0, latency: '5 ms', extra: 'jitter "3 ms"' }]);
   assert.equal(withJitter.edges[0].latencyNs, 5 * MS);
-  throwsConfig(() => graphOf([0], [{ s: 0, t: 0, latency: '5 ms', extra: 'jitter "3 parsecs"' }]), /'jitter' "3 parsecs" is invalid: unknown time unit/);
+  throwsConfig(
+    () => graphOf([0], [{ s: 0, t: 0, latency: '5 ms', extra: 'jitter "3 parsecs"' }]),
+    /'jitter' "3 parsecs" is invalid: unknown time unit/,
+  );
   throwsConfig(() => graphOf([0], [{ s: 0, t: 0, latency: '5 ms', extra: 'jitter 3' }]), /'jitter' must be a string/);
 });
 
@@ -108,16 +120,29 @@ test('node bandwidths: optional strings with bandwidth units', () => {
   const g = parseGraph(
     'graph [\n node [ id 0 host_bandwidth_up "10 Mbit" host_bandwidth_down "1 Gibit" ]\n node [ id 1 ]\n node [ id 2 host_bandwidth_up "10 M" host_bandwidth_down "5 kilobits" ]\n]\n',
   );
-  assert.deepEqual(g.nodes.get(0), { id: 0, hostBandwidthUpBitsPerSec: 10_000_000, hostBandwidthDownBitsPerSec: 2 ** 30 });
+  assert.deepEqual(g.nodes.get(0), {
+    id: 0,
+    hostBandwidthUpBitsPerSec: 10_000_000,
+    hostBandwidthDownBitsPerSec: 2 ** 30,
+  });
   assert.deepEqual(g.nodes.get(1), { id: 1, hostBandwidthUpBitsPerSec: null, hostBandwidthDownBitsPerSec: null });
   assert.deepEqual(g.nodes.get(2), { id: 2, hostBandwidthUpBitsPerSec: 10_000_000, hostBandwidthDownBitsPerSec: 5000 });
   throwsConfig(
     () => parseGraph('graph [\n node [ id 0 host_bandwidth_up 1000 ]\n]'),
     /^network graph: node 0 \(line 2\): 'host_bandwidth_up' must be a string like "100 Mbit", not the int 1000$/,
   );
-  throwsConfig(() => parseGraph('graph [ node [ id 0 host_bandwidth_down "10 Mbps" ] ]'), /^network graph: node 0 \(line 1\): 'host_bandwidth_down' "10 Mbps" is invalid: unknown bandwidth unit 'Mbps'/);
-  throwsConfig(() => parseGraph('graph [ node [ id 0 host_bandwidth_down "10 kbit" ] ]'), /unknown bandwidth unit 'kbit'/);
-  throwsConfig(() => parseGraph('graph [ node [ id 0 host_bandwidth_down "10 mega bits" ] ]'), /unknown bandwidth unit/);
+  throwsConfig(
+    () => parseGraph('graph [ node [ id 0 host_bandwidth_down "10 Mbps" ] ]'),
+    /^network graph: node 0 \(line 1\): 'host_bandwidth_down' "10 Mbps" is invalid: unknown bandwidth unit 'Mbps'/,
+  );
+  throwsConfig(
+    () => parseGraph('graph [ node [ id 0 host_bandwidth_down "10 kbit" ] ]'),
+    /unknown bandwidth unit 'kbit'/,
+  );
+  throwsConfig(
+    () => parseGraph('graph [ node [ id 0 host_bandwidth_down "10 mega bits" ] ]'),
+    /unknown bandwidth unit/,
+  );
 });
 
 // ---------------------------------------------------------------------------
@@ -128,9 +153,10 @@ test('1_gbit_switch equals its GML, and the GML matches reference §9', () => {
   const inline = loadGraph({ type: 'gml', inline: ONE_GBIT_SWITCH_GML }, '/');
   assert.deepEqual(builtIn, inline);
   assert.equal(builtIn.directed, false);
-  assert.deepEqual([...builtIn.nodes.values()], [
-    { id: 0, hostBandwidthDownBitsPerSec: 1_000_000_000, hostBandwidthUpBitsPerSec: 1_000_000_000 },
-  ]);
+  assert.deepEqual(
+    [...builtIn.nodes.values()],
+    [{ id: 0, hostBandwidthDownBitsPerSec: 1_000_000_000, hostBandwidthUpBitsPerSec: 1_000_000_000 }],
+  );
   assert.equal(builtIn.edges.length, 1);
   const [loop] = builtIn.edges;
   assert.equal(loop.source, 0);
@@ -168,7 +194,10 @@ test('files: relative to cwd, plain or xz; clear errors for missing and non-xz f
   );
 
   writeFileSync(join(dir, 'latin1.gml'), Buffer.from([0x67, 0xff, 0x0a]));
-  throwsConfig(() => loadGraph({ type: 'gml', file: { path: 'latin1.gml', compression: null } }, dir), /not valid UTF-8/);
+  throwsConfig(
+    () => loadGraph({ type: 'gml', file: { path: 'latin1.gml', compression: null } }, dir),
+    /not valid UTF-8/,
+  );
 
   let haveXz = true;
   try {
@@ -231,7 +260,10 @@ test('path order: latency first, then loss on equal latency', () => {
 });
 
 test('parallel edges: with shortest paths the cheaper one wins', () => {
-  const g = graphOf([0, 1], [edge(0, 0, '1 ms'), edge(1, 1, '1 ms'), edge(0, 1, '9 ms'), edge(1, 0, '4 ms', '0.5'), edge(0, 1, '4 ms', '0.25')]);
+  const g = graphOf(
+    [0, 1],
+    [edge(0, 0, '1 ms'), edge(1, 1, '1 ms'), edge(0, 1, '9 ms'), edge(1, 0, '4 ms', '0.5'), edge(0, 1, '4 ms', '0.25')],
+  );
   assert.deepEqual(buildRoutes(g, [0, 1], true).path(1, 0), { latencyNs: 4 * MS, loss: pathLoss(0.25) });
 });
 
@@ -252,12 +284,19 @@ test('directed graphs: edges go one way, paths may be asymmetric', () => {
     /^network graph: no path from node 1 to node 0; .*\(the graph is directed: edges go from source to target only\)$/,
   );
   // The same edge undirected serves both ways.
-  assert.equal(buildRoutes(graphOf([0, 1], [edge(0, 0, '1 ms'), edge(1, 1, '1 ms'), edge(0, 1, '10 ms')]), [0, 1], true).path(1, 0).latencyNs, 10 * MS);
+  assert.equal(
+    buildRoutes(graphOf([0, 1], [edge(0, 0, '1 ms'), edge(1, 1, '1 ms'), edge(0, 1, '10 ms')]), [0, 1], true).path(1, 0)
+      .latencyNs,
+    10 * MS,
+  );
 });
 
 test('unreachable pairs of used nodes are a ConfigError; unreachable unused nodes are fine', () => {
   const g = graphOf([0, 1, 2], [edge(0, 0, '1 ms'), edge(1, 1, '1 ms'), edge(2, 2, '1 ms'), edge(0, 1, '1 ms')]);
-  throwsConfig(() => buildRoutes(g, [0, 2], true), /^network graph: no path from node 0 to node 2; nodes with hosts must all reach each other$/);
+  throwsConfig(
+    () => buildRoutes(g, [0, 2], true),
+    /^network graph: no path from node 0 to node 2; nodes with hosts must all reach each other$/,
+  );
   assert.equal(buildRoutes(g, [0, 1], true).path(0, 1).latencyNs, 1 * MS);
 });
 
@@ -275,7 +314,10 @@ test('self-loops: exactly one per used node, always used for same-node traffic',
   assert.equal(buildRoutes(missing, [0], true).path(0, 0).latencyNs, 1 * MS);
 
   const twice = graphOf([0], [edge(0, 0, '1 ms'), edge(0, 0, '2 ms')]);
-  throwsConfig(() => buildRoutes(twice, [0], true), /^network graph: node 0 has 2 self-loop edges \(lines 4, 5\); a node with hosts needs exactly one$/);
+  throwsConfig(
+    () => buildRoutes(twice, [0], true),
+    /^network graph: node 0 has 2 self-loop edges \(lines 4, 5\); a node with hosts needs exactly one$/,
+  );
 });
 
 test('use_shortest_path false: exactly one direct edge per ordered pair of used nodes', () => {
@@ -290,7 +332,10 @@ test('use_shortest_path false: exactly one direct edge per ordered pair of used 
   assert.deepEqual(direct.path(1, 1), { latencyNs: 3 * MS, loss: 0 });
   assert.equal(buildRoutes(g, [0, 1], true).path(0, 1).latencyNs, 2 * MS);
 
-  const incomplete = graphOf([0, 1, 2], [edge(0, 0, '1 ms'), edge(1, 1, '1 ms'), edge(0, 2, '1 ms'), edge(2, 1, '1 ms')]);
+  const incomplete = graphOf(
+    [0, 1, 2],
+    [edge(0, 0, '1 ms'), edge(1, 1, '1 ms'), edge(0, 2, '1 ms'), edge(2, 1, '1 ms')],
+  );
   throwsConfig(
     () => buildRoutes(incomplete, [0, 1], false),
     /^network graph: use_shortest_path is false but there is no edge between node 0 and node 1; the graph must be complete over nodes with hosts$/,
@@ -305,7 +350,11 @@ test('use_shortest_path false: exactly one direct edge per ordered pair of used 
   assert.equal(buildRoutes(parallel, [0, 1], true).path(0, 1).latencyNs, 1 * MS);
 
   // Directed: each direction needs its own single edge, and they may differ.
-  const directed = graphOf([0, 1], [edge(0, 0, '1 ms'), edge(1, 1, '1 ms'), edge(0, 1, '5 ms'), edge(1, 0, '7 ms')], true);
+  const directed = graphOf(
+    [0, 1],
+    [edge(0, 0, '1 ms'), edge(1, 1, '1 ms'), edge(0, 1, '5 ms'), edge(1, 0, '7 ms')],
+    true,
+  );
   const routes = buildRoutes(directed, [0, 1], false);
   assert.equal(routes.path(0, 1).latencyNs, 5 * MS);
   assert.equal(routes.path(1, 0).latencyNs, 7 * MS);
@@ -314,13 +363,19 @@ test('use_shortest_path false: exactly one direct edge per ordered pair of used 
 });
 
 test('minLatencyNs is the smallest latency over used pairs, self pairs included', () => {
-  const g = graphOf([0, 1, 2], [edge(0, 0, '20 ms'), edge(1, 1, '30 ms'), edge(0, 1, '8 ms'), edge(0, 2, '1 ms'), edge(2, 2, '1 ms')]);
+  const g = graphOf(
+    [0, 1, 2],
+    [edge(0, 0, '20 ms'), edge(1, 1, '30 ms'), edge(0, 1, '8 ms'), edge(0, 2, '1 ms'), edge(2, 2, '1 ms')],
+  );
   assert.equal(buildRoutes(g, [0, 1], true).minLatencyNs, 8 * MS);
   assert.equal(buildRoutes(g, [0], true).minLatencyNs, 20 * MS);
 });
 
 test('used node ids must exist in the graph', () => {
-  throwsConfig(() => buildRoutes(graphOf([0], [edge(0, 0, '1 ms')]), [0, 4], true), /^network graph: node 4 does not exist$/);
+  throwsConfig(
+    () => buildRoutes(graphOf([0], [edge(0, 0, '1 ms')]), [0, 4], true),
+    /^network graph: node 4 does not exist$/,
+  );
 });
 
 test('shortest paths on a larger random graph agree with Floyd-Warshall', () => {
@@ -348,9 +403,11 @@ test('shortest paths on a larger random graph agree with Floyd-Warshall', () => 
     for (const e of graph.edges) {
       if (e.source !== e.target) dist[e.source][e.target] = Math.min(dist[e.source][e.target], e.latencyNs);
     }
-    for (const k of nodes) for (const i of nodes) for (const j of nodes) {
-      if (dist[i][k] + dist[k][j] < dist[i][j]) dist[i][j] = dist[i][k] + dist[k][j];
-    }
+    for (const k of nodes)
+      for (const i of nodes)
+        for (const j of nodes) {
+          if (dist[i][k] + dist[k][j] < dist[i][j]) dist[i][j] = dist[i][k] + dist[k][j];
+        }
     const used = [0, 5, 17, 39];
     const reachable = used.every((i) => used.every((j) => dist[i][j] < Infinity));
     if (!reachable) {
@@ -358,8 +415,9 @@ test('shortest paths on a larger random graph agree with Floyd-Warshall', () => 
       continue;
     }
     const routes = buildRoutes(graph, used, true);
-    for (const i of used) for (const j of used) {
-      assert.equal(routes.path(i, j).latencyNs, i === j ? 1 * MS : dist[i][j], `${i}->${j}`);
-    }
+    for (const i of used)
+      for (const j of used) {
+        assert.equal(routes.path(i, j).latencyNs, i === j ? 1 * MS : dist[i][j], `${i}->${j}`);
+      }
   }
 });

@@ -70,7 +70,10 @@ test('hosts on a GML graph: per-node bandwidth, overrides, paths via transit nod
   assert.equal(alpha.bandwidthDownBytesPerSec, 12_500_000);
   assert.equal(beta.bandwidthUpBytesPerSec, 1_250_000);
   assert.equal(gamma.bandwidthUpBytesPerSec, 125_000_000);
-  assert.deepEqual(net.hosts.map((h) => ipToString(h.ip)), ['11.0.0.2', '11.0.0.3', '11.0.0.1']);
+  assert.deepEqual(
+    net.hosts.map((h) => ipToString(h.ip)),
+    ['11.0.0.2', '11.0.0.3', '11.0.0.1'],
+  );
   assert.deepEqual(net.path(0, 1), { latencyNs: 2 * MS, loss: 0 }, 'same node: self-loop');
   assert.deepEqual(net.path(0, 2), { latencyNs: 50 * MS, loss: 0 }, 'through transit node 2');
   assert.deepEqual(net.path(2, 2), { latencyNs: 3 * MS, loss: 0.5 });
@@ -85,13 +88,21 @@ test('config mistakes name the host', () => {
   });
   assert.throws(
     () => buildNetwork(inputs([host('a', 7)]), '/'),
-    (err: unknown) => err instanceof ConfigError && /^host 'a': network_node_id 7 does not exist in the network graph$/.test(err.message),
+    (err: unknown) =>
+      err instanceof ConfigError &&
+      /^host 'a': network_node_id 7 does not exist in the network graph$/.test(err.message),
   );
   assert.throws(() => buildNetwork(inputs([host('a', 2)]), '/'), /^ConfigError: host 'a': no downstream bandwidth/);
   assert.throws(
     () => buildNetwork(inputs([host('a', 2, { bandwidthDownBits: 8, bandwidthUpBits: 8 })]), '/'),
     /node 2 has hosts but no self-loop edge/,
   );
-  assert.throws(() => buildNetwork(inputs([host('a', 0), host('b', 1)], false), '/'), /use_shortest_path is false but there is no edge between node 0 and node 1/);
-  assert.throws(() => buildNetwork(inputs([host('a', 0, { ipAddr: '127.0.0.2' })]), '/'), /^ConfigError: host 'a': ip_addr 127\.0\.0\.2 cannot be used/);
+  assert.throws(
+    () => buildNetwork(inputs([host('a', 0), host('b', 1)], false), '/'),
+    /use_shortest_path is false but there is no edge between node 0 and node 1/,
+  );
+  assert.throws(
+    () => buildNetwork(inputs([host('a', 0, { ipAddr: '127.0.0.2' })]), '/'),
+    /^ConfigError: host 'a': ip_addr 127\.0\.0\.2 cannot be used/,
+  );
 });

@@ -51,22 +51,35 @@ test('UDP wire size counts 28 header bytes per datagram and 20 more per extra IP
 test('the upstream link paces departures at its rate; a datagram above the MTU pays frame by frame', () => {
   const clock = new FakeClock();
   const departed: Array<[number, number]> = [];
-  const iface = new Interface(0, clock, { upBytesPerSec: 1_250_000, downBytesPerSec: 1_250_000, bootstrapEndNs: 0, qdisc: 'fifo' },
-    (p) => departed.push([clock.nowNs, p.wireBytes]), () => {});
+  const iface = new Interface(
+    0,
+    clock,
+    { upBytesPerSec: 1_250_000, downBytesPerSec: 1_250_000, bootstrapEndNs: 0, qdisc: 'fifo' },
+    (p) => departed.push([clock.nowNs, p.wireBytes]),
+    () => {},
+  );
   const src = new TxSource();
   for (let i = 0; i < 5; i++) iface.send(udp(1472), src);
   iface.send(udp(3000), src);
   clock.runAll();
   // 10 Mbit: 1250 bytes per 1 ms tick on top of a full bucket of 2750.
-  assert.deepEqual(departed.map(([t]) => t / MS), [0, 1, 2, 3, 4, 7]);
+  assert.deepEqual(
+    departed.map(([t]) => t / MS),
+    [0, 1, 2, 3, 4, 7],
+  );
   assert.equal(departed[5][1], udpWireBytes(3000));
 });
 
 test('bandwidth is free during the bootstrap period', () => {
   const clock = new FakeClock();
   const times: number[] = [];
-  const iface = new Interface(0, clock, { upBytesPerSec: 1000, downBytesPerSec: 1000, bootstrapEndNs: 10 * MS, qdisc: 'fifo' },
-    () => times.push(clock.nowNs), () => {});
+  const iface = new Interface(
+    0,
+    clock,
+    { upBytesPerSec: 1000, downBytesPerSec: 1000, bootstrapEndNs: 10 * MS, qdisc: 'fifo' },
+    () => times.push(clock.nowNs),
+    () => {},
+  );
   for (let i = 0; i < 10; i++) iface.send(udp(1472), new TxSource());
   clock.runAll();
   assert.deepEqual(times, new Array(10).fill(0));
@@ -76,9 +89,15 @@ test('round-robin takes one packet per sending socket in turn; FIFO keeps arriva
   for (const qdisc of ['fifo', 'round-robin'] as const) {
     const clock = new FakeClock();
     const order: number[] = [];
-    const iface = new Interface(0, clock, { upBytesPerSec: 1_250_000, downBytesPerSec: 1_250_000, bootstrapEndNs: 0, qdisc },
-      (p) => order.push(p.dstPort), () => {});
-    const a = new TxSource(), b = new TxSource();
+    const iface = new Interface(
+      0,
+      clock,
+      { upBytesPerSec: 1_250_000, downBytesPerSec: 1_250_000, bootstrapEndNs: 0, qdisc },
+      (p) => order.push(p.dstPort),
+      () => {},
+    );
+    const a = new TxSource(),
+      b = new TxSource();
     // The first two leave at once (full bucket); the rest queue.
     for (let i = 0; i < 4; i++) iface.send(udp(1472, 1), a);
     for (let i = 0; i < 3; i++) iface.send(udp(1472, 2), b);
@@ -107,8 +126,19 @@ test('CoDel: a short queue is never dropped from; a standing queue above 10 ms f
 
 function binding(over: Partial<PortBinding> = {}): PortBinding & { got: number } {
   return {
-    localIp: 0, localPort: 0, peerIp: 0, peerPort: 0, reuseAddr: false, reusePort: false, bindSeq: 0, got: 0,
-    receive() { this.got++; }, icmpError() {}, ...over,
+    localIp: 0,
+    localPort: 0,
+    peerIp: 0,
+    peerPort: 0,
+    reuseAddr: false,
+    reusePort: false,
+    bindSeq: 0,
+    got: 0,
+    receive() {
+      this.got++;
+    },
+    icmpError() {},
+    ...over,
   };
 }
 
@@ -154,27 +184,46 @@ test('ephemeral ports come from the host RNG in [10000, 65535], the same for the
 });
 
 function twoHostInternet(latency: string, loss: string, runaheadNs: number | null) {
-  const network = buildNetwork({
-    network: {
-      graph: { type: 'gml', inline: `graph [ directed 0 node [ id 0 host_bandwidth_up "1 Gbit" host_bandwidth_down "1 Gbit" ] edge [ source 0 target 0 latency "${latency}" packet_loss ${loss} ] ]` },
-      useShortestPath: true,
+  const network = buildNetwork(
+    {
+      network: {
+        graph: {
+          type: 'gml',
+          inline: `graph [ directed 0 node [ id 0 host_bandwidth_up "1 Gbit" host_bandwidth_down "1 Gbit" ] edge [ source 0 target 0 latency "${latency}" packet_loss ${loss} ] ]`,
+        },
+        useShortestPath: true,
+      },
+      hosts: [
+        { name: 'a', networkNodeId: 0, ipAddr: null, bandwidthDownBits: null, bandwidthUpBits: null },
+        { name: 'b', networkNodeId: 0, ipAddr: null, bandwidthDownBits: null, bandwidthUpBits: null },
+      ],
     },
-    hosts: [
-      { name: 'a', networkNodeId: 0, ipAddr: null, bandwidthDownBits: null, bandwidthUpBits: null },
-      { name: 'b', networkNodeId: 0, ipAddr: null, bandwidthDownBits: null, bandwidthUpBits: null },
-    ],
-  }, '/');
+    '/',
+  );
   const clock = new FakeClock();
   const hosts = network.hosts.map((h, id) => ({ id, name: h.name, ip: h.ip, rng: new Rng(1000 + id) }));
   const warnings: string[] = [];
-  const net = new Internet(network, hosts, clock, { warn: (_w, m) => warnings.push(m), debug: () => {} }, {
-    bootstrapEndNs: 0, runaheadNs, qdisc: 'fifo', socketRecvBufferBytes: 1 << 20, socketSendBufferBytes: 1 << 20,
-  });
+  const net = new Internet(
+    network,
+    hosts,
+    clock,
+    { warn: (_w, m) => warnings.push(m), debug: () => {} },
+    {
+      bootstrapEndNs: 0,
+      runaheadNs,
+      qdisc: 'fifo',
+      socketRecvBufferBytes: 1 << 20,
+      socketSendBufferBytes: 1 << 20,
+    },
+  );
   return { net, clock, warnings };
 }
 
 test('the Internet: latency below the runahead is raised to it; loss follows the sender RNG; unowned addresses warn once', () => {
-  for (const [runahead, expect] of [[1 * MS, 1 * MS], [null, 100_000]] as const) {
+  for (const [runahead, expect] of [
+    [1 * MS, 1 * MS],
+    [null, 100_000],
+  ] as const) {
     const { net, clock } = twoHostInternet('100 us', '0.0', runahead);
     const arrivals: number[] = [];
     const rx = new UdpSocket(net.stack(1), { notify: () => arrivals.push(clock.nowNs) });

@@ -31,7 +31,10 @@ function bulk(opts: {
   const wire = new TestWire({ oneWayDelayNs: opts.oneWayDelayNs, bitsPerSecond: opts.bitsPerSecond, drop: opts.drop });
   wire.keepLog = false;
   const listener = wire.listen('b', new TcpListener({ localPort: 80, backlog: 4, isnFor: () => 0x8000_0000 }));
-  const a = wire.add('a', new TcpConnection({ localPort: 40000, remotePort: 80, isn: 0xfff0_0000, ...(opts.sender ?? {}) }));
+  const a = wire.add(
+    'a',
+    new TcpConnection({ localPort: 40000, remotePort: 80, isn: 0xfff0_0000, ...(opts.sender ?? {}) }),
+  );
   const data = patternBytes(opts.bytes, 99);
   let sent = 0;
   let receiver: TcpConnection | null = null;
@@ -58,9 +61,13 @@ function bulk(opts: {
     }
   };
   a.openActive(0);
-  assert.ok(wire.runUntil(() => got === data.length, opts.limitNs), `stalled at ${got}/${data.length} bytes, ${a.state}`);
+  assert.ok(
+    wire.runUntil(() => got === data.length, opts.limitNs),
+    `stalled at ${got}/${data.length} bytes, ${a.state}`,
+  );
   const received = opts.verify !== false ? new Uint8Array(Buffer.concat(chunks)) : new Uint8Array(0);
-  if (opts.verify !== false) assert.ok(Buffer.from(received).equals(Buffer.from(data)), 'received bytes differ from sent bytes');
+  if (opts.verify !== false)
+    assert.ok(Buffer.from(received).equals(Buffer.from(data)), 'received bytes differ from sent bytes');
   return { elapsedNs: wire.nowNs - t0, received, maxCwndBytes: maxCwnd, sender: a, receiver: receiver!, wire };
 }
 
@@ -80,8 +87,10 @@ test('100 Mbit/s x 80 ms: slow start fills the BDP and the transfer runs near li
 
 function lossyCase(congestion: 'cubic' | 'reno') {
   // 1% deterministic loss of a->b data segments (retransmissions included)
-  const drop = (from: Side, seg: Segment, index: number) => from === 'a' && seg.payload.length > 0 && index % 100 === 37;
-  const sender: Partial<TcpConfig> = congestion === 'reno' ? { congestion: (m, iw) => new RenoCongestionControl(m, iw) } : {};
+  const drop = (from: Side, seg: Segment, index: number) =>
+    from === 'a' && seg.payload.length > 0 && index % 100 === 37;
+  const sender: Partial<TcpConfig> =
+    congestion === 'reno' ? { congestion: (m, iw) => new RenoCongestionControl(m, iw) } : {};
   const bytes = 8 * 1024 * 1024;
   const r = bulk({ bytes, bitsPerSecond: 100e6, oneWayDelayNs: 40 * MS, drop, sender, limitNs: 600 * S });
   const mbps = (bytes * 8) / (r.elapsedNs / 1e9) / 1e6;
@@ -102,7 +111,14 @@ test('1% deterministic loss with Reno: completes byte-identical', () => {
 
 test('lossy and reordering-free path without SACK still completes (NewReno only)', () => {
   const drop = (from: Side, seg: Segment, index: number) => from === 'a' && seg.payload.length > 0 && index % 50 === 7;
-  bulk({ bytes: 2 * 1024 * 1024, bitsPerSecond: 20e6, oneWayDelayNs: 10 * MS, drop, sender: { sack: false }, limitNs: 600 * S });
+  bulk({
+    bytes: 2 * 1024 * 1024,
+    bitsPerSecond: 20e6,
+    oneWayDelayNs: 10 * MS,
+    drop,
+    sender: { sack: false },
+    limitNs: 600 * S,
+  });
 });
 
 test('loss on the ACK path only: cumulative ACKs cover the gaps', () => {

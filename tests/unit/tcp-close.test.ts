@@ -3,7 +3,16 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Errno, SHUT_RD, SHUT_WR, Segment, TcpConnection, TcpFlags, describeSegment, makeSegment } from '../../src/net/tcp/index';
+import {
+  Errno,
+  SHUT_RD,
+  SHUT_WR,
+  Segment,
+  TcpConnection,
+  TcpFlags,
+  describeSegment,
+  makeSegment,
+} from '../../src/net/tcp/index';
 import { connectDirect, exchange } from '../../src/net/tcp/test-wire';
 
 const MS = 1_000_000;
@@ -311,7 +320,10 @@ test('a closed connection answers stray segments with RST', () => {
   const { a } = pair();
   a.abort(1 * MS);
   a.takeOutput();
-  a.onSegment(makeSegment({ srcPort: 2000, dstPort: 1000, seq: 50_001, ack: 10_001, flags: ACK, payload: new Uint8Array(5) }), 2 * MS);
+  a.onSegment(
+    makeSegment({ srcPort: 2000, dstPort: 1000, seq: 50_001, ack: 10_001, flags: ACK, payload: new Uint8Array(5) }),
+    2 * MS,
+  );
   const rst = only(a.takeOutput());
   assert.equal(rst.flags, RST);
   assert.equal(rst.seq, 10_001);

@@ -16,7 +16,10 @@ function only(segs: Segment[]): Segment {
   return segs[0]!;
 }
 
-function pair(optsA: Partial<ConstructorParameters<typeof TcpConnection>[0]> = {}, optsB: Partial<ConstructorParameters<typeof TcpConnection>[0]> = {}) {
+function pair(
+  optsA: Partial<ConstructorParameters<typeof TcpConnection>[0]> = {},
+  optsB: Partial<ConstructorParameters<typeof TcpConnection>[0]> = {},
+) {
   const a = new TcpConnection({ localPort: 1000, remotePort: 2000, isn: 10_000, timestamps: false, ...optsA });
   const b = new TcpConnection({ localPort: 2000, remotePort: 1000, isn: 50_000, timestamps: false, ...optsB });
   connectDirect(a, b, 0);
@@ -180,7 +183,11 @@ test('the sender never exceeds the peer receive window', () => {
   assert.equal(update.window, 5000);
   a.onSegment(update, 61 * MS);
   const more = a.takeOutput();
-  assert.equal(more.reduce((n, s) => n + s.payload.length, 0), 4380, 'full segments only; the 620-byte tail waits again');
+  assert.equal(
+    more.reduce((n, s) => n + s.payload.length, 0),
+    4380,
+    'full segments only; the 620-byte tail waits again',
+  );
 });
 
 test('zero window: persist probes back off exponentially, a read reopens the window', () => {
@@ -222,7 +229,10 @@ test('zero window: persist probes back off exponentially, a read reopens the win
   assert.equal(update.window, 2920);
   a.onSegment(update, t);
   const resumed = a.takeOutput();
-  assert.equal(resumed.reduce((n, s) => n + s.payload.length, 0), 2920);
+  assert.equal(
+    resumed.reduce((n, s) => n + s.payload.length, 0),
+    2920,
+  );
   assert.deepEqual(got, data.subarray(0, 2920));
 });
 
@@ -240,7 +250,10 @@ test('zero window with a lost window update: the persist probe discovers the ope
   b.onSegment(only(a.takeOutput()), probeAt);
   a.onSegment(only(b.takeOutput()), probeAt);
   assert.equal(a.peerWindowBytes, 2920);
-  assert.equal(a.takeOutput().reduce((n, s) => n + s.payload.length, 0), 2920);
+  assert.equal(
+    a.takeOutput().reduce((n, s) => n + s.payload.length, 0),
+    2920,
+  );
 });
 
 test('reordering: out-of-order data is queued, SACKed and delivered once the hole fills', () => {
@@ -280,7 +293,10 @@ test('duplicate and overlapping segments are trimmed, never delivered twice', ()
 });
 
 test('send() is bounded by the send buffer and reports EAGAIN when it is full', () => {
-  const { a } = pair({ sndBufBytes: 4000, autotune: false }, { rcvBufBytes: 1000, autotune: false, windowScaling: false });
+  const { a } = pair(
+    { sndBufBytes: 4000, autotune: false },
+    { rcvBufBytes: 1000, autotune: false, windowScaling: false },
+  );
   assert.equal(a.send(new Uint8Array(10_000), 1 * MS), 4000);
   assert.equal(a.writableBytes, 0);
   assert.equal(a.isWritable, false);
@@ -321,7 +337,10 @@ test('sequence numbers wrap around 2^32 on both sides without disturbing the str
     }
   };
   const total = (l: Uint8Array[]) => l.reduce((n, x) => n + x.length, 0);
-  assert.ok(wire.runUntil(() => total(gotUp) === up.length && total(gotDown) === down.length, 30 * S), wire.dump());
+  assert.ok(
+    wire.runUntil(() => total(gotUp) === up.length && total(gotDown) === down.length, 30 * S),
+    wire.dump(),
+  );
   assert.deepEqual(Buffer.concat(gotUp), Buffer.from(up));
   assert.deepEqual(Buffer.concat(gotDown), Buffer.from(down));
   const seqs = wire.log.filter((r) => r.from === 'a' && r.seg.payload.length > 0).map((r) => r.seg.seq);

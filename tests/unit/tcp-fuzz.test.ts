@@ -51,8 +51,14 @@ function conversation(seed: number): void {
   });
   wire.keepLog = process.env.TCP_FUZZ_VERBOSE !== undefined;
   const serverOpts = opts();
-  const listener = wire.listen('b', new TcpListener({ localPort: 80, backlog: 4, isnFor: () => Math.floor(r() * 2 ** 32), connection: serverOpts }));
-  const a = wire.add('a', new TcpConnection({ localPort: 40000, remotePort: 80, isn: Math.floor(r() * 2 ** 32), ...opts() }));
+  const listener = wire.listen(
+    'b',
+    new TcpListener({ localPort: 80, backlog: 4, isnFor: () => Math.floor(r() * 2 ** 32), connection: serverOpts }),
+  );
+  const a = wire.add(
+    'a',
+    new TcpConnection({ localPort: 40000, remotePort: 80, isn: Math.floor(r() * 2 ** 32), ...opts() }),
+  );
   const up = patternBytes(Math.floor(r() * 300_000), seed);
   const down = patternBytes(Math.floor(r() * 300_000), seed + 1);
   let b: TcpConnection | null = null;
@@ -94,15 +100,31 @@ function conversation(seed: number): void {
     if (b) step(b, 'b', down);
   };
   a.openActive(0);
-  const done = () => b !== null && closed.a && closed.b && ['CLOSED', 'TIME_WAIT'].includes(a.state) && ['CLOSED', 'TIME_WAIT'].includes(b.state);
+  const done = () =>
+    b !== null &&
+    closed.a &&
+    closed.b &&
+    ['CLOSED', 'TIME_WAIT'].includes(a.state) &&
+    ['CLOSED', 'TIME_WAIT'].includes(b.state);
   const ok = wire.runUntil(done, 3000 * S);
   const bErr = b === null ? 0 : (b as TcpConnection).errno;
   const desc = `seed ${seed}: t=${(wire.nowNs / S).toFixed(1)}s a=${a.state}/${a.errno} b=${b === null ? '-' : (b as TcpConnection).state}/${bErr} up ${sent.a}/${up.length} down ${sent.b}/${down.length} loss ${lossA.toFixed(3)}/${lossB.toFixed(3)}`;
-  if (!ok && wire.keepLog) console.log(wire.dump(60), JSON.stringify(b === null ? null : (b as TcpConnection).tcpInfo()), JSON.stringify(a.tcpInfo()));
+  if (!ok && wire.keepLog)
+    console.log(
+      wire.dump(60),
+      JSON.stringify(b === null ? null : (b as TcpConnection).tcpInfo()),
+      JSON.stringify(a.tcpInfo()),
+    );
   assert.ok(ok, desc);
   assert.ok(Buffer.concat(got.b).equals(Buffer.from(up)), `upstream bytes differ, ${desc}`);
   assert.ok(Buffer.concat(got.a).equals(Buffer.from(down)), `downstream bytes differ, ${desc}`);
-  if (process.env.TCP_FUZZ_VERBOSE) console.log(desc, a.tcpInfo().totalRetrans, (b as TcpConnection | null)?.tcpInfo().totalRetrans, (wire.nowNs / S).toFixed(1));
+  if (process.env.TCP_FUZZ_VERBOSE)
+    console.log(
+      desc,
+      a.tcpInfo().totalRetrans,
+      (b as TcpConnection | null)?.tcpInfo().totalRetrans,
+      (wire.nowNs / S).toFixed(1),
+    );
 }
 
 const SEEDS = Number(process.env.TCP_FUZZ_SEEDS ?? 40);

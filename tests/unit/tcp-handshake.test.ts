@@ -93,7 +93,17 @@ test('timestamps shrink the MSS by 12 bytes and are echoed', () => {
 test('options are only used when both sides offer them', () => {
   const wire = new TestWire({ oneWayDelayNs: 1 * MS });
   const l = wire.listen('b', new TcpListener({ localPort: 80, backlog: 8, isnFor: () => 7 }));
-  const c = wire.add('a', new TcpConnection({ localPort: 40000, remotePort: 80, isn: 1, sack: false, windowScaling: false, timestamps: false }));
+  const c = wire.add(
+    'a',
+    new TcpConnection({
+      localPort: 40000,
+      remotePort: 80,
+      isn: 1,
+      sack: false,
+      windowScaling: false,
+      timestamps: false,
+    }),
+  );
   c.openActive(0);
   assert.ok(wire.runUntil(() => l.acceptQueueLength === 1, 1 * S));
   const s = l.accept()!;
@@ -177,7 +187,9 @@ test('listener: SYN queue, accept queue, and an ACK for no connection gets a RST
 test('listener backlog: like Linux, backlog+1 wait; then SYNs are dropped, not refused', () => {
   const wire = new TestWire({ oneWayDelayNs: 1 * MS });
   const l = wire.listen('b', new TcpListener({ localPort: 80, backlog: 1, isnFor: () => 5 }));
-  const clients = [1, 2, 3].map((i) => wire.add('a', new TcpConnection({ localPort: 40000 + i, remotePort: 80, isn: i })));
+  const clients = [1, 2, 3].map((i) =>
+    wire.add('a', new TcpConnection({ localPort: 40000 + i, remotePort: 80, isn: i })),
+  );
   clients[0]!.openActive(0);
   clients[1]!.openActive(0);
   wire.runFor(10 * MS);
@@ -262,7 +274,15 @@ test('a SYN-ACK retransmitted after our handshake ACK was lost is answered with 
   const c = new TcpConnection({ localPort: 40000, remotePort: 80, isn: 1000, timestamps: false });
   c.openActive(0);
   c.takeOutput();
-  const synAck = makeSegment({ srcPort: 80, dstPort: 40000, seq: 5000, ack: 1001, flags: SYN | ACK, window: 65535, options: { mss: 1460 } });
+  const synAck = makeSegment({
+    srcPort: 80,
+    dstPort: 40000,
+    seq: 5000,
+    ack: 1001,
+    flags: SYN | ACK,
+    window: 65535,
+    options: { mss: 1460 },
+  });
   c.onSegment(synAck, 10 * MS);
   only(c.takeOutput());
   c.onSegment(synAck, 1010 * MS);

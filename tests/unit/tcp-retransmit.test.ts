@@ -39,8 +39,14 @@ function sendTimes(wire: TestWire, from: Side, pred: (seg: Segment) => boolean):
 
 function setup(drop: WireDrop, optsA: object = {}, optsB: object = {}, oneWayDelayNs = 10 * MS) {
   const wire = new TestWire({ oneWayDelayNs, drop });
-  const listener = wire.listen('b', new TcpListener({ localPort: 80, backlog: 16, isnFor: () => 900_000, connection: { timestamps: false, ...optsB } }));
-  const a = wire.add('a', new TcpConnection({ localPort: 5555, remotePort: 80, isn: 100, timestamps: false, ...optsA }));
+  const listener = wire.listen(
+    'b',
+    new TcpListener({ localPort: 80, backlog: 16, isnFor: () => 900_000, connection: { timestamps: false, ...optsB } }),
+  );
+  const a = wire.add(
+    'a',
+    new TcpConnection({ localPort: 5555, remotePort: 80, isn: 100, timestamps: false, ...optsA }),
+  );
   a.openActive(0);
   const server = (): TcpConnection => {
     const s = wire.spawned('b')[0];
@@ -52,7 +58,14 @@ function setup(drop: WireDrop, optsA: object = {}, optsB: object = {}, oneWayDel
 type WireDrop = (from: Side, seg: Segment, index: number) => boolean;
 
 /** Sends `data` from a and collects it at the server until all arrived. */
-function transfer(wire: TestWire, a: TcpConnection, server: () => TcpConnection, data: Uint8Array, limitNs: number, alreadySent = 0): Uint8Array {
+function transfer(
+  wire: TestWire,
+  a: TcpConnection,
+  server: () => TcpConnection,
+  data: Uint8Array,
+  limitNs: number,
+  alreadySent = 0,
+): Uint8Array {
   let sent = alreadySent;
   const chunks: Uint8Array[] = [];
   let got = 0;
@@ -72,7 +85,10 @@ function transfer(wire: TestWire, a: TcpConnection, server: () => TcpConnection,
       }
     }
   };
-  assert.ok(wire.runUntil(() => got === data.length && a.sendQueueBytes === 0, limitNs), `transfer stalled at ${got}/${data.length}\n${wire.dump()}`);
+  assert.ok(
+    wire.runUntil(() => got === data.length && a.sendQueueBytes === 0, limitNs),
+    `transfer stalled at ${got}/${data.length}\n${wire.dump()}`,
+  );
   void server;
   return new Uint8Array(Buffer.concat(chunks));
 }
@@ -80,7 +96,10 @@ function transfer(wire: TestWire, a: TcpConnection, server: () => TcpConnection,
 test('lost SYN: retransmitted after the initial 1 s RTO; RTO is 3 s until a clean sample', () => {
   const { wire, a } = setup(dropMatching((from, s) => from === 'a' && s.flags === SYN));
   assert.ok(wire.runUntil(() => a.state === 'ESTABLISHED', 5 * S));
-  assert.deepEqual(sendTimes(wire, 'a', (s) => (s.flags & SYN) !== 0), [0, 1 * S]);
+  assert.deepEqual(
+    sendTimes(wire, 'a', (s) => (s.flags & SYN) !== 0),
+    [0, 1 * S],
+  );
   assert.equal(wire.nowNs, 1 * S + 20 * MS);
   assert.equal(a.rtoNs, 3 * S);
   assert.equal(a.tcpInfo().totalRetrans, 1);
@@ -89,7 +108,10 @@ test('lost SYN: retransmitted after the initial 1 s RTO; RTO is 3 s until a clea
 test('lost SYN-ACK: the client SYN retry draws a fresh SYN-ACK at once', () => {
   const { wire, a, server } = setup(dropMatching((from, s) => from === 'b' && (s.flags & SYN) !== 0));
   assert.ok(wire.runUntil(() => a.state === 'ESTABLISHED' && server().state === 'ESTABLISHED', 5 * S));
-  assert.deepEqual(sendTimes(wire, 'a', (s) => (s.flags & SYN) !== 0), [0, 1 * S]);
+  assert.deepEqual(
+    sendTimes(wire, 'a', (s) => (s.flags & SYN) !== 0),
+    [0, 1 * S],
+  );
   // the server's own SYN-ACK timer also fires at 10 ms + 1 s; the retry arrives first
   const synAcks = sendTimes(wire, 'b', (s) => (s.flags & SYN) !== 0);
   assert.equal(synAcks[0], 10 * MS);
@@ -98,7 +120,9 @@ test('lost SYN-ACK: the client SYN retry draws a fresh SYN-ACK at once', () => {
 });
 
 test('lost handshake ACK: the first data segment completes the handshake', () => {
-  const { wire, a, server } = setup(dropMatching((from, s) => from === 'a' && s.flags === ACK && s.payload.length === 0));
+  const { wire, a, server } = setup(
+    dropMatching((from, s) => from === 'a' && s.flags === ACK && s.payload.length === 0),
+  );
   assert.ok(wire.runUntil(() => a.state === 'ESTABLISHED', 1 * S));
   assert.equal(server().state, 'SYN_RECEIVED');
   a.send(new Uint8Array([1, 2, 3]), wire.nowNs);
@@ -278,7 +302,10 @@ test('SACK: several holes in one window are all repaired within one round trip',
   const data = patternBytes(1460 * 20, 8);
   const got = transfer(wire, a, server, data, 5 * S);
   assert.deepEqual(got, data);
-  const retx = wire.log.filter((r) => r.from === 'a' && lost.has(r.seg.seq)).map((r) => r.tNs - t0).slice(3);
+  const retx = wire.log
+    .filter((r) => r.from === 'a' && lost.has(r.seg.seq))
+    .map((r) => r.tNs - t0)
+    .slice(3);
   assert.equal(retx.length, 3, wire.dump(80));
   for (const t of retx) assert.ok(t <= 25 * MS, `retransmitted at ${t / MS} ms`);
   assert.equal(a.tcpInfo().totalRetrans, 3);
@@ -287,7 +314,9 @@ test('SACK: several holes in one window are all repaired within one round trip',
 test('RTO during recovery falls back to slow start from one segment', () => {
   // lose a segment and its fast retransmission: only the RTO can repair it
   const lostSeq = 101 + 2 * 1460;
-  const { wire, a, server } = setup(dropMatching((from, s) => from === 'a' && s.seq === lostSeq && s.payload.length > 0, 2));
+  const { wire, a, server } = setup(
+    dropMatching((from, s) => from === 'a' && s.seq === lostSeq && s.payload.length > 0, 2),
+  );
   assert.ok(wire.runUntil(() => server().state === 'ESTABLISHED', 1 * S));
   const data = patternBytes(1460 * 10, 9);
   const t0 = wire.nowNs;

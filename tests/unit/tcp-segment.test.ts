@@ -55,7 +55,13 @@ test('data segment with timestamps and SACK blocks round-trips', () => {
     ack: 7,
     flags: ACK | PSH,
     window: 501,
-    options: { timestamp: { value: 0xffffffff, echo: 1 }, sack: [{ left: 100, right: 200 }, { left: 300, right: 400 }] },
+    options: {
+      timestamp: { value: 0xffffffff, echo: 1 },
+      sack: [
+        { left: 100, right: 200 },
+        { left: 300, right: 400 },
+      ],
+    },
     payload,
   });
   const bytes = encodeSegment(seg);
@@ -70,7 +76,15 @@ test('data segment with timestamps and SACK blocks round-trips', () => {
 
 test('checksum: computed with the pseudo-header, verifies to zero, detects corruption', () => {
   const pseudo = { srcAddr: 0x0a000001, dstAddr: 0x0a000002 };
-  const seg = makeSegment({ srcPort: 1234, dstPort: 80, seq: 1, ack: 2, flags: ACK | FIN, window: 100, payload: new Uint8Array([9, 8, 7]) });
+  const seg = makeSegment({
+    srcPort: 1234,
+    dstPort: 80,
+    seq: 1,
+    ack: 2,
+    flags: ACK | FIN,
+    window: 100,
+    payload: new Uint8Array([9, 8, 7]),
+  });
   const bytes = encodeSegment(seg, pseudo);
   assert.notEqual(bytes[16]! | bytes[17]!, 0);
   assert.equal(tcpChecksum(bytes, pseudo), 0);
@@ -115,7 +129,9 @@ test('decodeSegment returns a view of the payload, not a copy', () => {
 });
 
 test('resetFor follows RFC 9293: seq from the ACK, or ACK of the whole segment', () => {
-  const r1 = resetFor(makeSegment({ srcPort: 5, dstPort: 6, seq: 10, ack: 99, flags: ACK, payload: new Uint8Array(3) }))!;
+  const r1 = resetFor(
+    makeSegment({ srcPort: 5, dstPort: 6, seq: 10, ack: 99, flags: ACK, payload: new Uint8Array(3) }),
+  )!;
   assert.equal(r1.flags, RST);
   assert.equal(r1.seq, 99);
   assert.equal(r1.srcPort, 6);

@@ -54,7 +54,12 @@ function makeHost(): { clock: FakeClock; tcp: TcpStack } {
     recvBufferBytes: 174760,
     sendBufferBytes: 131072,
   });
-  const tcp = TcpStack.attach(stack, { sendBufferBytes: 131072, recvBufferBytes: 174760, sendAutotune: true, recvAutotune: true });
+  const tcp = TcpStack.attach(stack, {
+    sendBufferBytes: 131072,
+    recvBufferBytes: 174760,
+    sendAutotune: true,
+    recvAutotune: true,
+  });
   return { clock, tcp };
 }
 
@@ -66,8 +71,22 @@ test('optionBytes matches the encoder for every option combination TCP emits', (
     { mss: 1460, sackPermitted: true, wscale: 7 },
     { mss: 536 },
     { timestamp: { value: 1, echo: 2 }, sack: [{ left: 1, right: 2 }] },
-    { timestamp: { value: 1, echo: 2 }, sack: [{ left: 1, right: 2 }, { left: 3, right: 4 }, { left: 5, right: 6 }] },
-    { sack: [{ left: 1, right: 2 }, { left: 3, right: 4 }, { left: 5, right: 6 }, { left: 7, right: 8 }] },
+    {
+      timestamp: { value: 1, echo: 2 },
+      sack: [
+        { left: 1, right: 2 },
+        { left: 3, right: 4 },
+        { left: 5, right: 6 },
+      ],
+    },
+    {
+      sack: [
+        { left: 1, right: 2 },
+        { left: 3, right: 4 },
+        { left: 5, right: 6 },
+        { left: 7, right: 8 },
+      ],
+    },
   ];
   for (const options of cases) {
     const wire = encodeSegment(makeSegment({ flags: TcpFlags.ACK, options }));
@@ -86,14 +105,30 @@ test('bind conflicts follow Linux: SO_REUSEADDR on both and not listening, or SO
   };
   assert.equal(tcpConflicts(hold(0, false, false, false), hold(0, false, false, false), 0), true);
   assert.equal(tcpConflicts(hold(0, true, false, false), hold(0, true, false, false), 0), false);
-  assert.equal(tcpConflicts(hold(0, true, false, true), hold(0, true, false, false), 0), true, 'a listener keeps its port');
+  assert.equal(
+    tcpConflicts(hold(0, true, false, true), hold(0, true, false, false), 0),
+    true,
+    'a listener keeps its port',
+  );
   assert.equal(tcpConflicts(hold(0, false, false, false), hold(0, true, false, false), 0), true, 'both must ask');
   assert.equal(tcpConflicts(hold(0, false, true, true), hold(0, false, true, false), 0), false);
-  assert.equal(tcpConflicts(hold(INADDR_LOOPBACK, false, false, false), hold(0, false, false, false), 0x0b000001), false, 'different addresses');
-  assert.equal(tcpConflicts(hold(INADDR_LOOPBACK, false, false, false), hold(0, false, false, false), 0), true, 'wildcard overlaps');
+  assert.equal(
+    tcpConflicts(hold(INADDR_LOOPBACK, false, false, false), hold(0, false, false, false), 0x0b000001),
+    false,
+    'different addresses',
+  );
+  assert.equal(
+    tcpConflicts(hold(INADDR_LOOPBACK, false, false, false), hold(0, false, false, false), 0),
+    true,
+    'wildcard overlaps',
+  );
   const joined = hold(0, false, false, false);
   joined.inherited = true;
-  assert.equal(tcpConflicts(hold(0, false, false, true), joined, 0), false, 'an accepted connection joins its listener');
+  assert.equal(
+    tcpConflicts(hold(0, false, false, true), joined, 0),
+    false,
+    'an accepted connection joins its listener',
+  );
 });
 
 test('loopback: handshake, data both ways, FIN, readiness and TIME_WAIT cleanup', () => {

@@ -105,6 +105,18 @@ test('the clock must be integer nanoseconds and must not go backwards', () => {
 test('a segment for another connection is a caller bug and throws', () => {
   const { a } = pair();
   assert.throws(() =>
-    a.onSegment({ srcPort: 9, dstPort: 1000, seq: 0, ack: 0, flags: TcpFlags.ACK, window: 0, options: {}, payload: new Uint8Array(0) }, 1 * MS),
+    a.onSegment(
+      {
+        srcPort: 9,
+        dstPort: 1000,
+        seq: 0,
+        ack: 0,
+        flags: TcpFlags.ACK,
+        window: 0,
+        options: {},
+        payload: new Uint8Array(0),
+      },
+      1 * MS,
+    ),
   );
 });

@@ -205,13 +205,19 @@ export class OutOfOrderQueue {
       if (run.end <= cursor) continue;
       if (run.start >= end) break;
       if (run.start > cursor) {
-        added.push({ start: cursor, end: run.start, pieces: [data.subarray(cursor - start, run.start - start)], touched: this.counter });
+        added.push({
+          start: cursor,
+          end: run.start,
+          pieces: [data.subarray(cursor - start, run.start - start)],
+          touched: this.counter,
+        });
       }
       cursor = Math.max(cursor, run.end);
       if (cursor >= end) break;
       run.touched = this.counter;
     }
-    if (cursor < end) added.push({ start: cursor, end, pieces: [data.subarray(cursor - start)], touched: this.counter });
+    if (cursor < end)
+      added.push({ start: cursor, end, pieces: [data.subarray(cursor - start)], touched: this.counter });
     if (added.length === 0) return;
     for (const r of added) this.bytes += r.end - r.start;
     const all = this.runs.concat(added).sort((a, b) => a.start - b.start);

@@ -46,7 +46,11 @@ export interface CongestionControl {
 export type CongestionControlFactory = (mssBytes: number, initialCwndBytes: number) => CongestionControl;
 
 /** Byte-counting slow start shared by the algorithms: grow by what was acked, up to ssthresh; return the excess. */
-export function slowStartGrowth(cwndBytes: number, ssthreshBytes: number, ackedBytes: number): { cwnd: number; leftover: number } {
+export function slowStartGrowth(
+  cwndBytes: number,
+  ssthreshBytes: number,
+  ackedBytes: number,
+): { cwnd: number; leftover: number } {
   const room = Math.max(0, ssthreshBytes - cwndBytes);
   const grow = Math.min(room, ackedBytes);
   return { cwnd: cwndBytes + grow, leftover: ackedBytes - grow };

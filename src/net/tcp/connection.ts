@@ -245,7 +245,9 @@ export class TcpConnection {
     this.sndBufBytes = this.s.sndBufBytes;
     this.rcvBufBytes = this.s.rcvBufBytes;
     this.rtt = new RttEstimator({ initialNs: this.s.rtoInitialNs, minNs: this.s.rtoMinNs, maxNs: this.s.rtoMaxNs });
-    this.ourWscale = this.s.windowScaling ? chooseWscale(this.s.autotune ? Math.max(this.s.rcvBufMaxBytes, this.rcvBufBytes) : this.rcvBufBytes) : 0;
+    this.ourWscale = this.s.windowScaling
+      ? chooseWscale(this.s.autotune ? Math.max(this.s.rcvBufMaxBytes, this.rcvBufBytes) : this.rcvBufBytes)
+      : 0;
     // Until the handshake tells us the peer's MSS, assume our own (only tcp_info sees this).
     this.sndMss = this.s.mssBytes;
     this.rcvMss = this.s.mssBytes;
@@ -260,7 +262,8 @@ export class TcpConnection {
     conn.passive = true;
     conn.stateValue = 'LISTEN';
     conn.onSegment(syn, nowNs);
-    if (conn.state !== 'SYN_RECEIVED') throw new Error('tcp: acceptSyn was given a segment that is not an acceptable SYN');
+    if (conn.state !== 'SYN_RECEIVED')
+      throw new Error('tcp: acceptSyn was given a segment that is not an acceptable SYN');
     return conn;
   }
 
@@ -287,7 +290,13 @@ export class TcpConnection {
   }
   /** poll(POLLIN): data, end of stream, or an error. */
   get isReadable(): boolean {
-    return this.rcvQueue.length > 0 || this.peerClosed || this.pendingError !== 0 || this.rdShutdown || this.isDeadAfterConnect();
+    return (
+      this.rcvQueue.length > 0 ||
+      this.peerClosed ||
+      this.pendingError !== 0 ||
+      this.rdShutdown ||
+      this.isDeadAfterConnect()
+    );
   }
   /** poll(POLLOUT): room worth writing (Linux wakes writers at a third of the buffer free), or an error. */
   get isWritable(): boolean {
@@ -396,7 +405,8 @@ export class TcpConnection {
   /** A single-connection passive open (RFC 9293 LISTEN); a real server uses TcpListener. */
   openPassive(nowNs: number): void {
     this.clock(nowNs);
-    if (this.stateValue !== 'CLOSED' || this.sndNxt !== 0) throw new Error(`tcp: openPassive in state ${this.stateValue}`);
+    if (this.stateValue !== 'CLOSED' || this.sndNxt !== 0)
+      throw new Error(`tcp: openPassive in state ${this.stateValue}`);
     this.passive = true;
     this.setState('LISTEN');
   }
@@ -632,7 +642,9 @@ export class TcpConnection {
   onSegment(seg: Segment, nowNs: number): void {
     this.clock(nowNs);
     if (seg.dstPort !== this.localPort || (this.stateValue !== 'LISTEN' && seg.srcPort !== this.remotePortValue)) {
-      throw new Error(`tcp: segment ${seg.srcPort}->${seg.dstPort} delivered to connection ${this.localPort}->${this.remotePortValue}`);
+      throw new Error(
+        `tcp: segment ${seg.srcPort}->${seg.dstPort} delivered to connection ${this.localPort}->${this.remotePortValue}`,
+      );
     }
     this.segsIn += 1;
     if (seg.payload.length > 0) this.dataSegsIn += 1;
@@ -793,7 +805,8 @@ export class TcpConnection {
     }
 
     if (dataLen > 0) {
-      const canReceive = this.stateValue === 'ESTABLISHED' || this.stateValue === 'FIN_WAIT_1' || this.stateValue === 'FIN_WAIT_2';
+      const canReceive =
+        this.stateValue === 'ESTABLISHED' || this.stateValue === 'FIN_WAIT_1' || this.stateValue === 'FIN_WAIT_2';
       if (canReceive) {
         if (this.orphaned && startPos + dataLen > this.rcvNxt) {
           // Nobody will ever read this: Linux resets rather than let the peer think it was delivered.
@@ -804,7 +817,10 @@ export class TcpConnection {
         this.receiveData(startPos, seg.payload);
       }
     }
-    if (fin && (this.stateValue === 'ESTABLISHED' || this.stateValue === 'FIN_WAIT_1' || this.stateValue === 'FIN_WAIT_2')) {
+    if (
+      fin &&
+      (this.stateValue === 'ESTABLISHED' || this.stateValue === 'FIN_WAIT_1' || this.stateValue === 'FIN_WAIT_2')
+    ) {
       const finPos = startPos + dataLen;
       if (finPos <= this.rcvAdvEnd && this.peerFinPos === null) this.peerFinPos = finPos;
       if (finPos > this.rcvNxt) this.ackNow = true; // out of order: duplicate ACK now
@@ -925,7 +941,8 @@ export class TcpConnection {
         this.cc.onAck(this.ackEvent(acked, cleanSampleNs, cwndLimited));
         break;
     }
-    if (this.caStateValue === 'open' && this.sackedBytes === 0 && this.highestSackedEnd < this.sndUna) this.highestSackedEnd = this.sndUna;
+    if (this.caStateValue === 'open' && this.sackedBytes === 0 && this.highestSackedEnd < this.sndUna)
+      this.highestSackedEnd = this.sndUna;
     this.rtxDeadline = this.sndUna < this.sndNxt ? this.nowNs + this.rtt.rtoNs : null;
     this.autotuneSendBuffer();
   }
@@ -1176,7 +1193,10 @@ export class TcpConnection {
     const st = this.stateValue;
     if (st === 'SYN_SENT' || st === 'SYN_RECEIVED') {
       const retries = st === 'SYN_RECEIVED' && this.passive ? this.s.synAckRetries : this.s.synRetries;
-      const giveUp = this.s.userTimeoutNs > 0 ? this.s.userTimeoutNs : retransmitGiveUpNs(retries, this.s.rtoInitialNs, this.s.rtoMaxNs);
+      const giveUp =
+        this.s.userTimeoutNs > 0
+          ? this.s.userTimeoutNs
+          : retransmitGiveUpNs(retries, this.s.rtoInitialNs, this.s.rtoMaxNs);
       if (this.nowNs - this.synFirstSentNs >= giveUp) {
         this.enterClosed(st === 'SYN_RECEIVED' && this.passive ? 0 : Errno.ETIMEDOUT);
         return;
@@ -1191,7 +1211,10 @@ export class TcpConnection {
     if (!this.isSynchronized() || this.sndUna >= this.sndNxt) return;
     if (this.retransStampNs !== null) {
       const boundary = this.orphaned ? this.s.orphanRetries : this.s.retries2;
-      const giveUp = this.s.userTimeoutNs > 0 ? this.s.userTimeoutNs : retransmitGiveUpNs(boundary, this.s.rtoMinNs, this.s.rtoMaxNs);
+      const giveUp =
+        this.s.userTimeoutNs > 0
+          ? this.s.userTimeoutNs
+          : retransmitGiveUpNs(boundary, this.s.rtoMinNs, this.s.rtoMaxNs);
       if (this.nowNs - this.retransStampNs >= giveUp) {
         this.enterClosed(this.orphaned ? 0 : Errno.ETIMEDOUT);
         return;
@@ -1334,7 +1357,11 @@ export class TcpConnection {
         if (this.s.cork) break;
         if (!this.s.noDelay && this.sndSml > this.sndUna) break; // Nagle: one small segment in flight at a time
       }
-      if (this.sndNxt === this.sndUna && this.lastDataSentNs !== null && this.nowNs - this.lastDataSentNs > this.rtt.rtoNs) {
+      if (
+        this.sndNxt === this.sndUna &&
+        this.lastDataSentNs !== null &&
+        this.nowNs - this.lastDataSentNs > this.rtt.rtoNs
+      ) {
         this.cc.onIdleRestart(this.nowNs, this.s.initialCwndSegments * this.sndMss);
       }
       this.sendNewData(len);
@@ -1346,7 +1373,8 @@ export class TcpConnection {
       this.persistDeadline = null;
     } else {
       this.rtxDeadline = null;
-      if (blockedByWindow && this.persistDeadline === null) this.persistDeadline = this.nowNs + this.persistIntervalNs();
+      if (blockedByWindow && this.persistDeadline === null)
+        this.persistDeadline = this.nowNs + this.persistIntervalNs();
       if (!blockedByWindow) this.persistBackoff = 0;
     }
   }
@@ -1420,7 +1448,8 @@ export class TcpConnection {
     const answering = this.stateValue === 'SYN_RECEIVED';
     if (answering ? this.wsOk : this.s.windowScaling) options.wscale = this.ourWscale;
     if (answering ? this.sackOk : this.s.sack) options.sackPermitted = true;
-    if (answering ? this.tsOk : this.s.timestamps) options.timestamp = { value: this.tsNow(), echo: answering ? this.tsRecent : 0 };
+    if (answering ? this.tsOk : this.s.timestamps)
+      options.timestamp = { value: this.tsNow(), echo: answering ? this.tsRecent : 0 };
     const flags = answering ? TcpFlags.SYN | TcpFlags.ACK : TcpFlags.SYN;
     const window = this.initialWindowBytes();
     if (answering) this.rcvAdvEnd = Math.max(this.rcvAdvEnd, this.rcvNxt + window);
@@ -1520,7 +1549,8 @@ export class TcpConnection {
   /** After the application read: grow the buffer if it keeps up, and reopen a closed window (Linux tcp_cleanup_rbuf). */
   private afterRead(): void {
     this.autotuneReceiveBuffer();
-    if (!(this.stateValue === 'ESTABLISHED' || this.stateValue === 'FIN_WAIT_1' || this.stateValue === 'FIN_WAIT_2')) return;
+    if (!(this.stateValue === 'ESTABLISHED' || this.stateValue === 'FIN_WAIT_1' || this.stateValue === 'FIN_WAIT_2'))
+      return;
     if (this.finReceived) return;
     const cur = Math.max(0, this.rcvAdvEnd - this.rcvNxt);
     if (2 * cur <= this.rcvBufBytes) {
@@ -1556,7 +1586,10 @@ export class TcpConnection {
 
   private autotuneSendBuffer(): void {
     if (!this.s.autotune || this.sndBufLocked) return;
-    const want = Math.min(2 * Math.max(this.cc.cwndBytes, this.s.initialCwndSegments * this.sndMss), this.s.sndBufMaxBytes);
+    const want = Math.min(
+      2 * Math.max(this.cc.cwndBytes, this.s.initialCwndSegments * this.sndMss),
+      this.s.sndBufMaxBytes,
+    );
     if (want > this.sndBufBytes) this.sndBufBytes = want;
   }
 
@@ -1654,7 +1687,8 @@ export class TcpConnection {
 
   private clock(nowNs: number | undefined): number {
     if (nowNs !== undefined) {
-      if (!Number.isSafeInteger(nowNs) || nowNs < 0) throw new Error(`tcp: time ${nowNs} is not a non-negative integer of ns`);
+      if (!Number.isSafeInteger(nowNs) || nowNs < 0)
+        throw new Error(`tcp: time ${nowNs} is not a non-negative integer of ns`);
       if (nowNs < this.nowNs) throw new Error(`tcp: time went backwards from ${this.nowNs} to ${nowNs}`);
       this.nowNs = nowNs;
     }
@@ -1705,7 +1739,16 @@ export class TcpConnection {
 export function resetFor(seg: Segment): Segment | null {
   if (seg.flags & TcpFlags.RST) return null;
   if (seg.flags & TcpFlags.ACK) {
-    return { srcPort: seg.dstPort, dstPort: seg.srcPort, seq: seg.ack, ack: 0, flags: TcpFlags.RST, window: 0, options: {}, payload: EMPTY };
+    return {
+      srcPort: seg.dstPort,
+      dstPort: seg.srcPort,
+      seq: seg.ack,
+      ack: 0,
+      flags: TcpFlags.RST,
+      window: 0,
+      options: {},
+      payload: EMPTY,
+    };
   }
   return {
     srcPort: seg.dstPort,

@@ -40,13 +40,7 @@ export { TcpConnection, resetFor } from './connection';
 export type { AcceptHooks, CaState, TcpInfo } from './connection';
 export { TcpListener } from './listener';
 export type { ListenerResult, TcpListenerConfig } from './listener';
-export {
-  DEFAULT_TCP_SETTINGS,
-  LINUX_TCP_STATE,
-  SHUT_RD,
-  SHUT_RDWR,
-  SHUT_WR,
-} from './types';
+export { DEFAULT_TCP_SETTINGS, LINUX_TCP_STATE, SHUT_RD, SHUT_RDWR, SHUT_WR } from './types';
 export type { KeepaliveOptions, LingerOption, ShutdownHow, TcpConfig, TcpSettings, TcpState } from './types';
 export { Errno, errnoName } from './errno';
 export type { ErrnoName } from './errno';

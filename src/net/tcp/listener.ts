@@ -87,7 +87,12 @@ export class TcpListener {
       return { connection: null, reply: null };
     }
     const conn = TcpConnection.acceptSyn(
-      { ...(this.config.connection ?? {}), localPort: this.localPort, remotePort: seg.srcPort, isn: this.config.isnFor(seg) >>> 0 },
+      {
+        ...(this.config.connection ?? {}),
+        localPort: this.localPort,
+        remotePort: seg.srcPort,
+        isn: this.config.isnFor(seg) >>> 0,
+      },
       seg,
       nowNs,
       this.hooks,

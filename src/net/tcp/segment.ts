@@ -56,9 +56,7 @@ export interface Segment {
 
 /** Sequence space the segment occupies (payload plus SYN and FIN). */
 export function segmentSeqLength(seg: Segment): number {
-  return (
-    seg.payload.length + ((seg.flags & TcpFlags.SYN) !== 0 ? 1 : 0) + ((seg.flags & TcpFlags.FIN) !== 0 ? 1 : 0)
-  );
+  return seg.payload.length + ((seg.flags & TcpFlags.SYN) !== 0 ? 1 : 0) + ((seg.flags & TcpFlags.FIN) !== 0 ? 1 : 0);
 }
 
 export function hasFlag(seg: Segment, flag: number): boolean {
@@ -232,7 +230,8 @@ export function decodeSegment(bytes: Uint8Array): Segment {
         break;
       case OPT_SACK: {
         const blocks: SackBlock[] = [];
-        for (let b = at; b + 8 <= i + len; b += 8) blocks.push({ left: view.getUint32(b), right: view.getUint32(b + 4) });
+        for (let b = at; b + 8 <= i + len; b += 8)
+          blocks.push({ left: view.getUint32(b), right: view.getUint32(b + 4) });
         options.sack = blocks;
         break;
       }

@@ -162,7 +162,12 @@ export class TestWire {
         const head = this.queues[side][this.queueHead[side]];
         if (!head || head.arrivalNs > now) continue;
         const other = best === null ? undefined : this.queues[best][this.queueHead[best]]!;
-        if (other === undefined || head.arrivalNs < other.arrivalNs || (head.arrivalNs === other.arrivalNs && head.order < other.order)) best = side;
+        if (
+          other === undefined ||
+          head.arrivalNs < other.arrivalNs ||
+          (head.arrivalNs === other.arrivalNs && head.order < other.order)
+        )
+          best = side;
       }
       if (best === null) break;
       const item = this.queues[best][this.queueHead[best]++]!;
@@ -217,7 +222,12 @@ export class TestWire {
  * Delivers each connection's output to the other at the same instant until
  * both are quiet. Returns everything exchanged, in order, tagged by sender.
  */
-export function exchange(a: TcpConnection, b: TcpConnection, nowNs: number, limit = 10_000): Array<{ from: Side; seg: Segment }> {
+export function exchange(
+  a: TcpConnection,
+  b: TcpConnection,
+  nowNs: number,
+  limit = 10_000,
+): Array<{ from: Side; seg: Segment }> {
   const seen: Array<{ from: Side; seg: Segment }> = [];
   for (let i = 0; i < limit; i++) {
     const fromA = a.takeOutput();
