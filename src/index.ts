@@ -4,12 +4,12 @@
 import { stringify } from 'yaml';
 import { loadConfig, processedConfigYaml, type CliOverrides } from './config/load';
 import type { Config } from './config/types';
-import { Simulation, type RunResult } from './core/simulation';
+import { Simulation, type RunResult } from './sim/simulation';
 import { Logger } from './output/log';
 
 export type { Config, FinalState, HostConfig, ProcessConfig } from './config/types';
 export { ConfigError } from './config/types';
-export type { RunResult, ProcessOutcome } from './core/simulation';
+export type { RunResult, ProcessOutcome } from './sim/simulation';
 export { loadConfig, processedConfigYaml };
 export type { CliOverrides };
 

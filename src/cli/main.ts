@@ -6,7 +6,7 @@ import { writeSync } from 'node:fs';
 import { parseArgs } from './args';
 import { loadConfig, processedConfigYaml, formatFinalState } from '../config/load';
 import { ConfigError } from '../config/types';
-import { Simulation } from '../core/simulation';
+import { Simulation } from '../sim/simulation';
 import { formatSimTime, NS_PER_SEC } from '../core/time';
 import { Logger } from '../output/log';
 import { Progress } from '../output/progress';

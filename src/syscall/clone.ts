@@ -2,9 +2,9 @@
 // native clone (it has the trapped registers); the simulator gives the new
 // thread or process its virtual id, channel and tables, and schedules it.
 import type { Thread } from '../host/thread';
-import { E } from './errno';
-import { Kernel, MSG, ProcessVanished } from './kernel';
-import { SYS } from './numbers';
+import { E } from '../abi/errno';
+import { Kernel, MSG, ProcessVanished } from '../kernel/kernel';
+import { SYS } from '../abi/syscalls';
 import { inheritSignals, inheritThreadMask } from './signal';
 
 export const CLONE_VM = 0x100,

@@ -2,7 +2,7 @@
 // registered target's watchers feed the set's ready list; epoll_wait collects
 // from it or blocks in simulated time. An epoll fd is itself pollable.
 import type { Thread } from '../host/thread';
-import { E } from './errno';
+import { E } from '../abi/errno';
 import {
   EpollItem,
   EpollSet,
@@ -15,10 +15,10 @@ import {
   EPOLLOUT,
   EPOLLWAKEUP,
   EVENT_SIZE,
-} from './epoll-list';
-import { descriptor, installFile, nativeFdOpen, O_CLOEXEC, readiness, SimFile, Watchers } from './files';
-import type { Kernel } from './kernel';
-import { SYS } from './numbers';
+} from '../files/epoll-list';
+import { descriptor, installFile, nativeFdOpen, O_CLOEXEC, readiness, SimFile, Watchers } from '../files/file';
+import type { Kernel } from '../kernel/kernel';
+import { SYS } from '../abi/syscalls';
 import { deadlineAfter } from './poll';
 
 const EPOLL_CTL_ADD = 1,

@@ -3,10 +3,10 @@
 // The counter is kept exactly as two 32-bit halves (JS numbers stop at 2^53).
 import type { Descriptor } from '../host/fd-table';
 import type { Thread } from '../host/thread';
-import { E } from './errno';
-import { EPOLLERR, EPOLLIN, EPOLLOUT, installFile, O_CLOEXEC, O_NONBLOCK, SimFile, Watchers } from './files';
-import type { Kernel } from './kernel';
-import { SYS } from './numbers';
+import { E } from '../abi/errno';
+import { EPOLLERR, EPOLLIN, EPOLLOUT, installFile, O_CLOEXEC, O_NONBLOCK, SimFile, Watchers } from '../files/file';
+import type { Kernel } from '../kernel/kernel';
+import { SYS } from '../abi/syscalls';
 
 const EFD_SEMAPHORE = 1;
 const TWO32 = 4294967296;

@@ -5,10 +5,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ExecutableError, resolveExecutable } from '../config/executable';
 import type { Thread } from '../host/thread';
-import { E } from './errno';
-import { Kernel, NO_REPLY } from './kernel';
-import { SYS } from './numbers';
-import { uninstallFd } from './files';
+import { E } from '../abi/errno';
+import { Kernel, NO_REPLY } from '../kernel/kernel';
+import { SYS } from '../abi/syscalls';
+import { uninstallFd } from '../files/file';
 import { execSignals } from './signal';
 
 const O_CLOEXEC = 0o2000000;

@@ -3,10 +3,10 @@
 // object; a kind that lacks an operation gets the errno Linux would give.
 import type { Descriptor } from '../host/fd-table';
 import type { Thread } from '../host/thread';
-import { E } from './errno';
-import { BLOCKED, DO_NATIVE, Kernel } from './kernel';
-import { SYS } from './numbers';
-import { descriptor, installFile, O_CLOEXEC, O_NONBLOCK, SimFile, StaticFile, uninstallFd } from './files';
+import { E } from '../abi/errno';
+import { BLOCKED, DO_NATIVE, Kernel } from '../kernel/kernel';
+import { SYS } from '../abi/syscalls';
+import { descriptor, installFile, O_CLOEXEC, O_NONBLOCK, SimFile, StaticFile, uninstallFd } from '../files/file';
 import { RandomDevice, randomUuid } from './random';
 
 function file(t: Thread, fd: number): SimFile | undefined {
@@ -149,7 +149,7 @@ function fcntl(k: Kernel, t: Thread, a: Float64Array): number {
       d.cloexec = (a[2] & 1) !== 0;
       return DO_NATIVE; // keep the placeholder's flag in step
     case F_GETFL:
-      return d.file.statusFlags | ((d.file as SimFile).accessMode ?? 2) /* O_RDWR */;
+      return d.file.statusFlags | ((d.file as SimFile).accessMode ?? 2); /* O_RDWR */
     case F_SETFL:
       d.file.statusFlags = (d.file.statusFlags & ~SETTABLE_FLAGS) | (a[2] & SETTABLE_FLAGS);
       return 0;

@@ -7,9 +7,9 @@ import * as fs from 'node:fs';
 import type { Host } from '../host/host';
 import type { Process } from '../host/process';
 import type { Thread } from '../host/thread';
-import { E } from './errno';
-import type { Kernel } from './kernel';
-import { SYS } from './numbers';
+import { E } from '../abi/errno';
+import type { Kernel } from '../kernel/kernel';
+import { SYS } from '../abi/syscalls';
 import { absoluteToSimNs, NS_PER_SEC } from '../core/time';
 
 const FUTEX_WAIT = 0,

@@ -1,9 +1,9 @@
 // Who a process is and what machine it runs on: virtual pids and tids, the
 // host's name in uname, and fixed system facts that keep runs deterministic.
 import type { Thread } from '../host/thread';
-import { E } from './errno';
-import type { Kernel } from './kernel';
-import { SYS } from './numbers';
+import { E } from '../abi/errno';
+import type { Kernel } from '../kernel/kernel';
+import { SYS } from '../abi/syscalls';
 import { MONOTONIC_BASE_SEC, NS_PER_SEC } from '../core/time';
 
 const UTS_FIELD = 65;

@@ -1,5 +1,5 @@
 // Builds the syscall dispatch table: every area module registers its handlers.
-import type { Kernel } from './kernel';
+import type { Kernel } from '../kernel/kernel';
 import { registerClone } from './clone';
 import { registerExec } from './exec';
 import { registerFd } from './fd';

@@ -2,10 +2,10 @@
 // (FIONBIO, FIOCLEX, FIONCLEX, FIOASYNC) here, anything else by the object
 // (FIONREAD on a pipe ...). Native fds run natively.
 import type { Thread } from '../host/thread';
-import { E } from './errno';
-import { descriptor, O_NONBLOCK, SimFile } from './files';
-import { DO_NATIVE, Kernel } from './kernel';
-import { SYS } from './numbers';
+import { E } from '../abi/errno';
+import { descriptor, O_NONBLOCK, SimFile } from '../files/file';
+import { DO_NATIVE, Kernel } from '../kernel/kernel';
+import { SYS } from '../abi/syscalls';
 
 const FIONBIO = 0x5421,
   FIONCLEX = 0x5450,

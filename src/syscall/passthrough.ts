@@ -1,8 +1,8 @@
 // Syscalls that reach the simulator but are, for now, safe to let the real
 // kernel answer. Each entry says why; objects the simulation must own move
 // out of this list as they get emulated.
-import { DO_NATIVE, Kernel } from './kernel';
-import { SYS } from './numbers';
+import { DO_NATIVE, Kernel } from '../kernel/kernel';
+import { SYS } from '../abi/syscalls';
 
 const NATIVE_OK: Array<[number, string]> = [
   [SYS.madvise, 'memory hints'],

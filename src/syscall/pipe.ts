@@ -3,7 +3,7 @@
 // writes are all-or-nothing), and each end's readiness wakes the other side.
 import type { Descriptor } from '../host/fd-table';
 import type { Thread } from '../host/thread';
-import { E } from './errno';
+import { E } from '../abi/errno';
 import {
   EPOLLERR,
   EPOLLHUP,
@@ -17,10 +17,10 @@ import {
   SimFile,
   uninstallFd,
   Watchers,
-} from './files';
-import type { Kernel } from './kernel';
-import { SYS } from './numbers';
-import { DEFAULT_PIPE_SIZE, PAGE_SIZE, PIPE_MAX_SIZE, PipeBuffer, roundPipeSize } from './pipe-buffer';
+} from '../files/file';
+import type { Kernel } from '../kernel/kernel';
+import { SYS } from '../abi/syscalls';
+import { DEFAULT_PIPE_SIZE, PAGE_SIZE, PIPE_MAX_SIZE, PipeBuffer, roundPipeSize } from '../files/pipe-buffer';
 
 export const O_DIRECT = 0o40000;
 const O_NOTIFICATION_PIPE = 0o200; // O_EXCL: watch-queue pipes, not supported

@@ -4,7 +4,7 @@
 // regular files are, and the real kernel is never asked to wait.
 import { MAX_SIM_TIME } from '../core/time';
 import type { Thread } from '../host/thread';
-import { E } from './errno';
+import { E } from '../abi/errno';
 import {
   ALWAYS_READY,
   descriptor,
@@ -21,9 +21,9 @@ import {
   readiness,
   SimFile,
   Watchers,
-} from './files';
-import type { Kernel } from './kernel';
-import { SYS } from './numbers';
+} from '../files/file';
+import type { Kernel } from '../kernel/kernel';
+import { SYS } from '../abi/syscalls';
 
 const POLLNVAL = 0x20;
 const POLLFD_SIZE = 8;

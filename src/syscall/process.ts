@@ -1,9 +1,9 @@
 // Process-level syscalls: exits and process control (prctl). Signals between
 // processes are in signal.ts.
 import type { Thread } from '../host/thread';
-import { E } from './errno';
-import { DO_NATIVE, Kernel } from './kernel';
-import { SYS } from './numbers';
+import { E } from '../abi/errno';
+import { DO_NATIVE, Kernel } from '../kernel/kernel';
+import { SYS } from '../abi/syscalls';
 
 const PR_SET_PDEATHSIG = 1,
   PR_GET_PDEATHSIG = 2,

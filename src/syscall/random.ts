@@ -2,10 +2,10 @@
 // devices, so two runs with the same seed see the same bytes.
 import type { Descriptor } from '../host/fd-table';
 import type { Thread } from '../host/thread';
-import { E } from './errno';
-import type { Kernel } from './kernel';
-import { SYS } from './numbers';
-import type { SimFile } from './files';
+import { E } from '../abi/errno';
+import type { Kernel } from '../kernel/kernel';
+import { SYS } from '../abi/syscalls';
+import type { SimFile } from '../files/file';
 
 /** Writes len host-random bytes at addr. Returns len or -EFAULT. */
 export function fillRandom(k: Kernel, t: Thread, addr: number, len: number): number {

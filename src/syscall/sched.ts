@@ -1,8 +1,8 @@
 // Scheduling facts a program can ask about. The simulated machine has one
 // CPU, so affinity masks and getcpu say CPU 0.
-import { E } from './errno';
-import type { Kernel } from './kernel';
-import { SYS } from './numbers';
+import { E } from '../abi/errno';
+import type { Kernel } from '../kernel/kernel';
+import { SYS } from '../abi/syscalls';
 
 export function registerSched(k: Kernel): void {
   // A yield lets every other runnable thread go first and costs a little

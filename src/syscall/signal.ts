@@ -7,10 +7,10 @@ import type { Thread } from '../host/thread';
 import { Watchers } from '../core/watchers';
 import { absoluteToSimNs, NS_PER_SEC } from '../core/time';
 import type { SimEvent } from '../core/event-queue';
-import { E } from './errno';
-import { DO_NATIVE, Kernel, NO_REPLY } from './kernel';
-import { SYS } from './numbers';
-import { installFile, O_CLOEXEC, O_NONBLOCK, SimFile, EPOLLIN } from './files';
+import { E } from '../abi/errno';
+import { DO_NATIVE, Kernel, NO_REPLY } from '../kernel/kernel';
+import { SYS } from '../abi/syscalls';
+import { installFile, O_CLOEXEC, O_NONBLOCK, SimFile, EPOLLIN } from '../files/file';
 import type { Descriptor } from '../host/fd-table';
 
 export const SIGHUP = 1,

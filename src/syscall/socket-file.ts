@@ -6,10 +6,10 @@ import type { FileObject } from '../host/fd-table';
 import type { Descriptor } from '../host/fd-table';
 import type { Thread } from '../host/thread';
 import { hostLinks, type HostLink } from '../net/netlink';
-import { E } from './errno';
-import { O_NONBLOCK, SimFile, Watchers } from './files';
-import type { Kernel } from './kernel';
-import { SYS } from './numbers';
+import { E } from '../abi/errno';
+import { O_NONBLOCK, SimFile, Watchers } from '../files/file';
+import type { Kernel } from '../kernel/kernel';
+import { SYS } from '../abi/syscalls';
 
 export const AF_UNSPEC = 0,
   AF_UNIX = 1,

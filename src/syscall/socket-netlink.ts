@@ -4,8 +4,8 @@ import type { Thread } from '../host/thread';
 import { ArrayQueue } from '../net/interface';
 import { rtnetlinkAnswer } from '../net/netlink';
 import type { NetworkStack } from '../net/stack';
-import { E } from './errno';
-import type { Kernel } from './kernel';
+import { E } from '../abi/errno';
+import type { Kernel } from '../kernel/kernel';
 import { AF_NETLINK, MSG_PEEK, MSG_TRUNC, nameOut, readSockaddr, SO, SocketFile, UserMsg } from './socket-file';
 
 const SOL_NETLINK = 270;

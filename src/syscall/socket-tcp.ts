@@ -1,4 +1,4 @@
-// AF_INET SOCK_STREAM sockets: the syscall face of net/tcp-socket.ts —
+// AF_INET SOCK_STREAM sockets: the syscall face of net/tcp/socket.ts —
 // connect/accept with Linux's blocking and EINPROGRESS rules, stream
 // send/receive over iovecs (progress kept across restarts), TCP options and
 // struct tcp_info, SO_LINGER waits in close(), and sendfile from a native file.
@@ -9,12 +9,12 @@ import type { NetworkStack } from '../net/stack';
 import { CubicCongestionControl } from '../net/tcp/cubic';
 import { RenoCongestionControl } from '../net/tcp/reno';
 import { DEFAULT_TCP_SETTINGS, type ShutdownHow } from '../net/tcp/types';
-import { TcpSocket, TcpStack, type TcpEndpoint } from '../net/tcp-socket';
-import { E } from './errno';
+import { TcpSocket, TcpStack, type TcpEndpoint } from '../net/tcp/socket';
+import { E } from '../abi/errno';
 import { parsed, parseIn } from './socket-udp';
-import { descriptor, O_NONBLOCK } from './files';
-import type { Kernel } from './kernel';
-import { SYS } from './numbers';
+import { descriptor, O_NONBLOCK } from '../files/file';
+import type { Kernel } from '../kernel/kernel';
+import { SYS } from '../abi/syscalls';
 import {
   AF_INET,
   AF_UNSPEC,

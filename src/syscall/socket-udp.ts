@@ -4,8 +4,8 @@ import type { Thread } from '../host/thread';
 import { UDP_MAX_PAYLOAD } from '../net/packet';
 import type { NetworkStack } from '../net/stack';
 import { UdpSocket } from '../net/udp';
-import { E } from './errno';
-import type { Kernel } from './kernel';
+import { E } from '../abi/errno';
+import type { Kernel } from '../kernel/kernel';
 import {
   AF_INET,
   AF_UNSPEC,

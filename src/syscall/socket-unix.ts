@@ -7,8 +7,8 @@ import type { FileObject } from '../host/fd-table';
 import type { Thread } from '../host/thread';
 import type { NetworkStack } from '../net/stack';
 import { UnixSocket, type UnixCred, type UnixKind, type UnixName } from '../net/unix';
-import { E } from './errno';
-import type { Kernel } from './kernel';
+import { E } from '../abi/errno';
+import type { Kernel } from '../kernel/kernel';
 import {
   AF_UNIX,
   AF_UNSPEC,

@@ -6,10 +6,10 @@ import type { Thread } from '../host/thread';
 import type { Internet } from '../net/internet';
 import { NETLINK_ROUTE } from '../net/netlink';
 import type { NetworkStack } from '../net/stack';
-import { E } from './errno';
-import { descriptor, installFile, nativeFdOpen, O_CLOEXEC, O_NONBLOCK, SimFile, uninstallFd } from './files';
-import { BLOCKED, Kernel } from './kernel';
-import { SYS } from './numbers';
+import { E } from '../abi/errno';
+import { descriptor, installFile, nativeFdOpen, O_CLOEXEC, O_NONBLOCK, SimFile, uninstallFd } from '../files/file';
+import { BLOCKED, Kernel } from '../kernel/kernel';
+import { SYS } from '../abi/syscalls';
 import {
   AF_INET,
   AF_INET6,

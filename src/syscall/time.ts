@@ -1,9 +1,9 @@
 // Sleeping in simulated time. Clock reads never get here: the shim answers
 // them from shared memory.
 import type { Thread } from '../host/thread';
-import { E } from './errno';
-import { Kernel } from './kernel';
-import { SYS } from './numbers';
+import { E } from '../abi/errno';
+import { Kernel } from '../kernel/kernel';
+import { SYS } from '../abi/syscalls';
 import { absoluteToSimNs, NS_PER_SEC } from '../core/time';
 
 const TIMER_ABSTIME = 1;

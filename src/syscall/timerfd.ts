@@ -6,10 +6,19 @@ import type { Scheduler } from '../core/scheduler';
 import { absoluteToSimNs, MAX_SIM_TIME, NS_PER_SEC } from '../core/time';
 import type { Descriptor } from '../host/fd-table';
 import type { Thread } from '../host/thread';
-import { E } from './errno';
-import { descriptor, EPOLLIN, installFile, nativeFdOpen, O_CLOEXEC, O_NONBLOCK, SimFile, Watchers } from './files';
-import type { Kernel } from './kernel';
-import { SYS } from './numbers';
+import { E } from '../abi/errno';
+import {
+  descriptor,
+  EPOLLIN,
+  installFile,
+  nativeFdOpen,
+  O_CLOEXEC,
+  O_NONBLOCK,
+  SimFile,
+  Watchers,
+} from '../files/file';
+import type { Kernel } from '../kernel/kernel';
+import { SYS } from '../abi/syscalls';
 
 const CLOCK_REALTIME = 0,
   CLOCK_MONOTONIC = 1,

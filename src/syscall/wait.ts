@@ -2,9 +2,9 @@
 // are reparented to init (pid 1), whose zombies are collected at once.
 import type { Process } from '../host/process';
 import type { Thread } from '../host/thread';
-import { E } from './errno';
-import type { Kernel } from './kernel';
-import { SYS } from './numbers';
+import { E } from '../abi/errno';
+import type { Kernel } from '../kernel/kernel';
+import { SYS } from '../abi/syscalls';
 import { childEnded } from './signal';
 
 const WNOHANG = 1,

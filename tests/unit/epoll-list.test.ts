@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { EpollSet, EPOLLET, EPOLLHUP, EPOLLIN, EPOLLONESHOT, EPOLLOUT } from '../../src/syscall/epoll-list';
+import { EpollSet, EPOLLET, EPOLLHUP, EPOLLIN, EPOLLONESHOT, EPOLLOUT } from '../../src/files/epoll-list';
 
 class Target {
   ready = 0;

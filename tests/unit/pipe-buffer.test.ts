@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { PAGE_SIZE, PipeBuffer, roundPipeSize } from '../../src/syscall/pipe-buffer';
+import { PAGE_SIZE, PipeBuffer, roundPipeSize } from '../../src/files/pipe-buffer';
 
 const src = Buffer.alloc(1 << 20);
 for (let i = 0; i < src.length; i++) src[i] = i % 253;

@@ -13,7 +13,7 @@ import {
   describeSegment,
   makeSegment,
 } from '../../src/net/tcp/index';
-import { connectDirect, exchange } from '../../src/net/tcp/test-wire';
+import { connectDirect, exchange } from '../helpers/tcp-wire';
 
 const MS = 1_000_000;
 const S = 1_000_000_000;

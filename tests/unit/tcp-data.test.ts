@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Errno, Segment, TcpConnection, TcpFlags, describeSegment } from '../../src/net/tcp/index';
-import { TestWire, connectDirect, exchange, patternBytes } from '../../src/net/tcp/test-wire';
+import { TestWire, connectDirect, exchange, patternBytes } from '../helpers/tcp-wire';
 
 const MS = 1_000_000;
 const S = 1_000_000_000;

@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { RenoCongestionControl, TcpConnection, TcpListener, TcpConfig } from '../../src/net/tcp/index';
-import { TestWire, patternBytes } from '../../src/net/tcp/test-wire';
+import { TestWire, patternBytes } from '../helpers/tcp-wire';
 
 const MS = 1_000_000;
 const S = 1_000_000_000;

@@ -12,7 +12,7 @@ import {
   describeSegment,
   makeSegment,
 } from '../../src/net/tcp/index';
-import { TestWire } from '../../src/net/tcp/test-wire';
+import { TestWire } from '../helpers/tcp-wire';
 
 const MS = 1_000_000;
 const S = 1_000_000_000;

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { OutOfOrderQueue, ReceiveQueue, SendBuffer } from '../../src/net/tcp/buffers';
 import { RttEstimator, retransmitGiveUpNs } from '../../src/net/tcp/index';
-import { patternBytes } from '../../src/net/tcp/test-wire';
+import { patternBytes } from '../helpers/tcp-wire';
 
 const MS = 1_000_000;
 const S = 1_000_000_000;

@@ -13,7 +13,7 @@ import {
   TcpListener,
   retransmitGiveUpNs,
 } from '../../src/net/tcp/index';
-import { Side, TestWire, patternBytes } from '../../src/net/tcp/test-wire';
+import { Side, TestWire, patternBytes } from '../helpers/tcp-wire';
 
 const MS = 1_000_000;
 const S = 1_000_000_000;

@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Errno, TcpConnection, TcpFlags, TcpListener } from '../../src/net/tcp/index';
-import { TestWire, connectDirect, exchange } from '../../src/net/tcp/test-wire';
+import { TestWire, connectDirect, exchange } from '../helpers/tcp-wire';
 
 const MS = 1_000_000;
 const S = 1_000_000_000;

@@ -12,13 +12,13 @@ import { Internet } from '../net/internet';
 import { packetBytes } from '../net/packet';
 import { PcapFile } from '../output/pcap';
 import { buildNetwork, Network } from '../net/network';
-import { TcpStack } from '../net/tcp-socket';
+import { TcpStack } from '../net/tcp/socket';
 import { Logger } from '../output/log';
-import { Kernel } from '../syscall/kernel';
+import { Kernel } from '../kernel/kernel';
 import { registerAllSyscalls } from '../syscall/index';
 import { attachInternet } from '../syscall/socket';
-import { syscallName } from '../syscall/numbers';
-import { Scheduler } from './scheduler';
+import { syscallName } from '../abi/syscalls';
+import { Scheduler } from '../core/scheduler';
 
 export interface ProcessOutcome {
   host: string;

@@ -2,13 +2,13 @@
 // (net/tcp) and a NetworkStack — port bindings with Linux's bind rules,
 // demultiplexing, one lazily re-armed timer per connection, loopback without
 // re-entrancy, orphaned connections that finish on their own, and readiness.
-import { ArrayQueue, TxSource } from './interface';
-import { INADDR_LOOPBACK, IPPROTO_TCP, isLoopback, makeTcpPacket, type Packet } from './packet';
-import { NetErr, PortTable, Ready, type NetworkStack, type Notifier, type PortBinding } from './stack';
-import { TcpConnection, resetFor } from './tcp/connection';
-import { TcpListener } from './tcp/listener';
-import type { Segment, TcpOptions } from './tcp/segment';
-import type { ShutdownHow, TcpConfig, TcpState } from './tcp/types';
+import { ArrayQueue, TxSource } from '../interface';
+import { INADDR_LOOPBACK, IPPROTO_TCP, isLoopback, makeTcpPacket, type Packet } from '../packet';
+import { NetErr, PortTable, Ready, type NetworkStack, type Notifier, type PortBinding } from '../stack';
+import { TcpConnection, resetFor } from './connection';
+import { TcpListener } from './listener';
+import type { Segment, TcpOptions } from './segment';
+import type { ShutdownHow, TcpConfig, TcpState } from './types';
 
 const Err = NetErr;
 

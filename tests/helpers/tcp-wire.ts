@@ -2,9 +2,9 @@
 // listeners on sides "a" and "b", a wire with delay, optional bandwidth and
 // drop-tail queue, and a scripted loss hook. Not used by the simulator.
 
-import { TcpConnection, resetFor } from './connection';
-import { TcpListener } from './listener';
-import { Segment, describeSegment } from './segment';
+import { TcpConnection, resetFor } from '../../src/net/tcp/connection';
+import { TcpListener } from '../../src/net/tcp/listener';
+import { Segment, describeSegment } from '../../src/net/tcp/segment';
 
 export type Side = 'a' | 'b';
 

@@ -3,9 +3,9 @@
 // process's fd space consistent, and the shared bitmap routes its syscalls here.
 import type { Descriptor, FileObject } from '../host/fd-table';
 import type { Thread } from '../host/thread';
-import { E } from './errno';
-import type { Kernel } from './kernel';
-import { SYS } from './numbers';
+import { E } from '../abi/errno';
+import type { Kernel } from '../kernel/kernel';
+import { SYS } from '../abi/syscalls';
 import type { Watchers } from '../core/watchers';
 
 /**

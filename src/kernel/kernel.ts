@@ -14,8 +14,8 @@ import { SharedRegion, SlotAllocator } from '../host/shm';
 import { Thread } from '../host/thread';
 import type { Logger } from '../output/log';
 import { formatSimTime } from '../core/time';
-import { E } from './errno';
-import { syscallName, UMBRA_SYS_YIELD } from './numbers';
+import { E } from '../abi/errno';
+import { syscallName, UMBRA_SYS_YIELD } from '../abi/syscalls';
 
 /** Simulated cost of a yield or an empty zero-timeout poll (see politeDelay). */
 const POLITE_DELAY_NS = 1000;
