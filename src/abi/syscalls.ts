@@ -374,4 +374,3 @@ export function syscallName(nr: number): string {
 }
 
 /** Pseudo-syscalls of the shim (above the real range). */
-export const UMBRA_SYS_YIELD = 1005;

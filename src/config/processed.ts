@@ -35,6 +35,8 @@ function yamlString(s: string): string {
 
 /** Multi-line text (inline GML) reads best as a literal block, when it can be one. */
 function fitsBlockLiteral(s: string): boolean {
+  // Control characters are exactly what this rejects.
+  // eslint-disable-next-line no-control-regex
   return /^[^\x00-\x08\x0b-\x1f\x7f\u2028\u2029\ufeff]*$/u.test(s) && s.trim() !== '';
 }
 

@@ -15,7 +15,8 @@ import { Thread } from '../host/thread';
 import type { Logger } from '../output/log';
 import { formatSimTime } from '../core/time';
 import { E } from '../abi/errno';
-import { syscallName, UMBRA_SYS_YIELD } from '../abi/syscalls';
+import { syscallName } from '../abi/syscalls';
+import { MSG, PSEUDO_SYS } from '../abi/protocol';
 
 /** Simulated cost of a yield or an empty zero-timeout poll (see politeDelay). */
 const POLITE_DELAY_NS = 1000;
@@ -26,20 +27,6 @@ export const BLOCKED = -1_000_002;
 export const NO_REPLY = -1_000_003;
 
 export type Handler = (k: Kernel, t: Thread, a: Float64Array) => number;
-
-// Message kinds of umbra_ipc.h (the protocol's enum, not layout).
-export const MSG = {
-  START: 1,
-  SYSCALL: 2,
-  CALL_RESULT: 3,
-  COMPLETE: 16,
-  DO_NATIVE: 17,
-  START_OK: 18,
-  NATIVE_CALL: 19,
-  PLACEHOLDER: 20,
-  CLONE: 21,
-  EXIT_THREAD: 22,
-} as const;
 
 /** What the signal module provides to the run loop (set by registerSignals). */
 export interface SignalHooks {
@@ -207,7 +194,7 @@ export class Kernel {
     const L = shm.layout;
     const hostOff = shm.hostOffset(t.process.host.id);
     let unapplied = shm.readU64(hostOff + L.hUnapplied);
-    if (this.opts.modelUnblockedSyscallLatency && nr !== UMBRA_SYS_YIELD) {
+    if (this.opts.modelUnblockedSyscallLatency && nr !== PSEUDO_SYS.YIELD) {
       unapplied += this.opts.unblockedSyscallLatencyNs;
     }
     if (unapplied <= this.opts.maxUnappliedCpuLatencyNs) {
@@ -239,7 +226,7 @@ export class Kernel {
         return NO_REPLY;
       }
     }
-    if (nr === UMBRA_SYS_YIELD) return 0;
+    if (nr === PSEUDO_SYS.YIELD) return 0;
     return this.unsupported(t, nr);
   }
 

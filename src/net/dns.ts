@@ -51,7 +51,8 @@ export function answerDnsQuery(query: Uint8Array, lookup: (name: string) => numb
   const qclass = (query[i + 3] << 8) | query[i + 4];
   const ip = labels.length > 0 ? lookup(labels.join('.')) : undefined;
   if (ip === undefined) return header(query, qEnd, opcode, rd, RCODE_NXDOMAIN, 1, 0);
-  if (qtype !== TYPE_A || qclass !== CLASS_IN) return header(query, qEnd, opcode, rd, 0, 1, 0); // name exists, no such record
+  // The name exists but has no such record.
+  if (qtype !== TYPE_A || qclass !== CLASS_IN) return header(query, qEnd, opcode, rd, 0, 1, 0);
   const out = header(query, qEnd, opcode, rd, 0, 1, 1, 16);
   let o = qEnd;
   out[o++] = 0xc0; // name: pointer to the question's name at offset 12

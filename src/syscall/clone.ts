@@ -3,7 +3,8 @@
 // thread or process its virtual id, channel and tables, and schedules it.
 import type { Thread } from '../host/thread';
 import { E } from '../abi/errno';
-import { Kernel, MSG, ProcessVanished } from '../kernel/kernel';
+import { Kernel, ProcessVanished } from '../kernel/kernel';
+import { MSG } from '../abi/protocol';
 import { SYS } from '../abi/syscalls';
 import { inheritSignals, inheritThreadMask } from './signal';
 

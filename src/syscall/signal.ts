@@ -10,6 +10,7 @@ import type { SimEvent } from '../core/event-queue';
 import { E } from '../abi/errno';
 import { DO_NATIVE, Kernel, NO_REPLY } from '../kernel/kernel';
 import { SYS } from '../abi/syscalls';
+import { DELIVER, PSEUDO_SYS } from '../abi/protocol';
 import { installFile, O_CLOEXEC, O_NONBLOCK, SimFile, EPOLLIN } from '../files/file';
 import type { Descriptor } from '../host/fd-table';
 
@@ -298,9 +299,9 @@ export function prepareDelivery(k: Kernel, t: Thread, nr: number, interrupted: b
     if (a.handler === SIG_IGN) continue;
     if (a.handler === SIG_DFL) {
       if (IGNORED_BY_DEFAULT.has(sig) || STOPPING.has(sig)) continue;
-      if (nr === UMBRA_SYS_FAULT) {
+      if (nr === PSEUDO_SYS.FAULT) {
         k.shm.u32[(t.chOff + L.chDeliverSig) >> 2] = sig;
-        k.shm.u32[(t.chOff + L.chDeliverFlags) >> 2] = DELIVER_DIE;
+        k.shm.u32[(t.chOff + L.chDeliverFlags) >> 2] = DELIVER.DIE;
         return 0;
       }
       k.log.debug(p.host.name, `${p.name}: ${CORE_DUMPING.has(sig) ? 'core-dumping' : 'terminating'} signal ${sig}`);
@@ -318,7 +319,7 @@ export function prepareDelivery(k: Kernel, t: Thread, nr: number, interrupted: b
     }
     k.shm.u32[(ch + L.chDeliverSig) >> 2] = sig;
     const restart = interrupted && (a.flags & SA_RESTART) !== 0 && RESTARTABLE.has(nr);
-    k.shm.u32[(ch + L.chDeliverFlags) >> 2] = restart ? DELIVER_RESTART : 0;
+    k.shm.u32[(ch + L.chDeliverFlags) >> 2] = restart ? DELIVER.RESTART : 0;
     k.shm.writeI64(ch + L.chHandler, a.handler);
     k.shm.writeI64(ch + L.chHandlerFlags, a.flags);
     k.shm.u32[(ch + L.chHandlerMask) >> 2] = (mlo | a.maskLo | slo) >>> 0;
@@ -329,11 +330,6 @@ export function prepareDelivery(k: Kernel, t: Thread, nr: number, interrupted: b
     return 0;
   }
 }
-
-const DELIVER_RESTART = 1,
-  DELIVER_DIE = 2;
-const UMBRA_SYS_SIGRETURN = 1006,
-  UMBRA_SYS_FAULT = 1007;
 
 // ------------------------------------------------------------- syscalls
 
@@ -865,12 +861,12 @@ export function registerSignals(k: Kernel): void {
   k.register(SYS.signalfd, (kk, t, a) => signalfd4(kk, t, a[0] | 0, a[1], a[2], 0));
   // The shim's own signal stack handling is native; the program's is kept natively too.
   k.register(SYS.sigaltstack, () => DO_NATIVE);
-  k.register(UMBRA_SYS_SIGRETURN, (kk, t) => {
+  k.register(PSEUDO_SYS.SIGRETURN, (kk, t) => {
     const [lo, hi] = kk.argWords(t, 0);
     setMask(kk, t, lo, hi);
     return 0;
   });
-  k.register(UMBRA_SYS_FAULT, (kk, t, a) => {
+  k.register(PSEUDO_SYS.FAULT, (kk, t, a) => {
     const sig = a[0];
     const info = new Uint8Array(128);
     if (kk.mem.readBuf(t.process.nativePid, a[1], info, 0, 128) !== 128) info.set(siginfo(sig, SI_KERNEL, 0));

@@ -181,7 +181,8 @@ function timerfdSettime(k: Kernel, t: Thread, a: Float64Array): number {
   const interval = spec[0] * NS_PER_SEC + spec[1];
   const [oldValue, oldInterval] = tf.current();
   // Absolute times are readings of the timer's clock; the clock's origin comes
-  // off the seconds first (Unix-epoch nanoseconds exceed 2^53). The simulated clock is never set, so TFD_TIMER_CANCEL_ON_SET never cancels.
+  // off the seconds first (Unix-epoch nanoseconds exceed 2^53). The simulated
+  // clock is never set, so TFD_TIMER_CANCEL_ON_SET never cancels.
   if (spec[2] === 0 && spec[3] === 0) tf.disarm();
   else if ((flags & TFD_TIMER_ABSTIME) !== 0) tf.arm(absoluteToSimNs(tf.clockId, spec[2], spec[3]), interval);
   else tf.arm(k.now + spec[2] * NS_PER_SEC + spec[3], interval);

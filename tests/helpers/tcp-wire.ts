@@ -89,7 +89,7 @@ export class TestWire {
     const o = this.options;
     let dropped = o.drop ? o.drop(from, seg, index) : false;
     const q = this.queues[from];
-    let startNs = Math.max(this.nowNs, this.linkFreeNs[from]);
+    const startNs = Math.max(this.nowNs, this.linkFreeNs[from]);
     if (!dropped && o.queueLimitPackets !== undefined && o.bitsPerSecond !== undefined) {
       let waiting = 0;
       for (let i = q.length - 1; i >= this.queueHead[from]; i--) {

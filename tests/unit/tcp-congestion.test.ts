@@ -15,7 +15,10 @@ function ack(cc: CongestionControl, nowNs: number, bytes = MSS, cwndLimited = tr
   cc.onAck({ nowNs, ackedBytes: bytes, rttNs, minRttNs: rttNs, srttNs: rttNs, cwndLimited });
 }
 
-/** One ACK per segment of the window, spread evenly over each RTT, for `rtts` rounds. Returns cwnd (segments) after each round. */
+/**
+ * One ACK per segment of the window, spread evenly over each RTT, for `rtts`
+ * rounds. Returns cwnd (segments) after each round.
+ */
 function evolve(cc: CongestionControl, startNs: number, rttNs: number, rtts: number): number[] {
   const trace: number[] = [];
   let t = startNs;

@@ -989,7 +989,10 @@ export class TcpConnection {
     }
   }
 
-  /** Forward-acknowledgement loss marking: an unSACKed segment with DupThresh segments' worth SACKed above it is lost. */
+  /**
+   * Forward-acknowledgement loss marking: an unSACKed segment with DupThresh
+   * segments' worth SACKed above it is lost.
+   */
   private markLostByFack(): void {
     const threshold = this.highestSackedEnd - DUP_THRESH * this.sndMss;
     if (threshold <= this.lossMarkPos) return;
@@ -1546,7 +1549,10 @@ export class TcpConnection {
     return Math.min(free, 0xffff * 2 ** this.rcvWscale);
   }
 
-  /** After the application read: grow the buffer if it keeps up, and reopen a closed window (Linux tcp_cleanup_rbuf). */
+  /**
+   * After the application read: grow the buffer if it keeps up, and reopen a
+   * closed window (Linux tcp_cleanup_rbuf).
+   */
   private afterRead(): void {
     this.autotuneReceiveBuffer();
     if (!(this.stateValue === 'ESTABLISHED' || this.stateValue === 'FIN_WAIT_1' || this.stateValue === 'FIN_WAIT_2'))

@@ -176,7 +176,10 @@ export function encodeSegment(seg: Segment, pseudo?: PseudoHeader): Uint8Array {
   return bytes;
 }
 
-/** Internet checksum of the TCP bytes plus the IPv4 pseudo-header; 0 means "verifies" when computed over a filled-in header. */
+/**
+ * Internet checksum of the TCP bytes plus the IPv4 pseudo-header; 0 means
+ * "verifies" when computed over a filled-in header.
+ */
 export function tcpChecksum(tcpBytes: Uint8Array, pseudo: PseudoHeader): number {
   let sum = 0;
   sum += (pseudo.srcAddr >>> 16) + (pseudo.srcAddr & 0xffff);
