@@ -2,6 +2,7 @@
 // slot and its scheduling state. Only the simulator changes this state.
 import type { SimEvent } from '../core/event-queue';
 import type { Process } from './process';
+import { RestartRule } from '../kernel/call';
 
 export type ThreadState = 'starting' | 'runnable' | 'running' | 'blocked' | 'exited';
 
@@ -27,6 +28,8 @@ export class Thread {
   waitKey = -1;
   /** Undo actions for the current block (unregister watchers); run on wake or exit. */
   waitCleanups: Array<() => void> = [];
+  /** Whether the current blocking call restarts after an SA_RESTART handler (set when it blocks). */
+  restartRule: RestartRule = RestartRule.ByNumber;
   /** Why the last block ended. */
   wokenBy: 'none' | 'timeout' | 'event' | 'signal' = 'none';
   /** Syscalls that reached the simulator, and the last one that was an empty zero-timeout poll. */

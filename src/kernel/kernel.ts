@@ -14,6 +14,7 @@ import { SharedRegion, SlotAllocator } from '../host/shm';
 import { Thread } from '../host/thread';
 import type { Logger } from '../output/log';
 import { formatSimTime } from '../core/time';
+import { Handler, Outcome, SyscallCall } from './call';
 import { E } from '../abi/errno';
 import { syscallName } from '../abi/syscalls';
 import { MSG, PSEUDO_SYS } from '../abi/protocol';
@@ -26,7 +27,8 @@ export const DO_NATIVE = -1_000_001;
 export const BLOCKED = -1_000_002;
 export const NO_REPLY = -1_000_003;
 
-export type Handler = (k: Kernel, t: Thread, a: Float64Array) => number;
+/** A handler in the older numeric style (result, -errno, or one of the markers above). */
+export type LegacyHandler = (k: Kernel, t: Thread, a: Float64Array) => number;
 
 /** What the signal module provides to the run loop (set by registerSignals). */
 export interface SignalHooks {
@@ -48,8 +50,10 @@ export interface KernelOptions {
 
 export class Kernel {
   readonly table: (Handler | undefined)[] = new Array(1100);
+  /** The context of the syscall being handled (one, rebound per call). */
+  readonly call = new SyscallCall(this);
   /** Arguments of the syscall being handled (exact below 2^53; see argU64 for more). */
-  readonly args = new Float64Array(6);
+  readonly args = this.call.args;
   nr = 0;
   /** Result that goes with the reply kind handleMessage returned. */
   private lastRet = 0;
@@ -86,6 +90,17 @@ export class Kernel {
   register(nr: number, h: Handler): void {
     if (this.table[nr]) throw new Error(`invariant: two handlers for ${syscallName(nr)}`);
     this.table[nr] = h;
+  }
+
+  /** Registers a handler in the older numeric style (being converted to `register`). */
+  registerLegacy(nr: number, h: LegacyHandler): void {
+    this.register(nr, (c) => {
+      const r = h(this, c.t, this.args);
+      if (r === BLOCKED) return Outcome.Blocked;
+      if (r === DO_NATIVE) return Outcome.Native;
+      if (r === NO_REPLY) return Outcome.Deferred;
+      return c.result(r);
+    });
   }
 
   // ---------------------------------------------------------------- threads
@@ -155,14 +170,14 @@ export class Kernel {
     if (msg !== MSG.SYSCALL) throw new Error(`invariant: unexpected message ${msg} from ${t.name}`);
     const nr = shm.readI64(ch + L.chNr);
     const a = this.args;
-    const argOff = ch + L.chArgs;
-    for (let i = 0; i < 6; i++) a[i] = shm.readI64(argOff + 8 * i);
+    this.call.bind(t, nr, ch + L.chArgs);
     this.nr = nr;
     t.lastNr = nr;
     t.syscallSeq++;
     if (this.opts.useSyscallCounters && nr >= 0 && nr < 1100) this.syscallCounts[nr]++;
-    let r = this.dispatch(t, nr);
-    if (r === BLOCKED) {
+    const outcome = this.dispatch(t, nr);
+    let r = outcome === Outcome.Done ? this.call.ret : outcome === Outcome.Native ? DO_NATIVE : NO_REPLY;
+    if (outcome === Outcome.Blocked) {
       if (this.signals === null || !this.signals.hasDeliverable(t)) {
         if (this.traceSyscalls) this.log.log('trace', t.process.host.name, `${t.name}: ${syscallName(nr)} blocks`);
         t.state = 'blocked';
@@ -215,19 +230,20 @@ export class Kernel {
     return -1;
   }
 
-  dispatch(t: Thread, nr: number): number {
+  /** Runs the handler of the call bound in this.call. */
+  private dispatch(t: Thread, nr: number): Outcome {
     const h = nr >= 0 && nr < this.table.length ? this.table[nr] : undefined;
     if (h) {
       try {
-        return h(this, t, this.args);
+        return h(this.call);
       } catch (e) {
         if (!(e instanceof ProcessVanished)) throw e;
         this.processDied(t.process);
-        return NO_REPLY;
+        return Outcome.Deferred;
       }
     }
-    if (nr === PSEUDO_SYS.YIELD) return 0;
-    return this.unsupported(t, nr);
+    if (nr === PSEUDO_SYS.YIELD) return this.call.ok(0);
+    return this.call.result(this.unsupported(t, nr));
   }
 
   unsupported(t: Thread, nr: number): number {
@@ -255,6 +271,12 @@ export class Kernel {
 
   /** Parks t until woken or until deadlineNs (-1: no deadline). Returns BLOCKED. */
   block(t: Thread, deadlineNs: number): number {
+    this.parkThread(t, deadlineNs);
+    return BLOCKED;
+  }
+
+  /** Parks t until woken or until deadlineNs (-1: no deadline). */
+  parkThread(t: Thread, deadlineNs: number): void {
     t.blockGen++;
     t.deadlineNs = deadlineNs;
     t.wokenBy = 'none';
@@ -268,7 +290,6 @@ export class Kernel {
         }
       });
     }
-    return BLOCKED;
   }
 
   /**

@@ -131,8 +131,8 @@ function clone3(k: Kernel, t: Thread, a: Float64Array): number {
 }
 
 export function registerClone(k: Kernel): void {
-  k.register(SYS.clone, clone);
-  k.register(SYS.fork, (kk, t) => cloneProcess(kk, t, SIGCHLD, 0, 0, 0));
-  k.register(SYS.vfork, (kk, t) => cloneProcess(kk, t, CLONE_VFORK | SIGCHLD, 0, 0, 0));
-  k.register(SYS.clone3, clone3);
+  k.registerLegacy(SYS.clone, clone);
+  k.registerLegacy(SYS.fork, (kk, t) => cloneProcess(kk, t, SIGCHLD, 0, 0, 0));
+  k.registerLegacy(SYS.vfork, (kk, t) => cloneProcess(kk, t, CLONE_VFORK | SIGCHLD, 0, 0, 0));
+  k.registerLegacy(SYS.clone3, clone3);
 }

@@ -184,15 +184,15 @@ function msToNs(ms: number): number {
 }
 
 export function registerEpoll(k: Kernel): void {
-  k.register(SYS.epoll_create, (kk, t, a) => ((a[0] | 0) <= 0 ? -E.EINVAL : epollCreate1(kk, t, 0)));
-  k.register(SYS.epoll_create1, (kk, t, a) => epollCreate1(kk, t, a[0]));
-  k.register(SYS.epoll_ctl, epollCtl);
-  k.register(SYS.epoll_wait, (kk, t, a) => epollWait(kk, t, a[0], a[1], a[2] | 0, msToNs(a[3])));
-  k.register(SYS.epoll_pwait, (kk, t, a) => {
+  k.registerLegacy(SYS.epoll_create, (kk, t, a) => ((a[0] | 0) <= 0 ? -E.EINVAL : epollCreate1(kk, t, 0)));
+  k.registerLegacy(SYS.epoll_create1, (kk, t, a) => epollCreate1(kk, t, a[0]));
+  k.registerLegacy(SYS.epoll_ctl, epollCtl);
+  k.registerLegacy(SYS.epoll_wait, (kk, t, a) => epollWait(kk, t, a[0], a[1], a[2] | 0, msToNs(a[3])));
+  k.registerLegacy(SYS.epoll_pwait, (kk, t, a) => {
     if (badSigmask(a[4], a[5])) return -E.EINVAL;
     return epollWait(kk, t, a[0], a[1], a[2] | 0, msToNs(a[3]));
   });
-  k.register(SYS.epoll_pwait2, (kk, t, a) => {
+  k.registerLegacy(SYS.epoll_pwait2, (kk, t, a) => {
     if (badSigmask(a[4], a[5])) return -E.EINVAL;
     let timeout = -1;
     if (a[3] !== 0 && t.wokenBy === 'none') {

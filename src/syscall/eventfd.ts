@@ -111,6 +111,6 @@ function eventfd2(k: Kernel, t: Thread, initval: number, flags: number): number 
 }
 
 export function registerEventfd(k: Kernel): void {
-  k.register(SYS.eventfd, (kk, t, a) => eventfd2(kk, t, a[0], 0));
-  k.register(SYS.eventfd2, (kk, t, a) => eventfd2(kk, t, a[0], a[1]));
+  k.registerLegacy(SYS.eventfd, (kk, t, a) => eventfd2(kk, t, a[0], 0));
+  k.registerLegacy(SYS.eventfd2, (kk, t, a) => eventfd2(kk, t, a[0], a[1]));
 }

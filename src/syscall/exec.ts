@@ -130,6 +130,6 @@ function exec(
 }
 
 export function registerExec(k: Kernel): void {
-  k.register(SYS.execve, (kk, t, a) => exec(kk, t, a[0], a[1], a[2], AT_FDCWD, 0));
-  k.register(SYS.execveat, (kk, t, a) => exec(kk, t, a[1], a[2], a[3], a[0] | 0, a[4]));
+  k.registerLegacy(SYS.execve, (kk, t, a) => exec(kk, t, a[0], a[1], a[2], AT_FDCWD, 0));
+  k.registerLegacy(SYS.execveat, (kk, t, a) => exec(kk, t, a[1], a[2], a[3], a[0] | 0, a[4]));
 }

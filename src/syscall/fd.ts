@@ -234,28 +234,28 @@ function openSpecial(k: Kernel, t: Thread, pathAddr: number, flags: number): num
 }
 
 export function registerFd(k: Kernel): void {
-  k.register(SYS.read, read);
-  k.register(SYS.write, write);
-  k.register(SYS.readv, (kk, t, a) => vectored(kk, t, a, false));
-  k.register(SYS.writev, (kk, t, a) => vectored(kk, t, a, true));
-  k.register(SYS.pread64, (_k, t, a) => (descriptor(t, a[0]) ? -E.ESPIPE : DO_NATIVE));
-  k.register(SYS.pwrite64, (_k, t, a) => (descriptor(t, a[0]) ? -E.ESPIPE : DO_NATIVE));
-  k.register(SYS.close, close);
-  k.register(SYS.fstat, (kk, t, a) => fstat(kk, t, a[0], a[1]));
-  k.register(SYS.fcntl, fcntl);
-  k.register(SYS.dup, dup);
-  k.register(SYS.dup2, (kk, t, a) => dupTo(kk, t, a[0], a[1], false, SYS.dup2, 0));
-  k.register(SYS.dup3, (kk, t, a) => {
+  k.registerLegacy(SYS.read, read);
+  k.registerLegacy(SYS.write, write);
+  k.registerLegacy(SYS.readv, (kk, t, a) => vectored(kk, t, a, false));
+  k.registerLegacy(SYS.writev, (kk, t, a) => vectored(kk, t, a, true));
+  k.registerLegacy(SYS.pread64, (_k, t, a) => (descriptor(t, a[0]) ? -E.ESPIPE : DO_NATIVE));
+  k.registerLegacy(SYS.pwrite64, (_k, t, a) => (descriptor(t, a[0]) ? -E.ESPIPE : DO_NATIVE));
+  k.registerLegacy(SYS.close, close);
+  k.registerLegacy(SYS.fstat, (kk, t, a) => fstat(kk, t, a[0], a[1]));
+  k.registerLegacy(SYS.fcntl, fcntl);
+  k.registerLegacy(SYS.dup, dup);
+  k.registerLegacy(SYS.dup2, (kk, t, a) => dupTo(kk, t, a[0], a[1], false, SYS.dup2, 0));
+  k.registerLegacy(SYS.dup3, (kk, t, a) => {
     if ((a[2] & ~O_CLOEXEC) !== 0) return -E.EINVAL;
     return dupTo(kk, t, a[0], a[1], (a[2] & O_CLOEXEC) !== 0, SYS.dup3, a[2]);
   });
-  k.register(SYS.lseek, lseek);
+  k.registerLegacy(SYS.lseek, lseek);
   // fstat spelled as newfstatat(fd, "", buf, AT_EMPTY_PATH), as glibc does; the shim
   // forwards only that form on emulated fds.
-  k.register(SYS.newfstatat, (kk, t, a) => fstat(kk, t, a[0], a[2]));
-  k.register(SYS.statx, (_k, t, a) => (descriptor(t, a[0]) ? -E.ENOSYS : DO_NATIVE));
-  k.register(SYS.fadvise64, (_k, t, a) => (descriptor(t, a[0]) ? -E.ESPIPE : DO_NATIVE));
-  k.register(SYS.open, (kk, t, a) => openSpecial(kk, t, a[0], a[1]));
-  k.register(SYS.creat, (kk, t, a) => openSpecial(kk, t, a[0], 0o1101));
-  k.register(SYS.openat, (kk, t, a) => openSpecial(kk, t, a[1], a[2]));
+  k.registerLegacy(SYS.newfstatat, (kk, t, a) => fstat(kk, t, a[0], a[2]));
+  k.registerLegacy(SYS.statx, (_k, t, a) => (descriptor(t, a[0]) ? -E.ENOSYS : DO_NATIVE));
+  k.registerLegacy(SYS.fadvise64, (_k, t, a) => (descriptor(t, a[0]) ? -E.ESPIPE : DO_NATIVE));
+  k.registerLegacy(SYS.open, (kk, t, a) => openSpecial(kk, t, a[0], a[1]));
+  k.registerLegacy(SYS.creat, (kk, t, a) => openSpecial(kk, t, a[0], 0o1101));
+  k.registerLegacy(SYS.openat, (kk, t, a) => openSpecial(kk, t, a[1], a[2]));
 }

@@ -255,7 +255,7 @@ function futex(k: Kernel, t: Thread, a: Float64Array): number {
 }
 
 export function registerFutex(k: Kernel): void {
-  k.register(SYS.futex, futex);
+  k.registerLegacy(SYS.futex, futex);
   // pthread_join waits on the tid word that thread exit clears.
   k.onThreadExit.push((t, addr) => futexWake(k, t.process, addr, 1));
 }

@@ -39,28 +39,28 @@ function sysinfo(k: Kernel, t: Thread, a: Float64Array): number {
 }
 
 export function registerIdentity(k: Kernel): void {
-  k.register(SYS.getpid, (_k, t) => t.process.vpid);
-  k.register(SYS.getppid, (_k, t) => t.process.ppid);
-  k.register(SYS.gettid, (_k, t) => t.vtid);
-  k.register(SYS.getpgrp, (_k, t) => t.process.pgid);
-  k.register(SYS.getpgid, (kk, t, a) => {
+  k.registerLegacy(SYS.getpid, (_k, t) => t.process.vpid);
+  k.registerLegacy(SYS.getppid, (_k, t) => t.process.ppid);
+  k.registerLegacy(SYS.gettid, (_k, t) => t.vtid);
+  k.registerLegacy(SYS.getpgrp, (_k, t) => t.process.pgid);
+  k.registerLegacy(SYS.getpgid, (kk, t, a) => {
     if (a[0] === 0) return t.process.pgid;
     const p = kk.findProcess(t.process.host, a[0]);
     return p ? p.pgid : -E.ESRCH;
   });
-  k.register(SYS.getsid, (kk, t, a) => {
+  k.registerLegacy(SYS.getsid, (kk, t, a) => {
     if (a[0] === 0) return t.process.sid;
     const p = kk.findProcess(t.process.host, a[0]);
     return p ? p.sid : -E.ESRCH;
   });
-  k.register(SYS.setsid, (_k, t) => {
+  k.registerLegacy(SYS.setsid, (_k, t) => {
     const p = t.process;
     if (p.host.processes.some((q) => q.state === 'running' && q.pgid === p.vpid)) return -E.EPERM;
     p.sid = p.vpid;
     p.pgid = p.vpid;
     return p.sid;
   });
-  k.register(SYS.setpgid, (kk, t, a) => {
+  k.registerLegacy(SYS.setpgid, (kk, t, a) => {
     const target = a[0] === 0 ? t.process : kk.findProcess(t.process.host, a[0]);
     if (!target) return -E.ESRCH;
     if (target !== t.process && target.ppid !== t.process.vpid) return -E.ESRCH;
@@ -68,9 +68,9 @@ export function registerIdentity(k: Kernel): void {
     target.pgid = a[1] === 0 ? target.vpid : a[1];
     return 0;
   });
-  k.register(SYS.uname, uname);
-  k.register(SYS.sysinfo, sysinfo);
-  k.register(SYS.set_tid_address, (_k, t, a) => {
+  k.registerLegacy(SYS.uname, uname);
+  k.registerLegacy(SYS.sysinfo, sysinfo);
+  k.registerLegacy(SYS.set_tid_address, (_k, t, a) => {
     t.clearChildTidAddr = a[0];
     return t.vtid;
   });

@@ -38,5 +38,5 @@ function ioctl(k: Kernel, t: Thread, a: Float64Array): number {
 }
 
 export function registerIoctl(k: Kernel): void {
-  k.register(SYS.ioctl, ioctl);
+  k.registerLegacy(SYS.ioctl, ioctl);
 }

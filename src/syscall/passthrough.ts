@@ -21,5 +21,5 @@ const NATIVE_OK: Array<[number, string]> = [
 ];
 
 export function registerPassthrough(k: Kernel): void {
-  for (const [nr] of NATIVE_OK) k.register(nr, () => DO_NATIVE);
+  for (const [nr] of NATIVE_OK) k.registerLegacy(nr, () => DO_NATIVE);
 }

@@ -223,6 +223,6 @@ function dropFd(k: Kernel, t: Thread, fd: number): void {
 }
 
 export function registerPipe(k: Kernel): void {
-  k.register(SYS.pipe, (kk, t, a) => pipe2(kk, t, a[0], 0));
-  k.register(SYS.pipe2, (kk, t, a) => pipe2(kk, t, a[0], a[1]));
+  k.registerLegacy(SYS.pipe, (kk, t, a) => pipe2(kk, t, a[0], 0));
+  k.registerLegacy(SYS.pipe2, (kk, t, a) => pipe2(kk, t, a[0], a[1]));
 }

@@ -220,10 +220,10 @@ function msToNs(ms: number): number {
 }
 
 export function registerPoll(k: Kernel): void {
-  k.register(SYS.poll, (kk, t, a) => doPoll(kk, t, a[0], a[1], msToNs(a[2])));
-  k.register(SYS.ppoll, ppoll);
-  k.register(SYS.select, (kk, t, a) => doSelect(kk, t, a, true));
-  k.register(SYS.pselect6, (kk, t, a) => {
+  k.registerLegacy(SYS.poll, (kk, t, a) => doPoll(kk, t, a[0], a[1], msToNs(a[2])));
+  k.registerLegacy(SYS.ppoll, ppoll);
+  k.registerLegacy(SYS.select, (kk, t, a) => doSelect(kk, t, a, true));
+  k.registerLegacy(SYS.pselect6, (kk, t, a) => {
     const m = pselectMaskOk(kk, t, a[5]);
     return m < 0 ? m : doSelect(kk, t, a, false);
   });

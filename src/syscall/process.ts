@@ -30,12 +30,12 @@ function prctl(k: Kernel, t: Thread, a: Float64Array): number {
 }
 
 export function registerProcess(k: Kernel): void {
-  k.register(SYS.exit_group, (kk, t) => kk.exitProcess(t));
-  k.register(SYS.exit, (kk, t) => (t.process.liveThreads().length <= 1 ? kk.exitProcess(t) : kk.exitThread(t)));
-  k.register(SYS.prctl, prctl);
+  k.registerLegacy(SYS.exit_group, (kk, t) => kk.exitProcess(t));
+  k.registerLegacy(SYS.exit, (kk, t) => (t.process.liveThreads().length <= 1 ? kk.exitProcess(t) : kk.exitThread(t)));
+  k.registerLegacy(SYS.prctl, prctl);
   // Restartable sequences: accepted without effect (threads only switch at
   // syscalls, so a sequence is never interrupted); the area says CPU 0.
-  k.register(SYS.rseq, (kk, t, a) => {
+  k.registerLegacy(SYS.rseq, (kk, t, a) => {
     const RSEQ_FLAG_UNREGISTER = 1;
     if ((a[2] & ~RSEQ_FLAG_UNREGISTER) !== 0) return -E.EINVAL;
     if ((a[2] & RSEQ_FLAG_UNREGISTER) !== 0) return 0;
@@ -44,7 +44,7 @@ export function registerProcess(k: Kernel): void {
       return -E.EFAULT;
     return 0;
   });
-  k.register(SYS.set_robust_list, (_k, t, a) => {
+  k.registerLegacy(SYS.set_robust_list, (_k, t, a) => {
     t.robustListAddr = a[0];
     return 0;
   });

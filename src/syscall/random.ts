@@ -47,5 +47,5 @@ export function randomUuid(t: Thread): string {
 }
 
 export function registerRandom(k: Kernel): void {
-  k.register(SYS.getrandom, (kk, t, a) => fillRandom(kk, t, a[0], a[1]));
+  k.registerLegacy(SYS.getrandom, (kk, t, a) => fillRandom(kk, t, a[0], a[1]));
 }

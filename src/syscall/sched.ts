@@ -8,8 +8,8 @@ export function registerSched(k: Kernel): void {
   // A yield lets every other runnable thread go first and costs a little
   // simulated time, so a thread spinning on sched_yield cannot stall a
   // sleeping thread's wake-up forever.
-  k.register(SYS.sched_yield, (kk, t) => kk.politeDelay(t, 0));
-  k.register(SYS.sched_getaffinity, (kk, t, a) => {
+  k.registerLegacy(SYS.sched_yield, (kk, t) => kk.politeDelay(t, 0));
+  k.registerLegacy(SYS.sched_getaffinity, (kk, t, a) => {
     const size = a[1];
     if (a[0] !== 0 && !kk.findThread(t.process.host, a[0])) return -E.ESRCH;
     if (size < 8 || size % 8 !== 0) return -E.EINVAL;
@@ -18,17 +18,17 @@ export function registerSched(k: Kernel): void {
     dv.setUint32(4, 0, true);
     return kk.mem.writeScratch(t.process.nativePid, a[2], 8) === 8 ? 8 : -E.EFAULT;
   });
-  k.register(SYS.sched_setaffinity, (kk, t, a) => {
+  k.registerLegacy(SYS.sched_setaffinity, (kk, t, a) => {
     if (a[0] !== 0 && !kk.findThread(t.process.host, a[0])) return -E.ESRCH;
     const first = kk.mem.readU32(t.process.nativePid, a[2]);
     if (first === null) return -E.EFAULT;
     return (first & 1) !== 0 ? 0 : -E.EINVAL;
   });
-  k.register(SYS.getcpu, (kk, t, a) => {
+  k.registerLegacy(SYS.getcpu, (kk, t, a) => {
     if (a[0] !== 0 && !kk.mem.writeU32(t.process.nativePid, a[0], 0)) return -E.EFAULT;
     if (a[1] !== 0 && !kk.mem.writeU32(t.process.nativePid, a[1], 0)) return -E.EFAULT;
     return 0;
   });
-  k.register(SYS.sched_getscheduler, () => 0);
-  k.register(SYS.sched_getparam, (kk, t, a) => (kk.mem.writeU32(t.process.nativePid, a[1], 0) ? 0 : -E.EFAULT));
+  k.registerLegacy(SYS.sched_getscheduler, () => 0);
+  k.registerLegacy(SYS.sched_getparam, (kk, t, a) => (kk.mem.writeU32(t.process.nativePid, a[1], 0) ? 0 : -E.EFAULT));
 }

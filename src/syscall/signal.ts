@@ -11,6 +11,7 @@ import { E } from '../abi/errno';
 import { DO_NATIVE, Kernel, NO_REPLY } from '../kernel/kernel';
 import { SYS } from '../abi/syscalls';
 import { DELIVER, PSEUDO_SYS } from '../abi/protocol';
+import { RestartRule } from '../kernel/call';
 import { installFile, O_CLOEXEC, O_NONBLOCK, SimFile, EPOLLIN } from '../files/file';
 import type { Descriptor } from '../host/fd-table';
 
@@ -318,7 +319,8 @@ export function prepareDelivery(k: Kernel, t: Thread, nr: number, interrupted: b
       ts.suspendRestore = null;
     }
     k.shm.u32[(ch + L.chDeliverSig) >> 2] = sig;
-    const restart = interrupted && (a.flags & SA_RESTART) !== 0 && RESTARTABLE.has(nr);
+    const restart =
+      interrupted && (a.flags & SA_RESTART) !== 0 && t.restartRule === RestartRule.ByNumber && RESTARTABLE.has(nr);
     k.shm.u32[(ch + L.chDeliverFlags) >> 2] = restart ? DELIVER.RESTART : 0;
     k.shm.writeI64(ch + L.chHandler, a.handler);
     k.shm.writeI64(ch + L.chHandlerFlags, a.flags);
@@ -840,33 +842,33 @@ export function childEnded(k: Kernel, parent: Process, child: Process): void {
 }
 
 export function registerSignals(k: Kernel): void {
-  k.register(SYS.rt_sigaction, rtSigaction);
-  k.register(SYS.rt_sigprocmask, rtSigprocmask);
-  k.register(SYS.rt_sigpending, rtSigpending);
-  k.register(SYS.rt_sigsuspend, rtSigsuspend);
-  k.register(SYS.pause, pause);
-  k.register(SYS.rt_sigtimedwait, rtSigtimedwait);
-  k.register(SYS.kill, killSyscall);
-  k.register(SYS.tgkill, (kk, t, a) => tgkill(kk, t, a[0], a[1], a[2]));
-  k.register(SYS.tkill, (kk, t, a) => tgkill(kk, t, -1, a[0], a[1]));
-  k.register(SYS.alarm, alarm);
-  k.register(SYS.setitimer, setitimer);
-  k.register(SYS.getitimer, getitimer);
-  k.register(SYS.timer_create, timerCreate);
-  k.register(SYS.timer_settime, timerSettime);
-  k.register(SYS.timer_gettime, timerGettime);
-  k.register(SYS.timer_getoverrun, (_k, t, a) => timerOf(t, a[0])?.overrun ?? -E.EINVAL);
-  k.register(SYS.timer_delete, timerDelete);
-  k.register(SYS.signalfd4, (kk, t, a) => signalfd4(kk, t, a[0] | 0, a[1], a[2], a[3]));
-  k.register(SYS.signalfd, (kk, t, a) => signalfd4(kk, t, a[0] | 0, a[1], a[2], 0));
+  k.registerLegacy(SYS.rt_sigaction, rtSigaction);
+  k.registerLegacy(SYS.rt_sigprocmask, rtSigprocmask);
+  k.registerLegacy(SYS.rt_sigpending, rtSigpending);
+  k.registerLegacy(SYS.rt_sigsuspend, rtSigsuspend);
+  k.registerLegacy(SYS.pause, pause);
+  k.registerLegacy(SYS.rt_sigtimedwait, rtSigtimedwait);
+  k.registerLegacy(SYS.kill, killSyscall);
+  k.registerLegacy(SYS.tgkill, (kk, t, a) => tgkill(kk, t, a[0], a[1], a[2]));
+  k.registerLegacy(SYS.tkill, (kk, t, a) => tgkill(kk, t, -1, a[0], a[1]));
+  k.registerLegacy(SYS.alarm, alarm);
+  k.registerLegacy(SYS.setitimer, setitimer);
+  k.registerLegacy(SYS.getitimer, getitimer);
+  k.registerLegacy(SYS.timer_create, timerCreate);
+  k.registerLegacy(SYS.timer_settime, timerSettime);
+  k.registerLegacy(SYS.timer_gettime, timerGettime);
+  k.registerLegacy(SYS.timer_getoverrun, (_k, t, a) => timerOf(t, a[0])?.overrun ?? -E.EINVAL);
+  k.registerLegacy(SYS.timer_delete, timerDelete);
+  k.registerLegacy(SYS.signalfd4, (kk, t, a) => signalfd4(kk, t, a[0] | 0, a[1], a[2], a[3]));
+  k.registerLegacy(SYS.signalfd, (kk, t, a) => signalfd4(kk, t, a[0] | 0, a[1], a[2], 0));
   // The shim's own signal stack handling is native; the program's is kept natively too.
-  k.register(SYS.sigaltstack, () => DO_NATIVE);
-  k.register(PSEUDO_SYS.SIGRETURN, (kk, t) => {
+  k.registerLegacy(SYS.sigaltstack, () => DO_NATIVE);
+  k.registerLegacy(PSEUDO_SYS.SIGRETURN, (kk, t) => {
     const [lo, hi] = kk.argWords(t, 0);
     setMask(kk, t, lo, hi);
     return 0;
   });
-  k.register(PSEUDO_SYS.FAULT, (kk, t, a) => {
+  k.registerLegacy(PSEUDO_SYS.FAULT, (kk, t, a) => {
     const sig = a[0];
     const info = new Uint8Array(128);
     if (kk.mem.readBuf(t.process.nativePid, a[1], info, 0, 128) !== 128) info.set(siginfo(sig, SI_KERNEL, 0));

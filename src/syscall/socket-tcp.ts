@@ -813,5 +813,5 @@ function sendfile(k: Kernel, t: Thread, a: Float64Array): number {
 }
 
 export function registerTcp(k: Kernel): void {
-  k.register(SYS.sendfile, sendfile);
+  k.registerLegacy(SYS.sendfile, sendfile);
 }

@@ -488,22 +488,22 @@ function shutdown(k: Kernel, t: Thread, a: Float64Array): number {
 }
 
 export function registerSocket(k: Kernel): void {
-  k.register(SYS.socket, socket);
-  k.register(SYS.socketpair, socketpair);
-  k.register(SYS.bind, bind);
-  k.register(SYS.connect, connect);
-  k.register(SYS.listen, listen);
-  k.register(SYS.accept, (kk, t, a) => accept4(kk, t, a[0], a[1], a[2], 0));
-  k.register(SYS.accept4, (kk, t, a) => accept4(kk, t, a[0], a[1], a[2], a[3]));
-  k.register(SYS.sendto, sendto);
-  k.register(SYS.recvfrom, recvfrom);
-  k.register(SYS.sendmsg, sendmsg);
-  k.register(SYS.recvmsg, recvmsg);
-  k.register(SYS.sendmmsg, sendmmsg);
-  k.register(SYS.recvmmsg, recvmmsg);
-  k.register(SYS.getsockname, (kk, t, a) => getName(kk, t, a, false));
-  k.register(SYS.getpeername, (kk, t, a) => getName(kk, t, a, true));
-  k.register(SYS.setsockopt, setsockopt);
-  k.register(SYS.getsockopt, getsockopt);
-  k.register(SYS.shutdown, shutdown);
+  k.registerLegacy(SYS.socket, socket);
+  k.registerLegacy(SYS.socketpair, socketpair);
+  k.registerLegacy(SYS.bind, bind);
+  k.registerLegacy(SYS.connect, connect);
+  k.registerLegacy(SYS.listen, listen);
+  k.registerLegacy(SYS.accept, (kk, t, a) => accept4(kk, t, a[0], a[1], a[2], 0));
+  k.registerLegacy(SYS.accept4, (kk, t, a) => accept4(kk, t, a[0], a[1], a[2], a[3]));
+  k.registerLegacy(SYS.sendto, sendto);
+  k.registerLegacy(SYS.recvfrom, recvfrom);
+  k.registerLegacy(SYS.sendmsg, sendmsg);
+  k.registerLegacy(SYS.recvmsg, recvmsg);
+  k.registerLegacy(SYS.sendmmsg, sendmmsg);
+  k.registerLegacy(SYS.recvmmsg, recvmmsg);
+  k.registerLegacy(SYS.getsockname, (kk, t, a) => getName(kk, t, a, false));
+  k.registerLegacy(SYS.getpeername, (kk, t, a) => getName(kk, t, a, true));
+  k.registerLegacy(SYS.setsockopt, setsockopt);
+  k.registerLegacy(SYS.getsockopt, getsockopt);
+  k.registerLegacy(SYS.shutdown, shutdown);
 }

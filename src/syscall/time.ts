@@ -1,50 +1,66 @@
 // Sleeping in simulated time. Clock reads never get here: the shim answers
 // them from shared memory.
-import type { Thread } from '../host/thread';
 import { E } from '../abi/errno';
-import { Kernel } from '../kernel/kernel';
+import type { Kernel } from '../kernel/kernel';
+import { Outcome, SyscallCall } from '../kernel/call';
 import { SYS } from '../abi/syscalls';
 import { absoluteToSimNs, NS_PER_SEC } from '../core/time';
 
 const TIMER_ABSTIME = 1;
+const CLOCK_PROCESS_CPUTIME_ID = 2,
+  CLOCK_THREAD_CPUTIME_ID = 3,
+  CLOCK_MONOTONIC_RAW = 4,
+  CLOCK_REALTIME_COARSE = 5,
+  CLOCK_MONOTONIC_COARSE = 6,
+  CLOCK_LAST = 11;
 
 /**
  * Blocks until absolute simulated time `untilNs`, then returns 0. A signal
  * ends the sleep early with EINTR and the time left written to remAddr.
  */
-function sleepUntil(k: Kernel, t: Thread, untilNs: number, remAddr: number): number {
-  if (k.now >= untilNs) return 0;
+function sleepUntil(c: SyscallCall, untilNs: number, remAddr: number): Outcome {
+  const { k, t } = c;
+  if (k.now >= untilNs) return c.ok(0);
   if (t.wokenBy === 'signal') {
     if (remAddr !== 0) k.mem.writeTimespec(t.process.nativePid, remAddr, untilNs - k.now);
-    return -E.EINTR;
+    return c.err(E.EINTR);
   }
-  return k.block(t, untilNs);
+  return c.block(untilNs);
 }
 
-function nanosleep(k: Kernel, t: Thread, a: Float64Array): number {
-  if (t.wokenBy !== 'none') return sleepUntil(k, t, t.deadlineNs, a[1]);
-  const req = k.mem.readTimespecNs(t.process.nativePid, a[0]);
-  if (req === null) return -E.EFAULT;
-  if (req < 0) return -E.EINVAL;
-  if (req === 0) return 0;
-  return sleepUntil(k, t, k.now + req, a[1]);
+function nanosleep(c: SyscallCall): Outcome {
+  if (!c.firstRun) return sleepUntil(c, c.deadlineNs, c.ptr(1));
+  const req = c.k.mem.readTimespecNs(c.t.process.nativePid, c.ptr(0));
+  if (req === null) return c.err(E.EFAULT);
+  if (req < 0) return c.err(E.EINVAL);
+  if (req === 0) return c.ok(0);
+  return sleepUntil(c, c.k.now + req, c.ptr(1));
 }
 
-function clockNanosleep(k: Kernel, t: Thread, a: Float64Array): number {
-  const clock = a[0];
+function clockNanosleep(c: SyscallCall): Outcome {
+  const { k, t } = c;
+  const clock = c.int(0);
+  const flags = c.int(1);
   // Every clock reads simulated time; CPU-time clocks cannot be slept on.
-  if (clock === 3 /* THREAD_CPUTIME */) return -E.EINVAL;
-  if (clock === 2 || clock === 4 || clock === 5 || clock === 6) return -E.ENOTSUP;
-  if (clock < 0 || clock > 11) return -E.EINVAL;
-  const rem = (a[1] & TIMER_ABSTIME) !== 0 ? 0 : a[3];
-  if (t.wokenBy !== 'none') return sleepUntil(k, t, t.deadlineNs, rem);
+  if (clock === CLOCK_THREAD_CPUTIME_ID) return c.err(E.EINVAL);
+  if (
+    clock === CLOCK_PROCESS_CPUTIME_ID ||
+    clock === CLOCK_MONOTONIC_RAW ||
+    clock === CLOCK_REALTIME_COARSE ||
+    clock === CLOCK_MONOTONIC_COARSE
+  ) {
+    return c.err(E.ENOTSUP);
+  }
+  if (clock < 0 || clock > CLOCK_LAST) return c.err(E.EINVAL);
+  const rem = (flags & TIMER_ABSTIME) !== 0 ? 0 : c.ptr(3);
+  if (!c.firstRun) return sleepUntil(c, c.deadlineNs, rem);
   const m = k.mem;
-  if (!m.readTimespec(t.process.nativePid, a[2])) return -E.EFAULT;
-  if (m.tsSec < 0 || m.tsNsec < 0 || m.tsNsec >= NS_PER_SEC) return -E.EINVAL;
+  if (!m.readTimespec(t.process.nativePid, c.ptr(2))) return c.err(E.EFAULT);
+  if (m.tsSec < 0 || m.tsNsec < 0 || m.tsNsec >= NS_PER_SEC) return c.err(E.EINVAL);
   const until =
-    (a[1] & TIMER_ABSTIME) !== 0 ? absoluteToSimNs(clock, m.tsSec, m.tsNsec) : k.now + m.tsSec * NS_PER_SEC + m.tsNsec;
-  if (until <= k.now) return 0;
-  return sleepUntil(k, t, until, rem);
+    (flags & TIMER_ABSTIME) !== 0 ? absoluteToSimNs(clock, m.tsSec, m.tsNsec) : k.now + m.tsSec * NS_PER_SEC + m.tsNsec;
+  if (until <= k.now) return c.ok(0);
+  return sleepUntil(c, until, rem);
 }
 
 export function registerTime(k: Kernel): void {

@@ -199,7 +199,7 @@ function timerfdGettime(k: Kernel, t: Thread, a: Float64Array): number {
 }
 
 export function registerTimerfd(k: Kernel): void {
-  k.register(SYS.timerfd_create, (kk, t, a) => timerfdCreate(kk, t, a[0], a[1]));
-  k.register(SYS.timerfd_settime, timerfdSettime);
-  k.register(SYS.timerfd_gettime, timerfdGettime);
+  k.registerLegacy(SYS.timerfd_create, (kk, t, a) => timerfdCreate(kk, t, a[0], a[1]));
+  k.registerLegacy(SYS.timerfd_settime, timerfdSettime);
+  k.registerLegacy(SYS.timerfd_gettime, timerfdGettime);
 }

@@ -115,7 +115,7 @@ function onEnd(k: Kernel, p: Process): void {
 }
 
 export function registerWait(k: Kernel): void {
-  k.register(SYS.wait4, wait4);
-  k.register(SYS.waitid, waitid);
+  k.registerLegacy(SYS.wait4, wait4);
+  k.registerLegacy(SYS.waitid, waitid);
   k.onProcessEnd.push((p) => onEnd(k, p));
 }
