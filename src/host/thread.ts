@@ -24,8 +24,8 @@ export class Thread {
   clearChildTidAddr = 0;
   /** set_robust_list head, kept for the futex owner-died cleanup. */
   robustListAddr = 0;
-  /** Per-syscall scratch that survives a restart (e.g. the futex word address). */
-  waitKey = -1;
+  /** Bytes a blocking stream read/write had moved before it blocked (kept across the restart), or -1. */
+  resumeProgressBytes = -1;
   /** Undo actions for the current block (unregister watchers); run on wake or exit. */
   waitCleanups: Array<() => void> = [];
   /** Whether the current blocking call restarts after an SA_RESTART handler (set when it blocks). */

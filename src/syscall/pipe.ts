@@ -124,7 +124,7 @@ export class PipeWriteEnd implements SimFile {
   /**
    * Linux's pipe_write: as much as fits goes now; a write of at most PIPE_BUF
    * bytes goes whole or not at all. A blocking write(2) that is larger waits
-   * for room and goes on: its progress survives the restart in t.waitKey.
+   * for room and goes on: its progress survives the restart in t.resumeProgressBytes.
    * readv/writev loops (fd.ts) restart from their first iovec, so they get
    * a short count instead.
    */
@@ -134,7 +134,7 @@ export class PipeWriteEnd implements SimFile {
     const nonblock = (this.statusFlags & O_NONBLOCK) !== 0;
     const resumable = !nonblock && k.nr === SYS.write;
     const firstRun = t.wokenBy === 'none';
-    let done = resumable && !firstRun ? t.waitKey : 0;
+    let done = resumable && !firstRun ? t.resumeProgressBytes : 0;
     if (!this.pipe.readOpen) {
       // TODO(signals): raise SIGPIPE through the emulated signal path once it exists.
       k.deliverSignal(t.process, SIGPIPE);
@@ -165,7 +165,7 @@ export class PipeWriteEnd implements SimFile {
     if (wrote > 0) this.pipe.readEnd.watchers.notify();
     if (done === len) return len;
     if (nonblock || !resumable) return done > 0 ? done : -E.EAGAIN;
-    t.waitKey = done;
+    t.resumeProgressBytes = done;
     return -E.EAGAIN;
   }
 

@@ -295,14 +295,14 @@ export abstract class SocketFile implements SimFile {
     if (nonblocking || (t.wokenBy !== 'none' && k.timedOut(t))) return done > 0 ? done : -E.EAGAIN;
     const timeo = sending ? this.sndTimeoNs : this.rcvTimeoNs;
     const deadline = t.wokenBy === 'none' ? (timeo > 0 ? k.now + timeo : -1) : t.deadlineNs;
-    t.waitKey = done;
+    t.resumeProgressBytes = done;
     oneSource[0] = this.watchers;
     return k.blockOn(t, oneSource, deadline);
   }
 
   // read/write through fd.ts: its maybeBlock does the waiting (without
   // SO_RCVTIMEO/SO_SNDTIMEO). A blocking write(2) keeps its progress across
-  // the restart in t.waitKey, as pipes do; readv/writev loops get a short count.
+  // the restart in t.resumeProgressBytes, as pipes do; readv/writev loops get a short count.
   read(k: Kernel, t: Thread, _d: Descriptor, bufAddr: number, len: number): number {
     io.resumeFrom = 0;
     io.progressed = 0;
@@ -311,12 +311,12 @@ export abstract class SocketFile implements SimFile {
 
   write(k: Kernel, t: Thread, _d: Descriptor, bufAddr: number, len: number): number {
     const resumable = (this.statusFlags & O_NONBLOCK) === 0 && k.nr === SYS.write;
-    io.resumeFrom = resumable && t.wokenBy !== 'none' ? Math.max(0, t.waitKey) : 0;
+    io.resumeFrom = resumable && t.wokenBy !== 'none' ? Math.max(0, t.resumeProgressBytes) : 0;
     io.progressed = io.resumeFrom;
     const r = this.sendMsg(k, t, fileMsg.single(bufAddr, len), 0);
     if (r !== -E.EAGAIN || io.progressed === 0) return r;
     if (!resumable) return io.progressed;
-    t.waitKey = io.progressed;
+    t.resumeProgressBytes = io.progressed;
     return r;
   }
 

@@ -309,7 +309,7 @@ export class TcpFile extends SocketFile {
   }
 
   // read/write/readv/writev: fd.ts blocks on -EAGAIN (bounded by blockDeadlineNs);
-  // a blocking write keeps its progress across the restart in t.waitKey.
+  // a blocking write keeps its progress across the restart in t.resumeProgressBytes.
 
   override read(k: Kernel, t: Thread, _d: Descriptor, bufAddr: number, len: number): number {
     io.resumeFrom = 0;
@@ -341,13 +341,13 @@ export class TcpFile extends SocketFile {
   private streamWrite(k: Kernel, t: Thread, m: UserMsg): number {
     const blocking = (this.statusFlags & O_NONBLOCK) === 0;
     const restart = t.wokenBy !== 'none';
-    io.resumeFrom = blocking && restart ? Math.max(0, t.waitKey) : 0;
+    io.resumeFrom = blocking && restart ? Math.max(0, t.resumeProgressBytes) : 0;
     io.progressed = io.resumeFrom;
     const r = this.sendMsg(k, t, m, 0);
     if (r !== -E.EAGAIN) return r;
     const done = io.progressed;
     if (!blocking || (restart && k.timedOut(t))) return done > 0 ? done : -E.EAGAIN;
-    t.waitKey = done;
+    t.resumeProgressBytes = done;
     return -E.EAGAIN;
   }
 
@@ -407,7 +407,7 @@ export class TcpFile extends SocketFile {
     const pid = t.process.nativePid;
     const blocking = (this.statusFlags & O_NONBLOCK) === 0;
     const restart = t.wokenBy !== 'none';
-    let done = blocking && restart ? Math.max(0, t.waitKey) : 0;
+    let done = blocking && restart ? Math.max(0, t.resumeProgressBytes) : 0;
     if (count === 0) return 0;
     let fd: number;
     try {
@@ -436,7 +436,7 @@ export class TcpFile extends SocketFile {
         if (done >= count) return done;
         if (space === 0) {
           if (!blocking || (restart && k.timedOut(t))) return done > 0 ? done : -E.EAGAIN;
-          t.waitKey = done;
+          t.resumeProgressBytes = done;
           const deadline = restart ? t.deadlineNs : this.sndTimeoNs > 0 ? k.now + this.sndTimeoNs : -1;
           return k.blockOn(t, [this.watchers], deadline);
         }

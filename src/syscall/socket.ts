@@ -226,14 +226,14 @@ function getName(k: Kernel, t: Thread, a: Float64Array, peer: boolean): number {
  * progress from an earlier run (a stream write that waited half way).
  */
 function doSend(k: Kernel, t: Thread, s: SocketFile, m: UserMsg, flags: number, resume = true): number {
-  io.resumeFrom = resume && t.wokenBy !== 'none' ? Math.max(0, t.waitKey) : 0;
+  io.resumeFrom = resume && t.wokenBy !== 'none' ? Math.max(0, t.resumeProgressBytes) : 0;
   io.progressed = io.resumeFrom;
   const r = s.sendMsg(k, t, m, flags);
   return r === -E.EAGAIN ? s.block(k, t, flags, true) : r;
 }
 
 function doRecv(k: Kernel, t: Thread, s: SocketFile, m: UserMsg, flags: number): number {
-  io.resumeFrom = t.wokenBy === 'none' ? 0 : Math.max(0, t.waitKey);
+  io.resumeFrom = t.wokenBy === 'none' ? 0 : Math.max(0, t.resumeProgressBytes);
   io.progressed = io.resumeFrom;
   nameOut.len = 0;
   const r = s.recvMsg(k, t, m, flags);
@@ -441,7 +441,7 @@ function recvmmsg(k: Kernel, t: Thread, a: Float64Array): number {
   const vlen = Math.min(a[2] >>> 0, 1024);
   const flags = a[3] & ~MSG_WAITALL;
   const oneThenStop = (a[3] & MSG_WAITFORONE) !== 0 || a[4] !== 0;
-  let i = t.wokenBy === 'none' ? 0 : Math.max(0, t.waitKey);
+  let i = t.wokenBy === 'none' ? 0 : Math.max(0, t.resumeProgressBytes);
   for (; i < vlen; i++) {
     const hdr = vec + i * MMSGHDR_SIZE;
     const r0 = loadMsghdr(k, t, hdr, callMsg);
@@ -455,7 +455,7 @@ function recvmmsg(k: Kernel, t: Thread, a: Float64Array): number {
       if (i > 0 && (oneThenStop || (s.statusFlags & O_NONBLOCK) !== 0 || (f & MSG_DONTWAIT) !== 0)) return i;
       r = s.block(k, t, f, false);
       if (r === BLOCKED) {
-        t.waitKey = i;
+        t.resumeProgressBytes = i;
         return r;
       }
     }
