@@ -1,7 +1,7 @@
 // Reading and writing a managed process's memory (process_vm_readv/writev via
 // the addon). One preallocated scratch buffer serves every access, so the
 // syscall hot path allocates nothing; a returned view is valid until the next call.
-import { native } from '../native';
+import { native, NativeAddon } from '../native';
 
 const SCRATCH_BYTES = 1 << 20;
 const TWO32 = 4294967296;
@@ -9,7 +9,7 @@ const TWO32 = 4294967296;
 export class Memory {
   readonly scratch = Buffer.alloc(SCRATCH_BYTES);
   private readonly dv = new DataView(this.scratch.buffer, this.scratch.byteOffset, SCRATCH_BYTES);
-  private readonly addon = native();
+  constructor(private readonly addon: NativeAddon = native()) {}
   /**
    * Process memory is reached through a thread id when the process's first
    * thread has exited (a zombie leader has no memory to read through).

@@ -886,7 +886,7 @@ export function registerSignals(k: Kernel): void {
   });
   k.signals = {
     hasDeliverable: (t) => hasDeliverable(k, t),
-    prepareDelivery: (t, nr, interrupted) => prepareDelivery(k, t, nr, interrupted),
+    prepareDelivery: (t, nr, interrupted) => prepareDelivery(k, t, nr, interrupted) !== NO_REPLY,
     send: (target, sig) => sendSignal(k, target, sig, siginfo(sig, SI_USER, 1)),
   };
 }

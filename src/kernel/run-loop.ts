@@ -1,0 +1,122 @@
+// The hand-off loop with one managed thread: reply to its last message, wait
+// for the next one, dispatch it, until the thread blocks, its reply is held
+// back (CPU latency, a polite delay) or its process ends.
+import * as fs from 'node:fs';
+import type { Thread } from '../host/thread';
+import { E } from '../abi/errno';
+import { MSG } from '../abi/protocol';
+import { syscallName } from '../abi/syscalls';
+import { formatSimTime } from '../core/time';
+import { InvariantError } from '../core/assert';
+import { Outcome } from './call';
+import { chargeCpuLatency } from './cpu-latency';
+import { clearWaits } from './blocking';
+import { describeSyscall } from './trace';
+import { ProcessVanished } from './shim-calls';
+import type { Kernel } from './kernel';
+
+/** handleMessage's answer when no reply goes out now. */
+const NO_REPLY_NOW = 0;
+
+/** Runs thread t from its saved message until it blocks, exits or is delayed. */
+export function runThread(k: Kernel, t: Thread): void {
+  const p = t.process;
+  if (p.state !== 'running' || t.state === 'exited') return;
+  t.state = 'running';
+  t.resumeEvent = null;
+  const shm = k.shm;
+  const L = shm.layout;
+  const hostOff = shm.hostOffset(p.host.id);
+  const ch = t.chOff;
+  shm.writeI64(hostOff + L.hSimTime, k.sched.nowNs);
+  shm.writeI64(hostOff + L.hUnapplied, 0);
+  let kind: number;
+  let ret: number;
+  if (t.pendingKind !== 0) {
+    kind = t.pendingKind;
+    ret = t.pendingRet;
+    t.pendingKind = 0;
+  } else {
+    kind = handleMessage(k, t);
+    if (kind === NO_REPLY_NOW) return;
+    ret = k.call.ret;
+  }
+  for (;;) {
+    if (kind === MSG.COMPLETE && k.signals !== null) {
+      if (!k.signals.prepareDelivery(t, t.lastNr, ret === -E.EINTR)) return;
+    }
+    shm.u32[(ch + L.chKind) >> 2] = kind;
+    shm.writeI64(ch + L.chRet, ret);
+    shm.writeI64(hostOff + L.hMaxRunahead, k.sched.maxRunaheadNs());
+    shm.writeI64(hostOff + L.hSimTime, k.sched.nowNs);
+    if (k.addon.replyAndWait(t.slot, p.nativePid) === 0) {
+      k.processDied(p);
+      return;
+    }
+    const shimTime = shm.readU64(hostOff + L.hSimTime);
+    if (shimTime > k.sched.nowNs) k.sched.nowNs = shimTime;
+    kind = handleMessage(k, t);
+    if (kind === NO_REPLY_NOW) return;
+    ret = k.call.ret;
+  }
+}
+
+/**
+ * Acts on the message in t's channel. Returns the reply kind to send (its
+ * result in k.call.ret), or NO_REPLY_NOW when the thread blocked, its process
+ * ended, or the reply is held back while CPU latency is charged.
+ */
+function handleMessage(k: Kernel, t: Thread): number {
+  const shm = k.shm;
+  const L = shm.layout;
+  const ch = t.chOff;
+  const c = k.call;
+  const msg = shm.u32[(ch + L.chKind) >> 2];
+  if (msg === MSG.START) {
+    t.nativeTid = shm.i32[(ch + L.chNativeTid) >> 2];
+    shm.i32[(ch + L.chVtid) >> 2] = t.vtid;
+    shm.i32[(ch + L.chVpid) >> 2] = t.process.vpid;
+    t.process.host.rng.fill(shm.u8, ch + L.chRandom, 16);
+    c.ret = 0;
+    return MSG.START_OK;
+  }
+  if (msg !== MSG.SYSCALL) throw new InvariantError(`unexpected message ${msg} from ${t.name}`);
+  const nr = shm.readI64(ch + L.chNr);
+  c.bind(t, nr, ch + L.chArgs);
+  t.lastNr = nr;
+  t.syscallSeq++;
+  if (k.opts.useSyscallCounters && nr >= 0 && nr < k.syscalls.counts.length) k.syscalls.counts[nr]++;
+  let outcome: Outcome;
+  try {
+    outcome = k.syscalls.dispatch(c);
+  } catch (e) {
+    if (!(e instanceof ProcessVanished)) throw e;
+    k.processDied(t.process);
+    outcome = Outcome.Deferred;
+  }
+  if (outcome === Outcome.Blocked) {
+    if (k.signals === null || !k.signals.hasDeliverable(t)) {
+      if (k.traceSyscalls) k.log.log('trace', t.process.host.name, `${t.name}: ${syscallName(nr)} blocks`);
+      t.state = 'blocked';
+      return NO_REPLY_NOW;
+    }
+    // A signal is waiting: the call is interrupted instead of blocking.
+    clearWaits(t);
+    t.blockGen++;
+    outcome = c.err(E.EINTR);
+  }
+  const ret = outcome === Outcome.Done ? c.ret : 0;
+  if (k.traceSyscalls || t.process.straceFd >= 0) {
+    const line = describeSyscall(nr, c.args, outcome, ret);
+    if (k.traceSyscalls) k.log.log('trace', t.process.host.name, `${t.name}: ${line}`);
+    if (t.process.straceFd >= 0) {
+      fs.writeSync(t.process.straceFd, `${formatSimTime(k.sched.nowNs)} [tid ${t.vtid}] ${line}\n`);
+    }
+  }
+  if (outcome === Outcome.Deferred) return NO_REPLY_NOW;
+  t.wokenBy = 'none';
+  t.deadlineNs = -1;
+  const kind = outcome === Outcome.Native ? MSG.DO_NATIVE : MSG.COMPLETE;
+  c.ret = ret;
+  return chargeCpuLatency(k, t, nr, kind, ret) ? kind : NO_REPLY_NOW;
+}

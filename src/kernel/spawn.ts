@@ -1,0 +1,50 @@
+// Starting a configured process: its simulated process and first thread, the
+// environment that loads the shim, its output files, and the native spawn
+// through the addon. Ends with the thread running up to its first block.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { ProcessConfig } from '../config/types';
+import type { Host } from '../host/host';
+import type { Process } from '../host/process';
+import { SHIM_PATH } from '../native';
+import type { Kernel } from './kernel';
+
+/** The environment a managed program starts with: the shim first in LD_PRELOAD, our channel. */
+export function managedEnv(env: Array<[string, string]>, slot: number): string[] {
+  const userPreload = env.find(([k]) => k === 'LD_PRELOAD')?.[1];
+  const preload = [SHIM_PATH, ...(userPreload ? userPreload.split(':').filter((x) => x && x !== SHIM_PATH) : [])];
+  const out = env.filter(([k]) => k !== 'LD_PRELOAD' && !k.startsWith('UMBRA_')).map(([k, v]) => `${k}=${v}`);
+  out.push(`LD_PRELOAD=${preload.join(':')}`, `UMBRA_CHANNEL=${slot}`);
+  return out;
+}
+
+/** Starts a configured process now. Returns the process (possibly already ended). */
+export function spawnConfigured(k: Kernel, host: Host, cfg: ProcessConfig): Process {
+  const exe = path.basename(cfg.resolvedPath);
+  const p = k.newProcess(host, 1, exe, cfg);
+  const vpid = p.vpid;
+  const t = k.newThread(p, vpid);
+  const env = managedEnv(cfg.environment, t.slot);
+  const out = path.join(host.dir, `${exe}.${vpid}.stdout`);
+  const err = path.join(host.dir, `${exe}.${vpid}.stderr`);
+  if (k.opts.straceLoggingMode !== 'off') {
+    p.straceFd = fs.openSync(path.join(host.dir, `${exe}.${vpid}.strace`), 'w');
+    k.straceFds.push(p.straceFd);
+  }
+  const pid = k.addon.spawn(cfg.resolvedPath, [cfg.path, ...cfg.args], env, host.dir, out, err);
+  if (pid < 0) {
+    k.log.error(host.name, `${p.name}: cannot start ${cfg.resolvedPath}: errno ${-pid}`);
+    p.waitStatus = 127 << 8;
+    k.endProcess(p);
+    return p;
+  }
+  k.attachNative(p, pid);
+  k.log.debug(host.name, `${p.name}: started ${cfg.path} ${cfg.args.join(' ')}`);
+  if (k.addon.waitRequest(t.slot, pid) === 0) {
+    k.processDied(p);
+    k.log.warn(host.name, `${p.name}: ended before the shim attached (is it a static or setuid binary?)`);
+    return p;
+  }
+  k.runThread(t);
+  return p;
+}
