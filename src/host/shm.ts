@@ -1,7 +1,7 @@
 // Typed access to the simulation's shared region (native/include/umbra_ipc.h):
 // channels, per-host clocks and per-process fd bitmaps. Preallocated views,
 // 64-bit fields split into 32-bit halves: no BigInt, no allocation per access.
-import { Layout, native } from '../native';
+import { Layout, native, NativeAddon } from '../native';
 
 const TWO32 = 4294967296;
 
@@ -11,8 +11,7 @@ export class SharedRegion {
   readonly u32: Uint32Array;
   readonly i32: Int32Array;
 
-  constructor() {
-    const n = native();
+  constructor(n: NativeAddon = native()) {
     this.layout = n.layout();
     const ab = n.createShm();
     this.u8 = new Uint8Array(ab);
