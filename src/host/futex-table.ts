@@ -2,6 +2,7 @@
 // private futexes (keyed by address); a host owns one for futexes in shared
 // mappings (keyed by "dev:inode:offset"). Queues are FIFO for determinism.
 import type { Thread } from './thread';
+import { assert } from '../core/assert';
 
 /** A futex word's identity inside its table. */
 export type FutexKey = number | string;
@@ -19,6 +20,7 @@ export class FutexTable {
 
   /** Appends w to the queue of its key (w.table must be this table). */
   enqueue(w: FutexWaiter): void {
+    assert(w.table === this, 'futex waiter queued in a table it does not name');
     const q = this.queues.get(w.key);
     if (q) q.push(w);
     else this.queues.set(w.key, [w]);
