@@ -39,8 +39,8 @@ const SIGNAL_NAMES: readonly string[] = [
   'SIGSYS',
 ];
 
-export const SIGKILL: SignalNumber = 9;
-export const SIGTERM: SignalNumber = 15;
+// The numbers are defined once, with the other Linux constants.
+export { SIGKILL, SIGTERM } from '../abi/signals';
 
 /** True for the standard signals 1..31 that a config may name. */
 export function isStandardSignal(n: number): boolean {

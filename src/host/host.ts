@@ -4,11 +4,14 @@
 import { Rng, hostSeed } from './rng';
 import type { HostConfig } from '../config/types';
 import type { Process } from './process';
+import { FutexTable } from './futex-table';
 
 export class Host {
   readonly rng: Rng;
   readonly processes: Process[] = [];
   private nextVid = 1000;
+  /** Waiters on futexes in MAP_SHARED memory of this host's processes, keyed by mapped object and offset. */
+  readonly sharedFutexes = new FutexTable();
 
   constructor(
     readonly id: number,

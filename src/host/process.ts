@@ -5,6 +5,8 @@ import { FdTable } from './fd-table';
 import { Watchers } from '../core/watchers';
 import type { Host } from './host';
 import type { Thread } from './thread';
+import { ProcessSignals } from './signal-state';
+import { FutexTable } from './futex-table';
 
 export type ProcessState = 'running' | 'exited';
 
@@ -39,6 +41,13 @@ export class Process {
   readonly childEvents = new Watchers();
   /** Signal sent to the parent when this process ends (SIGCHLD for fork). */
   exitSignal = 17;
+
+  // --- signals (syscall/signal.ts): dispositions, process-directed pending signals, timers, signalfds
+  readonly signals = new ProcessSignals();
+
+  // --- futex (syscall/futex.ts)
+  /** Waiters on this process's private futexes (and on shared ones outside MAP_SHARED memory). */
+  readonly futexes = new FutexTable();
 
   constructor(
     readonly host: Host,

@@ -3,6 +3,7 @@
 import type { SimEvent } from '../core/event-queue';
 import type { Process } from './process';
 import { RestartRule } from '../kernel/call';
+import { ThreadSignals } from './signal-state';
 
 export type ThreadState = 'starting' | 'runnable' | 'running' | 'blocked' | 'exited';
 
@@ -37,6 +38,13 @@ export class Thread {
   emptyPollSeq = -2;
   /** Number of the syscall being handled (for signal restart decisions). */
   lastNr = -1;
+
+  // --- signals (syscall/signal.ts): pending thread-directed signals, sigtimedwait and sigsuspend state
+  readonly signals = new ThreadSignals();
+
+  // --- futex (syscall/futex.ts)
+  /** Set by a FUTEX_WAKE that woke this thread; the re-run of its FUTEX_WAIT consumes it and returns 0. */
+  futexWoken = false;
 
   constructor(
     readonly process: Process,

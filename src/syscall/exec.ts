@@ -6,12 +6,13 @@ import * as path from 'node:path';
 import { ExecutableError, resolveExecutable } from '../config/executable';
 import type { Thread } from '../host/thread';
 import { E } from '../abi/errno';
-import { Kernel, NO_REPLY } from '../kernel/kernel';
+import type { Kernel } from '../kernel/kernel';
+import type { Outcome, SyscallCall } from '../kernel/call';
 import { SYS } from '../abi/syscalls';
-import { uninstallFd } from '../files/file';
+import { SIGCHLD, SIGKILL } from '../abi/signals';
+import { O_CLOEXEC, uninstallFd } from '../files/file';
 import { execSignals } from './signal';
 
-const O_CLOEXEC = 0o2000000;
 const AT_FDCWD = -100;
 const AT_EMPTY_PATH = 0x1000;
 const MAX_ARGS = 65536;
@@ -48,40 +49,44 @@ function inheritedFds(nativePid: number): number[] {
   return fds.sort((x, y) => x - y);
 }
 
+/**
+ * Replaces t's process image. On success no reply goes out: the old native
+ * process is gone and the new one starts at its entry point.
+ */
 function exec(
-  k: Kernel,
-  t: Thread,
+  c: SyscallCall,
   pathAddr: number,
   argvAddr: number,
   envAddr: number,
   dirfd: number,
   flags: number,
-): number {
+): Outcome {
+  const { k, t } = c;
   const p = t.process;
   const written = k.mem.readCString(p.nativePid, pathAddr);
-  if (written === null) return -E.EFAULT;
-  if (written === '' && (flags & AT_EMPTY_PATH) === 0) return -E.ENOENT;
+  if (written === null) return c.err(E.EFAULT);
+  if (written === '' && (flags & AT_EMPTY_PATH) === 0) return c.err(E.ENOENT);
   if (k.traceSyscalls) k.log.log('trace', p.host.name, `${p.name}: execve path '${written}'`);
-  if (dirfd !== AT_FDCWD && !written.startsWith('/')) return -E.ENOSYS;
+  if (dirfd !== AT_FDCWD && !written.startsWith('/')) return c.err(E.ENOSYS);
   const argv = readStringArray(k, t, argvAddr);
   const envp = readStringArray(k, t, envAddr);
-  if (argv === null || envp === null) return -E.EFAULT;
+  if (argv === null || envp === null) return c.err(E.EFAULT);
   const cwd = fs.readlinkSync(`/proc/${p.nativePid}/cwd`);
   const abs = path.resolve(cwd, written);
   let st: fs.Stats;
   try {
     st = fs.statSync(abs);
   } catch {
-    return -E.ENOENT;
+    return c.err(E.ENOENT);
   }
-  if (!st.isFile() || (st.mode & 0o111) === 0) return -E.EACCES;
+  if (!st.isFile() || (st.mode & 0o111) === 0) return c.err(E.EACCES);
   let resolved: string;
   try {
     resolved = resolveExecutable(abs, { cwd, env: {} }).resolvedPath;
   } catch (e) {
     if (e instanceof ExecutableError) {
       k.log.warn(p.host.name, `${p.name}: execve ${written}: ${e.message}`);
-      return -E.ENOEXEC;
+      return c.err(E.ENOEXEC);
     }
     throw e;
   }
@@ -95,12 +100,12 @@ function exec(
   if (newPid < 0) {
     p.threads.pop();
     k.threadSlots.release(nt.slot);
-    return newPid === -E.ENOENT ? -E.ENOENT : newPid;
+    return c.result(newPid);
   }
   execSignals(k, t, p, nt);
   // The old image ends now; its threads are gone with it.
   const oldPid = p.nativePid;
-  k.addon.kill(oldPid, 9);
+  k.addon.kill(oldPid, SIGKILL);
   k.addon.reap(oldPid, true);
   for (const old of p.threads) {
     if (old === nt || old.state === 'exited') continue;
@@ -119,17 +124,27 @@ function exec(
   // The clone took its own references: drop the old table's, unless another process still uses it
   // (else a pipe's write end never closes and readers never see end of file).
   if (!k.processes.some((q) => q !== p && q.state === 'running' && q.fds === oldFds)) oldFds.closeAll();
-  p.exitSignal = 17;
+  p.exitSignal = SIGCHLD;
   k.log.debug(p.host.name, `${p.name}: execve ${written}`);
   if (k.addon.waitRequest(nt.slot, newPid) === 0) {
     k.processDied(p);
-    return NO_REPLY;
+    return c.deferred();
   }
   k.startThread(nt);
-  return NO_REPLY;
+  return c.deferred();
+}
+
+/** execve(path, argv, envp). */
+function execve(c: SyscallCall): Outcome {
+  return exec(c, c.ptr(0), c.ptr(1), c.ptr(2), AT_FDCWD, 0);
+}
+
+/** execveat(dirfd, path, argv, envp, flags). */
+function execveat(c: SyscallCall): Outcome {
+  return exec(c, c.ptr(1), c.ptr(2), c.ptr(3), c.int(0), c.int(4));
 }
 
 export function registerExec(k: Kernel): void {
-  k.registerLegacy(SYS.execve, (kk, t, a) => exec(kk, t, a[0], a[1], a[2], AT_FDCWD, 0));
-  k.registerLegacy(SYS.execveat, (kk, t, a) => exec(kk, t, a[1], a[2], a[3], a[0] | 0, a[4]));
+  k.register(SYS.execve, execve);
+  k.register(SYS.execveat, execveat);
 }

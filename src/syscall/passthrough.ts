@@ -1,10 +1,11 @@
 // Syscalls that reach the simulator but are, for now, safe to let the real
 // kernel answer. Each entry says why; objects the simulation must own move
 // out of this list as they get emulated.
-import { DO_NATIVE, Kernel } from '../kernel/kernel';
+import type { Kernel } from '../kernel/kernel';
+import type { Outcome, SyscallCall } from '../kernel/call';
 import { SYS } from '../abi/syscalls';
 
-const NATIVE_OK: Array<[number, string]> = [
+const NATIVE_OK: ReadonlyArray<readonly [number, string]> = [
   [SYS.madvise, 'memory hints'],
   [SYS.personality, 'execution domain query'],
   [SYS.getrusage, 'resource usage of native work'],
@@ -20,6 +21,10 @@ const NATIVE_OK: Array<[number, string]> = [
   [SYS.pkey_free, 'memory protection keys'],
 ];
 
+function passThrough(c: SyscallCall): Outcome {
+  return c.native();
+}
+
 export function registerPassthrough(k: Kernel): void {
-  for (const [nr] of NATIVE_OK) k.registerLegacy(nr, () => DO_NATIVE);
+  for (const [nr] of NATIVE_OK) k.register(nr, passThrough);
 }

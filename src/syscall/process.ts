@@ -1,8 +1,9 @@
 // Process-level syscalls: exits and process control (prctl). Signals between
 // processes are in signal.ts.
-import type { Thread } from '../host/thread';
 import { E } from '../abi/errno';
-import { DO_NATIVE, Kernel } from '../kernel/kernel';
+import { isValidSignal } from '../abi/signals';
+import type { Kernel } from '../kernel/kernel';
+import type { Outcome, SyscallCall } from '../kernel/call';
 import { SYS } from '../abi/syscalls';
 
 const PR_SET_PDEATHSIG = 1,
@@ -11,41 +12,70 @@ const PR_SET_PDEATHSIG = 1,
   PR_SET_TSC = 26,
   PR_SET_NO_NEW_PRIVS = 38;
 
-function prctl(k: Kernel, t: Thread, a: Float64Array): number {
-  switch (a[0]) {
+const RSEQ_FLAG_UNREGISTER = 1;
+/** Smallest struct rseq (ORIG_RSEQ_SIZE). */
+const RSEQ_MIN_BYTES = 32;
+
+function prctl(c: SyscallCall): Outcome {
+  const p = c.t.process;
+  switch (c.int(0)) {
     case PR_SET_SECCOMP:
     case PR_SET_TSC:
-      return -E.EINVAL; // would undo the shim's own traps
-    case PR_SET_PDEATHSIG:
-      if (a[1] < 0 || a[1] > 64) return -E.EINVAL;
-      t.process.pdeathSignal = a[1];
-      return 0;
+      return c.err(E.EINVAL); // would undo the shim's own traps
+    case PR_SET_PDEATHSIG: {
+      const sig = c.u64(1);
+      if (sig !== 0 && !isValidSignal(sig)) return c.err(E.EINVAL);
+      p.pdeathSignal = sig;
+      return c.ok(0);
+    }
     case PR_GET_PDEATHSIG:
-      return k.mem.writeI32(t.process.nativePid, a[1], t.process.pdeathSignal) ? 0 : -E.EFAULT;
+      return c.k.mem.writeI32(p.nativePid, c.ptr(1), p.pdeathSignal) ? c.ok(0) : c.err(E.EFAULT);
     case PR_SET_NO_NEW_PRIVS:
-      return 0;
+      return c.ok(0);
     default:
-      return DO_NATIVE;
+      return c.native();
   }
 }
 
+function exitGroup(c: SyscallCall): Outcome {
+  c.k.exitProcess(c.t);
+  return c.deferred();
+}
+
+/** exit ends the thread; the last thread's exit ends the process. */
+function exitThread(c: SyscallCall): Outcome {
+  if (c.t.process.liveThreads().length <= 1) c.k.exitProcess(c.t);
+  else c.k.exitThread(c.t);
+  return c.deferred();
+}
+
+/**
+ * Restartable sequences: accepted without effect (threads only switch at
+ * syscalls, so a sequence is never interrupted); the area says CPU 0.
+ */
+function rseq(c: SyscallCall): Outcome {
+  const area = c.ptr(0),
+    len = c.u32(1),
+    flags = c.int(2);
+  if ((flags & ~RSEQ_FLAG_UNREGISTER) !== 0) return c.err(E.EINVAL);
+  if ((flags & RSEQ_FLAG_UNREGISTER) !== 0) return c.ok(0);
+  if (area === 0 || len < RSEQ_MIN_BYTES) return c.err(E.EINVAL);
+  const m = c.k.mem;
+  const pid = c.t.process.nativePid;
+  // cpu_id_start and cpu_id.
+  if (!m.writeU32(pid, area, 0) || !m.writeU32(pid, area + 4, 0)) return c.err(E.EFAULT);
+  return c.ok(0);
+}
+
+function setRobustList(c: SyscallCall): Outcome {
+  c.t.robustListAddr = c.ptr(0);
+  return c.ok(0);
+}
+
 export function registerProcess(k: Kernel): void {
-  k.registerLegacy(SYS.exit_group, (kk, t) => kk.exitProcess(t));
-  k.registerLegacy(SYS.exit, (kk, t) => (t.process.liveThreads().length <= 1 ? kk.exitProcess(t) : kk.exitThread(t)));
-  k.registerLegacy(SYS.prctl, prctl);
-  // Restartable sequences: accepted without effect (threads only switch at
-  // syscalls, so a sequence is never interrupted); the area says CPU 0.
-  k.registerLegacy(SYS.rseq, (kk, t, a) => {
-    const RSEQ_FLAG_UNREGISTER = 1;
-    if ((a[2] & ~RSEQ_FLAG_UNREGISTER) !== 0) return -E.EINVAL;
-    if ((a[2] & RSEQ_FLAG_UNREGISTER) !== 0) return 0;
-    if (a[0] === 0 || a[1] < 32) return -E.EINVAL;
-    if (!kk.mem.writeU32(t.process.nativePid, a[0], 0) || !kk.mem.writeU32(t.process.nativePid, a[0] + 4, 0))
-      return -E.EFAULT;
-    return 0;
-  });
-  k.registerLegacy(SYS.set_robust_list, (_k, t, a) => {
-    t.robustListAddr = a[0];
-    return 0;
-  });
+  k.register(SYS.exit_group, exitGroup);
+  k.register(SYS.exit, exitThread);
+  k.register(SYS.prctl, prctl);
+  k.register(SYS.rseq, rseq);
+  k.register(SYS.set_robust_list, setRobustList);
 }
