@@ -23,10 +23,10 @@ const EP_MAX_NESTS = 4;
 /** The only events EPOLLEXCLUSIVE may come with. */
 const EPOLLEXCLUSIVE_OK_BITS = EPOLLIN | EPOLLOUT | EPOLLERR | EPOLLHUP | EPOLLWAKEUP | EPOLLET | EPOLLEXCLUSIVE;
 
-const targetOps: EpollTargetOps<SimFile> = {
+const targetOps: Readonly<EpollTargetOps<SimFile>> = Object.freeze<EpollTargetOps<SimFile>>({
   poll: (f) => readiness(f),
   alive: (f) => f.refs > 0,
-};
+});
 
 export class EpollFile implements SimFile {
   readonly kind = 'epoll';
