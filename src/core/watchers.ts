@@ -7,6 +7,8 @@
  */
 export class Watchers {
   private readonly list: Array<() => void> = [];
+  /** This list as the only wait source of a block: blocking on one object allocates nothing. */
+  readonly asSources: ReadonlyArray<Watchers> = [this];
 
   add(fn: () => void): () => void {
     this.list.push(fn);

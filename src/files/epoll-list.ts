@@ -2,18 +2,10 @@
 // Linux, by descriptor number *and* open file) and the ready list, with the
 // level/edge/one-shot rules of collecting events. Pure: the readiness of a
 // target comes from a function, so it is tested without a kernel.
+import { EPOLL_EVENT_SIZE, EPOLLERR, EPOLLET, EPOLLEXCLUSIVE, EPOLLHUP, EPOLLONESHOT, EPOLLWAKEUP } from '../abi/epoll';
 
-export const EPOLLIN = 0x001,
-  EPOLLOUT = 0x004,
-  EPOLLERR = 0x008,
-  EPOLLHUP = 0x010;
-export const EPOLLEXCLUSIVE = 1 << 28,
-  EPOLLWAKEUP = 1 << 29,
-  EPOLLONESHOT = 1 << 30,
-  EPOLLET = 2 ** 31;
 /** Flags that steer epoll itself rather than name events. */
 export const EP_PRIVATE_BITS = EPOLLWAKEUP | EPOLLONESHOT | EPOLLET | EPOLLEXCLUSIVE;
-export const EVENT_SIZE = 12; // struct epoll_event is packed on x86-64: u32 events, u64 data
 
 export class EpollItem<F> {
   /** Requested events and flags (EPOLLERR | EPOLLHUP always added). */
@@ -117,7 +109,9 @@ export class EpollSet<F> {
   /**
    * The target of `it` says its readiness may have changed (the wait-queue
    * callback). Ready-lists it when it is now ready for what it asks. Returns
-   * true when the item is ready, i.e. waiters should be woken.
+   * true when the item is ready, i.e. waiters should be woken. This is the
+   * only way back onto the ready list for an edge-triggered item (harvest
+   * drops it): every wake-up of a ready target is one edge.
    */
   check(it: EpollItem<F>): boolean {
     const mask = it.mask;
@@ -131,7 +125,9 @@ export class EpollSet<F> {
    * Collects up to max events into dv (12-byte records from offset 0), like
    * Linux's ep_send_events: items not ready any more leave the ready list;
    * one-shot items are disabled; level-triggered items go to the tail, so
-   * callers with a small maxevents see every ready item in turn.
+   * callers with a small maxevents see every ready item in turn;
+   * edge-triggered items stay off the list until their target's next
+   * wake-up (check).
    */
   harvest(max: number, dv: DataView): number {
     let n = 0;
@@ -146,7 +142,7 @@ export class EpollSet<F> {
       } else {
         const revents = (this.ops.poll(it.file) & it.mask) >>> 0;
         if (revents !== 0) {
-          const off = n * EVENT_SIZE;
+          const off = n * EPOLL_EVENT_SIZE;
           dv.setUint32(off, revents, true);
           dv.setUint32(off + 4, it.dataLo, true);
           dv.setUint32(off + 8, it.dataHi, true);

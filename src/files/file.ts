@@ -1,21 +1,39 @@
-// Emulated kernel objects behind file descriptors, and the helpers that give
-// one a descriptor number: a native placeholder at the same number keeps the
-// process's fd space consistent, and the shared bitmap routes its syscalls here.
+// The interface of emulated kernel objects behind file descriptors (SimFile):
+// the operations an object may support and the hooks the descriptor syscalls
+// (src/syscall/fd.ts) consult. The objects themselves live beside this file.
 import type { Descriptor, FileObject } from '../host/fd-table';
 import type { Thread } from '../host/thread';
-import { E } from '../abi/errno';
 import type { Kernel } from '../kernel/kernel';
-import { SYS } from '../abi/syscalls';
 import type { Watchers } from '../core/watchers';
+import { EPOLLIN, EPOLLOUT, EPOLLRDNORM, EPOLLWRNORM } from '../abi/epoll';
 
 /**
  * Operations an emulated object may support; a missing one gives EINVAL.
- * read/write return bytes, or -EAGAIN when they would block: the caller
- * (fd.ts) then blocks the thread on `watchers` unless the fd is non-blocking.
+ * Methods follow the kernel convention: a value, or -errno. read/write return
+ * bytes, or -EAGAIN when they would block: the caller (fd.ts) then blocks the
+ * thread on `watchers` unless the descriptor is non-blocking.
  */
 export interface SimFile extends FileObject {
   read?(k: Kernel, t: Thread, d: Descriptor, bufAddr: number, len: number): number;
   write?(k: Kernel, t: Thread, d: Descriptor, bufAddr: number, len: number): number;
+  /** readv/writev as one operation (a datagram is one message); absent: one iovec at a time. */
+  readv?(k: Kernel, t: Thread, d: Descriptor, iovAddr: number, count: number): number;
+  writev?(k: Kernel, t: Thread, d: Descriptor, iovAddr: number, count: number): number;
+  /** Deadline for a blocking read/write that must wait (SO_RCVTIMEO / SO_SNDTIMEO); -1: none. */
+  blockDeadlineNs?(k: Kernel, t: Thread, writing: boolean): number;
+  /**
+   * close() of the last descriptor waits while this says so (SO_LINGER): -1
+   * when close may go on now, else the absolute simulated time (ns) until
+   * which it waits. The object's watchers notify progress and close asks
+   * again; the object returns the same deadline on every run of one close
+   * (it starts whatever close starts, e.g. the FIN, on the first).
+   */
+  lingerDeadlineNs?(k: Kernel, t: Thread): number;
+  /**
+   * Older form of lingerDeadlineNs, kept until sockets move to it: returns 0
+   * when close may go on, anything else after parking the thread itself.
+   */
+  closeWait?(k: Kernel, t: Thread): number;
   /** Current readiness as EPOLL* bits (EPOLLIN, EPOLLOUT, EPOLLHUP, EPOLLERR, EPOLLRDHUP). */
   poll?(): number;
   /** Woken whenever readiness may have changed. */
@@ -29,17 +47,6 @@ export interface SimFile extends FileObject {
   /** ioctl requests beyond the generic ones (e.g. FIONREAD); absent: ENOTTY. */
   ioctl?(k: Kernel, t: Thread, d: Descriptor, request: number, argAddr: number): number;
 }
-
-export const EPOLLIN = 0x001,
-  EPOLLPRI = 0x002,
-  EPOLLOUT = 0x004,
-  EPOLLERR = 0x008,
-  EPOLLHUP = 0x010;
-export const EPOLLRDNORM = 0x040,
-  EPOLLRDBAND = 0x080,
-  EPOLLWRNORM = 0x100,
-  EPOLLWRBAND = 0x200;
-export const EPOLLRDHUP = 0x2000;
 
 /** What a descriptor without a poll operation is ready for (like a regular file). */
 export const ALWAYS_READY = EPOLLIN | EPOLLRDNORM | EPOLLOUT | EPOLLWRNORM;
@@ -56,61 +63,21 @@ export function readiness(f: SimFile): number {
   return r;
 }
 
-/**
- * Whether a descriptor the simulator does not own is open in t's process
- * (asked natively, F_GETFD): tells EBADF apart from "wrong kind of fd".
- */
-export function nativeFdOpen(k: Kernel, t: Thread, fd: number): boolean {
-  if (fd < 0) return false;
-  return k.nativeCall(t, SYS.fcntl, fd, 1 /* F_GETFD */) >= 0;
-}
-
+// Re-exports for code that imports these from here (sockets, signals); new code
+// imports them from src/abi/*, src/core/watchers and src/files/descriptors.
 export { Watchers } from '../core/watchers';
-
-export const O_NONBLOCK = 0o4000;
-export const O_CLOEXEC = 0o2000000;
-export const O_RDONLY = 0;
-export const O_WRONLY = 1;
-export const O_RDWR = 2;
-
-/** Gives `file` a descriptor in t's process. Returns the fd or -errno. */
-export function installFile(k: Kernel, t: Thread, file: SimFile, cloexec: boolean): number {
-  const fd = k.placeholderFd(t, cloexec);
-  if (fd < 0) {
-    if (file.refs === 0) file.release();
-    return fd;
-  }
-  t.process.fds.set(fd, file, cloexec);
-  k.shm.setFdEmulated(t.process.slot, fd, true);
-  return fd;
-}
-
-/** Forgets an emulated fd (the caller closes the native placeholder). */
-export function uninstallFd(k: Kernel, t: Thread, fd: number): boolean {
-  const d = t.process.fds.remove(fd);
-  k.shm.setFdEmulated(t.process.slot, fd, false);
-  return d !== undefined;
-}
-
-export function descriptor(t: Thread, fd: number): Descriptor | undefined {
-  return t.process.fds.get(fd);
-}
-
-/** A read-only in-memory file (e.g. /sys/devices/system/cpu/online). */
-export class StaticFile implements SimFile {
-  readonly kind = 'static';
-  refs = 0;
-  statusFlags = 0;
-  private pos = 0;
-  readonly statMode = 0o100444;
-  constructor(private readonly data: Buffer) {}
-  read(k: Kernel, t: Thread, _d: Descriptor, bufAddr: number, len: number): number {
-    const n = Math.min(len, this.data.length - this.pos);
-    if (n <= 0) return 0;
-    const w = k.mem.writeBuf(t.process.nativePid, bufAddr, this.data, this.pos, n);
-    if (w < 0) return -E.EFAULT;
-    this.pos += n;
-    return n;
-  }
-  release(): void {}
-}
+export {
+  EPOLLIN,
+  EPOLLPRI,
+  EPOLLOUT,
+  EPOLLERR,
+  EPOLLHUP,
+  EPOLLRDNORM,
+  EPOLLRDBAND,
+  EPOLLWRNORM,
+  EPOLLWRBAND,
+  EPOLLRDHUP,
+} from '../abi/epoll';
+export { O_NONBLOCK, O_CLOEXEC, O_RDONLY, O_WRONLY, O_RDWR } from '../abi/fcntl';
+export { descriptor, installFile, nativeFdOpen, uninstallFd } from './descriptors';
+export { StaticFile } from './static-file';

@@ -2,260 +2,278 @@
 // emulated (the shim runs the rest natively). Each call is passed to the
 // object; a kind that lacks an operation gets the errno Linux would give.
 import type { Descriptor } from '../host/fd-table';
-import type { Thread } from '../host/thread';
 import { E } from '../abi/errno';
-import { BLOCKED, DO_NATIVE, Kernel } from '../kernel/kernel';
 import { SYS } from '../abi/syscalls';
-import { descriptor, installFile, O_CLOEXEC, O_NONBLOCK, SimFile, StaticFile, uninstallFd } from '../files/file';
+import {
+  F_DUPFD,
+  F_DUPFD_CLOEXEC,
+  F_GETFD,
+  F_GETFL,
+  F_GETOWN,
+  F_GETSIG,
+  F_SETFD,
+  F_SETFL,
+  F_SETOWN,
+  F_SETSIG,
+  FD_CLOEXEC,
+  O_ACCMODE,
+  O_CLOEXEC,
+  O_CREAT,
+  O_NONBLOCK,
+  O_RDWR,
+  O_TRUNC,
+  O_WRONLY,
+  SETFL_MASK,
+} from '../abi/fcntl';
+import type { Kernel } from '../kernel/kernel';
+import { Outcome, RestartRule, SyscallCall } from '../kernel/call';
+import { descriptor, fileOf, installFile, shareFile, uninstallFd } from '../files/descriptors';
+import type { SimFile } from '../files/file';
+import { StaticFile } from '../files/static-file';
 import { RandomDevice, randomUuid } from './random';
 
-function file(t: Thread, fd: number): SimFile | undefined {
-  return descriptor(t, fd)?.file as SimFile | undefined;
-}
+const TWO32 = 4294967296;
+/** Linux's UIO_MAXIOV: readv/writev take at most this many iovecs. */
+const UIO_MAXIOV = 1024;
+const IOVEC_SIZE = 16;
+const STAT_SIZE = 144;
 
 /**
- * Optional operations an object may add to SimFile; fd.ts uses them when
- * present (sockets have them), so other kinds keep the plain behaviour.
+ * The answer to an object's read/write result r: -EAGAIN on a blocking
+ * descriptor parks the thread on the object's watchers, and the syscall
+ * re-runs when woken; anything else completes the call. An object with
+ * blockDeadlineNs bounds the wait (SO_RCVTIMEO / SO_SNDTIMEO: such a wait is
+ * never restarted after a signal handler, as on Linux); once the deadline
+ * passed, the re-run call's -EAGAIN is the answer.
  */
-interface IoHooks {
-  /** readv/writev as one operation (a datagram is one message, a stream write keeps its progress). */
-  readv?(k: Kernel, t: Thread, d: Descriptor, iovAddr: number, count: number): number;
-  writev?(k: Kernel, t: Thread, d: Descriptor, iovAddr: number, count: number): number;
-  /** Deadline for a blocking read/write that must wait (SO_RCVTIMEO / SO_SNDTIMEO); -1: none. */
-  blockDeadlineNs?(k: Kernel, t: Thread, writing: boolean): number;
-  /** Runs before the last descriptor closes; BLOCKED makes close() wait and re-run (SO_LINGER). */
-  closeWait?(k: Kernel, t: Thread): number;
-}
-
-type HookedFile = SimFile & IoHooks;
-
-/**
- * Turns an object's -EAGAIN into blocking for a blocking descriptor: the
- * thread parks on the object's watchers and the syscall re-runs when woken.
- * An object with blockDeadlineNs bounds the wait; once it passed, the re-run
- * call's -EAGAIN is the answer.
- */
-export function maybeBlock(k: Kernel, t: Thread, d: Descriptor, r: number, writing = false): number {
-  if (r !== -E.EAGAIN || (d.file.statusFlags & O_NONBLOCK) !== 0) return r;
-  const f = d.file as HookedFile;
+export function maybeBlock(c: SyscallCall, d: Descriptor, r: number, writing = false): Outcome {
+  if (r !== -E.EAGAIN || (d.file.statusFlags & O_NONBLOCK) !== 0) return c.result(r);
+  const f = d.file as SimFile;
   const w = f.watchers;
-  if (!w) return r;
+  if (!w) return c.result(r);
   let deadline = -1;
   if (f.blockDeadlineNs) {
-    if (t.wokenBy !== 'none') {
-      if (k.timedOut(t)) return r;
-      deadline = t.deadlineNs;
+    if (!c.firstRun) {
+      if (c.timedOut) return c.result(r);
+      deadline = c.deadlineNs;
     } else {
-      deadline = f.blockDeadlineNs(k, t, writing);
+      deadline = f.blockDeadlineNs(c.k, c.t, writing);
     }
   }
-  return k.blockOn(t, [w], deadline);
+  return c.blockOn(w.asSources, deadline, deadline >= 0 ? RestartRule.Never : RestartRule.ByNumber);
 }
 
-function read(k: Kernel, t: Thread, a: Float64Array): number {
-  const d = descriptor(t, a[0]);
-  if (!d) return -E.EBADF;
+function read(c: SyscallCall): Outcome {
+  const d = descriptor(c.t, c.int(0));
+  if (!d) return c.err(E.EBADF);
   const f = d.file as SimFile;
-  if (!f.read) return -E.EINVAL;
-  return maybeBlock(k, t, d, f.read(k, t, d, a[1], a[2]));
+  if (!f.read) return c.err(E.EINVAL);
+  return maybeBlock(c, d, f.read(c.k, c.t, d, c.ptr(1), c.i64(2)));
 }
 
-function write(k: Kernel, t: Thread, a: Float64Array): number {
-  const d = descriptor(t, a[0]);
-  if (!d) return -E.EBADF;
+function write(c: SyscallCall): Outcome {
+  const d = descriptor(c.t, c.int(0));
+  if (!d) return c.err(E.EBADF);
   const f = d.file as SimFile;
-  if (!f.write) return -E.EINVAL;
-  return maybeBlock(k, t, d, f.write(k, t, d, a[1], a[2]), true);
+  if (!f.write) return c.err(E.EINVAL);
+  return maybeBlock(c, d, f.write(c.k, c.t, d, c.ptr(1), c.i64(2)), true);
 }
 
 /**
  * readv/writev over emulated objects: the object's own vectored operation
  * when it has one, else one iovec at a time, stopping on a short transfer.
  */
-function vectored(k: Kernel, t: Thread, a: Float64Array, writing: boolean): number {
-  const d = descriptor(t, a[0]);
-  if (!d) return -E.EBADF;
-  const f = d.file as HookedFile;
+function vectored(c: SyscallCall, writing: boolean): Outcome {
+  const { k, t } = c;
+  const d = descriptor(t, c.int(0));
+  if (!d) return c.err(E.EBADF);
+  const f = d.file as SimFile;
+  const iovAddr = c.ptr(1);
+  const count = c.i64(2);
   const vop = writing ? f.writev : f.readv;
-  if (vop) return maybeBlock(k, t, d, vop.call(f, k, t, d, a[1], a[2]), writing);
+  if (vop) return maybeBlock(c, d, vop.call(f, k, t, d, iovAddr, count), writing);
   const op = writing ? f.write : f.read;
-  if (!op) return -E.EINVAL;
-  const count = a[2];
-  if (count < 0 || count > 1024) return -E.EINVAL;
-  const pid = t.process.nativePid;
-  if (k.mem.read(pid, a[1], count * 16) !== count * 16) return -E.EFAULT;
+  if (!op) return c.err(E.EINVAL);
+  if (count < 0 || count > UIO_MAXIOV) return c.err(E.EINVAL);
+  const bytes = count * IOVEC_SIZE;
+  if (k.mem.read(t.process.nativePid, iovAddr, bytes) !== bytes) return c.err(E.EFAULT);
+  // The iovecs are copied out first: each operation reuses the memory scratch.
   const dv = k.mem.view();
   const iov: number[] = [];
   for (let i = 0; i < count; i++) {
-    iov.push(dv.getUint32(i * 16 + 4, true) * 4294967296 + dv.getUint32(i * 16, true));
-    iov.push(dv.getUint32(i * 16 + 12, true) * 4294967296 + dv.getUint32(i * 16 + 8, true));
+    const off = i * IOVEC_SIZE;
+    iov.push(dv.getUint32(off + 4, true) * TWO32 + dv.getUint32(off, true));
+    iov.push(dv.getUint32(off + 12, true) * TWO32 + dv.getUint32(off + 8, true));
   }
   let total = 0;
   for (let i = 0; i < count; i++) {
     const len = iov[2 * i + 1];
     if (len === 0) continue;
     const r = op.call(f, k, t, d, iov[2 * i], len);
-    if (r < 0) return total > 0 ? total : maybeBlock(k, t, d, r, writing);
+    if (r < 0) return total > 0 ? c.ok(total) : maybeBlock(c, d, r, writing);
     total += r;
     if (r < len) break;
   }
-  return total;
+  return c.ok(total);
 }
 
-function close(k: Kernel, t: Thread, a: Float64Array): number {
-  const d = descriptor(t, a[0]);
+/**
+ * close: the last descriptor of an object that lingers (SO_LINGER) waits
+ * first; then the emulated fd is forgotten and the shim closes the native
+ * one (the placeholder, for an emulated object).
+ */
+function close(c: SyscallCall): Outcome {
+  const fd = c.int(0);
+  const d = descriptor(c.t, fd);
   if (d && d.file.refs === 1) {
-    const f = d.file as HookedFile;
-    if (f.closeWait && f.closeWait(k, t) === BLOCKED) return BLOCKED;
+    const f = d.file as SimFile;
+    if (f.lingerDeadlineNs) {
+      const untilNs = f.lingerDeadlineNs(c.k, c.t);
+      if (untilNs >= 0 && c.k.now < untilNs && f.watchers) return c.blockOn(f.watchers.asSources, untilNs);
+    } else if (f.closeWait && f.closeWait(c.k, c.t) !== 0) {
+      return Outcome.Blocked; // the older hook parked the thread itself
+    }
   }
-  uninstallFd(k, t, a[0]);
-  return DO_NATIVE; // the shim closes the native fd (the placeholder, for an emulated one)
+  uninstallFd(c.k, c.t, fd);
+  return c.native();
 }
 
 /** A synthetic struct stat for an emulated object (the kind shows in st_mode). */
-function fstat(k: Kernel, t: Thread, fd: number, bufAddr: number): number {
-  const f = file(t, fd);
-  if (!f) return DO_NATIVE;
-  const dv = k.mem.view();
-  for (let i = 0; i < 144; i += 4) dv.setUint32(i, 0, true);
+function fstat(c: SyscallCall, fd: number, bufAddr: number): Outcome {
+  const f = fileOf(c.t, fd);
+  if (!f) return c.native();
+  const dv = c.k.mem.view();
+  for (let i = 0; i < STAT_SIZE; i += 4) dv.setUint32(i, 0, true);
   dv.setUint32(24, f.statMode ?? 0o140777, true); // st_mode
   dv.setUint32(16, 1, true); // st_nlink
   dv.setUint32(56, 4096, true); // st_blksize
-  return k.mem.writeScratch(t.process.nativePid, bufAddr, 144) === 144 ? 0 : -E.EFAULT;
+  const ok = c.k.mem.writeScratch(c.t.process.nativePid, bufAddr, STAT_SIZE) === STAT_SIZE;
+  return ok ? c.ok(0) : c.err(E.EFAULT);
 }
 
-const F_DUPFD = 0,
-  F_GETFD = 1,
-  F_SETFD = 2,
-  F_GETFL = 3,
-  F_SETFL = 4,
-  F_DUPFD_CLOEXEC = 1030;
-const SETTABLE_FLAGS = 0o2000 /* O_APPEND */ | 0o20000 /* O_ASYNC */ | O_NONBLOCK | 0o40000 /* O_DIRECT */ | 0o1000000;
-
-const F_SETOWN = 8,
-  F_GETOWN = 9,
-  F_SETSIG = 10,
-  F_GETSIG = 11;
-/** The process (or -group) named by F_SETOWN, per open file. */
-const asyncOwner = new WeakMap<object, number>();
-
-function fcntl(k: Kernel, t: Thread, a: Float64Array): number {
-  const d = descriptor(t, a[0]);
-  if (!d) return DO_NATIVE;
-  switch (a[1]) {
+function fcntl(c: SyscallCall): Outcome {
+  const { k, t } = c;
+  const fd = c.int(0);
+  const d = descriptor(t, fd);
+  if (!d) return c.native();
+  const cmd = c.int(1);
+  switch (cmd) {
     case F_GETFD:
-      return d.cloexec ? 1 : 0;
+      return c.ok(d.cloexec ? FD_CLOEXEC : 0);
     case F_SETFD:
-      d.cloexec = (a[2] & 1) !== 0;
-      return DO_NATIVE; // keep the placeholder's flag in step
+      d.cloexec = (c.u32(2) & FD_CLOEXEC) !== 0;
+      return c.native(); // keep the placeholder's flag in step
     case F_GETFL:
-      return d.file.statusFlags | ((d.file as SimFile).accessMode ?? 2); /* O_RDWR */
+      return c.ok(d.file.statusFlags | ((d.file as SimFile).accessMode ?? O_RDWR));
     case F_SETFL:
-      d.file.statusFlags = (d.file.statusFlags & ~SETTABLE_FLAGS) | (a[2] & SETTABLE_FLAGS);
-      return 0;
+      d.file.statusFlags = (d.file.statusFlags & ~SETFL_MASK) | (c.u32(2) & SETFL_MASK);
+      return c.ok(0);
     case F_DUPFD:
     case F_DUPFD_CLOEXEC: {
-      const nfd = k.nativeCall(t, SYS.fcntl, a[0], a[1], a[2]);
-      if (nfd < 0) return nfd;
-      t.process.fds.set(nfd, d.file, a[1] === F_DUPFD_CLOEXEC);
-      k.shm.setFdEmulated(t.process.slot, nfd, true);
-      return nfd;
+      const nfd = k.nativeCall(t, SYS.fcntl, fd, cmd, c.i64(2));
+      if (nfd < 0) return c.result(nfd);
+      shareFile(k, t, nfd, d.file as SimFile, cmd === F_DUPFD_CLOEXEC);
+      return c.ok(nfd);
     }
     case F_SETOWN:
       // Recorded for F_GETOWN; SIGIO/SIGURG are not generated (async I/O is not simulated).
-      asyncOwner.set(d.file, a[2] | 0);
-      return 0;
+      d.file.asyncOwner = c.int(2);
+      return c.ok(0);
     case F_GETOWN:
-      return asyncOwner.get(d.file) ?? 0;
-    case F_SETSIG:
-      return a[2] >= 0 && a[2] <= 64 ? 0 : -E.EINVAL;
+      return c.ok(d.file.asyncOwner ?? 0);
+    case F_SETSIG: {
+      const sig = c.i64(2);
+      return sig >= 0 && sig <= 64 ? c.ok(0) : c.err(E.EINVAL);
+    }
     case F_GETSIG:
-      return 0;
+      return c.ok(0);
     default: {
       // Kind-specific commands (F_GETPIPE_SZ ...) belong to the object.
       const f = d.file as SimFile;
-      return f.fcntl ? f.fcntl(k, t, d, a[1], a[2]) : -E.EINVAL;
+      return f.fcntl ? c.result(f.fcntl(k, t, d, cmd, c.i64(2))) : c.err(E.EINVAL);
     }
   }
 }
 
-function dupTo(
-  k: Kernel,
-  t: Thread,
-  oldfd: number,
-  newfd: number,
-  cloexec: boolean,
-  nr: number,
-  flags: number,
-): number {
+/** dup2 / dup3 (c.nr): newfd becomes a copy of oldfd, closing what was there. */
+function dupTo(c: SyscallCall, cloexec: boolean, flags: number): Outcome {
+  const { k, t } = c;
+  const oldfd = c.int(0);
+  const newfd = c.int(1);
   const d = descriptor(t, oldfd);
-  if (oldfd === newfd) return nr === SYS.dup3 ? -E.EINVAL : d || oldfd >= 0 ? newfd : -E.EBADF;
-  // Let the kernel move the native placeholder (or native fd) first; it checks the numbers.
-  const r = k.nativeCall(t, nr, oldfd, newfd, flags);
-  if (r < 0) return r;
-  if (t.process.fds.get(newfd)) uninstallFd(k, t, newfd);
-  if (d) {
-    t.process.fds.set(newfd, d.file, cloexec);
-    k.shm.setFdEmulated(t.process.slot, newfd, true);
+  if (oldfd === newfd) {
+    if (c.nr === SYS.dup3) return c.err(E.EINVAL);
+    return d || oldfd >= 0 ? c.ok(newfd) : c.err(E.EBADF);
   }
-  return newfd;
+  // Let the kernel move the native placeholder (or native fd) first; it checks the numbers.
+  const r = k.nativeCall(t, c.nr, oldfd, newfd, flags);
+  if (r < 0) return c.result(r);
+  if (t.process.fds.get(newfd)) uninstallFd(k, t, newfd);
+  if (d) shareFile(k, t, newfd, d.file as SimFile, cloexec);
+  return c.ok(newfd);
 }
 
-function dup(k: Kernel, t: Thread, a: Float64Array): number {
-  const d = descriptor(t, a[0]);
-  if (!d) return DO_NATIVE;
-  const nfd = k.nativeCall(t, SYS.dup, a[0]);
-  if (nfd < 0) return nfd;
-  t.process.fds.set(nfd, d.file, false);
-  k.shm.setFdEmulated(t.process.slot, nfd, true);
-  return nfd;
+function dup(c: SyscallCall): Outcome {
+  const { k, t } = c;
+  const fd = c.int(0);
+  const d = descriptor(t, fd);
+  if (!d) return c.native();
+  const nfd = k.nativeCall(t, SYS.dup, fd);
+  if (nfd < 0) return c.result(nfd);
+  shareFile(k, t, nfd, d.file as SimFile, false);
+  return c.ok(nfd);
 }
 
-function lseek(_k: Kernel, t: Thread, a: Float64Array): number {
-  return descriptor(t, a[0]) ? -E.ESPIPE : DO_NATIVE;
+function dup3(c: SyscallCall): Outcome {
+  const flags = c.int(2);
+  if ((flags & ~O_CLOEXEC) !== 0) return c.err(E.EINVAL);
+  return dupTo(c, (flags & O_CLOEXEC) !== 0, flags);
+}
+
+/** Calls that make no sense on an emulated object fail with `errno`; on a native fd they run natively. */
+function notOnEmulated(errno: number): (c: SyscallCall) => Outcome {
+  return (c) => (descriptor(c.t, c.int(0)) ? c.err(errno) : c.native());
 }
 
 const CPU_LIST = Buffer.from('0\n');
 
 /** open family, reached only for the special paths the shim forwards. */
-function openSpecial(k: Kernel, t: Thread, pathAddr: number, flags: number): number {
+function openSpecial(c: SyscallCall, pathAddr: number, flags: number): Outcome {
+  const { k, t } = c;
   const p = k.mem.readCString(t.process.nativePid, pathAddr);
-  if (p === null) return -E.EFAULT;
+  if (p === null) return c.err(E.EFAULT);
   const cloexec = (flags & O_CLOEXEC) !== 0;
   let f: SimFile;
   if (p === '/dev/urandom' || p === '/dev/random' || p === '/dev/srandom') f = new RandomDevice();
   else if (p === '/proc/sys/kernel/random/uuid') f = new StaticFile(Buffer.from(randomUuid(t)));
   else if (p === '/sys/devices/system/cpu/online' || p === '/sys/devices/system/cpu/possible') {
-    if ((flags & 3) !== 0) return -E.EPERM;
+    if ((flags & O_ACCMODE) !== 0) return c.err(E.EPERM);
     f = new StaticFile(CPU_LIST);
-  } else return DO_NATIVE;
+  } else return c.native();
   f.statusFlags = flags & O_NONBLOCK;
-  return installFile(k, t, f, cloexec);
+  return c.result(installFile(k, t, f, cloexec));
 }
 
 export function registerFd(k: Kernel): void {
-  k.registerLegacy(SYS.read, read);
-  k.registerLegacy(SYS.write, write);
-  k.registerLegacy(SYS.readv, (kk, t, a) => vectored(kk, t, a, false));
-  k.registerLegacy(SYS.writev, (kk, t, a) => vectored(kk, t, a, true));
-  k.registerLegacy(SYS.pread64, (_k, t, a) => (descriptor(t, a[0]) ? -E.ESPIPE : DO_NATIVE));
-  k.registerLegacy(SYS.pwrite64, (_k, t, a) => (descriptor(t, a[0]) ? -E.ESPIPE : DO_NATIVE));
-  k.registerLegacy(SYS.close, close);
-  k.registerLegacy(SYS.fstat, (kk, t, a) => fstat(kk, t, a[0], a[1]));
-  k.registerLegacy(SYS.fcntl, fcntl);
-  k.registerLegacy(SYS.dup, dup);
-  k.registerLegacy(SYS.dup2, (kk, t, a) => dupTo(kk, t, a[0], a[1], false, SYS.dup2, 0));
-  k.registerLegacy(SYS.dup3, (kk, t, a) => {
-    if ((a[2] & ~O_CLOEXEC) !== 0) return -E.EINVAL;
-    return dupTo(kk, t, a[0], a[1], (a[2] & O_CLOEXEC) !== 0, SYS.dup3, a[2]);
-  });
-  k.registerLegacy(SYS.lseek, lseek);
+  k.register(SYS.read, read);
+  k.register(SYS.write, write);
+  k.register(SYS.readv, (c) => vectored(c, false));
+  k.register(SYS.writev, (c) => vectored(c, true));
+  k.register(SYS.pread64, notOnEmulated(E.ESPIPE));
+  k.register(SYS.pwrite64, notOnEmulated(E.ESPIPE));
+  k.register(SYS.close, close);
+  k.register(SYS.fstat, (c) => fstat(c, c.int(0), c.ptr(1)));
+  k.register(SYS.fcntl, fcntl);
+  k.register(SYS.dup, dup);
+  k.register(SYS.dup2, (c) => dupTo(c, false, 0));
+  k.register(SYS.dup3, dup3);
+  k.register(SYS.lseek, notOnEmulated(E.ESPIPE));
   // fstat spelled as newfstatat(fd, "", buf, AT_EMPTY_PATH), as glibc does; the shim
   // forwards only that form on emulated fds.
-  k.registerLegacy(SYS.newfstatat, (kk, t, a) => fstat(kk, t, a[0], a[2]));
-  k.registerLegacy(SYS.statx, (_k, t, a) => (descriptor(t, a[0]) ? -E.ENOSYS : DO_NATIVE));
-  k.registerLegacy(SYS.fadvise64, (_k, t, a) => (descriptor(t, a[0]) ? -E.ESPIPE : DO_NATIVE));
-  k.registerLegacy(SYS.open, (kk, t, a) => openSpecial(kk, t, a[0], a[1]));
-  k.registerLegacy(SYS.creat, (kk, t, a) => openSpecial(kk, t, a[0], 0o1101));
-  k.registerLegacy(SYS.openat, (kk, t, a) => openSpecial(kk, t, a[1], a[2]));
+  k.register(SYS.newfstatat, (c) => fstat(c, c.int(0), c.ptr(2)));
+  k.register(SYS.statx, notOnEmulated(E.ENOSYS));
+  k.register(SYS.fadvise64, notOnEmulated(E.ESPIPE));
+  k.register(SYS.open, (c) => openSpecial(c, c.ptr(0), c.int(1)));
+  k.register(SYS.creat, (c) => openSpecial(c, c.ptr(0), O_CREAT | O_WRONLY | O_TRUNC));
+  k.register(SYS.openat, (c) => openSpecial(c, c.ptr(1), c.int(2)));
 }

@@ -1,24 +1,14 @@
-// timerfd: timers in simulated time behind a descriptor. Expirations are
-// counted lazily from the arming time and period (exact, however late the
-// reader), and one scheduler event per "becomes readable" wakes the waiters.
-import type { SimEvent } from '../core/event-queue';
-import type { Scheduler } from '../core/scheduler';
-import { absoluteToSimNs, MAX_SIM_TIME, NS_PER_SEC } from '../core/time';
-import type { Descriptor } from '../host/fd-table';
-import type { Thread } from '../host/thread';
+// timerfd_create/settime/gettime: decode clocks, flags and struct
+// itimerspec, and drive a TimerFd (src/files/timerfd.ts); reads reach it
+// through fd.ts.
+import { NS_PER_SEC } from '../core/time';
 import { E } from '../abi/errno';
-import {
-  descriptor,
-  EPOLLIN,
-  installFile,
-  nativeFdOpen,
-  O_CLOEXEC,
-  O_NONBLOCK,
-  SimFile,
-  Watchers,
-} from '../files/file';
-import type { Kernel } from '../kernel/kernel';
 import { SYS } from '../abi/syscalls';
+import { O_CLOEXEC, O_NONBLOCK } from '../abi/fcntl';
+import type { Kernel } from '../kernel/kernel';
+import { Outcome, SyscallCall } from '../kernel/call';
+import { descriptor, installFile, nativeFdOpen } from '../files/descriptors';
+import { TimerFd } from '../files/timerfd';
 
 const CLOCK_REALTIME = 0,
   CLOCK_MONOTONIC = 1,
@@ -27,179 +17,87 @@ const CLOCK_REALTIME_ALARM = 8,
   CLOCK_BOOTTIME_ALARM = 9;
 const TFD_TIMER_ABSTIME = 1,
   TFD_TIMER_CANCEL_ON_SET = 2;
+const ITIMERSPEC_SIZE = 32;
+const TWO32 = 4294967296;
 
-export class TimerFd implements SimFile {
-  readonly kind = 'timerfd';
-  refs = 0;
-  statusFlags = 0;
-  readonly statMode = 0o600;
-  readonly watchers = new Watchers();
-  private armed = false;
-  /** Next expiration not yet counted (simulated ns; may lie in the past until settled). */
-  private nextNs = 0;
-  private intervalNs = 0;
-  /** Expirations counted and not yet read. */
-  private ticks = 0;
-  private event: SimEvent | null = null;
-  private readonly fire = (): void => {
-    this.event = null;
-    this.settle();
-    if (this.ticks > 0) this.watchers.notify();
-    else this.schedule();
-  };
-
-  constructor(
-    private readonly sched: Scheduler,
-    private readonly hostId: number,
-    readonly clockId: number,
-  ) {}
-
-  /** Counts every expiration up to now (Linux forwards an interval timer the same way on read). */
-  private settle(): void {
-    if (!this.armed) return;
-    const now = this.sched.nowNs;
-    if (now < this.nextNs) return;
-    if (this.intervalNs === 0) {
-      this.ticks++;
-      this.armed = false;
-      return;
-    }
-    const n = Math.floor((now - this.nextNs) / this.intervalNs) + 1;
-    this.ticks += n;
-    this.nextNs += n * this.intervalNs;
-  }
-
-  /** Keeps one event pending while armed and unread ticks are 0: readiness only changes then. */
-  private schedule(): void {
-    if (this.event) {
-      this.event.cancelled = true;
-      this.event = null;
-    }
-    if (!this.armed || this.ticks > 0) return;
-    const at = Math.min(Math.max(this.nextNs, this.sched.nowNs), MAX_SIM_TIME);
-    this.event = this.sched.at(at, this.hostId, this.fire);
-  }
-
-  /** Remaining time and interval, as timerfd_gettime reports them. */
-  current(): [number, number] {
-    this.settle();
-    if (!this.armed) return [0, 0];
-    return [this.nextNs - this.sched.nowNs, this.intervalNs];
-  }
-
-  /** Arms the timer: first expiration at atNs (simulated; may be past), then every intervalNs (0: once). */
-  arm(atNs: number, intervalNs: number): void {
-    this.ticks = 0;
-    this.armed = true;
-    this.nextNs = atNs;
-    this.intervalNs = intervalNs;
-    this.schedule();
-  }
-
-  disarm(): void {
-    this.ticks = 0;
-    this.armed = false;
-    this.schedule();
-  }
-
-  read(k: Kernel, t: Thread, _d: Descriptor, bufAddr: number, len: number): number {
-    if (len < 8) return -E.EINVAL;
-    this.settle();
-    if (this.ticks === 0) return -E.EAGAIN;
-    if (!k.mem.writeI64(t.process.nativePid, bufAddr, this.ticks)) return -E.EFAULT;
-    this.ticks = 0;
-    this.schedule();
-    return 8;
-  }
-
-  poll(): number {
-    this.settle();
-    return this.ticks > 0 ? EPOLLIN : 0;
-  }
-
-  release(): void {
-    this.armed = false;
-    this.schedule();
-    this.watchers.notify(); // epoll instances drop their registrations
-  }
-}
-
-function timerfdCreate(k: Kernel, t: Thread, clock: number, flags: number): number {
-  if (clock === CLOCK_REALTIME_ALARM || clock === CLOCK_BOOTTIME_ALARM) return -E.EPERM; // needs CAP_WAKE_ALARM
-  if (clock !== CLOCK_REALTIME && clock !== CLOCK_MONOTONIC && clock !== CLOCK_BOOTTIME) return -E.EINVAL;
-  if ((flags & ~(O_NONBLOCK | O_CLOEXEC)) !== 0) return -E.EINVAL;
-  const f = new TimerFd(k.sched, t.process.host.id, clock);
+function timerfdCreate(c: SyscallCall): Outcome {
+  const clock = c.int(0);
+  const flags = c.int(1);
+  if (clock === CLOCK_REALTIME_ALARM || clock === CLOCK_BOOTTIME_ALARM) return c.err(E.EPERM); // needs CAP_WAKE_ALARM
+  if (clock !== CLOCK_REALTIME && clock !== CLOCK_MONOTONIC && clock !== CLOCK_BOOTTIME) return c.err(E.EINVAL);
+  if ((flags & ~(O_NONBLOCK | O_CLOEXEC)) !== 0) return c.err(E.EINVAL);
+  const f = new TimerFd(c.k.sched, c.t.process.host.id, clock);
   f.statusFlags = flags & O_NONBLOCK;
-  return installFile(k, t, f, (flags & O_CLOEXEC) !== 0);
+  return c.result(installFile(c.k, c.t, f, (flags & O_CLOEXEC) !== 0));
 }
 
 /** The timer behind fd, or the errno Linux gives (EBADF when not open, EINVAL for other kinds). */
-function timerOf(k: Kernel, t: Thread, fd: number): TimerFd | number {
-  const d = descriptor(t, fd);
-  if (!d) return nativeFdOpen(k, t, fd) ? -E.EINVAL : -E.EBADF;
-  return d.file instanceof TimerFd ? d.file : -E.EINVAL;
+function timerOf(c: SyscallCall, fd: number): TimerFd | number {
+  const d = descriptor(c.t, fd);
+  if (!d) return nativeFdOpen(c.k, c.t, fd) ? E.EINVAL : E.EBADF;
+  return d.file instanceof TimerFd ? d.file : E.EINVAL;
 }
 
 /** Writes struct itimerspec {interval, value} at addr. */
-function writeItimerspec(k: Kernel, t: Thread, addr: number, valueNs: number, intervalNs: number): boolean {
+function writeItimerspec(k: Kernel, pid: number, addr: number, valueNs: number, intervalNs: number): boolean {
   const dv = k.mem.view();
   putTimespec(dv, 0, intervalNs);
   putTimespec(dv, 16, valueNs);
-  return k.mem.writeScratch(t.process.nativePid, addr, 32) === 32;
+  return k.mem.writeScratch(pid, addr, ITIMERSPEC_SIZE) === ITIMERSPEC_SIZE;
 }
 
 function putTimespec(dv: DataView, off: number, ns: number): void {
   const sec = Math.floor(ns / NS_PER_SEC);
   dv.setUint32(off, sec >>> 0, true);
-  dv.setUint32(off + 4, Math.floor(sec / 4294967296), true);
+  dv.setUint32(off + 4, Math.floor(sec / TWO32), true);
   dv.setUint32(off + 8, ns - sec * NS_PER_SEC, true);
   dv.setUint32(off + 12, 0, true);
 }
 
-/** struct itimerspec as read: interval sec, nsec, value sec, nsec (seconds kept apart, see below). */
-const spec = new Float64Array(4);
-
-/** Reads an itimerspec into `spec`; false on a bad pointer. */
-function readItimerspec(k: Kernel, t: Thread, addr: number): boolean {
-  if (k.mem.read(t.process.nativePid, addr, 32) !== 32) return false;
-  const dv = k.mem.view();
-  for (let i = 0; i < 4; i++) spec[i] = dv.getInt32(8 * i + 4, true) * 4294967296 + dv.getUint32(8 * i, true);
-  return true;
+/** A signed 64-bit field of the struct just read (exact below 2^53). */
+function i64At(dv: DataView, off: number): number {
+  return dv.getInt32(off + 4, true) * TWO32 + dv.getUint32(off, true);
 }
 
 function validTimespec(sec: number, nsec: number): boolean {
   return sec >= 0 && nsec >= 0 && nsec < NS_PER_SEC;
 }
 
-function timerfdSettime(k: Kernel, t: Thread, a: Float64Array): number {
-  const flags = a[1];
-  if (!readItimerspec(k, t, a[2])) return -E.EFAULT;
-  if ((flags & ~(TFD_TIMER_ABSTIME | TFD_TIMER_CANCEL_ON_SET)) !== 0) return -E.EINVAL;
-  if (!validTimespec(spec[0], spec[1]) || !validTimespec(spec[2], spec[3])) return -E.EINVAL;
-  const tf = timerOf(k, t, a[0]);
-  if (typeof tf === 'number') return tf;
-  const interval = spec[0] * NS_PER_SEC + spec[1];
-  const [oldValue, oldInterval] = tf.current();
-  // Absolute times are readings of the timer's clock; the clock's origin comes
-  // off the seconds first (Unix-epoch nanoseconds exceed 2^53). The simulated
-  // clock is never set, so TFD_TIMER_CANCEL_ON_SET never cancels.
-  if (spec[2] === 0 && spec[3] === 0) tf.disarm();
-  else if ((flags & TFD_TIMER_ABSTIME) !== 0) tf.arm(absoluteToSimNs(tf.clockId, spec[2], spec[3]), interval);
-  else tf.arm(k.now + spec[2] * NS_PER_SEC + spec[3], interval);
+function timerfdSettime(c: SyscallCall): Outcome {
+  const { k, t } = c;
+  const pid = t.process.nativePid;
+  const flags = c.int(1);
+  if (k.mem.read(pid, c.ptr(2), ITIMERSPEC_SIZE) !== ITIMERSPEC_SIZE) return c.err(E.EFAULT);
+  // struct itimerspec: interval {sec, nsec}, value {sec, nsec}. Seconds stay apart
+  // from nanoseconds: an absolute time in Unix-epoch nanoseconds exceeds 2^53.
+  const dv = k.mem.view();
+  const intervalSec = i64At(dv, 0);
+  const intervalNsec = i64At(dv, 8);
+  const valueSec = i64At(dv, 16);
+  const valueNsec = i64At(dv, 24);
+  if ((flags & ~(TFD_TIMER_ABSTIME | TFD_TIMER_CANCEL_ON_SET)) !== 0) return c.err(E.EINVAL);
+  if (!validTimespec(intervalSec, intervalNsec) || !validTimespec(valueSec, valueNsec)) return c.err(E.EINVAL);
+  const tf = timerOf(c, c.int(0));
+  if (typeof tf === 'number') return c.err(tf);
+  const oldValue = tf.remainingNs();
+  const oldInterval = tf.periodNs;
+  // The simulated clock is never set, so TFD_TIMER_CANCEL_ON_SET never cancels.
+  tf.set((flags & TFD_TIMER_ABSTIME) !== 0, valueSec, valueNsec, intervalSec * NS_PER_SEC + intervalNsec);
   // Like Linux, a bad old_value pointer fails the call after the new setting took effect.
-  if (a[3] !== 0 && !writeItimerspec(k, t, a[3], oldValue, oldInterval)) return -E.EFAULT;
-  return 0;
+  const oldAddr = c.ptr(3);
+  if (oldAddr !== 0 && !writeItimerspec(k, pid, oldAddr, oldValue, oldInterval)) return c.err(E.EFAULT);
+  return c.ok(0);
 }
 
-function timerfdGettime(k: Kernel, t: Thread, a: Float64Array): number {
-  const tf = timerOf(k, t, a[0]);
-  if (typeof tf === 'number') return tf;
-  const [v, i] = tf.current();
-  return writeItimerspec(k, t, a[1], v, i) ? 0 : -E.EFAULT;
+function timerfdGettime(c: SyscallCall): Outcome {
+  const tf = timerOf(c, c.int(0));
+  if (typeof tf === 'number') return c.err(tf);
+  const value = tf.remainingNs();
+  return writeItimerspec(c.k, c.t.process.nativePid, c.ptr(1), value, tf.periodNs) ? c.ok(0) : c.err(E.EFAULT);
 }
 
 export function registerTimerfd(k: Kernel): void {
-  k.registerLegacy(SYS.timerfd_create, (kk, t, a) => timerfdCreate(kk, t, a[0], a[1]));
-  k.registerLegacy(SYS.timerfd_settime, timerfdSettime);
-  k.registerLegacy(SYS.timerfd_gettime, timerfdGettime);
+  k.register(SYS.timerfd_create, timerfdCreate);
+  k.register(SYS.timerfd_settime, timerfdSettime);
+  k.register(SYS.timerfd_gettime, timerfdGettime);
 }

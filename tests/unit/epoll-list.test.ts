@@ -1,11 +1,12 @@
-// An epoll instance's interest and ready lists (src/syscall/epoll-list.ts):
+// An epoll instance's interest and ready lists (src/files/epoll-list.ts):
 // level vs edge vs one-shot collection, round robin, the 12-byte event
 // records, keys by (fd, file), and targets that go away.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { EpollSet, EPOLLET, EPOLLHUP, EPOLLIN, EPOLLONESHOT, EPOLLOUT } from '../../src/files/epoll-list';
+import { EPOLLET, EPOLLHUP, EPOLLIN, EPOLLONESHOT, EPOLLOUT } from '../../src/abi/epoll';
+import { EpollSet } from '../../src/files/epoll-list';
 
 class Target {
   ready = 0;

@@ -1,4 +1,4 @@
-// The pipe's slot ring (src/syscall/pipe-buffer.ts): capacity in page slots,
+// The pipe's slot ring (src/files/pipe-buffer.ts): capacity in page slots,
 // merging of small writes, PIPE_BUF atomicity, packets, wrap-around, resizing.
 
 import { test } from 'node:test';
