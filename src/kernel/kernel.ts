@@ -13,6 +13,7 @@ import { Process } from '../host/process';
 import { SharedRegion, SlotAllocator } from '../host/shm';
 import { Thread } from '../host/thread';
 import type { Logger } from '../output/log';
+import type { SocketLayer } from '../net/sockets/layer';
 import { formatSimTime } from '../core/time';
 import { Handler, Outcome, SyscallCall } from './call';
 import { E } from '../abi/errno';
@@ -64,6 +65,8 @@ export class Kernel {
   readonly threadSlots: SlotAllocator;
   readonly processes: Process[] = [];
   signals: SignalHooks | null = null;
+  /** The network as the socket syscalls see it (set once the hosts exist). */
+  net: SocketLayer | null = null;
   /** Open syscall trace files (shared by a process and its children; closed at the end). */
   readonly straceFds: number[] = [];
   /** Log every syscall that reaches the simulator (log level trace). */

@@ -9,7 +9,8 @@ import { Rng } from '../../src/host/rng';
 import { INADDR_LOOPBACK } from '../../src/net/packet';
 import { NetworkStack, Ready } from '../../src/net/stack';
 import { encodeSegment, makeSegment, TcpFlags, type TcpOptions } from '../../src/net/tcp';
-import { optionBytes, TcpPortHold, TcpSocket, TcpStack, tcpConflicts } from '../../src/net/tcp/socket';
+import { TcpSocket } from '../../src/net/tcp/socket';
+import { optionBytes, TcpPortHold, TcpStack, tcpConflicts } from '../../src/net/tcp/stack';
 
 const SEC = 1_000_000_000;
 
