@@ -48,10 +48,10 @@ export class TcpSocket {
   reuseAddr = false;
   reusePort = false;
   /** TCP_MAXSEG set by the application (0: none). */
-  userMss = 0;
+  private userMss = 0;
   /** SO_SNDBUF/SO_RCVBUF set by the application, in payload bytes (null: autotuned). */
-  userSndBuf: number | null = null;
-  userRcvBuf: number | null = null;
+  private userSndBuf: number | null = null;
+  private userRcvBuf: number | null = null;
   /** shutdown() directions recorded on the socket (Linux sk_shutdown). */
   shutRd = false;
   shutWr = false;
@@ -307,7 +307,7 @@ export class TcpSocket {
   }
 
   /** Applies an option to the live connection, if there is one (the template cfg is the caller's job). */
-  apply(fn: (c: TcpConnection, now: number) => void): void {
+  private apply(fn: (c: TcpConnection, now: number) => void): void {
     if (this.ep !== null && !this.ep.removed) this.act(fn);
   }
 
@@ -451,14 +451,14 @@ export class TcpSocket {
    * SO_LINGER 0 / unread data) without giving the socket up: the SO_LINGER
    * wait happens between this and close().
    */
-  beginClose(): void {
+  private beginClose(): void {
     if (this.connClosed || this.ep === null) return;
     this.connClosed = true;
     this.act((c, now) => c.close(now));
   }
 
   /** True once close() need not wait for linger: everything sent was acknowledged, or the connection ended. */
-  get lingerDone(): boolean {
+  private get lingerDone(): boolean {
     const ep = this.ep;
     if (ep === null || ep.removed) return true;
     const st = ep.conn.state;
