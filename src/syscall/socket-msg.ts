@@ -113,7 +113,8 @@ export function loadRights(c: SyscallCall, m: UserMsg): number {
             t.process.warned.add(-SCM_RIGHTS);
             k.log.warn(
               t.process.host.name,
-              `${t.process.name}: SCM_RIGHTS passes only emulated descriptors (sockets, pipes, eventfds …); fd ${fd} was left out`,
+              `${t.process.name}: SCM_RIGHTS passes only emulated descriptors ` +
+                `(sockets, pipes, eventfds …); fd ${fd} was left out`,
             );
           }
           continue;
