@@ -28,12 +28,7 @@ export interface SimFile extends FileObject {
    * again; the object returns the same deadline on every run of one close
    * (it starts whatever close starts, e.g. the FIN, on the first).
    */
-  lingerDeadlineNs?(k: Kernel, t: Thread): number;
-  /**
-   * Older form of lingerDeadlineNs, kept until sockets move to it: returns 0
-   * when close may go on, anything else after parking the thread itself.
-   */
-  closeWait?(k: Kernel, t: Thread): number;
+  closeLingerDeadlineNs?(nowNs: number): number;
   /** Current readiness as EPOLL* bits (EPOLLIN, EPOLLOUT, EPOLLHUP, EPOLLERR, EPOLLRDHUP). */
   poll?(): number;
   /** Woken whenever readiness may have changed. */

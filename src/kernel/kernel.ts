@@ -13,6 +13,7 @@ import { SharedRegion, SlotAllocator } from '../host/shm';
 import type { Thread } from '../host/thread';
 import type { Logger } from '../output/log';
 import { MSG } from '../abi/protocol';
+import type { SocketLayer } from '../net/sockets/layer';
 import { Handler, Outcome, SyscallCall } from './call';
 import { SyscallTable } from './dispatch';
 import * as blocking from './blocking';
@@ -68,6 +69,8 @@ export class Kernel {
   readonly threadSlots: SlotAllocator;
   readonly processes: Process[] = [];
   signals: SignalHooks | null = null;
+  /** The network as the socket syscalls see it (set once the hosts exist). */
+  net: SocketLayer | null = null;
   /** Open syscall trace files (shared by a process and its children; closed at the end). */
   readonly straceFds: number[] = [];
   /** Log every syscall that reaches the simulator (log level trace). */

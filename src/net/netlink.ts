@@ -2,7 +2,9 @@
 // describe `lo` (127.0.0.1/8) and `eth0` (the host's address, /24), which is
 // what glibc's getifaddrs and if_nameindex ask; everything else is refused.
 
-export const NETLINK_ROUTE = 0;
+import { AF_INET, AF_PACKET, AF_UNSPEC } from '../abi/socket';
+
+export { NETLINK_ROUTE } from '../abi/socket';
 
 const NLMSG_ERROR = 2;
 const NLMSG_DONE = 3;
@@ -16,10 +18,6 @@ const NLM_F_REQUEST = 0x1;
 const NLM_F_MULTI = 0x2;
 const NLM_F_ACK = 0x4;
 const NLM_F_DUMP = 0x300;
-
-const AF_UNSPEC = 0;
-const AF_INET = 2;
-const AF_PACKET = 17;
 
 const IFLA_ADDRESS = 1,
   IFLA_BROADCAST = 2,

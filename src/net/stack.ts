@@ -1,8 +1,11 @@
 // A host's network stack: which local (protocol, address, port) each socket
-// owns, ephemeral port allocation, the unix-socket namespace, and the choice
-// between loopback (stays in the host, no latency or bandwidth) and eth0.
+// owns, ephemeral port allocation, the unix-socket namespace, the netlink port
+// ids, and the choice between loopback (stays in the host, no latency or
+// bandwidth) and eth0. Each protocol's per-host state hangs off its stack.
 import { ArrayQueue, type Clock, type Interface, type TxSource } from './interface';
 import { INADDR_LOOPBACK, IPPROTO_UDP, isLoopback, type Packet } from './packet';
+import type { TcpStack } from './tcp/stack';
+import type { UdpSocket } from './udp';
 import { UnixNamespace } from './unix';
 
 /** Linux errno values the network layer returns (negated), like the kernel. */
@@ -20,11 +23,14 @@ export const NetErr = {
   EADDRINUSE: 98,
   EADDRNOTAVAIL: 99,
   ENETUNREACH: 101,
+  ECONNABORTED: 103,
   ECONNRESET: 104,
   EISCONN: 106,
   ENOTCONN: 107,
   ECONNREFUSED: 111,
   EHOSTUNREACH: 113,
+  EALREADY: 114,
+  EINPROGRESS: 115,
 } as const;
 
 /** Readiness bits, Linux's EPOLL* values (the syscall layer passes them through). */
@@ -195,6 +201,12 @@ export class NetworkStack {
   capture: ((iface: 'eth0' | 'lo', p: Packet) => void) | null = null;
   /** The per-host namespace of unix socket names. */
   readonly unix = new UnixNamespace();
+  /** Bound UDP sockets by port (UdpSocket.attach demultiplexes through it). */
+  readonly udpPorts: PortTable<UdpSocket>;
+  /** This host's TCP, once TcpStack.attach gave it one. */
+  tcp: TcpStack | null = null;
+  /** Netlink port ids in use (the host is one network namespace). */
+  readonly netlinkPorts = new Set<number>();
   private readonly handlers: (ProtocolHandler | undefined)[] = [];
   private nextNetlinkPid = -4096;
   iface: Interface | null = null;
@@ -207,7 +219,9 @@ export class NetworkStack {
     readonly host: NetHost,
     readonly clock: Clock,
     readonly defaults: { recvBufferBytes: number; sendBufferBytes: number },
-  ) {}
+  ) {
+    this.udpPorts = new PortTable<UdpSocket>(host.rng);
+  }
 
   /** Registers the demultiplexer for an IP protocol (UDP, later TCP). */
   registerProtocol(protocol: number, h: ProtocolHandler): void {
@@ -257,10 +271,15 @@ export class NetworkStack {
     if (this.router && p.protocol === IPPROTO_UDP) this.router.unreachable(p, NetErr.ECONNREFUSED);
   }
 
-  /** A netlink port id for a socket that did not choose one: the pid first, then unique negatives. */
-  netlinkPid(pid: number, taken: (id: number) => boolean): number {
-    if (!taken(pid)) return pid;
-    while (taken(this.nextNetlinkPid)) this.nextNetlinkPid--;
-    return this.nextNetlinkPid--;
+  /** Claims a netlink port id for a socket that did not choose one: the pid first, then unique negatives. */
+  claimNetlinkPort(pid: number): number {
+    const ports = this.netlinkPorts;
+    let id = pid;
+    if (ports.has(id)) {
+      while (ports.has(this.nextNetlinkPid)) this.nextNetlinkPid--;
+      id = this.nextNetlinkPid--;
+    }
+    ports.add(id);
+    return id;
   }
 }

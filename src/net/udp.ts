@@ -4,9 +4,7 @@
 // and the pending error an ICMP port-unreachable leaves (ECONNREFUSED).
 import { ArrayQueue, TxSource } from './interface';
 import { INADDR_BROADCAST, INADDR_LOOPBACK, IPPROTO_UDP, isLoopback, makeUdpPacket, type Packet } from './packet';
-import { NetErr, PortTable, Ready, type NetworkStack, type Notifier, type PortBinding } from './stack';
-
-const tables = new WeakMap<NetworkStack, PortTable<UdpSocket>>();
+import { NetErr, Ready, type NetworkStack, type PortTable, type Notifier, type PortBinding } from './stack';
 
 export class UdpSocket implements PortBinding {
   localIp = 0;
@@ -42,15 +40,14 @@ export class UdpSocket implements PortBinding {
     readonly stack: NetworkStack,
     private readonly notifier: Notifier,
   ) {
-    this.table = tables.get(stack) as PortTable<UdpSocket>;
+    this.table = stack.udpPorts;
     this.rcvBuf = stack.defaults.recvBufferBytes;
     this.sndBuf = stack.defaults.sendBufferBytes;
   }
 
-  /** Gives a stack its UDP port table and demultiplexer. */
+  /** Gives a stack its UDP demultiplexer (over the stack's port table). */
   static attach(stack: NetworkStack): void {
-    const table = new PortTable<UdpSocket>(stack.host.rng);
-    tables.set(stack, table);
+    const table = stack.udpPorts;
     stack.registerProtocol(IPPROTO_UDP, (p) => {
       const s = table.lookup(p.dstIp, p.dstPort, p.srcIp, p.srcPort);
       if (s === null) return false;
@@ -61,7 +58,7 @@ export class UdpSocket implements PortBinding {
 
   /** An ICMP error about packet p arrives back at its sending host. */
   static icmpError(stack: NetworkStack, p: Packet, errno: number): void {
-    const s = tables.get(stack)?.sender(p);
+    const s = stack.udpPorts.sender(p);
     if (s) s.icmpError(p, errno);
   }
 

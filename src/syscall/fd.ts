@@ -127,11 +127,9 @@ function close(c: SyscallCall): Outcome {
   const d = descriptor(c.t, fd);
   if (d && d.file.refs === 1) {
     const f = d.file as SimFile;
-    if (f.lingerDeadlineNs) {
-      const untilNs = f.lingerDeadlineNs(c.k, c.t);
-      if (untilNs >= 0 && c.k.now < untilNs && f.watchers) return c.blockOn(f.watchers.asSources, untilNs);
-    } else if (f.closeWait && f.closeWait(c.k, c.t) !== 0) {
-      return Outcome.Blocked; // the older hook parked the thread itself
+    if (f.closeLingerDeadlineNs && f.watchers) {
+      const untilNs = f.closeLingerDeadlineNs(c.k.now);
+      if (untilNs >= 0 && c.k.now < untilNs) return c.blockOn(f.watchers.asSources, untilNs);
     }
   }
   uninstallFd(c.k, c.t, fd);

@@ -1,64 +1,57 @@
 // The socket syscalls: socket/socketpair, bind/connect/listen/accept, the
-// send and receive family (msghdr, mmsghdr), names, options and shutdown.
-// Each resolves the fd to a SocketFile (socket-file.ts) and lets the object
-// act; waiting follows SO_RCVTIMEO/SO_SNDTIMEO and restarts from the top.
+// send and receive family (msghdr, mmsghdr), names, options, shutdown and
+// sendfile. Each handler decodes the caller's memory (socket-msg.ts), lets
+// the socket file (net/sockets) act, and answers; when the socket says it
+// must wait, the handler blocks (SO_RCVTIMEO/SO_SNDTIMEO bound the wait) and
+// the call re-runs from the top, its progress kept in t.resumeProgressBytes.
 import type { Thread } from '../host/thread';
-import type { Internet } from '../net/internet';
-import { NETLINK_ROUTE } from '../net/netlink';
-import type { NetworkStack } from '../net/stack';
 import { E } from '../abi/errno';
-import { descriptor, installFile, nativeFdOpen, O_CLOEXEC, O_NONBLOCK, SimFile, uninstallFd } from '../files/file';
-import { BLOCKED, Kernel } from '../kernel/kernel';
-import { SYS } from '../abi/syscalls';
 import {
   AF_INET,
   AF_INET6,
   AF_NETLINK,
   AF_UNIX,
-  callMsg,
-  io,
+  IPPROTO_TCP,
+  IPPROTO_UDP,
+  MAX_RW_COUNT,
+  MMSGHDR_SIZE,
   MSG_DONTWAIT,
   MSG_WAITALL,
   MSG_WAITFORONE,
-  nameOut,
+  MSGHDR_SIZE,
+  NETLINK_ROUTE,
+  SOCK_CLOEXEC,
   SOCK_DGRAM,
+  SOCK_NONBLOCK,
   SOCK_RAW,
   SOCK_STREAM,
-  SocketFile,
-  UserMsg,
-} from './socket-file';
-import { NetlinkFile } from './socket-netlink';
-import { newTcpFile } from './socket-tcp';
-import { UdpFile } from './socket-udp';
-import { credOf, unixKind, UnixFile } from './socket-unix';
+  SOCK_TYPE_MASK,
+} from '../abi/socket';
+import { descriptor, installFile, nativeFdOpen, uninstallFd } from '../files/file';
+import { type Outcome, RestartRule, type SyscallCall } from '../kernel/call';
+import type { Kernel } from '../kernel/kernel';
+import { SYS } from '../abi/syscalls';
+import type { Internet } from '../net/internet';
+import { layerOf, SocketLayer } from '../net/sockets/layer';
+import type { UserMsg } from '../net/sockets/message';
+import { NetlinkFile } from '../net/sockets/netlink';
+import { SocketFile } from '../net/sockets/socket-file';
+import { TcpFile } from '../net/sockets/tcp';
+import { UdpFile } from '../net/sockets/udp';
+import { credOf, unixKind, UnixFile } from '../net/sockets/unix';
 import { UnixSocket } from '../net/unix';
-
-const SOCK_TYPE_MASK = 0xf;
-const SOCK_NONBLOCK = O_NONBLOCK;
-const SOCK_CLOEXEC = O_CLOEXEC;
-const IPPROTO_TCP = 6,
-  IPPROTO_UDP = 17;
-const MSGHDR_SIZE = 56;
-const MMSGHDR_SIZE = 64;
-
-const internets = new WeakMap<Kernel, Internet>();
+import { copyInAddr, copyOutAddr, dropRights, finishMsghdr, loadMsghdr, loadOptValue, loadRights } from './socket-msg';
 
 /** Connects the socket layer to the simulation's network (called once the hosts exist). */
 export function attachInternet(k: Kernel, net: Internet): void {
-  internets.set(k, net);
-}
-
-function stackOf(k: Kernel, t: Thread): NetworkStack {
-  const net = internets.get(k);
-  if (!net) throw new Error('invariant: socket syscall before the network was attached');
-  return net.stack(t.process.host.id);
+  k.net = new SocketLayer(net);
 }
 
 /** The socket behind fd, or -EBADF / -ENOTSOCK like Linux. */
-function socketOf(k: Kernel, t: Thread, fd: number): SocketFile | number {
-  const d = descriptor(t, fd);
+function socketOf(c: SyscallCall, fd: number): SocketFile | number {
+  const d = descriptor(c.t, fd);
   if (d) return d.file instanceof SocketFile ? d.file : -E.ENOTSOCK;
-  return nativeFdOpen(k, t, fd) ? -E.ENOTSOCK : -E.EBADF;
+  return nativeFdOpen(c.k, c.t, fd) ? -E.ENOTSOCK : -E.EBADF;
 }
 
 /** Undoes installFile: forget the object and close its native placeholder. */
@@ -67,30 +60,66 @@ function dropFd(k: Kernel, t: Thread, fd: number): void {
   k.nativeCall(t, SYS.close, fd);
 }
 
+// ------------------------------------------------------------ waiting
+
+/**
+ * After a socket said -EAGAIN: whether this call waits. Not when the socket
+ * or the call is non-blocking, nor when it already waited until its
+ * SO_RCVTIMEO/SO_SNDTIMEO ran out.
+ */
+function mayWait(c: SyscallCall, s: SocketFile, flags: number): boolean {
+  if (s.nonblocking || (flags & MSG_DONTWAIT) !== 0) return false;
+  return c.firstRun || !c.timedOut;
+}
+
+/**
+ * Parks the caller on the socket until it may make progress, keeping
+ * `doneBytes` for the re-run; the first wait starts the socket's timeout
+ * (SO_SNDTIMEO when sending, else SO_RCVTIMEO). Linux never restarts a call
+ * whose wait such a timeout bounds (nor one with a timeout of its own: `timed`).
+ */
+function park(c: SyscallCall, s: SocketFile, sending: boolean, doneBytes: number, timed = false): Outcome {
+  const timeoNs = s.timeoutNs(sending);
+  const deadline = c.firstRun ? (timeoNs > 0 ? c.k.now + timeoNs : -1) : c.deadlineNs;
+  c.t.resumeProgressBytes = doneBytes;
+  const rule = timeoNs > 0 || timed ? RestartRule.Never : RestartRule.ByNumber;
+  return c.blockOn(s.watchers.asSources, deadline, rule);
+}
+
+/** What a call that does not wait returns after -EAGAIN: the bytes it moved, or EAGAIN. */
+function shortCount(doneBytes: number): number {
+  return doneBytes > 0 ? doneBytes : -E.EAGAIN;
+}
+
+/** Progress earlier runs of this call left (0 on the first run). */
+function resumedBytes(c: SyscallCall): number {
+  return c.firstRun ? 0 : Math.max(0, c.t.resumeProgressBytes);
+}
+
 // ------------------------------------------------------------ socket(2)
 
-function newSocket(k: Kernel, t: Thread, domain: number, type: number, protocol: number): SocketFile | number {
+function newSocket(t: Thread, net: SocketLayer, domain: number, type: number, protocol: number): SocketFile | number {
   const base = type & SOCK_TYPE_MASK;
   switch (domain) {
     case AF_INET:
       if (base === SOCK_DGRAM) {
         if (protocol !== 0 && protocol !== IPPROTO_UDP) return -E.EPROTONOSUPPORT;
-        return new UdpFile(stackOf(k, t));
+        return new UdpFile(net.stack(t.process.host.id));
       }
       if (base === SOCK_STREAM) {
         if (protocol !== 0 && protocol !== IPPROTO_TCP) return -E.EPROTONOSUPPORT;
-        return newTcpFile(stackOf(k, t));
+        return TcpFile.open(net.stack(t.process.host.id));
       }
       return -E.ESOCKTNOSUPPORT;
     case AF_UNIX: {
       if (unixKind(base) === null) return -E.ESOCKTNOSUPPORT;
       if (protocol !== 0 && protocol !== AF_UNIX) return -E.EPROTONOSUPPORT;
-      return new UnixFile(base, stackOf(k, t), credOf(t));
+      return new UnixFile(base, net.stack(t.process.host.id), credOf(t));
     }
     case AF_NETLINK:
       if (base !== SOCK_RAW && base !== SOCK_DGRAM) return -E.ESOCKTNOSUPPORT;
       if (protocol !== NETLINK_ROUTE) return -E.EPROTONOSUPPORT;
-      return new NetlinkFile(base, protocol, stackOf(k, t), t.process.vpid);
+      return new NetlinkFile(base, protocol, net.stack(t.process.host.id), t.process.vpid);
     case AF_INET6:
     default:
       // IPv6 is not simulated: programs fall back to IPv4.
@@ -98,33 +127,29 @@ function newSocket(k: Kernel, t: Thread, domain: number, type: number, protocol:
   }
 }
 
-function socket(k: Kernel, t: Thread, a: Float64Array): number {
-  const type = a[1];
-  if ((type & ~(SOCK_TYPE_MASK | SOCK_NONBLOCK | SOCK_CLOEXEC)) !== 0) return -E.EINVAL;
-  const s = newSocket(k, t, a[0], type, a[2]);
-  if (typeof s === 'number') return s;
+function socket(c: SyscallCall): Outcome {
+  const type = c.int(1);
+  if ((type & ~(SOCK_TYPE_MASK | SOCK_NONBLOCK | SOCK_CLOEXEC)) !== 0) return c.err(E.EINVAL);
+  const s = newSocket(c.t, layerOf(c.k), c.int(0), type, c.int(2));
+  if (typeof s === 'number') return c.result(s);
   s.statusFlags = type & SOCK_NONBLOCK;
-  return installFile(k, t, s, (type & SOCK_CLOEXEC) !== 0);
+  return c.result(installFile(c.k, c.t, s, (type & SOCK_CLOEXEC) !== 0));
 }
 
-function socketpair(k: Kernel, t: Thread, a: Float64Array): number {
-  const domain = a[0],
-    type = a[1],
-    protocol = a[2],
-    svAddr = a[3];
-  if ((type & ~(SOCK_TYPE_MASK | SOCK_NONBLOCK | SOCK_CLOEXEC)) !== 0) return -E.EINVAL;
+function socketpair(c: SyscallCall): Outcome {
+  const { k, t } = c;
+  const domain = c.int(0);
+  const type = c.int(1);
+  const protocol = c.int(2);
+  if ((type & ~(SOCK_TYPE_MASK | SOCK_NONBLOCK | SOCK_CLOEXEC)) !== 0) return c.err(E.EINVAL);
   const base = type & SOCK_TYPE_MASK;
-  if (domain !== AF_UNIX) {
-    if (domain === AF_INET || domain === AF_NETLINK) return -E.EOPNOTSUPP;
-    return -E.EAFNOSUPPORT;
-  }
+  if (domain !== AF_UNIX) return c.err(domain === AF_INET || domain === AF_NETLINK ? E.EOPNOTSUPP : E.EAFNOSUPPORT);
   const kind = unixKind(base);
-  if (kind === null) return -E.ESOCKTNOSUPPORT;
-  if (protocol !== 0 && protocol !== AF_UNIX) return -E.EPROTONOSUPPORT;
-  const stack = stackOf(k, t);
-  const cred = credOf(t);
+  if (kind === null) return c.err(E.ESOCKTNOSUPPORT);
+  if (protocol !== 0 && protocol !== AF_UNIX) return c.err(E.EPROTONOSUPPORT);
+  const stack = layerOf(k).stack(t.process.host.id);
   // Files first (each gets its watchers), then the connected pair inside them.
-  const [x, y] = UnixSocket.pair(kind, stack.unix, { notify() {} }, { notify() {} }, cred);
+  const [x, y] = UnixSocket.pair(kind, stack.unix, { notify() {} }, { notify() {} }, credOf(t));
   const fa = new UnixFile(base, x, null);
   const fb = new UnixFile(base, y, null);
   fa.statusFlags = fb.statusFlags = type & SOCK_NONBLOCK;
@@ -132,277 +157,172 @@ function socketpair(k: Kernel, t: Thread, a: Float64Array): number {
   const f0 = installFile(k, t, fa, cloexec);
   if (f0 < 0) {
     fb.release();
-    return f0;
+    return c.result(f0);
   }
   const f1 = installFile(k, t, fb, cloexec);
   if (f1 < 0) {
     dropFd(k, t, f0);
-    return f1;
+    return c.result(f1);
   }
   const dv = k.mem.view();
   dv.setInt32(0, f0, true);
   dv.setInt32(4, f1, true);
-  if (k.mem.writeScratch(t.process.nativePid, svAddr, 8) !== 8) {
+  if (k.mem.writeScratch(t.process.nativePid, c.ptr(3), 8) !== 8) {
     dropFd(k, t, f0);
     dropFd(k, t, f1);
-    return -E.EFAULT;
+    return c.err(E.EFAULT);
   }
-  return 0;
+  return c.ok(0);
 }
 
 // ------------------------------------------------- bind / connect / listen / accept
 
-function bind(k: Kernel, t: Thread, a: Float64Array): number {
-  const s = socketOf(k, t, a[0]);
-  if (typeof s === 'number') return s;
-  if (a[2] < 0 || a[2] > 128) return -E.EINVAL;
-  return s.bind(k, t, a[1], a[2]);
+function bind(c: SyscallCall): Outcome {
+  const s = socketOf(c, c.int(0));
+  if (typeof s === 'number') return c.result(s);
+  const a = layerOf(c.k).addr;
+  const r = copyInAddr(c, a, c.ptr(1), c.int(2));
+  if (r < 0) return c.result(r);
+  return c.result(s.bind(c.t, a));
 }
 
-function connect(k: Kernel, t: Thread, a: Float64Array): number {
-  const s = socketOf(k, t, a[0]);
-  if (typeof s === 'number') return s;
-  if (a[2] < 0 || a[2] > 128) return -E.EINVAL;
-  io.resumeFrom = 0;
-  io.progressed = 0;
-  const r = s.connect(k, t, a[1], a[2]);
-  return r === -E.EAGAIN ? s.block(k, t, 0, true) : r;
+function connect(c: SyscallCall): Outcome {
+  const s = socketOf(c, c.int(0));
+  if (typeof s === 'number') return c.result(s);
+  const a = layerOf(c.k).addr;
+  const r0 = copyInAddr(c, a, c.ptr(1), c.int(2));
+  if (r0 < 0) return c.result(r0);
+  const r = s.connect(c.t, a, !c.firstRun && c.timedOut);
+  if (r !== -E.EAGAIN) return c.result(r);
+  return mayWait(c, s, 0) ? park(c, s, true, 0) : c.err(E.EAGAIN);
 }
 
-function listen(k: Kernel, t: Thread, a: Float64Array): number {
-  const s = socketOf(k, t, a[0]);
-  if (typeof s === 'number') return s;
-  return s.listen(a[1] | 0);
+function listen(c: SyscallCall): Outcome {
+  const s = socketOf(c, c.int(0));
+  if (typeof s === 'number') return c.result(s);
+  return c.result(s.listen(c.int(1)));
 }
 
-/** Copies nameOut to a user (addr, *lenAddr) pair: truncated to the buffer, the full length reported. */
-function putName(k: Kernel, t: Thread, addr: number, lenAddr: number): number {
-  const pid = t.process.nativePid;
-  const cap = k.mem.readU32(pid, lenAddr);
-  if (cap === null) return -E.EFAULT;
-  if ((cap | 0) < 0) return -E.EINVAL;
-  const n = Math.min(cap, nameOut.len);
-  if (n > 0 && k.mem.writeBuf(pid, addr, nameOut.buf, 0, n) !== n) return -E.EFAULT;
-  return k.mem.writeU32(pid, lenAddr, nameOut.len) ? 0 : -E.EFAULT;
-}
-
-function accept4(k: Kernel, t: Thread, fd: number, addr: number, lenAddr: number, flags: number): number {
-  if ((flags & ~(SOCK_NONBLOCK | SOCK_CLOEXEC)) !== 0) return -E.EINVAL;
-  const s = socketOf(k, t, fd);
-  if (typeof s === 'number') return s;
-  io.resumeFrom = 0;
-  io.progressed = 0;
-  const c = s.accept();
-  if (typeof c === 'number') return c === -E.EAGAIN ? s.block(k, t, 0, false) : c;
-  c.statusFlags = flags & SOCK_NONBLOCK;
-  const nfd = installFile(k, t, c, (flags & SOCK_CLOEXEC) !== 0);
-  if (nfd < 0) return nfd;
+function accept4(c: SyscallCall, flags: number): Outcome {
+  const { k, t } = c;
+  if ((flags & ~(SOCK_NONBLOCK | SOCK_CLOEXEC)) !== 0) return c.err(E.EINVAL);
+  const s = socketOf(c, c.int(0));
+  if (typeof s === 'number') return c.result(s);
+  const n = s.accept();
+  if (typeof n === 'number') {
+    if (n !== -E.EAGAIN) return c.result(n);
+    return mayWait(c, s, 0) ? park(c, s, false, 0) : c.err(E.EAGAIN);
+  }
+  n.statusFlags = flags & SOCK_NONBLOCK;
+  const nfd = installFile(k, t, n, (flags & SOCK_CLOEXEC) !== 0);
+  if (nfd < 0) return c.result(nfd);
+  const addr = c.ptr(1);
   if (addr !== 0) {
-    c.sockName(true);
-    const r = putName(k, t, addr, lenAddr);
+    const a = layerOf(k).addr;
+    n.sockName(true, a);
+    const r = copyOutAddr(c, a, addr, c.ptr(2));
     if (r < 0) {
       dropFd(k, t, nfd);
-      return r;
+      return c.result(r);
     }
   }
-  return nfd;
+  return c.ok(nfd);
 }
 
 // ------------------------------------------------------------- names
 
-function getName(k: Kernel, t: Thread, a: Float64Array, peer: boolean): number {
-  const s = socketOf(k, t, a[0]);
-  if (typeof s === 'number') return s;
-  if (a[1] === 0 || a[2] === 0) return -E.EFAULT;
-  const r = s.sockName(peer);
-  if (r < 0) return r;
-  return putName(k, t, a[1], a[2]);
+function getName(c: SyscallCall, peer: boolean): Outcome {
+  const s = socketOf(c, c.int(0));
+  if (typeof s === 'number') return c.result(s);
+  const addr = c.ptr(1);
+  const lenAddr = c.ptr(2);
+  if (addr === 0 || lenAddr === 0) return c.err(E.EFAULT);
+  const a = layerOf(c.k).addr;
+  const r = s.sockName(peer, a);
+  if (r < 0) return c.result(r);
+  return c.result(copyOutAddr(c, a, addr, lenAddr));
 }
 
 // ------------------------------------------------------------- send / receive
 
 /**
- * Runs a send with the socket's blocking rule; `resume`: this call may carry
+ * One send with the socket's blocking rule. `resume`: this call may carry
  * progress from an earlier run (a stream write that waited half way).
+ * Returns a count or -errno; null when the caller was parked.
  */
-function doSend(k: Kernel, t: Thread, s: SocketFile, m: UserMsg, flags: number, resume = true): number {
-  io.resumeFrom = resume && t.wokenBy !== 'none' ? Math.max(0, t.resumeProgressBytes) : 0;
-  io.progressed = io.resumeFrom;
-  const r = s.sendMsg(k, t, m, flags);
-  return r === -E.EAGAIN ? s.block(k, t, flags, true) : r;
+function sendOnce(c: SyscallCall, s: SocketFile, m: UserMsg, flags: number, resume: boolean): number | null {
+  m.resume(resume ? resumedBytes(c) : 0);
+  const r = s.sendMsg(c.k, c.t, m, flags);
+  if (r !== -E.EAGAIN) return r;
+  if (mayWait(c, s, flags)) return null;
+  return shortCount(m.progressed);
 }
 
-function doRecv(k: Kernel, t: Thread, s: SocketFile, m: UserMsg, flags: number): number {
-  io.resumeFrom = t.wokenBy === 'none' ? 0 : Math.max(0, t.resumeProgressBytes);
-  io.progressed = io.resumeFrom;
-  nameOut.len = 0;
-  const r = s.recvMsg(k, t, m, flags);
-  return r === -E.EAGAIN ? s.block(k, t, flags, false) : r;
+/** One receive with the socket's blocking rule (MSG_WAITALL progress carried across runs); null: parked. */
+function recvOnce(c: SyscallCall, s: SocketFile, m: UserMsg, flags: number): number | null {
+  m.resume(resumedBytes(c));
+  const r = s.recvMsg(c.k, c.t, m, flags);
+  if (r !== -E.EAGAIN) return r;
+  if (mayWait(c, s, flags)) return null;
+  return shortCount(m.progressed);
 }
 
-function sendto(k: Kernel, t: Thread, a: Float64Array): number {
-  const s = socketOf(k, t, a[0]);
-  if (typeof s === 'number') return s;
-  const m = callMsg.single(a[1], a[2]);
-  if (a[4] !== 0) {
-    if (a[5] < 0 || a[5] > 128) return -E.EINVAL;
-    m.nameAddr = a[4];
-    m.nameLen = a[5];
+function sendto(c: SyscallCall): Outcome {
+  const s = socketOf(c, c.int(0));
+  if (typeof s === 'number') return c.result(s);
+  const m = layerOf(c.k).msg.single(c.ptr(1), c.u64(2));
+  const to = c.ptr(4);
+  if (to !== 0) {
+    const r = copyInAddr(c, m.dest, to, c.int(5));
+    if (r < 0) return c.result(r);
+    m.hasDest = true;
   }
-  return doSend(k, t, s, m, a[3]);
+  const r = sendOnce(c, s, m, c.int(3), true);
+  return r === null ? park(c, s, true, m.progressed) : c.result(r);
 }
 
-function recvfrom(k: Kernel, t: Thread, a: Float64Array): number {
-  const s = socketOf(k, t, a[0]);
-  if (typeof s === 'number') return s;
-  const m = callMsg.single(a[1], a[2]);
-  const r = doRecv(k, t, s, m, a[3]);
-  if (r < 0 || a[4] === 0) return r;
-  const w = putName(k, t, a[4], a[5]);
-  return w < 0 ? w : r;
+function recvfrom(c: SyscallCall): Outcome {
+  const s = socketOf(c, c.int(0));
+  if (typeof s === 'number') return c.result(s);
+  const m = layerOf(c.k).msg.single(c.ptr(1), c.u64(2));
+  const r = recvOnce(c, s, m, c.int(3));
+  if (r === null) return park(c, s, false, m.progressed);
+  const from = c.ptr(4);
+  if (r < 0 || from === 0) return c.result(r);
+  const w = copyOutAddr(c, m.src, from, c.ptr(5));
+  return c.result(w < 0 ? w : r);
 }
 
-/** Reads struct msghdr at addr into m (iovecs and name); returns 0 or -errno. */
-function loadMsghdr(k: Kernel, t: Thread, addr: number, m: UserMsg): number {
-  const pid = t.process.nativePid;
-  if (k.mem.read(pid, addr, MSGHDR_SIZE) !== MSGHDR_SIZE) return -E.EFAULT;
-  const dv = k.mem.view();
-  const nameAddr = dv.getUint32(4, true) * 4294967296 + dv.getUint32(0, true);
-  const nameLen = dv.getInt32(8, true);
-  const iovAddr = dv.getUint32(20, true) * 4294967296 + dv.getUint32(16, true);
-  const iovLen = dv.getUint32(28, true) * 4294967296 + dv.getUint32(24, true);
-  if (iovLen > 1024) return -E.EMSGSIZE;
-  const r = m.load(k, t, iovAddr, iovLen);
-  if (r < 0) return r;
-  if (nameAddr !== 0 && nameLen < 0) return -E.EINVAL;
-  m.nameAddr = nameAddr;
-  m.nameLen = nameAddr !== 0 ? Math.min(nameLen, 128) : 0; // Linux clamps to sockaddr_storage
-  m.controlAddr = dv.getUint32(36, true) * 4294967296 + dv.getUint32(32, true);
-  m.controlLen = dv.getUint32(44, true) * 4294967296 + dv.getUint32(40, true);
-  m.rights = [];
-  m.rightsOut = null;
-  return 0;
-}
-
-const SOL_SOCKET = 1,
-  SCM_RIGHTS = 1,
-  MSG_CTRUNC = 8,
-  MSG_CMSG_CLOEXEC = 0x40000000;
-
-/**
- * sendmsg's control messages: SCM_RIGHTS passes open emulated files (each
- * keeps a reference while in flight). Other control messages are ignored.
- */
-function loadRights(k: Kernel, t: Thread, m: UserMsg): number {
-  if (m.controlAddr === 0 || m.controlLen < 16) return 0;
-  const len = Math.min(m.controlLen, 4096);
-  const buf = Buffer.alloc(len);
-  if (k.mem.readBuf(t.process.nativePid, m.controlAddr, buf, 0, len) !== len) return -E.EFAULT;
-  let off = 0;
-  while (off + 16 <= len) {
-    const cmsgLen = buf.readUInt32LE(off);
-    if (cmsgLen < 16 || off + cmsgLen > len) return -E.EINVAL;
-    if (buf.readInt32LE(off + 8) === SOL_SOCKET && buf.readInt32LE(off + 12) === SCM_RIGHTS) {
-      for (let i = off + 16; i + 4 <= off + cmsgLen; i += 4) {
-        const fd = buf.readInt32LE(i);
-        const d = t.process.fds.get(fd);
-        if (!d) {
-          // A native fd (a regular file) cannot be handed to another native process here.
-          if (!t.process.warned.has(-SCM_RIGHTS)) {
-            t.process.warned.add(-SCM_RIGHTS);
-            k.log.warn(
-              t.process.host.name,
-              `${t.process.name}: SCM_RIGHTS passes only emulated descriptors (sockets, pipes, eventfds …); fd ${fd} was left out`,
-            );
-          }
-          continue;
-        }
-        d.file.refs++;
-        m.rights.push(d.file);
-      }
-    }
-    off += (cmsgLen + 7) & ~7;
+function sendmsg(c: SyscallCall): Outcome {
+  const s = socketOf(c, c.int(0));
+  if (typeof s === 'number') return c.result(s);
+  const m = layerOf(c.k).msg;
+  const r0 = loadMsghdr(c, c.ptr(1), m, true);
+  if (r0 < 0) return c.result(r0);
+  const rr = loadRights(c, m);
+  if (rr < 0) {
+    dropRights(m);
+    return c.result(rr);
   }
-  return 0;
+  const r = sendOnce(c, s, m, c.int(2), true);
+  // Files the socket did not take lose their in-flight reference (a re-run passes them again).
+  dropRights(m);
+  return r === null ? park(c, s, true, m.progressed) : c.result(r);
 }
 
-/** recvmsg: gives received files descriptors and writes the SCM_RIGHTS control message. */
-function deliverRights(k: Kernel, t: Thread, m: UserMsg, flags: number): number {
-  const pid = t.process.nativePid;
-  const files = m.rightsOut;
-  m.rightsOut = null;
-  if (files === null || files.length === 0) return 0;
-  const need = 16 + 4 * files.length;
-  const fds: number[] = [];
-  if (m.controlAddr !== 0 && m.controlLen >= need) {
-    for (const f of files) {
-      const fd = installFile(k, t, f as SimFile, (flags & MSG_CMSG_CLOEXEC) !== 0);
-      if (fd >= 0) fds.push(fd);
-    }
-  } else {
-    m.outFlags |= MSG_CTRUNC;
-  }
-  for (const f of files) {
-    f.refs--;
-    if (f.refs === 0) f.release();
-  }
-  if (fds.length === 0) return 0;
-  const out = Buffer.alloc(16 + 4 * fds.length);
-  out.writeUInt32LE(16 + 4 * fds.length, 0);
-  out.writeInt32LE(SOL_SOCKET, 8);
-  out.writeInt32LE(SCM_RIGHTS, 12);
-  fds.forEach((fd, i) => out.writeInt32LE(fd, 16 + 4 * i));
-  if (k.mem.writeBuf(pid, m.controlAddr, out, 0, out.length) !== out.length) return -E.EFAULT;
-  return (16 + 4 * fds.length + 7) & ~7;
-}
-
-/** After a receive: msg_namelen, msg_controllen (no control data is ever returned), msg_flags. */
-function finishMsghdr(k: Kernel, t: Thread, addr: number, m: UserMsg): number {
-  const pid = t.process.nativePid;
-  if (m.nameAddr !== 0) {
-    const n = Math.min(m.nameLen, nameOut.len);
-    if (n > 0 && k.mem.writeBuf(pid, m.nameAddr, nameOut.buf, 0, n) !== n) return -E.EFAULT;
-    if (!k.mem.writeU32(pid, addr + 8, nameOut.len)) return -E.EFAULT;
-  } else if (!k.mem.writeU32(pid, addr + 8, 0)) {
-    return -E.EFAULT;
-  }
-  const control = deliverRights(k, t, m, recvFlags);
-  if (control < 0) return control;
-  if (!k.mem.writeI64(pid, addr + 40, control)) return -E.EFAULT;
-  return k.mem.writeI32(pid, addr + 48, m.outFlags) ? 0 : -E.EFAULT;
-}
-
-/** Flags of the receive in progress (MSG_CMSG_CLOEXEC matters to deliverRights). */
-let recvFlags = 0;
-
-function sendmsg(k: Kernel, t: Thread, a: Float64Array): number {
-  const s = socketOf(k, t, a[0]);
-  if (typeof s === 'number') return s;
-  const r = loadMsghdr(k, t, a[1], callMsg);
-  if (r < 0) return r;
-  const rr = loadRights(k, t, callMsg);
-  if (rr < 0) return rr;
-  const sent = doSend(k, t, s, callMsg, a[2]);
-  // Files the socket did not take (nothing sent, or not a unix socket) lose their in-flight reference.
-  for (const f of callMsg.rights) {
-    f.refs--;
-    if (f.refs === 0) f.release();
-  }
-  callMsg.rights = [];
-  return sent;
-}
-
-function recvmsg(k: Kernel, t: Thread, a: Float64Array): number {
-  const s = socketOf(k, t, a[0]);
-  if (typeof s === 'number') return s;
-  const r0 = loadMsghdr(k, t, a[1], callMsg);
-  if (r0 < 0) return r0;
-  const r = doRecv(k, t, s, callMsg, a[2]);
-  if (r < 0) return r;
-  recvFlags = a[2];
-  const w = finishMsghdr(k, t, a[1], callMsg);
-  recvFlags = 0;
-  return w < 0 ? w : r;
+function recvmsg(c: SyscallCall): Outcome {
+  const s = socketOf(c, c.int(0));
+  if (typeof s === 'number') return c.result(s);
+  const hdr = c.ptr(1);
+  const flags = c.int(2);
+  const m = layerOf(c.k).msg;
+  const r0 = loadMsghdr(c, hdr, m, false);
+  if (r0 < 0) return c.result(r0);
+  const r = recvOnce(c, s, m, flags);
+  if (r === null) return park(c, s, false, m.progressed);
+  if (r < 0) return c.result(r);
+  const w = finishMsghdr(c, hdr, m, flags);
+  return c.result(w < 0 ? w : r);
 }
 
 /**
@@ -410,23 +330,25 @@ function recvmsg(k: Kernel, t: Thread, a: Float64Array): number {
  * gone, a full buffer ends the call with the count so far, so a restart never
  * sends a message twice).
  */
-function sendmmsg(k: Kernel, t: Thread, a: Float64Array): number {
-  const s = socketOf(k, t, a[0]);
-  if (typeof s === 'number') return s;
-  const vec = a[1];
-  const vlen = Math.min(a[2] >>> 0, 1024);
-  const flags = a[3];
+function sendmmsg(c: SyscallCall): Outcome {
+  const s = socketOf(c, c.int(0));
+  if (typeof s === 'number') return c.result(s);
+  const vec = c.ptr(1);
+  const vlen = Math.min(c.u32(2), 1024);
+  const flags = c.int(3);
+  const m = layerOf(c.k).msg;
+  const pid = c.t.process.nativePid;
   let i = 0;
   for (; i < vlen; i++) {
     const hdr = vec + i * MMSGHDR_SIZE;
-    const r0 = loadMsghdr(k, t, hdr, callMsg);
-    if (r0 < 0) return i > 0 ? i : r0;
-    const r = i === 0 ? doSend(k, t, s, callMsg, flags) : doSend(k, t, s, callMsg, flags | MSG_DONTWAIT, false);
-    if (r === BLOCKED) return r;
-    if (r < 0) return i > 0 ? i : r;
-    if (!k.mem.writeU32(t.process.nativePid, hdr + MSGHDR_SIZE, r)) return i > 0 ? i : -E.EFAULT;
+    const r0 = loadMsghdr(c, hdr, m, true);
+    if (r0 < 0) return c.result(i > 0 ? i : r0);
+    const r = i === 0 ? sendOnce(c, s, m, flags, true) : sendOnce(c, s, m, flags | MSG_DONTWAIT, false);
+    if (r === null) return park(c, s, true, m.progressed);
+    if (r < 0) return c.result(i > 0 ? i : r);
+    if (!c.k.mem.writeU32(pid, hdr + MSGHDR_SIZE, r)) return c.result(i > 0 ? i : -E.EFAULT);
   }
-  return i;
+  return c.ok(i);
 }
 
 /**
@@ -434,76 +356,110 @@ function sendmmsg(k: Kernel, t: Thread, a: Float64Array): number {
  * timeout, for the rest too, keeping the count across restarts). A timeout
  * argument acts like MSG_WAITFORONE: Linux only checks it between datagrams.
  */
-function recvmmsg(k: Kernel, t: Thread, a: Float64Array): number {
-  const s = socketOf(k, t, a[0]);
-  if (typeof s === 'number') return s;
-  const vec = a[1];
-  const vlen = Math.min(a[2] >>> 0, 1024);
-  const flags = a[3] & ~MSG_WAITALL;
-  const oneThenStop = (a[3] & MSG_WAITFORONE) !== 0 || a[4] !== 0;
-  let i = t.wokenBy === 'none' ? 0 : Math.max(0, t.resumeProgressBytes);
+function recvmmsg(c: SyscallCall): Outcome {
+  const s = socketOf(c, c.int(0));
+  if (typeof s === 'number') return c.result(s);
+  const vec = c.ptr(1);
+  const vlen = Math.min(c.u32(2), 1024);
+  const callFlags = c.int(3);
+  const flags = callFlags & ~MSG_WAITALL;
+  const timed = c.ptr(4) !== 0;
+  const oneThenStop = (callFlags & MSG_WAITFORONE) !== 0 || timed;
+  const m = layerOf(c.k).msg;
+  const pid = c.t.process.nativePid;
+  // On a re-run, resumeProgressBytes holds the count of datagrams already received.
+  let i = resumedBytes(c);
   for (; i < vlen; i++) {
     const hdr = vec + i * MMSGHDR_SIZE;
-    const r0 = loadMsghdr(k, t, hdr, callMsg);
-    if (r0 < 0) return i > 0 ? i : r0;
+    const r0 = loadMsghdr(c, hdr, m, false);
+    if (r0 < 0) return c.result(i > 0 ? i : r0);
     const f = i > 0 && oneThenStop ? flags | MSG_DONTWAIT : flags;
-    io.resumeFrom = 0;
-    io.progressed = 0;
-    nameOut.len = 0;
-    let r = s.recvMsg(k, t, callMsg, f & ~MSG_WAITFORONE);
+    let r = s.recvMsg(c.k, c.t, m.resume(0), f & ~MSG_WAITFORONE);
     if (r === -E.EAGAIN) {
-      if (i > 0 && (oneThenStop || (s.statusFlags & O_NONBLOCK) !== 0 || (f & MSG_DONTWAIT) !== 0)) return i;
-      r = s.block(k, t, f, false);
-      if (r === BLOCKED) {
-        t.resumeProgressBytes = i;
-        return r;
-      }
+      if (i > 0 && (oneThenStop || s.nonblocking || (f & MSG_DONTWAIT) !== 0)) return c.ok(i);
+      if (mayWait(c, s, f)) return park(c, s, false, i, timed);
+      r = -E.EAGAIN;
     }
-    if (r < 0) return i > 0 ? i : r;
-    const w = finishMsghdr(k, t, hdr, callMsg);
-    if (w < 0) return i > 0 ? i : w;
-    if (!k.mem.writeU32(t.process.nativePid, hdr + MSGHDR_SIZE, r)) return i > 0 ? i : -E.EFAULT;
+    if (r < 0) return c.result(i > 0 ? i : r);
+    const w = finishMsghdr(c, hdr, m, callFlags);
+    if (w < 0) return c.result(i > 0 ? i : w);
+    if (!c.k.mem.writeU32(pid, hdr + MSGHDR_SIZE, r)) return c.result(i > 0 ? i : -E.EFAULT);
   }
-  return i;
+  return c.ok(i);
 }
 
 // ------------------------------------------------------------- options, shutdown
 
-function setsockopt(k: Kernel, t: Thread, a: Float64Array): number {
-  const s = socketOf(k, t, a[0]);
-  if (typeof s === 'number') return s;
-  return s.setsockopt(k, t, a[1] | 0, a[2] | 0, a[3], a[4] | 0);
+function setsockopt(c: SyscallCall): Outcome {
+  const s = socketOf(c, c.int(0));
+  if (typeof s === 'number') return c.result(s);
+  const v = layerOf(c.k).opt;
+  loadOptValue(c, v, c.ptr(3), c.int(4));
+  return c.result(s.setOption(c.int(1), c.int(2), v));
 }
 
-function getsockopt(k: Kernel, t: Thread, a: Float64Array): number {
-  const s = socketOf(k, t, a[0]);
-  if (typeof s === 'number') return s;
-  return s.getsockopt(k, t, a[1] | 0, a[2] | 0, a[3], a[4]);
+function getsockopt(c: SyscallCall): Outcome {
+  const s = socketOf(c, c.int(0));
+  if (typeof s === 'number') return c.result(s);
+  const { k, t } = c;
+  const pid = t.process.nativePid;
+  const lenAddr = c.ptr(4);
+  const want = k.mem.readU32(pid, lenAddr);
+  if (want === null) return c.err(E.EFAULT);
+  const len = want | 0;
+  if (len < 0) return c.err(E.EINVAL);
+  const net = layerOf(k);
+  const size = s.getOption(c.int(1), c.int(2), net.optOut);
+  if (size < 0) return c.result(size);
+  const n = Math.min(len, size);
+  if (n > 0 && k.mem.writeBuf(pid, c.ptr(3), net.optOutBytes, 0, n) !== n) return c.err(E.EFAULT);
+  return k.mem.writeU32(pid, lenAddr, n) ? c.ok(0) : c.err(E.EFAULT);
 }
 
-function shutdown(k: Kernel, t: Thread, a: Float64Array): number {
-  const s = socketOf(k, t, a[0]);
-  if (typeof s === 'number') return s;
-  return s.shutdown(a[1] | 0);
+function shutdown(c: SyscallCall): Outcome {
+  const s = socketOf(c, c.int(0));
+  if (typeof s === 'number') return c.result(s);
+  return c.result(s.shutdown(c.int(1)));
+}
+
+// ------------------------------------------------------------- sendfile
+
+/**
+ * sendfile(2) reaches the simulator when either descriptor is emulated. The
+ * output must be a TCP socket and the input a native file; anything else is
+ * EINVAL (Linux also refuses, e.g., a socket as input).
+ */
+export function sendfile(c: SyscallCall): Outcome {
+  const { k, t } = c;
+  const inFd = c.int(1);
+  const out = descriptor(t, c.int(0));
+  if (descriptor(t, inFd) || !out || !(out.file instanceof TcpFile)) return c.err(E.EINVAL);
+  const s = out.file;
+  const count = Math.min(c.i64(3), MAX_RW_COUNT);
+  if (count < 0) return c.err(E.EINVAL);
+  const p = layerOf(k).progress.resume(s.nonblocking ? 0 : resumedBytes(c));
+  const r = s.sendfile(k, t, inFd, c.ptr(2), count, p);
+  if (r !== -E.EAGAIN) return c.result(r);
+  return mayWait(c, s, 0) ? park(c, s, true, p.progressed) : c.result(shortCount(p.progressed));
 }
 
 export function registerSocket(k: Kernel): void {
-  k.registerLegacy(SYS.socket, socket);
-  k.registerLegacy(SYS.socketpair, socketpair);
-  k.registerLegacy(SYS.bind, bind);
-  k.registerLegacy(SYS.connect, connect);
-  k.registerLegacy(SYS.listen, listen);
-  k.registerLegacy(SYS.accept, (kk, t, a) => accept4(kk, t, a[0], a[1], a[2], 0));
-  k.registerLegacy(SYS.accept4, (kk, t, a) => accept4(kk, t, a[0], a[1], a[2], a[3]));
-  k.registerLegacy(SYS.sendto, sendto);
-  k.registerLegacy(SYS.recvfrom, recvfrom);
-  k.registerLegacy(SYS.sendmsg, sendmsg);
-  k.registerLegacy(SYS.recvmsg, recvmsg);
-  k.registerLegacy(SYS.sendmmsg, sendmmsg);
-  k.registerLegacy(SYS.recvmmsg, recvmmsg);
-  k.registerLegacy(SYS.getsockname, (kk, t, a) => getName(kk, t, a, false));
-  k.registerLegacy(SYS.getpeername, (kk, t, a) => getName(kk, t, a, true));
-  k.registerLegacy(SYS.setsockopt, setsockopt);
-  k.registerLegacy(SYS.getsockopt, getsockopt);
-  k.registerLegacy(SYS.shutdown, shutdown);
+  k.register(SYS.socket, socket);
+  k.register(SYS.socketpair, socketpair);
+  k.register(SYS.bind, bind);
+  k.register(SYS.connect, connect);
+  k.register(SYS.listen, listen);
+  k.register(SYS.accept, (c) => accept4(c, 0));
+  k.register(SYS.accept4, (c) => accept4(c, c.int(3)));
+  k.register(SYS.sendto, sendto);
+  k.register(SYS.recvfrom, recvfrom);
+  k.register(SYS.sendmsg, sendmsg);
+  k.register(SYS.recvmsg, recvmsg);
+  k.register(SYS.sendmmsg, sendmmsg);
+  k.register(SYS.recvmmsg, recvmmsg);
+  k.register(SYS.getsockname, (c) => getName(c, false));
+  k.register(SYS.getpeername, (c) => getName(c, true));
+  k.register(SYS.setsockopt, setsockopt);
+  k.register(SYS.getsockopt, getsockopt);
+  k.register(SYS.shutdown, shutdown);
 }

@@ -9,7 +9,8 @@ import { Rng } from '../../src/host/rng';
 import { INADDR_LOOPBACK } from '../../src/net/packet';
 import { NetworkStack, Ready } from '../../src/net/stack';
 import { encodeSegment, makeSegment, TcpFlags, type TcpOptions } from '../../src/net/tcp';
-import { optionBytes, TcpPortHold, TcpSocket, TcpStack, tcpConflicts } from '../../src/net/tcp/socket';
+import { TcpSocket } from '../../src/net/tcp/socket';
+import { optionBytes, TcpPortHold, TcpStack, tcpConflicts } from '../../src/net/tcp/stack';
 
 const SEC = 1_000_000_000;
 
@@ -238,4 +239,77 @@ test('timers are lazy: a bulk exchange schedules far fewer events than it sends 
   const segs = w.conn?.tcpInfo().segsOut ?? 0;
   assert.ok(moved > 10 * 1024 * 1024, `moved ${moved}`);
   assert.ok(clock.scheduled < segs / 4, `${clock.scheduled} timer events for ${segs} segments`);
+});
+
+/** A listener on `port`, a client connected to it over loopback, and the accepted server socket. */
+function connectedPair(tcp: TcpStack, port: number, setup: (l: TcpSocket) => void = () => {}) {
+  const l = new TcpSocket(tcp, new CountingNotifier());
+  setup(l);
+  l.bind(0, port);
+  l.listen(1);
+  const wn = new CountingNotifier();
+  const w = new TcpSocket(tcp, wn);
+  w.connect(INADDR_LOOPBACK, port);
+  const ep = l.accept();
+  assert.ok(typeof ep !== 'number');
+  const r = TcpSocket.accepted(tcp, new CountingNotifier(), ep, l);
+  return { l, w, wn, r };
+}
+
+/** Fills w's send buffer towards a receiver that does not read. */
+function fill(w: TcpSocket): void {
+  const chunk = new Uint8Array(64 * 1024);
+  for (let i = 0; i < 1000 && w.sendSpace() > 0; i++)
+    w.send(chunk.subarray(0, Math.min(w.sendSpace(), chunk.length)), false);
+  assert.equal(w.sendSpace(), 0, 'full');
+}
+
+test('options live on the socket once: an accepted socket inherits them from its listener', () => {
+  const { tcp } = makeHost();
+  const { r } = connectedPair(tcp, 7002, (l) => {
+    l.setLinger(true, 7);
+    l.setKeepalive({ enabled: true, idleNs: 30 * SEC });
+    l.setNoDelay(true);
+    l.setSndBuf(65536);
+    l.setLinger2(-1);
+    assert.equal(l.setCongestion('reno'), true);
+    assert.equal(l.setCongestion('vegas'), false, 'unknown names are refused');
+  });
+  assert.deepEqual(r.linger, { enabled: true, seconds: 7 });
+  assert.equal(r.keepalive.enabled, true);
+  assert.equal(r.keepalive.idleNs, 30 * SEC);
+  assert.equal(r.noDelay, true);
+  assert.equal(r.sndBuf, 65536, 'SO_SNDBUF reports sk_sndbuf, twice the payload bytes');
+  assert.equal(r.linger2, -1);
+  assert.equal(r.congestion, 'reno');
+});
+
+test('close with SO_LINGER waits for the peer to take the data, up to the linger time', () => {
+  const { clock, tcp } = makeHost();
+  const plain = connectedPair(tcp, 7003);
+  assert.equal(plain.w.lingerDeadlineNs(clock.nowNs), -1, 'no SO_LINGER: close goes on at once');
+
+  const { w, wn, r } = connectedPair(tcp, 7004);
+  w.setLinger(true, 5);
+  fill(w);
+  const until = w.lingerDeadlineNs(clock.nowNs);
+  assert.equal(until, clock.nowNs + 5 * SEC, 'queued data: close waits up to 5 s');
+  assert.equal(w.lingerDeadlineNs(clock.nowNs), until, 'asking again keeps the deadline');
+  const before = wn.count;
+  const sink = new Uint8Array(1 << 20);
+  for (let i = 0; i < 100 && w.lingerDeadlineNs(clock.nowNs) !== -1; i++) {
+    while (r.readableBytes > 0) r.read(sink, false);
+    clock.runUntil(clock.nowNs + 10_000_000);
+  }
+  assert.equal(w.lingerDeadlineNs(clock.nowNs), -1, 'everything acknowledged before the time ran out');
+  assert.ok(clock.nowNs < until);
+  assert.ok(wn.count > before, 'progress woke the closer');
+
+  const stuck = connectedPair(tcp, 7005);
+  stuck.w.setLinger(true, 2);
+  fill(stuck.w);
+  const deadline = stuck.w.lingerDeadlineNs(clock.nowNs);
+  assert.ok(deadline > clock.nowNs);
+  clock.runUntil(deadline);
+  assert.equal(stuck.w.lingerDeadlineNs(clock.nowNs), -1, 'the linger time ran out: close goes on');
 });

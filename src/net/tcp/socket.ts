@@ -1,500 +1,42 @@
-// TCP sockets on a simulated host: the glue between the pure state machine
-// (net/tcp) and a NetworkStack — port bindings with Linux's bind rules,
-// demultiplexing, one lazily re-armed timer per connection, loopback without
-// re-entrancy, orphaned connections that finish on their own, and readiness.
-import { ArrayQueue, TxSource } from '../interface';
-import { INADDR_LOOPBACK, IPPROTO_TCP, isLoopback, makeTcpPacket, type Packet } from '../packet';
-import { NetErr, PortTable, Ready, type NetworkStack, type Notifier, type PortBinding } from '../stack';
-import { TcpConnection, resetFor } from './connection';
+// A TCP socket on a simulated host: unconnected (maybe bound), listening, or
+// attached to one connection; it owns its options (socket-level and TCP-level,
+// SO_LINGER included) and carries them into the connections it makes or accepts.
+import { TxSource } from '../interface';
+import { INADDR_LOOPBACK, isLoopback, type Packet } from '../packet';
+import { NetErr, Ready, type Notifier } from '../stack';
+import { TcpConnection } from './connection';
+import { TcpEndpoint } from './endpoint';
 import { TcpListener } from './listener';
-import type { Segment, TcpOptions } from './segment';
-import type { ShutdownHow, TcpConfig, TcpState } from './types';
+import type { Segment } from './segment';
+import { ETH_MSS, LOOPBACK_MSS, TcpPortHold, type ConnSettings, type TcpStack } from './stack';
+import { CubicCongestionControl } from './cubic';
+import { RenoCongestionControl } from './reno';
+import { DEFAULT_TCP_SETTINGS, type KeepaliveOptions, type LingerOption, type ShutdownHow } from './types';
 
 const Err = NetErr;
+const SEC = 1_000_000_000;
+/** tcp_fin_timeout's ceiling for TCP_LINGER2 (seconds). */
+const MAX_LINGER2_SEC = 120;
+/** Linux's TCP_MSS_DEFAULT: what TCP_MAXSEG reports before a connection has an MSS. */
+export const TCP_MSS_DEFAULT = 536;
 
-/** MSS on eth0 (MTU 1500) and on loopback (Linux's lo has a 64 KiB MTU). */
-export const ETH_MSS = 1460;
-export const LOOPBACK_MSS = 65483;
-
-/** Per-connection settings a socket carries into the connections it makes or accepts. */
-export type ConnSettings = Omit<TcpConfig, 'localPort' | 'remotePort' | 'isn'>;
-
-/** What a host's TCP takes from the run's configuration (experimental.socket_*). */
-export interface TcpStackOptions {
-  sendBufferBytes: number;
-  recvBufferBytes: number;
-  sendAutotune: boolean;
-  recvAutotune: boolean;
-}
-
-/** Bytes the options of `o` take on the wire, laid out as encodeSegment does (padded to 4). */
-export function optionBytes(o: TcpOptions): number {
-  let n = 0;
-  if (o.mss !== undefined) n += 4;
-  if (o.timestamp !== undefined)
-    n += 12; // with SACK-permitted: kind+len (2) + TS (10); else NOP NOP TS
-  else if (o.sackPermitted) n += 4;
-  if (o.wscale !== undefined) n += 4;
-  if (o.sack !== undefined && o.sack.length > 0) n += 4 + 8 * o.sack.length;
-  return (n + 3) & ~3;
-}
-
-/**
- * A claim on a local port: a bound socket, a listener, or a connection
- * (accepted connections and orphans keep the port busy like Linux's bind
- * buckets, which is what makes TIME_WAIT and SO_REUSEADDR matter).
- */
-export class TcpPortHold implements PortBinding {
-  localIp = 0;
-  localPort = 0;
-  peerIp = 0;
-  peerPort = 0;
-  reuseAddr = false;
-  reusePort = false;
-  bindSeq = 0;
-  /** Joined the port without a conflict check (a connection accepted on a listener's port). */
-  inherited = false;
-  listening = false;
-  /** bind() chose the port: Linux keeps it when the connection dies (SOCK_BINDPORT_LOCK). */
-  portLocked = false;
-  bound = false;
-  /** The connection using this port, if any. */
-  ep: TcpEndpoint | null = null;
-  /** The socket using this port, while it is open. */
-  socketOpen = false;
-
-  receive(_p: Packet): void {}
-  icmpError(_p: Packet, _errno: number): void {}
-
-  get timeWait(): boolean {
-    return this.ep !== null && this.ep.conn.state === 'TIME_WAIT';
-  }
-}
-
-/**
- * Linux's TCP bind conflict rule (inet_csk_bind_conflict with relax): two
- * claims on one port clash when their addresses overlap, unless both set
- * SO_REUSEADDR and the existing one is not listening, or both set
- * SO_REUSEPORT. A connection joining its listener's port never clashes.
- */
-export function tcpConflicts(o: PortBinding, b: PortBinding, ip: number): boolean {
-  if (!(o instanceof TcpPortHold) || !(b instanceof TcpPortHold)) return true;
-  if (b.inherited) return false;
-  if (o.localIp !== 0 && ip !== 0 && o.localIp !== ip) return false;
-  if (b.reuseAddr && o.reuseAddr && !o.listening) return false;
-  if (b.reusePort && o.reusePort) return false;
-  return true;
-}
-
-/** A one-byte buffer for asking an empty receive queue what a read would get (EOF, error, EAGAIN). */
-const ONE = new Uint8Array(1);
-
-/** One connection on a host: the state machine plus addressing, timer, owner and readiness bookkeeping. */
-export class TcpEndpoint {
-  readonly tx = new TxSource();
-  /** The open socket that reports this connection's readiness (null: orphaned or not yet accepted). */
-  owner: TcpSocket | null = null;
-  /** The listening socket until the connection is accepted. */
-  parent: TcpSocket | null = null;
-  removed = false;
-  /** The handshake completed at some point (a listener's child then waits in the accept queue until accepted). */
-  established = false;
-  private timerGen = 0;
-  /** Time of the live scheduled timer event, or -1. */
-  private timerAt = -1;
-  private lastState: TcpState;
-  private lastReadable = 0;
-  private lastError = 0;
-  private lastPeerClosed = false;
-  /** A writer found no room (Linux SOCK_NOSPACE): wake writers when room comes back. */
-  noSpace = false;
-  /** Queued in the stack's deferred wake-ups. */
-  wakeDeferred = false;
-  private readonly fireFn: (gen: number) => void;
-
-  constructor(
-    readonly tcp: TcpStack,
-    readonly conn: TcpConnection,
-    readonly localIp: number,
-    readonly localPort: number,
-    readonly remoteIp: number,
-    readonly remotePort: number,
-    readonly hold: TcpPortHold,
-  ) {
-    this.lastState = conn.state;
-    this.fireFn = (gen) => this.fire(gen);
-  }
-
-  /** After any call into the connection: send its output, re-arm its timer, report readiness, drop it once closed. */
-  settle(): void {
-    const c = this.conn;
-    if (c.hasOutput) {
-      const out = c.takeOutput();
-      for (let i = 0; i < out.length; i++) this.tcp.transmit(out[i], this.localIp, this.remoteIp, this.tx);
-    }
-    const st = c.state;
-    const readable = c.readableBytes;
-    const err = c.errno;
-    const peerClosed = c.peerClosed;
-    let wake =
-      st !== this.lastState ||
-      readable > this.lastReadable ||
-      (err !== 0 && err !== this.lastError) ||
-      peerClosed !== this.lastPeerClosed;
-    if (this.noSpace && c.isWritable) {
-      this.noSpace = false;
-      wake = true;
-    }
-    const stateChanged = st !== this.lastState;
-    if (st !== 'SYN_SENT' && st !== 'SYN_RECEIVED' && st !== 'CLOSED' && st !== 'LISTEN') this.established = true;
-    this.lastState = st;
-    this.lastReadable = readable;
-    this.lastError = err;
-    this.lastPeerClosed = peerClosed;
-    if (st === 'CLOSED') {
-      this.tcp.remove(this);
-    } else {
-      this.rearm();
-    }
-    if (wake && this.owner !== null) {
-      if (this.tcp.deferring) this.tcp.deferWake(this);
-      else this.owner.notifier.notify();
-    }
-    if (stateChanged && this.parent !== null) this.parent.childChanged(this);
-  }
-
-  /** A wake-up deferred to the end of a batch of arrivals is due. */
-  wakeOwner(): void {
-    this.wakeDeferred = false;
-    if (this.owner !== null) this.owner.notifier.notify();
-  }
-
-  /**
-   * Keeps one scheduler event at or before the connection's next deadline.
-   * A later deadline keeps the earlier event (it re-arms when it fires), so
-   * the bulk path's ever-moving retransmission deadline costs no events.
-   */
-  private rearm(): void {
-    const d = this.conn.nextDeadlineNs();
-    if (d === null) return;
-    if (this.timerAt >= 0 && this.timerAt <= d) return;
-    const gen = ++this.timerGen;
-    const now = this.tcp.now;
-    const at = d > now ? d : now;
-    this.timerAt = at;
-    this.tcp.stack.clock.at(at, this.tcp.stack.host.id, () => this.fireFn(gen));
-  }
-
-  private fire(gen: number): void {
-    if (gen !== this.timerGen || this.removed) return;
-    this.timerAt = -1;
-    const now = this.tcp.now;
-    const d = this.conn.nextDeadlineNs();
-    if (d === null) return;
-    if (d > now) {
-      this.rearm();
-      return;
-    }
-    const outer = this.tcp.enter();
-    try {
-      this.conn.onTimer(now);
-      this.settle();
-    } finally {
-      this.tcp.leave(outer);
-    }
-  }
-
-  /** Stops the timer for good (the connection left the host's tables). */
-  cancelTimer(): void {
-    this.timerGen++;
-    this.timerAt = -1;
-  }
-}
-
-/** A host's TCP: port claims, connections by address pair, listeners by port. */
-export class TcpStack {
-  readonly table: PortTable<TcpPortHold>;
-  /** Connections by local port, then remote ip * 65536 + remote port (a short list: local addresses may differ). */
-  private readonly conns = new Map<number, Map<number, TcpEndpoint[]>>();
-  private readonly listeners = new Map<number, TcpSocket[]>();
-  private readonly inbox = new ArrayQueue<Packet>();
-  private busy = false;
-  /**
-   * Set while handling a packet from another host: readiness wake-ups wait
-   * until the packets that arrived at the same instant are all in (see deferWake).
-   */
-  deferring = false;
-  private readonly deferred: TcpEndpoint[] = [];
-  private deferredFrom = -1;
-  private readonly flushFn = (): void => this.flushWakes();
-  private readonly resetTx = new TxSource();
-  private last: TcpEndpoint | null = null;
-  /** Segments answered with a reset because nothing matched them (statistics). */
-  resetsSent = 0;
-
-  constructor(
-    readonly stack: NetworkStack,
-    readonly opts: TcpStackOptions,
-  ) {
-    this.table = new PortTable<TcpPortHold>(stack.host.rng, tcpConflicts);
-  }
-
-  /** Gives each stack its TCP (once the network exists). */
-  static attach(stack: NetworkStack, opts: TcpStackOptions): TcpStack {
-    const tcp = new TcpStack(stack, opts);
-    stacks.set(stack, tcp);
-    stack.registerProtocol(IPPROTO_TCP, (p) => tcp.receive(p));
-    return tcp;
-  }
-
-  static of(stack: NetworkStack): TcpStack {
-    const tcp = stacks.get(stack);
-    if (!tcp) throw new Error('invariant: TCP used on a stack it was not attached to');
-    return tcp;
-  }
-
-  get now(): number {
-    return this.stack.clock.nowNs;
-  }
-
-  /** A deterministic initial sequence number (Linux hashes secrets and a clock; we draw from the host RNG). */
-  isn(): number {
-    return this.stack.host.rng.nextInt(0, 0xffffffff) >>> 0;
-  }
-
-  /**
-   * Marks the start of work that may send segments. Loopback delivers
-   * synchronously, so a segment sent while a connection is half-way through
-   * handling another must wait: those go to the inbox, drained in order by
-   * the outermost caller (like Linux's socket backlog). Returns whether this
-   * call is the outermost one; pass that to leave().
-   */
-  enter(): boolean {
-    if (this.busy) return false;
-    this.busy = true;
-    return true;
-  }
-
-  leave(outer: boolean): void {
-    if (!outer) return;
-    try {
-      for (let p = this.inbox.shift(); p !== undefined; p = this.inbox.shift()) this.process(p);
-    } finally {
-      this.busy = false;
-    }
-  }
-
-  transmit(seg: Segment, srcIp: number, dstIp: number, tx: TxSource): void {
-    const p = makeTcpPacket(this.stack.host.id, srcIp, dstIp, seg, optionBytes(seg.options));
-    this.stack.send(p, tx);
-  }
-
-  /** The protocol handler: every TCP packet for this host. */
-  private receive(p: Packet): boolean {
-    if (this.busy) {
-      this.inbox.push(p);
-      return true;
-    }
-    this.busy = true;
-    const remote = p.srcHostId !== this.stack.host.id;
-    if (remote) {
-      this.deferring = true;
-      this.deferredFrom = p.srcHostId;
-    }
-    try {
-      this.process(p);
-    } finally {
-      this.deferring = false;
-      this.leave(true);
-    }
-    return true;
-  }
-
-  /**
-   * Packets a host sends at one instant arrive at one instant, each its own
-   * event. Waking a reader at the first would have it run (and read one
-   * segment) between every two of them when its host sorts before the
-   * sender's. Like a NAPI poll that takes in a batch before the woken task
-   * runs, the wake-up becomes one event queued behind the sender's other
-   * events of this instant: same simulated time, one read for the batch.
-   */
-  deferWake(ep: TcpEndpoint): void {
-    if (ep.wakeDeferred) return;
-    ep.wakeDeferred = true;
-    if (this.deferred.length === 0) this.stack.clock.at(this.now, this.deferredFrom, this.flushFn);
-    this.deferred.push(ep);
-  }
-
-  private flushWakes(): void {
-    const list = this.deferred.splice(0);
-    for (const ep of list) ep.wakeOwner();
-  }
-
-  private process(p: Packet): void {
-    const seg = p.segment;
-    if (seg === null) return;
-    const now = this.now;
-    const ep = this.find(p.dstIp, p.dstPort, p.srcIp, p.srcPort);
-    if (ep !== null) {
-      ep.conn.onSegment(seg, now);
-      const recycled = ep.conn.timeWaitRecycled && ep.conn.state === 'CLOSED';
-      ep.settle();
-      if (!recycled) return;
-      // A SYN for a connection in TIME_WAIT: the old incarnation is gone, a listener may take it.
-    }
-    const l = this.findListener(p.dstIp, p.dstPort, p.srcIp, p.srcPort);
-    if (l !== null) {
-      l.onSyn(p, seg, now);
-      return;
-    }
-    this.resetUnmatched(p, seg);
-  }
-
-  resetUnmatched(p: Packet, seg: Segment): void {
-    const r = resetFor(seg);
-    if (r === null) return;
-    this.resetsSent++;
-    this.transmit(r, p.dstIp, p.srcIp, this.resetTx);
-  }
-
-  find(localIp: number, localPort: number, remoteIp: number, remotePort: number): TcpEndpoint | null {
-    const last = this.last;
-    if (
-      last !== null &&
-      last.localPort === localPort &&
-      last.remotePort === remotePort &&
-      last.remoteIp === remoteIp &&
-      last.localIp === localIp &&
-      !last.removed
-    ) {
-      return last;
-    }
-    const list = this.conns.get(localPort)?.get(remoteIp * 65536 + remotePort);
-    if (list === undefined) return null;
-    for (const ep of list) {
-      if (ep.localIp === localIp) {
-        this.last = ep;
-        return ep;
-      }
-    }
-    return null;
-  }
-
-  add(ep: TcpEndpoint): void {
-    let byRemote = this.conns.get(ep.localPort);
-    if (!byRemote) this.conns.set(ep.localPort, (byRemote = new Map()));
-    const key = ep.remoteIp * 65536 + ep.remotePort;
-    const list = byRemote.get(key);
-    if (list) list.push(ep);
-    else byRemote.set(key, [ep]);
-  }
-
-  /** The connection reached CLOSED: forget it, and free its port unless a socket still holds it. */
-  remove(ep: TcpEndpoint): void {
-    if (ep.removed) return;
-    ep.removed = true;
-    ep.cancelTimer();
-    if (this.last === ep) this.last = null;
-    const byRemote = this.conns.get(ep.localPort);
-    const key = ep.remoteIp * 65536 + ep.remotePort;
-    const list = byRemote?.get(key);
-    if (byRemote && list) {
-      const i = list.indexOf(ep);
-      if (i >= 0) list.splice(i, 1);
-      if (list.length === 0) byRemote.delete(key);
-      if (byRemote.size === 0) this.conns.delete(ep.localPort);
-    }
-    if (ep.parent !== null) ep.parent.childGone(ep);
-    const h = ep.hold;
-    if (h.ep === ep) h.ep = null;
-    this.release(h);
-  }
-
-  /** Frees a port claim nobody needs any more (Linux: an autobound port goes when the connection closes). */
-  release(h: TcpPortHold): void {
-    if (!h.bound) return;
-    if (h.ep !== null && !h.ep.removed) return;
-    if (h.socketOpen && (h.portLocked || h.listening)) return;
-    this.table.unbind(h);
-    h.bound = false;
-  }
-
-  bind(h: TcpPortHold, ip: number, port: number): number {
-    const r = this.table.bind(h, ip, port);
-    if (r === 0) h.bound = true;
-    return r;
-  }
-
-  addListener(s: TcpSocket, port: number): void {
-    const list = this.listeners.get(port);
-    if (list) list.push(s);
-    else this.listeners.set(port, [s]);
-  }
-
-  removeListener(s: TcpSocket, port: number): void {
-    const list = this.listeners.get(port);
-    if (!list) return;
-    const i = list.indexOf(s);
-    if (i >= 0) list.splice(i, 1);
-    if (list.length === 0) this.listeners.delete(port);
-  }
-
-  /** listen() on a port another socket already listens on: allowed only within a SO_REUSEPORT group. */
-  listenConflict(h: TcpPortHold): boolean {
-    const list = this.listeners.get(h.localPort);
-    if (!list) return false;
-    for (const s of list) {
-      const o = s.hold;
-      if (o === null || o === h) continue;
-      if (o.localIp !== 0 && h.localIp !== 0 && o.localIp !== h.localIp) continue;
-      if (o.reusePort && h.reusePort) continue;
-      return true;
-    }
-    return false;
-  }
-
-  /**
-   * The listener a SYN to (dstIp, port) reaches: an address-specific one
-   * beats a wildcard one; a SO_REUSEPORT group spreads sources by a hash,
-   * so one source always reaches the same member.
-   */
-  findListener(dstIp: number, port: number, srcIp: number, srcPort: number): TcpSocket | null {
-    const list = this.listeners.get(port);
-    if (!list) return null;
-    let best: TcpSocket | null = null;
-    let bestIp = -1;
-    for (const s of list) {
-      const ip = s.hold?.localIp ?? 0;
-      if (ip !== 0 && ip !== dstIp) continue;
-      if (best === null || (ip !== 0 && bestIp === 0)) {
-        best = s;
-        bestIp = ip;
-      }
-    }
-    if (best === null || !best.hold?.reusePort) return best;
-    let n = 0;
-    for (const s of list) if (s.hold?.reusePort && s.hold.localIp === bestIp) n++;
-    if (n < 2) return best;
-    let i = ((Math.imul(srcIp ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(srcPort + 1, 0xc2b2ae35)) >>> 0) % n;
-    for (const s of list) if (s.hold?.reusePort && s.hold.localIp === bestIp && i-- === 0) return s;
-    return best;
-  }
-
-  /** Whether dst is reached over loopback (127/8 or the host's own address). */
-  isLocal(ip: number): boolean {
-    return isLoopback(ip) || ip === this.stack.host.ip;
-  }
-}
-
-const stacks = new WeakMap<NetworkStack, TcpStack>();
+/** The congestion controls TCP_CONGESTION may choose, by Linux's names. */
+const CONGESTION: Readonly<
+  Record<string, (mss: number, iw: number) => CubicCongestionControl | RenoCongestionControl>
+> = {
+  cubic: (mss, iw) => new CubicCongestionControl(mss, iw),
+  reno: (mss, iw) => new RenoCongestionControl(mss, iw),
+};
 
 /** socket(2)-level connection state (Linux's SS_*), separate from the TCP state. */
 export type SockState = 'unconnected' | 'connecting' | 'connected';
 
 /**
  * A TCP socket: unconnected (maybe bound), listening, or attached to one
- * connection. The syscall layer wraps it; everything here is in simulated
- * time and returns counts or -errno.
+ * connection. Its file (net/sockets/tcp.ts) wraps it; everything here is in
+ * simulated time and returns counts or -errno. Options live here once: the
+ * template `cfg` for connections (SO_LINGER, keepalive, Nagle ...) and the
+ * socket-level ones; setting one also applies it to the live connection.
  */
 export class TcpSocket {
   hold: TcpPortHold | null = null;
@@ -506,10 +48,10 @@ export class TcpSocket {
   reuseAddr = false;
   reusePort = false;
   /** TCP_MAXSEG set by the application (0: none). */
-  userMss = 0;
+  private userMss = 0;
   /** SO_SNDBUF/SO_RCVBUF set by the application, in payload bytes (null: autotuned). */
-  userSndBuf: number | null = null;
-  userRcvBuf: number | null = null;
+  private userSndBuf: number | null = null;
+  private userRcvBuf: number | null = null;
   /** shutdown() directions recorded on the socket (Linux sk_shutdown). */
   shutRd = false;
   shutWr = false;
@@ -519,6 +61,10 @@ export class TcpSocket {
   private moreCorked = false;
   /** SO_RCVLOWAT. */
   rcvLowat = 1;
+  /** TCP_CONGESTION chosen for connections made from now on. */
+  private congestionName = 'cubic';
+  /** close() with SO_LINGER waits until this time (-1: not waiting yet). */
+  private lingerUntilNs = -1;
   closed = false;
   /** Connections of a listener not yet accepted (embryonic or in the accept queue). */
   private readonly children = new Map<TcpConnection, TcpEndpoint>();
@@ -538,6 +84,7 @@ export class TcpSocket {
       this.userSndBuf = template.userSndBuf;
       this.userRcvBuf = template.userRcvBuf;
       this.rcvLowat = template.rcvLowat;
+      this.congestionName = template.congestionName;
     } else {
       const o = tcp.opts;
       this.cfg = {
@@ -628,6 +175,7 @@ export class TcpSocket {
 
   /** listen(2). */
   listen(backlog: number): number {
+    if (this.ss !== 'unconnected') return -Err.EINVAL;
     if (this.ep !== null) {
       if (this.ep.conn.state !== 'CLOSED') return -Err.EINVAL;
       this.ep = null; // a failed connect leaves the socket free to listen
@@ -759,7 +307,7 @@ export class TcpSocket {
   }
 
   /** Applies an option to the live connection, if there is one (the template cfg is the caller's job). */
-  apply(fn: (c: TcpConnection, now: number) => void): void {
+  private apply(fn: (c: TcpConnection, now: number) => void): void {
     if (this.ep !== null && !this.ep.removed) this.act(fn);
   }
 
@@ -837,8 +385,8 @@ export class TcpSocket {
     const ep = this.ep;
     if (ep === null) return -Err.ENOTCONN;
     if (this.shutRd) return 0;
-    if (peek) return ep.conn.peek(ONE);
-    return this.act((c, now) => c.recv(ONE, now));
+    if (peek) return ep.conn.peek(this.tcp.oneByte);
+    return this.act((c, now) => c.recv(this.tcp.oneByte, now));
   }
 
   /** shutdown(2); Linux records the directions even when it answers ENOTCONN. */
@@ -903,14 +451,14 @@ export class TcpSocket {
    * SO_LINGER 0 / unread data) without giving the socket up: the SO_LINGER
    * wait happens between this and close().
    */
-  beginClose(): void {
+  private beginClose(): void {
     if (this.connClosed || this.ep === null) return;
     this.connClosed = true;
     this.act((c, now) => c.close(now));
   }
 
   /** True once close() need not wait for linger: everything sent was acknowledged, or the connection ended. */
-  get lingerDone(): boolean {
+  private get lingerDone(): boolean {
     const ep = this.ep;
     if (ep === null || ep.removed) return true;
     const st = ep.conn.state;
@@ -985,6 +533,220 @@ export class TcpSocket {
     return r;
   }
 
+  // ------------------------------------------------------- connect(2) rules
+
+  /**
+   * connect(2) as Linux's inet_stream_connect: starts the handshake
+   * (EINPROGRESS when non-blocking), EALREADY while one runs, then 0 or the
+   * error once it is decided. -EAGAIN: a blocking caller must wait (the
+   * notifier fires when the state moves); `timedOut`: that wait ran out
+   * (SO_SNDTIMEO), which Linux reports as EINPROGRESS.
+   */
+  connectStream(ip: number, port: number, nonblocking: boolean, timedOut: boolean): number {
+    let err: number;
+    switch (this.ss) {
+      case 'connected':
+        return -Err.EISCONN;
+      case 'connecting':
+        err = -Err.EALREADY;
+        break;
+      default: {
+        const c = this.connect(ip, port);
+        if (c < 0) return c;
+        // Even on loopback, where the handshake may already be done, Linux
+        // handles the answer after connect returns: non-blocking says EINPROGRESS.
+        if (nonblocking) return -Err.EINPROGRESS;
+        err = -Err.EINPROGRESS;
+        break;
+      }
+    }
+    const conn = this.conn;
+    if (conn === null) return -Err.ECONNABORTED;
+    const st = conn.state;
+    if (st === 'SYN_SENT' || st === 'SYN_RECEIVED') {
+      if (nonblocking) return err;
+      return timedOut ? -Err.EINPROGRESS : -Err.EAGAIN;
+    }
+    if (st === 'CLOSED') {
+      this.ss = 'unconnected';
+      const e = conn.takeErrno();
+      return e !== 0 ? -e : -Err.ECONNABORTED;
+    }
+    this.ss = 'connected';
+    return 0;
+  }
+
+  /** connect(AF_UNSPEC): forget the peer; Linux resets a live connection. */
+  disconnect(): void {
+    if (this.ep !== null && this.ep.conn.state !== 'CLOSED') this.apply((c, now) => c.abort(now));
+    this.ep = null;
+    this.ss = 'unconnected';
+    this.notifier.notify();
+  }
+
+  // ------------------------------------------------------------ options
+
+  setReuseAddr(on: boolean): void {
+    this.reuseAddr = on;
+    if (this.hold !== null) this.hold.reuseAddr = on;
+  }
+
+  setReusePort(on: boolean): void {
+    this.reusePort = on;
+    if (this.hold !== null) this.hold.reusePort = on;
+  }
+
+  /** SO_RCVLOWAT: Linux stores at least 1. */
+  setRcvLowat(bytes: number): void {
+    this.rcvLowat = Math.max(1, bytes);
+    this.notifier.notify();
+  }
+
+  /** SO_LINGER as set (seconds >= 0; a negative time counts as 0, which resets on close). */
+  get linger(): Readonly<LingerOption> {
+    return this.cfg.linger ?? DEFAULT_TCP_SETTINGS.linger;
+  }
+
+  setLinger(enabled: boolean, seconds: number): void {
+    const linger = { enabled, seconds: Math.max(0, seconds) };
+    this.cfg.linger = linger;
+    this.apply((c) => c.setLinger(linger));
+  }
+
+  /** SO_KEEPALIVE and TCP_KEEPIDLE/KEEPINTVL/KEEPCNT as they stand. */
+  get keepalive(): KeepaliveOptions {
+    return { ...DEFAULT_TCP_SETTINGS.keepalive, ...this.cfg.keepalive };
+  }
+
+  setKeepalive(change: Partial<KeepaliveOptions>): void {
+    this.cfg.keepalive = { ...this.cfg.keepalive, ...change };
+    this.apply((c, now) => c.setKeepalive(change, now));
+  }
+
+  /** SO_SNDBUF as Linux reports it (sk_sndbuf: twice the payload an application-sized buffer holds). */
+  get sndBuf(): number {
+    const c = this.conn;
+    if (this.userSndBuf !== null) return 2 * this.userSndBuf;
+    return c !== null ? c.sendBufferBytes : (this.cfg.sndBufBytes ?? 0);
+  }
+
+  /** Sets sk_sndbuf (already clamped and doubled like Linux); autotuning stops. */
+  setSndBuf(skBytes: number): void {
+    const bytes = skBytes / 2;
+    this.userSndBuf = bytes;
+    this.cfg.sndBufBytes = bytes;
+    this.apply((c, now) => c.setSendBufferBytes(bytes, now));
+    this.notifier.notify(); // a larger buffer may let a blocked writer go on
+  }
+
+  /** SO_RCVBUF as Linux reports it (sk_rcvbuf). */
+  get rcvBuf(): number {
+    const c = this.conn;
+    if (this.userRcvBuf !== null) return 2 * this.userRcvBuf;
+    return c !== null ? c.receiveBufferBytes : (this.cfg.rcvBufBytes ?? 0);
+  }
+
+  setRcvBuf(skBytes: number): void {
+    const bytes = skBytes / 2;
+    this.userRcvBuf = bytes;
+    this.cfg.rcvBufBytes = bytes;
+    this.apply((c, now) => c.setReceiveBufferBytes(bytes, now));
+  }
+
+  get noDelay(): boolean {
+    const c = this.conn;
+    return c !== null ? c.noDelay : (this.cfg.noDelay ?? false);
+  }
+
+  setNoDelay(on: boolean): void {
+    this.cfg.noDelay = on;
+    this.apply((c, now) => c.setNoDelay(on, now));
+  }
+
+  get cork(): boolean {
+    const c = this.conn;
+    return c !== null ? c.cork : (this.cfg.cork ?? false);
+  }
+
+  setCork(on: boolean): void {
+    this.cfg.cork = on;
+    this.apply((c, now) => c.setCork(on, now));
+  }
+
+  /** TCP_MAXSEG: the connection's MSS once it has one, else what the application asked, else 536. */
+  get maxSeg(): number {
+    const c = this.conn;
+    if (c !== null && c.state !== 'CLOSED' && c.state !== 'SYN_SENT') return c.mssBytes;
+    return this.userMss > 0 ? this.userMss : TCP_MSS_DEFAULT;
+  }
+
+  setMaxSeg(bytes: number): void {
+    this.userMss = bytes;
+  }
+
+  get synRetries(): number {
+    return this.cfg.synRetries ?? DEFAULT_TCP_SETTINGS.synRetries;
+  }
+
+  setSynRetries(n: number): void {
+    this.cfg.synRetries = n;
+  }
+
+  get userTimeoutNs(): number {
+    return this.cfg.userTimeoutNs ?? 0;
+  }
+
+  setUserTimeoutNs(ns: number): void {
+    this.cfg.userTimeoutNs = ns;
+    this.apply((c) => c.setUserTimeout(ns));
+  }
+
+  /** TCP_LINGER2 in seconds: -1 when FIN_WAIT_2 ends at once, else the FIN_WAIT_2 timeout. */
+  get linger2(): number {
+    const ns = this.cfg.finTimeoutNs ?? DEFAULT_TCP_SETTINGS.finTimeoutNs;
+    return ns === 0 ? -1 : Math.floor(ns / SEC);
+  }
+
+  /** TCP_LINGER2: negative ends FIN_WAIT_2 at once, 0 restores tcp_fin_timeout, else seconds (capped). */
+  setLinger2(seconds: number): void {
+    this.cfg.finTimeoutNs =
+      seconds < 0 ? 0 : seconds === 0 ? DEFAULT_TCP_SETTINGS.finTimeoutNs : Math.min(seconds, MAX_LINGER2_SEC) * SEC;
+  }
+
+  /** TCP_CONGESTION: the live connection's algorithm, else the one chosen for the next. */
+  get congestion(): string {
+    const c = this.conn;
+    return c !== null ? c.congestionControl.name : this.congestionName;
+  }
+
+  /** Chooses the algorithm for connections made from now on (a live one keeps its own); false: unknown name. */
+  setCongestion(name: string): boolean {
+    const factory = CONGESTION[name];
+    if (factory === undefined) return false;
+    this.cfg.congestion = factory;
+    this.congestionName = name;
+    return true;
+  }
+
+  // ---------------------------------------------------------- close(2)
+
+  /**
+   * close() of the last descriptor with SO_LINGER on and a positive time:
+   * the first call starts the orderly close; each call says until when
+   * close() must still wait (absolute ns; the notifier fires on progress),
+   * or -1 once it may go on (everything acknowledged, or the time is up).
+   */
+  lingerDeadlineNs(nowNs: number): number {
+    const l = this.linger;
+    if (!l.enabled || l.seconds <= 0 || this.ep === null || this.listening) return -1;
+    if (this.lingerUntilNs < 0) {
+      this.beginClose();
+      this.lingerUntilNs = nowNs + l.seconds * SEC;
+    }
+    if (this.lingerDone || nowNs >= this.lingerUntilNs) return -1;
+    return this.lingerUntilNs;
+  }
+
   /** The peer address for getpeername, or null (ENOTCONN): Linux has none in CLOSE or SYN_SENT. */
   peer(): { ip: number; port: number } | null {
     const ep = this.ep;
@@ -994,3 +756,6 @@ export class TcpSocket {
     return { ip: ep.remoteIp, port: ep.remotePort };
   }
 }
+
+/** Where simulation.ts looks for TcpStack.attach today (the stack lives in ./stack). */
+export { TcpStack } from './stack';

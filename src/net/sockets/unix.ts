@@ -1,36 +1,31 @@
-// AF_UNIX sockets: the syscall face of net/unix.ts — sockaddr_un parsing
-// (abstract names, path names resolved against the caller's cwd, autobind),
-// stream writes that complete across restarts, seqpacket and datagram records.
+// AF_UNIX socket files: the face of a UnixSocket (net/unix.ts) towards
+// processes — sockaddr_un (abstract names, path names resolved against the
+// caller's cwd, autobind), stream writes that complete across restarts,
+// seqpacket and datagram records, SCM_RIGHTS files riding with the data.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { FileObject } from '../host/fd-table';
-import type { Thread } from '../host/thread';
-import type { NetworkStack } from '../net/stack';
-import { UnixSocket, type UnixCred, type UnixKind, type UnixName } from '../net/unix';
-import { E } from '../abi/errno';
-import type { Kernel } from '../kernel/kernel';
+import type { FileObject } from '../../host/fd-table';
+import type { Thread } from '../../host/thread';
+import { E } from '../../abi/errno';
 import {
   AF_UNIX,
   AF_UNSPEC,
-  io,
   MSG_NOSIGNAL,
   MSG_OOB,
   MSG_PEEK,
   MSG_TRUNC,
   MSG_WAITALL,
-  nameOut,
-  readSockaddr,
-  SIGPIPE,
-  SO,
   SOCK_DGRAM,
   SOCK_SEQPACKET,
   SOCK_STREAM,
-  SocketFile,
-  UserMsg,
-} from './socket-file';
-
-const SUN_PATH_MAX = 108;
-const SOCKADDR_UN_SIZE = 2 + SUN_PATH_MAX;
+  SOCKADDR_UN_SIZE,
+} from '../../abi/socket';
+import type { Kernel } from '../../kernel/kernel';
+import type { NetworkStack } from '../stack';
+import { UnixSocket, type UnixCred, type UnixKind, type UnixName } from '../unix';
+import type { SockAddr } from './address';
+import type { UserMsg } from './message';
+import { SIGPIPE, SocketFile } from './socket-file';
 
 export function unixKind(type: number): UnixKind | null {
   return type === SOCK_STREAM ? 'stream' : type === SOCK_DGRAM ? 'dgram' : type === SOCK_SEQPACKET ? 'seqpacket' : null;
@@ -43,35 +38,31 @@ export function credOf(t: Thread): UnixCred {
   return { pid: t.process.vpid, uid, gid };
 }
 
-/** Result of parseUn: a name (or null for "autobind"), whether it is abstract, or -errno. */
-const parsedUn: { name: UnixName | null; abstract: boolean; family: number } = {
-  name: null,
-  abstract: false,
-  family: 0,
-};
+/** Checks a sockaddr_un's length: the family at least, and no more than struct sockaddr_un. */
+function checkSockaddrUn(a: SockAddr): number {
+  return a.len < 2 || a.len > SOCKADDR_UN_SIZE ? -E.EINVAL : 0;
+}
+
+/** An abstract name (sun_path starts with NUL) rather than a path. */
+function isAbstract(a: SockAddr): boolean {
+  return a.len > 2 && a.buf[2] === 0;
+}
 
 /**
- * Parses a sockaddr_un. Path names become absolute against the process's cwd.
- * Abstract names are keyed with the socket kind too: Linux keeps one abstract
- * namespace per socket type (a stream and a datagram socket may share a name,
- * and a connect never finds a socket of another type there).
+ * The name a sockaddr_un (checked, family AF_UNIX) gives, or null for "no
+ * name" (autobind). Path names become absolute against t's cwd. Abstract
+ * names are keyed with the socket kind too: Linux keeps one abstract
+ * namespace per socket type (a stream and a datagram socket may share a
+ * name, and a connect never finds a socket of another type there).
  */
-function parseUn(k: Kernel, t: Thread, addr: number, len: number, kind: UnixKind): number {
-  if (len < 2 || len > SOCKADDR_UN_SIZE) return -E.EINVAL;
-  const r = readSockaddr(k, t, addr, len);
-  if (r < 0) return r;
-  const s = k.mem.scratch;
-  parsedUn.family = s.readUInt16LE(0);
-  parsedUn.name = null;
-  parsedUn.abstract = false;
-  if (parsedUn.family !== AF_UNIX) return 0;
-  if (len === 2) return 0;
+function unixName(t: Thread, a: SockAddr, kind: UnixKind): UnixName | null {
+  const s = a.buf;
+  const len = a.len;
+  if (len === 2) return null;
   if (s[2] === 0) {
     // Abstract: every byte of the given length counts, NULs included.
     const addrBytes = Uint8Array.prototype.slice.call(s, 2, len);
-    parsedUn.name = { key: `\0${kind}\0${s.toString('latin1', 3, len)}`, addr: addrBytes };
-    parsedUn.abstract = true;
-    return 0;
+    return { key: `\0${kind}\0${s.toString('latin1', 3, len)}`, addr: addrBytes };
   }
   let end = 2;
   while (end < len && s[end] !== 0) end++;
@@ -84,32 +75,31 @@ function parseUn(k: Kernel, t: Thread, addr: number, len: number, kind: UnixKind
   }
   const addrBytes = new Uint8Array(end - 2 + 1);
   addrBytes.set(s.subarray(2, end));
-  parsedUn.name = { key: path.resolve(cwd, given), addr: addrBytes };
-  return 0;
+  return { key: path.resolve(cwd, given), addr: addrBytes };
 }
 
 /** A socket's name as getsockname reports it (an unnamed socket: just the family). */
-function putSockaddrUn(name: UnixName | null): void {
-  const b = nameOut.buf;
+function putSockaddrUn(out: SockAddr, name: UnixName | null): void {
+  const b = out.buf;
   b.fill(0, 0, SOCKADDR_UN_SIZE);
   b.writeUInt16LE(AF_UNIX, 0);
   if (name === null) {
-    nameOut.len = 2;
+    out.len = 2;
     return;
   }
   b.set(name.addr, 2);
-  nameOut.len = 2 + name.addr.length;
+  out.len = 2 + name.addr.length;
 }
 
 /** A received message's source: the sender's name, or nothing at all (length 0) when it has none. */
-function putSource(addr: Uint8Array | null): void {
+function putSource(out: SockAddr, addr: Uint8Array | null): void {
   if (addr === null) {
-    nameOut.len = 0;
+    out.len = 0;
     return;
   }
-  nameOut.buf.writeUInt16LE(AF_UNIX, 0);
-  nameOut.buf.set(addr, 2);
-  nameOut.len = 2 + addr.length;
+  out.buf.writeUInt16LE(AF_UNIX, 0);
+  out.buf.set(addr, 2);
+  out.len = 2 + addr.length;
 }
 
 /** The SCM_RIGHTS files of a send, moved into the message that carries them. */
@@ -151,28 +141,31 @@ export class UnixFile extends SocketFile {
     return this.sock.state === 'listening';
   }
 
-  override bind(k: Kernel, t: Thread, addr: number, len: number): number {
-    const r = parseUn(k, t, addr, len, this.sock.kind);
+  override bind(t: Thread, a: SockAddr): number {
+    const r = checkSockaddrUn(a);
     if (r < 0) return r;
-    if (parsedUn.family !== AF_UNIX) return -E.EINVAL;
-    if (parsedUn.name === null) return this.sock.name !== null ? -E.EINVAL : this.sock.autobind();
-    return this.sock.bind(parsedUn.name);
+    if (a.family !== AF_UNIX) return -E.EINVAL;
+    const name = unixName(t, a, this.sock.kind);
+    if (name === null) return this.sock.name !== null ? -E.EINVAL : this.sock.autobind();
+    return this.sock.bind(name);
   }
 
-  override connect(k: Kernel, t: Thread, addr: number, len: number): number {
-    const r = parseUn(k, t, addr, len, this.sock.kind);
+  /** -EAGAIN: the listener's backlog is full, wait for room. */
+  override connect(t: Thread, a: SockAddr): number {
+    const r = checkSockaddrUn(a);
     if (r < 0) return r;
     const s = this.sock;
-    if (s.kind === 'dgram' && parsedUn.family === AF_UNSPEC) {
+    if (s.kind === 'dgram' && a.family === AF_UNSPEC) {
       s.disconnectDgram();
       return 0;
     }
-    if (parsedUn.family !== AF_UNIX) return -E.EINVAL;
-    if (parsedUn.name === null) return -E.EINVAL;
-    const target = s.ns.lookup(parsedUn.name.key);
-    const missing = parsedUn.abstract ? E.ECONNREFUSED : E.ENOENT;
+    if (a.family !== AF_UNIX) return -E.EINVAL;
+    const name = unixName(t, a, s.kind);
+    if (name === null) return -E.EINVAL;
+    const target = s.ns.lookup(name.key);
+    const missing = isAbstract(a) ? E.ECONNREFUSED : E.ENOENT;
     if (s.kind === 'dgram') return s.connectDgram(target, missing);
-    return s.connectTo(target, missing); // -EAGAIN: the listener's backlog is full, wait for room
+    return s.connectTo(target, missing);
   }
 
   override listen(backlog: number): number {
@@ -195,12 +188,12 @@ export class UnixFile extends SocketFile {
     if ((flags & MSG_OOB) !== 0) return -E.EOPNOTSUPP;
     const s = this.sock;
     if (s.kind === 'dgram') return this.sendDgram(k, t, m);
-    if (s.kind === 'stream' && m.nameAddr !== 0 && m.nameLen !== 0) {
+    if (s.kind === 'stream' && m.hasDest && m.dest.len !== 0) {
       return s.state === 'connected' ? -E.EISCONN : -E.EOPNOTSUPP;
     }
     // Seqpacket ignores a destination, like Linux.
-    let done = io.resumeFrom;
-    io.progressed = done;
+    let done = m.resumeFrom;
+    m.progressed = done;
     for (;;) {
       const room = s.streamRoom();
       if (room < 0) {
@@ -223,7 +216,7 @@ export class UnixFile extends SocketFile {
       if (data === null) return done > 0 ? done : -E.EFAULT;
       s.streamSend(data, done === 0 ? takeRights(m) : null);
       done += n;
-      io.progressed = done;
+      m.progressed = done;
       if (done >= m.total) return m.total;
     }
   }
@@ -231,12 +224,14 @@ export class UnixFile extends SocketFile {
   private sendDgram(k: Kernel, t: Thread, m: UserMsg): number {
     const s = this.sock;
     let to: UnixSocket | undefined;
-    if (m.nameAddr !== 0 && m.nameLen !== 0) {
-      const r = parseUn(k, t, m.nameAddr, m.nameLen, 'dgram');
+    if (m.hasDest && m.dest.len !== 0) {
+      const a = m.dest;
+      const r = checkSockaddrUn(a);
       if (r < 0) return r;
-      if (parsedUn.family !== AF_UNIX || parsedUn.name === null) return -E.EINVAL;
-      to = s.ns.lookup(parsedUn.name.key);
-      if (!to) return parsedUn.abstract ? -E.ECONNREFUSED : -E.ENOENT;
+      const name = a.family === AF_UNIX ? unixName(t, a, 'dgram') : null;
+      if (name === null) return -E.EINVAL;
+      to = s.ns.lookup(name.key);
+      if (!to) return isAbstract(a) ? -E.ECONNREFUSED : -E.ENOENT;
     } else {
       if (s.peer === null) return -E.ENOTCONN;
       to = s.peer;
@@ -259,7 +254,10 @@ export class UnixFile extends SocketFile {
       const size = msg.data.length;
       const n = size < m.total ? size : m.total;
       if (n > 0 && m.scatter(k, t, 0, msg.data, 0, n) < 0) return -E.EFAULT;
-      putSource(s.kind === 'dgram' ? msg.from : s.peer !== null && s.peer.name !== null ? s.peer.name.addr : null);
+      putSource(
+        m.src,
+        s.kind === 'dgram' ? msg.from : s.peer !== null && s.peer.name !== null ? s.peer.name.addr : null,
+      );
       if ((flags & MSG_PEEK) === 0) {
         m.rightsOut = msg.rights as FileObject[] | null;
         msg.rights = null;
@@ -270,9 +268,9 @@ export class UnixFile extends SocketFile {
     }
     // Stream: MSG_WAITALL keeps filling the buffer across restarts.
     const waitAll = (flags & MSG_WAITALL) !== 0 && (flags & MSG_PEEK) === 0;
-    let done = waitAll ? io.resumeFrom : 0;
-    io.progressed = done;
-    putSource(s.peer !== null && s.peer.name !== null ? s.peer.name.addr : null);
+    let done = waitAll ? m.resumeFrom : 0;
+    m.progressed = done;
+    putSource(m.src, s.peer !== null && s.peer.name !== null ? s.peer.name.addr : null);
     if (s.rx.length === 0) {
       const r = s.emptyReadResult();
       if (r === -E.EAGAIN) return -E.EAGAIN;
@@ -297,19 +295,19 @@ export class UnixFile extends SocketFile {
     if ((flags & MSG_PEEK) === 0) s.consume(copied, false);
     done += copied;
     if (waitAll && done < m.total && s.rx.length === 0 && !s.rcvShut && s.error === 0) {
-      io.progressed = done;
+      m.progressed = done;
       return -E.EAGAIN;
     }
     return done;
   }
 
-  sockName(peer: boolean): number {
+  sockName(peer: boolean, out: SockAddr): number {
     const s = this.sock;
     if (peer) {
       if (s.peer === null || s.state !== 'connected') return -E.ENOTCONN;
-      putSockaddrUn(s.peer.name);
+      putSockaddrUn(out, s.peer.name);
     } else {
-      putSockaddrUn(s.name);
+      putSockaddrUn(out, s.name);
     }
     return 0;
   }
@@ -323,45 +321,36 @@ export class UnixFile extends SocketFile {
     return this.sock.connectionOriented && p !== null ? p.rxBytes : 0;
   }
 
-  protected override setOptSocket(name: number, v: number): number | null {
-    const s = this.sock;
-    switch (name) {
-      case SO.SNDBUF:
-      case SO.SNDBUFFORCE:
-        s.sndBuf = SocketFile.sndBufFor(v, name === SO.SNDBUFFORCE);
-        this.watchers.notify();
-        return 0;
-      case SO.RCVBUF:
-      case SO.RCVBUFFORCE:
-        s.rcvBuf = SocketFile.rcvBufFor(v, name === SO.RCVBUFFORCE);
-        return 0;
-      default:
-        return null;
-    }
+  // ------------------------------------------------------------- options
+
+  protected takeError(): number {
+    return this.sock.takeError();
   }
 
-  protected override getOptSocket(name: number): number | null {
-    const s = this.sock;
-    switch (name) {
-      case SO.ERROR:
-        return s.takeError();
-      case SO.SNDBUF:
-        return s.sndBuf;
-      case SO.RCVBUF:
-        return s.rcvBuf;
-      default:
-        return null;
-    }
+  protected sndBufBytes(): number {
+    return this.sock.sndBuf;
   }
 
-  protected override peerCred(dv: DataView): void {
+  protected setSndBufBytes(bytes: number): void {
+    this.sock.sndBuf = bytes;
+  }
+
+  protected rcvBufBytes(): number {
+    return this.sock.rcvBuf;
+  }
+
+  protected setRcvBufBytes(bytes: number): void {
+    this.sock.rcvBuf = bytes;
+  }
+
+  protected override peerCred(out: DataView): void {
     const c = this.sock.peerCred;
     if (c === null) {
-      super.peerCred(dv);
+      super.peerCred(out);
       return;
     }
-    dv.setInt32(0, c.pid, true);
-    dv.setInt32(4, c.uid, true);
-    dv.setInt32(8, c.gid, true);
+    out.setInt32(0, c.pid, true);
+    out.setInt32(4, c.uid, true);
+    out.setInt32(8, c.gid, true);
   }
 }

@@ -1,57 +1,44 @@
-// AF_INET SOCK_DGRAM sockets: the syscall face of net/udp.ts — sockaddr_in
-// parsing, datagram send/receive over iovecs, IP-level options.
-import type { Thread } from '../host/thread';
-import { UDP_MAX_PAYLOAD } from '../net/packet';
-import type { NetworkStack } from '../net/stack';
-import { UdpSocket } from '../net/udp';
-import { E } from '../abi/errno';
-import type { Kernel } from '../kernel/kernel';
+// AF_INET SOCK_DGRAM socket files: the face of a UdpSocket (net/udp.ts)
+// towards processes — sockaddr_in, one datagram per send/receive over iovecs
+// (MSG_PEEK, MSG_TRUNC), and the IPPROTO_IP/IPPROTO_UDP options.
+import type { Thread } from '../../host/thread';
+import { E } from '../../abi/errno';
 import {
   AF_INET,
   AF_UNSPEC,
+  IP_MTU,
+  IP_MTU_DISCOVER,
+  IP_MULTICAST_LOOP,
+  IP_MULTICAST_TTL,
+  IP_PMTUDISC_WANT,
+  IP_RECVERR,
+  IP_TOS,
+  IP_TTL,
+  IPPROTO_IP,
+  IPPROTO_UDP,
   MSG_ERRQUEUE,
   MSG_OOB,
   MSG_PEEK,
   MSG_TRUNC,
-  putSockaddrIn,
-  readSockaddr,
-  SO,
+  SO_BROADCAST,
+  SO_REUSEADDR,
+  SO_REUSEPORT,
   SOCK_DGRAM,
-  SocketFile,
-  UserMsg,
-} from './socket-file';
+} from '../../abi/socket';
+import type { Kernel } from '../../kernel/kernel';
+import { UDP_MAX_PAYLOAD } from '../packet';
+import type { NetworkStack } from '../stack';
+import { UdpSocket } from '../udp';
+import { checkSockaddrIn, inIp, inPort, putSockaddrIn, type SockAddr } from './address';
+import type { UserMsg } from './message';
+import type { OptValue } from './option';
+import { SocketFile } from './socket-file';
 
-const IPPROTO_IP = 0,
-  IPPROTO_UDP = 17;
-const IP_TOS = 1,
-  IP_TTL = 2,
-  IP_MTU_DISCOVER = 10,
-  IP_RECVERR = 11,
-  IP_MTU = 14;
-const IP_MULTICAST_TTL = 33,
-  IP_MULTICAST_LOOP = 34;
-const IP_PMTUDISC_WANT = 1;
-
-/** The parsed address of the last parseIn call (no allocation per call). */
-export const parsed = { family: 0, ip: 0, port: 0 };
-
-/** Parses a sockaddr_in of `len` bytes at addr (family in parsed.family). Returns 0 or -errno. */
-export function parseIn(k: Kernel, t: Thread, addr: number, len: number, minLen = 16): number {
-  if (len < 2) return -E.EINVAL;
-  const r = readSockaddr(k, t, addr, Math.min(len, 16));
-  if (r < 0) return r;
-  const dv = k.mem.view();
-  parsed.family = dv.getUint16(0, true);
-  if (parsed.family !== AF_UNSPEC && len < minLen) return -E.EINVAL;
-  if (len < 8) {
-    parsed.port = 0;
-    parsed.ip = 0;
-    return 0;
-  }
-  parsed.port = dv.getUint16(2, false);
-  parsed.ip = dv.getUint32(4, false);
-  return 0;
-}
+/** What IP_TTL reports until set (net.ipv4.ip_default_ttl). */
+const DEFAULT_TTL = 64;
+/** IP_MTU towards the host itself (lo) and towards another host (eth0). */
+const LOOPBACK_MTU = 65536,
+  ETH_MTU = 1500;
 
 export class UdpFile extends SocketFile {
   readonly domain = AF_INET;
@@ -72,23 +59,24 @@ export class UdpFile extends SocketFile {
     this.sock.close();
   }
 
-  override bind(k: Kernel, t: Thread, addr: number, len: number): number {
-    const r = parseIn(k, t, addr, len);
+  override bind(_t: Thread, a: SockAddr): number {
+    const r = checkSockaddrIn(a);
     if (r < 0) return r;
+    const family = a.family;
     // Linux accepts AF_UNSPEC for INADDR_ANY only (old programs rely on it).
-    if (parsed.family !== AF_INET && !(parsed.family === AF_UNSPEC && parsed.ip === 0)) return -E.EAFNOSUPPORT;
-    return this.sock.bind(parsed.ip, parsed.port);
+    if (family !== AF_INET && !(family === AF_UNSPEC && inIp(a) === 0)) return -E.EAFNOSUPPORT;
+    return this.sock.bind(inIp(a), inPort(a));
   }
 
-  override connect(k: Kernel, t: Thread, addr: number, len: number): number {
-    const r = parseIn(k, t, addr, len);
+  override connect(_t: Thread, a: SockAddr): number {
+    const r = checkSockaddrIn(a);
     if (r < 0) return r;
-    if (parsed.family === AF_UNSPEC) {
+    if (a.family === AF_UNSPEC) {
       this.sock.disconnect();
       return 0;
     }
-    if (parsed.family !== AF_INET) return -E.EAFNOSUPPORT;
-    return this.sock.connect(parsed.ip, parsed.port);
+    if (a.family !== AF_INET) return -E.EAFNOSUPPORT;
+    return this.sock.connect(inIp(a), inPort(a));
   }
 
   sendMsg(k: Kernel, t: Thread, m: UserMsg, flags: number): number {
@@ -96,14 +84,15 @@ export class UdpFile extends SocketFile {
     const s = this.sock;
     let ip: number;
     let port: number;
-    if (m.nameAddr !== 0) {
+    if (m.hasDest) {
       // Linux looks at the pointer here: an address of length 0 is EINVAL, not "no address".
-      const r = parseIn(k, t, m.nameAddr, m.nameLen);
+      const a = m.dest;
+      const r = checkSockaddrIn(a);
       if (r < 0) return r;
-      if (parsed.family !== AF_INET && parsed.family !== AF_UNSPEC) return -E.EAFNOSUPPORT;
-      if (parsed.port === 0) return -E.EINVAL;
-      ip = parsed.ip;
-      port = parsed.port;
+      if (a.family !== AF_INET && a.family !== AF_UNSPEC) return -E.EAFNOSUPPORT;
+      port = inPort(a);
+      if (port === 0) return -E.EINVAL;
+      ip = inIp(a);
     } else {
       if (!s.connected) return -E.EDESTADDRREQ;
       ip = s.peerIp;
@@ -117,6 +106,7 @@ export class UdpFile extends SocketFile {
     return s.sendTo(data, ip, port);
   }
 
+  /** One datagram: MSG_PEEK leaves it queued, MSG_TRUNC reports its full size; the source goes to m.src. */
   recvMsg(k: Kernel, t: Thread, m: UserMsg, flags: number): number {
     if ((flags & MSG_OOB) !== 0) return -E.EOPNOTSUPP;
     if ((flags & MSG_ERRQUEUE) !== 0) return -E.EAGAIN; // no queued ICMP errors to read back
@@ -130,19 +120,19 @@ export class UdpFile extends SocketFile {
     const size = p.payload.length;
     const n = size < m.total ? size : m.total;
     if (n > 0 && m.scatter(k, t, 0, p.payload, 0, n) < 0) return -E.EFAULT;
-    putSockaddrIn(p.srcIp, p.srcPort);
+    putSockaddrIn(m.src, p.srcIp, p.srcPort);
     if ((flags & MSG_PEEK) === 0) s.take();
     if (size > m.total) m.outFlags |= MSG_TRUNC;
     return (flags & MSG_TRUNC) !== 0 ? size : n;
   }
 
-  sockName(peer: boolean): number {
+  sockName(peer: boolean, out: SockAddr): number {
     const s = this.sock;
     if (peer) {
       if (!s.connected) return -E.ENOTCONN;
-      putSockaddrIn(s.peerIp, s.peerPort);
+      putSockaddrIn(out, s.peerIp, s.peerPort);
     } else {
-      putSockaddrIn(s.localIp, s.localPort);
+      putSockaddrIn(out, s.localIp, s.localPort);
     }
     return 0;
   }
@@ -163,49 +153,62 @@ export class UdpFile extends SocketFile {
     return this.sock.queuedSendBytes;
   }
 
-  protected override setOptSocket(name: number, v: number): number | null {
+  // ------------------------------------------------------------- options
+
+  protected takeError(): number {
+    return this.sock.takeError();
+  }
+
+  protected sndBufBytes(): number {
+    return this.sock.sndBuf;
+  }
+
+  protected setSndBufBytes(bytes: number): void {
+    this.sock.sndBuf = bytes;
+  }
+
+  protected rcvBufBytes(): number {
+    return this.sock.rcvBuf;
+  }
+
+  protected setRcvBufBytes(bytes: number): void {
+    this.sock.rcvBuf = bytes;
+  }
+
+  protected override setOwnOption(name: number, v: number): boolean {
     const s = this.sock;
     switch (name) {
-      case SO.REUSEADDR:
+      case SO_REUSEADDR:
         s.reuseAddr = v !== 0;
-        return null;
-      case SO.REUSEPORT:
+        return true;
+      case SO_REUSEPORT:
         s.reusePort = v !== 0;
-        return null;
-      case SO.BROADCAST:
+        return true;
+      case SO_BROADCAST:
         s.broadcast = v !== 0;
-        return null;
-      case SO.SNDBUF:
-      case SO.SNDBUFFORCE:
-        s.sndBuf = SocketFile.sndBufFor(v, name === SO.SNDBUFFORCE);
-        this.watchers.notify(); // a larger buffer may make a blocked sender writable
-        return 0;
-      case SO.RCVBUF:
-      case SO.RCVBUFFORCE:
-        s.rcvBuf = SocketFile.rcvBufFor(v, name === SO.RCVBUFFORCE);
-        return 0;
+        return true;
       default:
-        return null;
+        return false;
     }
   }
 
-  protected override getOptSocket(name: number): number | null {
+  protected override ownOption(name: number): number | null {
     const s = this.sock;
     switch (name) {
-      case SO.ERROR:
-        return s.takeError();
-      case SO.SNDBUF:
-        return s.sndBuf;
-      case SO.RCVBUF:
-        return s.rcvBuf;
+      case SO_REUSEADDR:
+        return s.reuseAddr ? 1 : 0;
+      case SO_REUSEPORT:
+        return s.reusePort ? 1 : 0;
+      case SO_BROADCAST:
+        return s.broadcast ? 1 : 0;
       default:
         return null;
     }
   }
 
-  protected override setOptLevel(_k: Kernel, level: number, name: number, v: number, len: number): number {
+  protected override setLevelOption(level: number, name: number, v: number, val: OptValue): number {
     if (level === IPPROTO_IP) {
-      if (len < 1) return -E.EINVAL;
+      if (val.len < 1) return -E.EINVAL;
       if (name === IP_RECVERR) this.sock.recvErr = v !== 0;
       if (name === IP_TTL && (v < -1 || v === 0 || v > 255)) return -E.EINVAL;
       this.storeOpt(level, name, v);
@@ -213,20 +216,21 @@ export class UdpFile extends SocketFile {
     }
     if (level === IPPROTO_UDP) {
       // UDP_CORK, UDP_SEGMENT, UDP_GRO ...: accepted; datagrams still leave one per call.
-      if (len < 4) return -E.EINVAL;
+      if (val.len < 4) return -E.EINVAL;
       this.storeOpt(level, name, v);
       return 0;
     }
     return -E.ENOPROTOOPT;
   }
 
-  protected override getOptLevel(level: number, name: number, dv: DataView): number {
+  protected override getLevelOption(level: number, name: number, out: DataView): number {
     if (level === IPPROTO_IP) {
+      const s = this.sock;
       let v: number;
       switch (name) {
         case IP_TTL:
           v = this.storedOpt(level, name, -1);
-          if (v === -1) v = 64;
+          if (v === -1) v = DEFAULT_TTL;
           break;
         case IP_TOS:
           v = this.storedOpt(level, name, 0);
@@ -235,26 +239,24 @@ export class UdpFile extends SocketFile {
           v = this.storedOpt(level, name, IP_PMTUDISC_WANT);
           break;
         case IP_RECVERR:
-          v = this.sock.recvErr ? 1 : 0;
+          v = s.recvErr ? 1 : 0;
           break;
         case IP_MULTICAST_TTL:
-          v = this.storedOpt(level, name, 1);
-          break;
         case IP_MULTICAST_LOOP:
           v = this.storedOpt(level, name, 1);
           break;
         case IP_MTU:
-          if (!this.sock.connected) return -E.ENOTCONN;
-          v = this.sock.peerIp >>> 24 === 127 || this.sock.peerIp === this.sock.stack.host.ip ? 65536 : 1500;
+          if (!s.connected) return -E.ENOTCONN;
+          v = s.peerIp >>> 24 === 127 || s.peerIp === s.stack.host.ip ? LOOPBACK_MTU : ETH_MTU;
           break;
         default:
           v = this.storedOpt(level, name, 0);
       }
-      dv.setInt32(0, v, true);
+      out.setInt32(0, v, true);
       return 4;
     }
     if (level === IPPROTO_UDP) {
-      dv.setInt32(0, this.storedOpt(level, name, 0), true);
+      out.setInt32(0, this.storedOpt(level, name, 0), true);
       return 4;
     }
     return -E.ENOPROTOOPT;
