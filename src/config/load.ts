@@ -20,7 +20,8 @@ import {
 } from './schema';
 import type { CliOverrides, FieldKind } from './schema';
 import { ShellSplitError, splitShellArgs } from './shell-split';
-import { SIGTERM, parseSignal } from './signals';
+import { parseSignal } from './signals';
+import { SIGTERM } from '../abi/signals';
 import { ConfigError } from './types';
 import type {
   Config,

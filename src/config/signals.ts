@@ -40,7 +40,6 @@ const SIGNAL_NAMES: readonly string[] = [
 ];
 
 // The numbers are defined once, with the other Linux constants.
-export { SIGKILL, SIGTERM } from '../abi/signals';
 
 /** True for the standard signals 1..31 that a config may name. */
 export function isStandardSignal(n: number): boolean {

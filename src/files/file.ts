@@ -57,22 +57,3 @@ export function readiness(f: SimFile): number {
   if (r & EPOLLOUT) r |= EPOLLWRNORM;
   return r;
 }
-
-// Re-exports for code that imports these from here (sockets, signals); new code
-// imports them from src/abi/*, src/core/watchers and src/files/descriptors.
-export { Watchers } from '../core/watchers';
-export {
-  EPOLLIN,
-  EPOLLPRI,
-  EPOLLOUT,
-  EPOLLERR,
-  EPOLLHUP,
-  EPOLLRDNORM,
-  EPOLLRDBAND,
-  EPOLLWRNORM,
-  EPOLLWRBAND,
-  EPOLLRDHUP,
-} from '../abi/epoll';
-export { O_NONBLOCK, O_CLOEXEC, O_RDONLY, O_WRONLY, O_RDWR } from '../abi/fcntl';
-export { descriptor, installFile, nativeFdOpen, uninstallFd } from './descriptors';
-export { StaticFile } from './static-file';

@@ -9,7 +9,8 @@ import { E } from '../abi/errno';
 import { SIGINFO_OFF, SIGINFO_SIZE_BYTES, SigSet } from '../abi/signals';
 import { Watchers } from '../core/watchers';
 import { lowestPendingIn, takePending } from '../host/signal-state';
-import { EPOLLIN, SimFile } from './file';
+import { SimFile } from './file';
+import { EPOLLIN } from '../abi/epoll';
 
 /** Size of struct signalfd_siginfo: the unit of every read. */
 const RECORD_BYTES = 128;

@@ -14,7 +14,7 @@ import type { Thread } from '../host/thread';
 import type { Logger } from '../output/log';
 import { MSG } from '../abi/protocol';
 import type { SocketLayer } from '../net/sockets/layer';
-import { Handler, Outcome, SyscallCall } from './call';
+import { Handler, SyscallCall } from './call';
 import { SyscallTable } from './dispatch';
 import * as blocking from './blocking';
 import * as lifecycle from './lifecycle';
@@ -23,14 +23,6 @@ import { ShimCalls } from './shim-calls';
 import { managedEnv, spawnConfigured } from './spawn';
 
 export { ProcessVanished } from './shim-calls';
-
-/** Markers of the older numeric handler style (LegacyHandler), being converted to Outcome. */
-export const DO_NATIVE = -1_000_001;
-export const BLOCKED = -1_000_002;
-export const NO_REPLY = -1_000_003;
-
-/** A handler in the older numeric style (result, -errno, or one of the markers above). */
-export type LegacyHandler = (k: Kernel, t: Thread, a: Float64Array) => number;
 
 /** What the signal module provides to the run loop (set by registerSignals). */
 export interface SignalHooks {
@@ -100,16 +92,6 @@ export class Kernel {
     return this.sched.nowNs;
   }
 
-  /** Number of the syscall being handled. */
-  get nr(): number {
-    return this.call.nr;
-  }
-
-  /** Arguments of the syscall being handled, as doubles (legacy handlers). */
-  get args(): Float64Array {
-    return this.call.args;
-  }
-
   /** Syscall counts by number (general.use_syscall_counters). */
   get syscallCounts(): Float64Array {
     return this.syscalls.counts;
@@ -119,32 +101,11 @@ export class Kernel {
     this.syscalls.register(nr, h);
   }
 
-  /** Registers a handler in the older numeric style (being converted to `register`). */
-  registerLegacy(nr: number, h: LegacyHandler): void {
-    this.register(nr, (c) => {
-      const r = h(this, c.t, c.args);
-      if (r === BLOCKED) return Outcome.Blocked;
-      if (r === DO_NATIVE) return Outcome.Native;
-      if (r === NO_REPLY) return Outcome.Deferred;
-      return c.result(r);
-    });
-  }
-
   // ---------------------------------------------------------------- threads
 
   /** Runs thread t from its saved message until it blocks, exits or is delayed. */
   runThread(t: Thread): void {
     runThread(this, t);
-  }
-
-  /** Exact unsigned 64-bit argument i as [lo, hi] u32 words (legacy handlers). */
-  argWords(_t: Thread, i: number): [number, number] {
-    return [this.call.u32(i), this.call.hi32(i)];
-  }
-
-  /** Rewrites argument i of the syscall being handled (legacy handlers). */
-  setArg(_t: Thread, i: number, v: number): void {
-    this.call.setArg(i, v);
   }
 
   // --------------------------------------------------------------- blocking
@@ -154,36 +115,14 @@ export class Kernel {
     blocking.parkThread(this, t, deadlineNs);
   }
 
-  /** Legacy: parks t; returns BLOCKED. */
-  block(t: Thread, deadlineNs: number): number {
-    blocking.parkThread(this, t, deadlineNs);
-    return BLOCKED;
-  }
-
-  /** Legacy: parks t on wait sources; returns BLOCKED. */
-  blockOn(t: Thread, sources: ReadonlyArray<{ add(fn: () => void): () => void }>, deadlineNs: number): number {
-    for (const s of sources) t.waitCleanups.push(s.add(() => this.wake(t)));
-    blocking.parkThread(this, t, deadlineNs);
-    return BLOCKED;
-  }
-
   /** Completes t's syscall with `ret`, but only at `atNs`: other threads run first. */
-  delayReply(t: Thread, ret: number, atNs: number): number {
+  delayReply(t: Thread, ret: number, atNs: number): void {
     blocking.delayReply(this, t, ret, atNs);
-    return NO_REPLY;
   }
 
   /** See blocking.politeDelay. */
-  politeDelay(t: Thread, ret: number): number {
+  politeDelay(t: Thread, ret: number): void {
     blocking.politeDelay(this, t, ret);
-    return NO_REPLY;
-  }
-
-  /** Legacy: an empty zero-timeout poll (see SyscallCall.emptyPoll). */
-  emptyPoll(t: Thread, ret: number): number {
-    const again = t.emptyPollSeq === t.syscallSeq - 1;
-    t.emptyPollSeq = t.syscallSeq;
-    return again ? this.politeDelay(t, ret) : ret;
   }
 
   /** Wakes a blocked thread; its syscall runs again from the top. */
@@ -257,16 +196,14 @@ export class Kernel {
     lifecycle.processDied(this, p);
   }
 
-  /** exit_group (or the last thread's exit): runs natively, then the process is reaped. Legacy: NO_REPLY. */
-  exitProcess(t: Thread): number {
+  /** exit_group (or the last thread's exit): runs natively, then the process is reaped. No reply follows. */
+  exitProcess(t: Thread): void {
     lifecycle.exitProcess(this, t);
-    return NO_REPLY;
   }
 
-  /** One thread of several exits natively. Legacy: NO_REPLY. */
-  exitThread(t: Thread): number {
+  /** One thread of several exits natively. No reply follows. */
+  exitThread(t: Thread): void {
     lifecycle.exitThread(this, t);
-    return NO_REPLY;
   }
 
   endProcess(p: Process): void {

@@ -6,7 +6,7 @@ import { answerDnsQuery, DNS_PORT } from './dns';
 import { Interface, type Clock, type Qdisc } from './interface';
 import type { Network } from './network';
 import { hasPayload, IPPROTO_UDP, makeUdpPacket, type Packet } from './packet';
-import { NetErr, NetworkStack, type NetHost, type Router } from './stack';
+import { NetworkStack, type NetHost, type Router } from './stack';
 import { UdpSocket } from './udp';
 
 export interface NetLog {
@@ -156,5 +156,3 @@ export class Internet implements Router {
 function ipString(ip: number): string {
   return `${(ip >>> 24) & 255}.${(ip >>> 16) & 255}.${(ip >>> 8) & 255}.${ip & 255}`;
 }
-
-export { NetErr };

@@ -4,8 +4,6 @@
 
 import { AF_INET, AF_PACKET, AF_UNSPEC } from '../abi/socket';
 
-export { NETLINK_ROUTE } from '../abi/socket';
-
 const NLMSG_ERROR = 2;
 const NLMSG_DONE = 3;
 const RTM_NEWLINK = 16;

@@ -2,36 +2,12 @@
 // owns, ephemeral port allocation, the unix-socket namespace, the netlink port
 // ids, and the choice between loopback (stays in the host, no latency or
 // bandwidth) and eth0. Each protocol's per-host state hangs off its stack.
+import { E } from '../abi/errno';
 import { ArrayQueue, type Clock, type Interface, type TxSource } from './interface';
 import { INADDR_LOOPBACK, IPPROTO_UDP, isLoopback, type Packet } from './packet';
 import type { TcpStack } from './tcp/stack';
 import type { UdpSocket } from './udp';
 import { UnixNamespace } from './unix';
-
-/** Linux errno values the network layer returns (negated), like the kernel. */
-export const NetErr = {
-  EPERM: 1,
-  ENOENT: 2,
-  EAGAIN: 11,
-  EACCES: 13,
-  EINVAL: 22,
-  EPIPE: 32,
-  EDESTADDRREQ: 89,
-  EMSGSIZE: 90,
-  EPROTOTYPE: 91,
-  EOPNOTSUPP: 95,
-  EADDRINUSE: 98,
-  EADDRNOTAVAIL: 99,
-  ENETUNREACH: 101,
-  ECONNABORTED: 103,
-  ECONNRESET: 104,
-  EISCONN: 106,
-  ENOTCONN: 107,
-  ECONNREFUSED: 111,
-  EHOSTUNREACH: 113,
-  EALREADY: 114,
-  EINPROGRESS: 115,
-} as const;
 
 /** Readiness bits, Linux's EPOLL* values (the syscall layer passes them through). */
 export const Ready = {
@@ -91,10 +67,10 @@ export class PortTable<B extends PortBinding> {
   bind(b: B, ip: number, port: number): number {
     if (port === 0) {
       port = this.ephemeral();
-      if (port === 0) return -NetErr.EADDRINUSE;
+      if (port === 0) return -E.EADDRINUSE;
     } else {
       const list = this.byPort.get(port);
-      if (list) for (const o of list) if (o !== b && this.conflicts(o, b, ip)) return -NetErr.EADDRINUSE;
+      if (list) for (const o of list) if (o !== b && this.conflicts(o, b, ip)) return -E.EADDRINUSE;
     }
     b.localIp = ip;
     b.localPort = port;
@@ -268,7 +244,7 @@ export class NetworkStack {
   deliver(p: Packet): void {
     const h = this.handlers[p.protocol];
     if (h && h(p)) return;
-    if (this.router && p.protocol === IPPROTO_UDP) this.router.unreachable(p, NetErr.ECONNREFUSED);
+    if (this.router && p.protocol === IPPROTO_UDP) this.router.unreachable(p, E.ECONNREFUSED);
   }
 
   /** Claims a netlink port id for a socket that did not choose one: the pid first, then unique negatives. */

@@ -2,9 +2,10 @@
 // receive buffer: datagrams that do not fit are dropped, like Linux), the send
 // buffer (bytes still waiting at the interface; a full one makes senders wait)
 // and the pending error an ICMP port-unreachable leaves (ECONNREFUSED).
+import { E } from '../abi/errno';
 import { ArrayQueue, TxSource } from './interface';
 import { INADDR_BROADCAST, INADDR_LOOPBACK, IPPROTO_UDP, isLoopback, makeUdpPacket, type Packet } from './packet';
-import { NetErr, Ready, type NetworkStack, type PortTable, type Notifier, type PortBinding } from './stack';
+import { Ready, type NetworkStack, type PortTable, type Notifier, type PortBinding } from './stack';
 
 export class UdpSocket implements PortBinding {
   localIp = 0;
@@ -72,8 +73,8 @@ export class UdpSocket implements PortBinding {
 
   /** bind(2): address must be local; port 0 picks an ephemeral port. */
   bind(ip: number, port: number): number {
-    if (this.bound) return -NetErr.EINVAL;
-    if (!this.stack.isLocalAddress(ip)) return -NetErr.EADDRNOTAVAIL;
+    if (this.bound) return -E.EINVAL;
+    if (!this.stack.isLocalAddress(ip)) return -E.EADDRNOTAVAIL;
     const r = this.table.bind(this, ip, port);
     if (r < 0) return r;
     this.addrLocked = ip !== 0;
@@ -88,8 +89,8 @@ export class UdpSocket implements PortBinding {
   /** connect(2): sets the default peer and fixes the local address Linux would use. */
   connect(ip: number, port: number): number {
     if (ip === 0) ip = INADDR_LOOPBACK; // Linux routes INADDR_ANY to the local host
-    if (ip === INADDR_BROADCAST && !this.broadcast) return -NetErr.EACCES;
-    if (isLoopback(this.localIp) && !isLoopback(ip) && ip !== this.stack.host.ip) return -NetErr.EINVAL;
+    if (ip === INADDR_BROADCAST && !this.broadcast) return -E.EACCES;
+    if (isLoopback(this.localIp) && !isLoopback(ip) && ip !== this.stack.host.ip) return -E.EINVAL;
     const r = this.autobind();
     if (r < 0) return r;
     if (this.localIp === 0) this.rebind(this.stack.sourceFor(ip));
@@ -120,13 +121,13 @@ export class UdpSocket implements PortBinding {
 
   /** Sends one datagram; returns its length or -errno (-EAGAIN: the send buffer is full). */
   sendTo(payload: Uint8Array, dstIp: number, dstPort: number): number {
-    if (this.shutWr) return -NetErr.EPIPE;
+    if (this.shutWr) return -E.EPIPE;
     if (this.error !== 0) return -this.takeError();
     if (dstIp === 0) dstIp = INADDR_LOOPBACK;
-    if (dstIp === INADDR_BROADCAST && !this.broadcast) return -NetErr.EACCES;
+    if (dstIp === INADDR_BROADCAST && !this.broadcast) return -E.EACCES;
     const local = isLoopback(dstIp) || dstIp === this.stack.host.ip;
-    if (isLoopback(this.localIp) && !local) return -NetErr.EINVAL;
-    if (!local && this.sendQueued >= this.sndBuf) return -NetErr.EAGAIN;
+    if (isLoopback(this.localIp) && !local) return -E.EINVAL;
+    if (!local && this.sendQueued >= this.sndBuf) return -E.EAGAIN;
     const r = this.autobind();
     if (r < 0) return r;
     const srcIp = this.localIp !== 0 ? this.localIp : this.stack.sourceFor(dstIp);

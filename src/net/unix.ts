@@ -1,8 +1,9 @@
 // Unix-domain sockets of one host: the name table (abstract names and path
 // names — nothing is created on disk), and stream, datagram and seqpacket
 // sockets with Linux's connect/accept, buffer, EOF, EPIPE and ECONNRESET rules.
+import { E } from '../abi/errno';
 import { ArrayQueue } from './interface';
-import { NetErr, Ready, type Notifier } from './stack';
+import { Ready, type Notifier } from './stack';
 
 export type UnixKind = 'stream' | 'dgram' | 'seqpacket';
 
@@ -141,8 +142,8 @@ export class UnixSocket {
   }
 
   bind(name: UnixName): number {
-    if (this.name !== null) return -NetErr.EINVAL;
-    if (!this.ns.claim(name.key, this)) return -NetErr.EADDRINUSE;
+    if (this.name !== null) return -E.EINVAL;
+    if (!this.ns.claim(name.key, this)) return -E.EADDRINUSE;
     this.name = name;
     this.ownsName = true;
     return 0;
@@ -153,8 +154,8 @@ export class UnixSocket {
   }
 
   listen(backlog: number): number {
-    if (!this.connectionOriented) return -NetErr.EOPNOTSUPP;
-    if (this.state === 'connected' || this.name === null) return -NetErr.EINVAL;
+    if (!this.connectionOriented) return -E.EOPNOTSUPP;
+    if (this.state === 'connected' || this.name === null) return -E.EINVAL;
     this.state = 'listening';
     // Linux caps at net.core.somaxconn (4096); a queue is full once longer than the backlog.
     this.backlogMax = Math.max(0, Math.min(backlog, 4096));
@@ -167,14 +168,14 @@ export class UnixSocket {
    * once and queued on the listener, so the client may write before accept.
    */
   connectTo(to: UnixSocket | undefined, missing: number): number {
-    if (this.state === 'connected') return -NetErr.EISCONN;
-    if (this.state === 'listening') return -NetErr.EINVAL;
+    if (this.state === 'connected') return -E.EISCONN;
+    if (this.state === 'listening') return -E.EINVAL;
     if (!to || to.closed) return -missing;
-    if (to.kind !== this.kind) return -NetErr.EPROTOTYPE;
-    if (to.state !== 'listening') return -NetErr.ECONNREFUSED;
+    if (to.kind !== this.kind) return -E.EPROTOTYPE;
+    if (to.state !== 'listening') return -E.ECONNREFUSED;
     if (to.backlog.length > to.backlogMax) {
       if (!to.waitingSenders.includes(this)) to.waitingSenders.push(this);
-      return -NetErr.EAGAIN;
+      return -E.EAGAIN;
     }
     const server = new UnixSocket(this.kind, this.ns, null, to.cred);
     server.name = to.name;
@@ -192,9 +193,9 @@ export class UnixSocket {
 
   /** The next connection queued on a listener, or -errno. */
   accept(): UnixSocket | number {
-    if (this.state !== 'listening') return -NetErr.EINVAL;
+    if (this.state !== 'listening') return -E.EINVAL;
     const s = this.backlog.shift();
-    if (s === undefined) return -NetErr.EAGAIN;
+    if (s === undefined) return -E.EAGAIN;
     this.wakeWaitingSenders(); // connectors waiting for backlog room retry
     return s;
   }
@@ -202,8 +203,8 @@ export class UnixSocket {
   /** Datagram connect: sets the default destination. */
   connectDgram(to: UnixSocket | undefined, missing: number): number {
     if (!to || to.closed) return -missing;
-    if (to.kind !== 'dgram') return -NetErr.EPROTOTYPE;
-    if (to.peer !== null && to.peer !== this) return -NetErr.EPERM;
+    if (to.kind !== 'dgram') return -E.EPROTOTYPE;
+    if (to.peer !== null && to.peer !== this) return -E.EPERM;
     this.peer = to;
     this.state = 'connected';
     return 0;
@@ -219,10 +220,10 @@ export class UnixSocket {
    * the peer (> 0), or -errno (EPIPE, ENOTCONN, EAGAIN when the peer is full).
    */
   streamRoom(): number {
-    if (this.state !== 'connected' || this.peer === null) return -NetErr.ENOTCONN;
-    if (this.sndShut || this.peer.closed || this.peer.rcvShut) return -NetErr.EPIPE;
+    if (this.state !== 'connected' || this.peer === null) return -E.ENOTCONN;
+    if (this.sndShut || this.peer.closed || this.peer.rcvShut) return -E.EPIPE;
     const room = this.sndBuf - this.peer.rxBytes;
-    return room > 0 ? room : -NetErr.EAGAIN;
+    return room > 0 ? room : -E.EAGAIN;
   }
 
   /** Queues bytes at the peer (after streamRoom said there is room). */
@@ -235,21 +236,21 @@ export class UnixSocket {
 
   /** Datagram send to `to`; returns 0 or -errno (EAGAIN: this send buffer or its queue is full). */
   dgramSend(to: UnixSocket, data: Uint8Array, rights: unknown[] | null = null): number {
-    if (this.sndShut) return -NetErr.EPIPE;
+    if (this.sndShut) return -E.EPIPE;
     if (to.closed) {
       if (this.peer === to) this.peer = null;
-      return -NetErr.ECONNREFUSED;
+      return -E.ECONNREFUSED;
     }
-    if (to.kind !== 'dgram') return -NetErr.EPROTOTYPE;
-    if (to.peer !== null && to.peer !== this) return -NetErr.EPERM;
-    if (to.rcvShut) return -NetErr.EPIPE;
-    if (data.length > this.sndBuf) return -NetErr.EMSGSIZE;
+    if (to.kind !== 'dgram') return -E.EPROTOTYPE;
+    if (to.peer !== null && to.peer !== this) return -E.EPERM;
+    if (to.rcvShut) return -E.EPIPE;
+    if (data.length > this.sndBuf) return -E.EMSGSIZE;
     // Linux: wait while our queued datagrams fill the send buffer, or while a
     // receiver that is not connected back to us has a full queue.
-    if (this.wmem >= this.sndBuf) return -NetErr.EAGAIN;
+    if (this.wmem >= this.sndBuf) return -E.EAGAIN;
     if (to.peer !== this && to.rx.length > UNIX_MAX_DGRAM_QLEN) {
       if (!to.waitingSenders.includes(this)) to.waitingSenders.push(this);
-      return -NetErr.EAGAIN;
+      return -E.EAGAIN;
     }
     const charge = datagramTruesize(data.length);
     this.wmem += charge;
@@ -319,8 +320,8 @@ export class UnixSocket {
   emptyReadResult(): number {
     if (this.error !== 0) return -this.takeError();
     if (this.rcvShut) return 0;
-    if (this.connectionOriented && this.state !== 'connected') return -NetErr.EINVAL;
-    return -NetErr.EAGAIN;
+    if (this.connectionOriented && this.state !== 'connected') return -E.EINVAL;
+    return -E.EAGAIN;
   }
 
   takeError(): number {
@@ -379,7 +380,7 @@ export class UnixSocket {
     if (this.connectionOriented && peer !== null && !peer.closed) {
       peer.rcvShut = true;
       peer.sndShut = true;
-      if (this.rx.length > 0 || embryo) peer.error = NetErr.ECONNRESET;
+      if (this.rx.length > 0 || embryo) peer.error = E.ECONNRESET;
       peer.notify();
     }
     for (let m = this.rx.shift(); m !== undefined; m = this.rx.shift()) this.dropMessage(m);

@@ -12,7 +12,7 @@ import { Internet } from '../net/internet';
 import { packetBytes } from '../net/packet';
 import { PcapFile } from '../output/pcap';
 import { buildNetwork, Network } from '../net/network';
-import { TcpStack } from '../net/tcp/socket';
+import { TcpStack } from '../net/tcp/stack';
 import { Logger } from '../output/log';
 import { Kernel } from '../kernel/kernel';
 import { registerAllSyscalls } from '../syscall/index';

@@ -10,7 +10,8 @@ import type { Kernel } from '../kernel/kernel';
 import type { Outcome, SyscallCall } from '../kernel/call';
 import { SYS } from '../abi/syscalls';
 import { SIGCHLD, SIGKILL } from '../abi/signals';
-import { O_CLOEXEC, uninstallFd } from '../files/file';
+import { O_CLOEXEC } from '../abi/fcntl';
+import { uninstallFd } from '../files/descriptors';
 import { execSignals } from './signal';
 
 const AT_FDCWD = -100;

@@ -30,7 +30,7 @@ import { Outcome, RestartRule, SyscallCall } from '../kernel/call';
 import { descriptor, fileOf, installFile, shareFile, uninstallFd } from '../files/descriptors';
 import type { SimFile } from '../files/file';
 import { StaticFile } from '../files/static-file';
-import { RandomDevice, randomUuid } from './random';
+import { RandomDevice, randomUuid } from '../files/random-device';
 
 const TWO32 = 4294967296;
 /** Linux's UIO_MAXIOV: readv/writev take at most this many iovecs. */

@@ -17,7 +17,6 @@ import { registerIoctl } from './ioctl';
 import { registerPipe } from './pipe';
 import { registerPoll } from './poll';
 import { registerSocket } from './socket';
-import { registerTcp } from './socket-tcp';
 import { registerTimerfd } from './timerfd';
 import { registerWait } from './wait';
 
@@ -41,5 +40,4 @@ export function registerAllSyscalls(k: Kernel): void {
   registerPoll(k);
   registerIoctl(k);
   registerSocket(k);
-  registerTcp(k);
 }

@@ -6,7 +6,6 @@ import { SYS } from '../abi/syscalls';
 import { fillRandom } from '../files/random-device';
 
 // Still imported from here by fd.ts.
-export { RandomDevice, randomUuid } from '../files/random-device';
 
 /** getrandom(buf, buflen, flags): the generator never runs dry, so the flags change nothing. */
 function getrandom(c: SyscallCall): Outcome {

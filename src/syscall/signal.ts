@@ -63,7 +63,8 @@ import {
   withoutUnblockable,
 } from '../abi/signals';
 import { statusCoreDumped, statusExitCode, statusSignaled, statusTermSig } from '../abi/wait';
-import { installFile, O_CLOEXEC, O_NONBLOCK } from '../files/file';
+import { installFile } from '../files/descriptors';
+import { O_CLOEXEC, O_NONBLOCK } from '../abi/fcntl';
 import { SignalFd } from '../files/signalfd';
 import { lowestPendingIn, siginfo, takePending } from '../host/signal-state';
 import type { PosixTimer, SigAction } from '../host/signal-state';

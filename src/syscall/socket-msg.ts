@@ -15,7 +15,8 @@ import {
   SOL_SOCKET,
 } from '../abi/socket';
 import type { SyscallCall } from '../kernel/call';
-import { installFile, type SimFile } from '../files/file';
+import { type SimFile } from '../files/file';
+import { installFile } from '../files/descriptors';
 import type { SockAddr } from '../net/sockets/address';
 import type { UserMsg } from '../net/sockets/message';
 import { OPTVAL_BYTES, type OptValue } from '../net/sockets/option';

@@ -27,7 +27,7 @@ import {
   SOCK_STREAM,
   SOCK_TYPE_MASK,
 } from '../abi/socket';
-import { descriptor, installFile, nativeFdOpen, uninstallFd } from '../files/file';
+import { descriptor, installFile, nativeFdOpen, uninstallFd } from '../files/descriptors';
 import { type Outcome, RestartRule, type SyscallCall } from '../kernel/call';
 import type { Kernel } from '../kernel/kernel';
 import { SYS } from '../abi/syscalls';
@@ -429,7 +429,7 @@ function shutdown(c: SyscallCall): Outcome {
  * output must be a TCP socket and the input a native file; anything else is
  * EINVAL (Linux also refuses, e.g., a socket as input).
  */
-export function sendfile(c: SyscallCall): Outcome {
+function sendfile(c: SyscallCall): Outcome {
   const { k, t } = c;
   const inFd = c.int(1);
   const out = descriptor(t, c.int(0));
@@ -444,6 +444,7 @@ export function sendfile(c: SyscallCall): Outcome {
 }
 
 export function registerSocket(k: Kernel): void {
+  k.register(SYS.sendfile, sendfile);
   k.register(SYS.socket, socket);
   k.register(SYS.socketpair, socketpair);
   k.register(SYS.bind, bind);

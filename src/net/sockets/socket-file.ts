@@ -51,7 +51,9 @@ import {
   SO_ZEROCOPY,
   SOL_SOCKET,
 } from '../../abi/socket';
-import { O_NONBLOCK, type SimFile, Watchers } from '../../files/file';
+import { type SimFile } from '../../files/file';
+import { O_NONBLOCK } from '../../abi/fcntl';
+import { Watchers } from '../../core/watchers';
 import type { Kernel } from '../../kernel/kernel';
 import type { SockAddr } from './address';
 import { interfaceIoctl } from './interfaces';

@@ -1,16 +1,17 @@
 // Linux errno values the TCP state machine reports to the socket layer.
 // Operations return -errno on failure (kernel convention) so the syscall
-// layer can pass results through unchanged.
+// layer can pass results through unchanged. The values are src/abi/errno's.
+import { E } from '../../abi/errno';
 
 export const Errno = {
-  EPIPE: 32,
-  EAGAIN: 11,
-  EINVAL: 22,
-  ENOTCONN: 107,
-  ECONNRESET: 104,
-  ETIMEDOUT: 110,
-  ECONNREFUSED: 111,
-  ECONNABORTED: 103,
+  EPIPE: E.EPIPE,
+  EAGAIN: E.EAGAIN,
+  EINVAL: E.EINVAL,
+  ENOTCONN: E.ENOTCONN,
+  ECONNRESET: E.ECONNRESET,
+  ETIMEDOUT: E.ETIMEDOUT,
+  ECONNREFUSED: E.ECONNREFUSED,
+  ECONNABORTED: E.ECONNABORTED,
 } as const;
 
 export type ErrnoName = keyof typeof Errno;

@@ -1,9 +1,10 @@
 // A TCP socket on a simulated host: unconnected (maybe bound), listening, or
 // attached to one connection; it owns its options (socket-level and TCP-level,
 // SO_LINGER included) and carries them into the connections it makes or accepts.
+import { E } from '../../abi/errno';
 import { TxSource } from '../interface';
 import { INADDR_LOOPBACK, isLoopback, type Packet } from '../packet';
-import { NetErr, Ready, type Notifier } from '../stack';
+import { Ready, type Notifier } from '../stack';
 import { TcpConnection } from './connection';
 import { TcpEndpoint } from './endpoint';
 import { TcpListener } from './listener';
@@ -13,7 +14,6 @@ import { CubicCongestionControl } from './cubic';
 import { RenoCongestionControl } from './reno';
 import { DEFAULT_TCP_SETTINGS, type KeepaliveOptions, type LingerOption, type ShutdownHow } from './types';
 
-const Err = NetErr;
 const SEC = 1_000_000_000;
 /** tcp_fin_timeout's ceiling for TCP_LINGER2 (seconds). */
 const MAX_LINGER2_SEC = 120;
@@ -136,9 +136,9 @@ export class TcpSocket {
 
   /** bind(2). */
   bind(ip: number, port: number): number {
-    if (this.hold !== null && this.hold.bound) return -Err.EINVAL;
-    if (this.ep !== null || this.listening) return -Err.EINVAL;
-    if (!this.tcp.stack.isLocalAddress(ip)) return -Err.EADDRNOTAVAIL;
+    if (this.hold !== null && this.hold.bound) return -E.EINVAL;
+    if (this.ep !== null || this.listening) return -E.EINVAL;
+    if (!this.tcp.stack.isLocalAddress(ip)) return -E.EADDRNOTAVAIL;
     const h = this.newHold();
     const r = this.tcp.bind(h, ip, port);
     if (r < 0) return r;
@@ -175,9 +175,9 @@ export class TcpSocket {
 
   /** listen(2). */
   listen(backlog: number): number {
-    if (this.ss !== 'unconnected') return -Err.EINVAL;
+    if (this.ss !== 'unconnected') return -E.EINVAL;
     if (this.ep !== null) {
-      if (this.ep.conn.state !== 'CLOSED') return -Err.EINVAL;
+      if (this.ep.conn.state !== 'CLOSED') return -E.EINVAL;
       this.ep = null; // a failed connect leaves the socket free to listen
     }
     if (this.listener !== null) {
@@ -187,7 +187,7 @@ export class TcpSocket {
     const r = this.autobind();
     if (r < 0) return r;
     const h = this.hold as TcpPortHold;
-    if (this.tcp.listenConflict(h)) return -Err.EADDRINUSE;
+    if (this.tcp.listenConflict(h)) return -E.EADDRINUSE;
     h.listening = true;
     this.listener = new TcpListener({
       localPort: h.localPort,
@@ -241,10 +241,10 @@ export class TcpSocket {
   /** accept(2): the next established connection, or -EAGAIN / -EINVAL. */
   accept(): TcpEndpoint | number {
     const l = this.listener;
-    if (l === null) return -Err.EINVAL;
+    if (l === null) return -E.EINVAL;
     for (;;) {
       const conn = l.accept();
-      if (conn === null) return -Err.EAGAIN;
+      if (conn === null) return -E.EAGAIN;
       const ep = this.children.get(conn);
       if (ep === undefined) continue; // an embryo forgotten when it died (the listener drops those itself)
       this.children.delete(conn);
@@ -257,15 +257,15 @@ export class TcpSocket {
    * caller then waits for the state to leave SYN_SENT.
    */
   connect(ip: number, port: number): number {
-    if (this.listening) return -Err.EISCONN;
+    if (this.listening) return -E.EISCONN;
     if (ip === 0) ip = INADDR_LOOPBACK; // Linux sends a connect to INADDR_ANY to the local host
     if (this.ep !== null) {
       // A dead earlier attempt on this socket: it may try again (Linux allows it from TCP_CLOSE).
-      if (this.ep.conn.state !== 'CLOSED') return -Err.EISCONN;
+      if (this.ep.conn.state !== 'CLOSED') return -E.EISCONN;
       this.ep = null;
     }
     const local = this.tcp.isLocal(ip);
-    if (this.hold !== null && this.hold.bound && isLoopback(this.hold.localIp) && !local) return -Err.EINVAL;
+    if (this.hold !== null && this.hold.bound && isLoopback(this.hold.localIp) && !local) return -E.EINVAL;
     const r = this.autobind();
     if (r < 0) return r;
     const h = this.hold as TcpPortHold;
@@ -274,7 +274,7 @@ export class TcpSocket {
     const existing = this.tcp.find(srcIp, h.localPort, ip, port);
     if (existing !== null) {
       // The same four-tuple lives on: only a TIME_WAIT one may be reused (timestamps keep it safe).
-      if (existing.conn.state !== 'TIME_WAIT') return -Err.EADDRNOTAVAIL;
+      if (existing.conn.state !== 'TIME_WAIT') return -E.EADDRNOTAVAIL;
       existing.conn.abort(this.tcp.now);
       existing.settle();
     }
@@ -331,13 +331,13 @@ export class TcpSocket {
    */
   sendSpace(): number {
     const ep = this.ep;
-    if (ep === null) return -Err.EPIPE;
+    if (ep === null) return -E.EPIPE;
     const c = ep.conn;
     if (c.errno !== 0) return -c.takeErrno();
-    if (this.shutWr) return -Err.EPIPE;
+    if (this.shutWr) return -E.EPIPE;
     const st = c.state;
     if (st === 'SYN_SENT' || st === 'SYN_RECEIVED') return 0;
-    if (st !== 'ESTABLISHED' && st !== 'CLOSE_WAIT') return -Err.EPIPE;
+    if (st !== 'ESTABLISHED' && st !== 'CLOSE_WAIT') return -E.EPIPE;
     const room = c.writableBytes;
     if (room === 0) ep.noSpace = true;
     return room;
@@ -383,7 +383,7 @@ export class TcpSocket {
    */
   emptyRead(peek: boolean): number {
     const ep = this.ep;
-    if (ep === null) return -Err.ENOTCONN;
+    if (ep === null) return -E.ENOTCONN;
     if (this.shutRd) return 0;
     if (peek) return ep.conn.peek(this.tcp.oneByte);
     return this.act((c, now) => c.recv(this.tcp.oneByte, now));
@@ -404,7 +404,7 @@ export class TcpSocket {
       if (rd) this.shutRd = true;
       if (wr) this.shutWr = true;
       this.notifier.notify();
-      return -Err.ENOTCONN;
+      return -E.ENOTCONN;
     }
     if (ep.conn.state === 'SYN_SENT') {
       // Linux disconnects a connecting socket; it may connect again.
@@ -546,31 +546,31 @@ export class TcpSocket {
     let err: number;
     switch (this.ss) {
       case 'connected':
-        return -Err.EISCONN;
+        return -E.EISCONN;
       case 'connecting':
-        err = -Err.EALREADY;
+        err = -E.EALREADY;
         break;
       default: {
         const c = this.connect(ip, port);
         if (c < 0) return c;
         // Even on loopback, where the handshake may already be done, Linux
         // handles the answer after connect returns: non-blocking says EINPROGRESS.
-        if (nonblocking) return -Err.EINPROGRESS;
-        err = -Err.EINPROGRESS;
+        if (nonblocking) return -E.EINPROGRESS;
+        err = -E.EINPROGRESS;
         break;
       }
     }
     const conn = this.conn;
-    if (conn === null) return -Err.ECONNABORTED;
+    if (conn === null) return -E.ECONNABORTED;
     const st = conn.state;
     if (st === 'SYN_SENT' || st === 'SYN_RECEIVED') {
       if (nonblocking) return err;
-      return timedOut ? -Err.EINPROGRESS : -Err.EAGAIN;
+      return timedOut ? -E.EINPROGRESS : -E.EAGAIN;
     }
     if (st === 'CLOSED') {
       this.ss = 'unconnected';
       const e = conn.takeErrno();
-      return e !== 0 ? -e : -Err.ECONNABORTED;
+      return e !== 0 ? -e : -E.ECONNABORTED;
     }
     this.ss = 'connected';
     return 0;
@@ -756,6 +756,3 @@ export class TcpSocket {
     return { ip: ep.remoteIp, port: ep.remotePort };
   }
 }
-
-/** Where simulation.ts looks for TcpStack.attach today (the stack lives in ./stack). */
-export { TcpStack } from './stack';
