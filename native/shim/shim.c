@@ -23,24 +23,11 @@ umbra_header *shim_header;
 umbra_host *shim_host;
 umbra_process *shim_proc;
 SHIM_TLS umbra_channel *shim_channel;
-SHIM_TLS int shim_depth;
+SHIM_TLS volatile int shim_context;
 SHIM_TLS void *shim_trap_uc;
 
 umbra_channel *shim_channel_at(long slot) {
   return (umbra_channel *)(shim_shm + UMBRA_OFF_CHANNELS + (uint64_t)slot * sizeof(umbra_channel));
-}
-
-/* START handshake on a fresh channel: the simulator answers when this thread may run. */
-void shim_attach_thread(umbra_channel *ch) {
-  ch->kind = UMBRA_MSG_START;
-  ch->native_pid = (int32_t)RAW0(SYS_getpid);
-  ch->native_tid = (int32_t)RAW0(SYS_gettid);
-  channel_send(ch);
-  channel_wait_reply(ch);
-  if (ch->kind != UMBRA_MSG_START_OK) shim_die("umbra shim: bad answer to START");
-  channel_release(ch);
-  shim_channel = ch;
-  shim_preempt_arm(); /* the thread now runs program code: its native interval starts */
 }
 
 /* ---- small helpers (no libc calls that enter the kernel) ---------------- */
@@ -58,6 +45,15 @@ int shim_streq(const char *a, const char *b) {
 
 void shim_log(const char *msg) {
   RAW3(SYS_write, 2, msg, shim_strlen(msg));
+}
+
+void shim_log_u64(uint64_t v) {
+  char buf[21];
+  char *p = buf + sizeof buf;
+  *--p = 0;
+  do *--p = (char)('0' + v % 10);
+  while (v /= 10);
+  shim_log(p);
 }
 
 void shim_die(const char *msg) {
@@ -292,6 +288,7 @@ long shim_syscall(long nr, const long a[6]) {
 }
 
 static void sigsys_handler(int sig, siginfo_t *info, void *vuc) {
+  int prev = shim_enter();
   (void)sig;
   (void)info;
   ucontext_t *uc = vuc;
@@ -299,19 +296,23 @@ static void sigsys_handler(int sig, siginfo_t *info, void *vuc) {
   long a[6] = {g[REG_RDI], g[REG_RSI], g[REG_RDX], g[REG_R10], g[REG_R8], g[REG_R9]};
   void *outer = shim_trap_uc;
   shim_trap_uc = uc;
-  shim_depth++;
-  g[REG_RAX] = shim_syscall(g[REG_RAX], a);
-  shim_depth--;
+  /* A trap from shim context (libc called by the shim) must not start a second
+   * conversation inside the one in flight: it runs natively. */
+  if (prev == SHIM_CTX_SHIM)
+    g[REG_RAX] = umbra_raw_syscall(g[REG_RAX], a[0], a[1], a[2], a[3], a[4], a[5]);
+  else
+    g[REG_RAX] = shim_syscall(g[REG_RAX], a);
   shim_trap_uc = outer;
+  shim_leave(prev);
 }
 
 /* Public entry for code that wants to make an intercepted syscall without trapping. */
 __attribute__((visibility("default"))) long umbra_syscall(long nr, long a1, long a2, long a3,
                                                           long a4, long a5, long a6) {
+  int prev = shim_enter();
   long a[6] = {a1, a2, a3, a4, a5, a6};
-  shim_depth++;
   long r = shim_syscall(nr, a);
-  shim_depth--;
+  shim_leave(prev);
   return r;
 }
 
@@ -340,9 +341,7 @@ static long parse_long(const char *s) {
   return v;
 }
 
-__attribute__((constructor)) static void shim_init(void) {
-  const char *slot_s = getenv("UMBRA_CHANNEL");
-  if (!slot_s) return; /* not started by umbra */
+static void init(const char *slot_s) {
   long slot = parse_long(slot_s);
   scrub_environment();
   void *p = (void *)RAW6(SYS_mmap, 0, UMBRA_SHM_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED,
@@ -378,4 +377,11 @@ __attribute__((constructor)) static void shim_init(void) {
   if (at_random)
     for (int i = 0; i < 16; i++) at_random[i] = ch->random[i];
   shim_install_filter();
+}
+
+__attribute__((constructor)) static void shim_init(void) {
+  int prev = shim_enter();
+  const char *slot_s = getenv("UMBRA_CHANNEL");
+  if (slot_s) init(slot_s); /* otherwise not started by umbra */
+  shim_leave(prev);
 }
