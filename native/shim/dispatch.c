@@ -58,6 +58,7 @@ static long clone_process(umbra_channel *ch, int *is_child) {
   if (pid != 0) return pid;
   *is_child = 1;
   umbra_channel *mine = shim_channel_at(slot);
+  if (mine->proc < 0 || mine->proc >= UMBRA_MAX_PROCS) shim_die("umbra shim: bad process slot");
   shim_proc =
       (umbra_process *)(shim_shm + UMBRA_OFF_PROCS + (uint64_t)mine->proc * sizeof(umbra_process));
   RAW2(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL);

@@ -35,7 +35,7 @@ void shim_preempt_arm(void) {
     int notify;
     int tid;
     char pad[44];
-  } sev = {0, UMBRA_PREEMPT_SIGNAL, SIGEV_THREAD_ID_, (int)RAW0(SYS_gettid), {0}};
+  } sev = {0, UMBRA_SIG_PREEMPT, SIGEV_THREAD_ID_, (int)RAW0(SYS_gettid), {0}};
   int id = 0;
   if (RAW3(SYS_timer_create, CLOCK_THREAD_CPUTIME_ID, &sev, &id) != 0) {
     timer_state = -1;

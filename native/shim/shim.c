@@ -8,7 +8,6 @@
 #include <stdlib.h>
 #include <sys/auxv.h>
 #include <sys/mman.h>
-#include <sys/prctl.h>
 #include <ucontext.h>
 #include <unistd.h>
 
@@ -26,7 +25,14 @@ SHIM_TLS umbra_channel *shim_channel;
 SHIM_TLS volatile int shim_context;
 SHIM_TLS void *shim_trap_uc;
 
+/* The header names the shim's signals by number; they must be the ones it installs. */
+_Static_assert(UMBRA_SIG_TRAP == SIGSYS && UMBRA_SIG_TSC == SIGSEGV, "shim signals");
+_Static_assert(UMBRA_SIG_PREEMPT == SIGVTALRM && UMBRA_SIG_BUS == SIGBUS, "shim signals");
+_Static_assert(UMBRA_SIG_ILL == SIGILL && UMBRA_SIG_FPE == SIGFPE, "shim signals");
+
 umbra_channel *shim_channel_at(long slot) {
+  /* Slots come from the environment and the simulator: a bad one would scribble elsewhere. */
+  if (slot < 0 || slot >= UMBRA_MAX_THREADS) shim_die("umbra shim: bad channel slot");
   return (umbra_channel *)(shim_shm + UMBRA_OFF_CHANNELS + (uint64_t)slot * sizeof(umbra_channel));
 }
 
@@ -56,11 +62,15 @@ void shim_log_u64(uint64_t v) {
   shim_log(p);
 }
 
+void shim_exit(int status) {
+  RAW1(SYS_exit_group, status);
+  __builtin_unreachable();
+}
+
 void shim_die(const char *msg) {
   shim_log(msg);
   shim_log("\n");
-  RAW1(SYS_exit_group, 127);
-  __builtin_unreachable();
+  shim_exit(127);
 }
 
 /* ---- routing ------------------------------------------------------------ */
@@ -241,10 +251,6 @@ static long route_path(long nr, const long a[6], int arg) {
   return umbra_raw_syscall(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
 }
 
-/* Signals the shim uses natively; the program's own use of them is emulated. */
-#define SHIM_OWNED_MASK                                                                            \
-  ((1ull << (SIGSYS - 1)) | (1ull << (SIGSEGV - 1)) | (1ull << (UMBRA_PREEMPT_SIGNAL - 1)))
-
 /* The kernel's struct sigaction layout. */
 struct ksigaction {
   void *handler;
@@ -341,6 +347,28 @@ static long parse_long(const char *s) {
   return v;
 }
 
+/* A shim and a simulator built from different umbra_ipc.h would misread
+ * every field: refuse to run rather than corrupt the simulation. */
+static void check_protocol(const umbra_header *h) {
+  if (h->magic == UMBRA_MAGIC && h->version == UMBRA_VERSION && h->total_size == UMBRA_SHM_SIZE)
+    return;
+  if (h->magic != UMBRA_MAGIC) {
+    shim_log("umbra shim: protocol mismatch: the region at the shared-memory fd is not umbra's "
+             "(bad magic)\n");
+    shim_exit(UMBRA_EXIT_PROTOCOL_MISMATCH);
+  }
+  shim_log("umbra shim: protocol mismatch: the simulator's shared region is version ");
+  shim_log_u64(h->version);
+  shim_log(" (");
+  shim_log_u64(h->total_size);
+  shim_log(" bytes), this shim speaks version ");
+  shim_log_u64(UMBRA_VERSION);
+  shim_log(" (");
+  shim_log_u64(UMBRA_SHM_SIZE);
+  shim_log(" bytes); the shim or the addon is stale: run 'npm install' to rebuild both\n");
+  shim_exit(UMBRA_EXIT_PROTOCOL_MISMATCH);
+}
+
 static void init(const char *slot_s) {
   long slot = parse_long(slot_s);
   scrub_environment();
@@ -350,9 +378,10 @@ static void init(const char *slot_s) {
   RAW1(SYS_close, UMBRA_SHM_FD);
   shim_shm = p;
   shim_header = (umbra_header *)p;
-  if (shim_header->magic != UMBRA_MAGIC || shim_header->version != UMBRA_VERSION)
-    shim_die("umbra shim: shared region has the wrong version");
+  check_protocol(shim_header);
   umbra_channel *ch = shim_channel_at(slot);
+  if (ch->host < 0 || ch->host >= UMBRA_MAX_HOSTS || ch->proc < 0 || ch->proc >= UMBRA_MAX_PROCS)
+    shim_die("umbra shim: bad host or process slot in the channel");
   shim_host = (umbra_host *)(shim_shm + UMBRA_OFF_HOSTS + (uint64_t)ch->host * sizeof(umbra_host));
   shim_proc =
       (umbra_process *)(shim_shm + UMBRA_OFF_PROCS + (uint64_t)ch->proc * sizeof(umbra_process));
@@ -363,12 +392,11 @@ static void init(const char *slot_s) {
   install_handler(SIGILL, (void *)shim_fault_handler);
   install_handler(SIGFPE, (void *)shim_fault_handler);
   if (shim_header->preempt_enabled)
-    install_handler(UMBRA_PREEMPT_SIGNAL, (void *)shim_preempt_handler);
-  uint64_t unblock =
-      SHIM_OWNED_MASK | (1ull << (SIGBUS - 1)) | (1ull << (SIGILL - 1)) | (1ull << (SIGFPE - 1));
+    install_handler(UMBRA_SIG_PREEMPT, (void *)shim_preempt_handler);
+  uint64_t unblock = UMBRA_SHIM_SIGNAL_MASK;
   RAW4(SYS_rt_sigprocmask, SIG_UNBLOCK, &unblock, 0, 8);
-  if (RAW2(SYS_prctl, PR_SET_TSC, PR_TSC_SIGSEGV) != 0)
-    shim_log("umbra shim: warning: rdtsc cannot be trapped; it reads the real clock\n");
+  /* The simulator warns once per run when the trap does not work. */
+  __atomic_fetch_or(&shim_header->tsc_trap, shim_tsc_self_test(), __ATOMIC_RELAXED);
   shim_patch_vdso();
 
   /* Attach: the simulator answers when this process's start time comes. */

@@ -87,14 +87,14 @@ void shim_charge_latency(uint64_t ns);
 void shim_patch_vdso(void);
 int shim_handle_time_syscall(long nr, const long args[6], long *ret);
 void shim_sigsegv_handler(int sig, void *info, void *uc);
+uint32_t shim_tsc_self_test(void); /* UMBRA_TSC_*; after PR_SET_TSC and the SIGSEGV handler */
 
 /* signal.c: emulated signals delivered on return from the simulator */
 long shim_deliver(umbra_channel *ch, long nr, const long args[6], long ret);
 void shim_fault_handler(int sig, void *info, void *uc);
 void shim_fault(int sig, void *info, void *uc, int outer_ctx);
 
-/* preempt.c: the shim's own signal for native preemption */
-#define UMBRA_PREEMPT_SIGNAL 26 /* SIGVTALRM */
+/* preempt.c: native preemption (signal UMBRA_SIG_PREEMPT) */
 void shim_preempt_arm(void);
 void shim_preempt_forget_timer(void);
 void shim_preempt_handler(int sig, siginfo_t *info, void *uc);
@@ -104,6 +104,7 @@ void shim_install_filter(void);
 
 /* util */
 void shim_die(const char *msg) __attribute__((noreturn));
+void shim_exit(int status) __attribute__((noreturn));
 void shim_log(const char *msg);
 void shim_log_u64(uint64_t v);
 size_t shim_strlen(const char *s);

@@ -1,11 +1,12 @@
 /* Simulated time inside the managed process, with no round trip: the clock
- * functions (interposed and patched into the vDSO), rdtsc/rdtscp emulation,
- * and the unblocked-syscall CPU-latency model. */
+ * functions (interposed and patched into the vDSO), rdtsc/rdtscp emulation
+ * and its start-up self-test, and the unblocked-syscall CPU-latency model. */
 #include <elf.h>
 #include <errno.h>
 #include <signal.h>
 #include <sys/auxv.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/time.h>
 #include <time.h>
 #include <ucontext.h>
@@ -237,6 +238,9 @@ void shim_patch_vdso(void) {
 
 /* ---- rdtsc / rdtscp, trapped as SIGSEGV by PR_SET_TSC ------------------- */
 
+/* Emulated rdtsc/rdtscp on this thread; the self-test watches it move. */
+static SHIM_TLS volatile unsigned long tsc_emulated;
+
 static int emulate_tsc(siginfo_t *info, ucontext_t *uc) {
   greg_t *g = uc->uc_mcontext.gregs;
   uint8_t *ip = (uint8_t *)g[REG_RIP];
@@ -251,6 +255,7 @@ static int emulate_tsc(siginfo_t *info, ucontext_t *uc) {
   g[REG_RDX] = (greg_t)(tsc >> 32);
   if (is_rdtscp) g[REG_RCX] = 0;
   g[REG_RIP] += is_rdtscp ? 3 : 2;
+  tsc_emulated++;
   if (shim_host) shim_charge_latency(shim_host->unblocked_vdso_latency_ns);
   return 1;
 }
@@ -260,4 +265,17 @@ void shim_sigsegv_handler(int sig, void *info, void *uc) {
   /* Not rdtsc: a genuine fault; the simulator decides (the program's handler, or death). */
   if (!emulate_tsc(info, uc)) shim_fault(sig, info, uc, prev);
   shim_leave(prev);
+}
+
+/* PR_SET_TSC succeeds on some VMs without rdtsc faulting; only executing one
+ * tells. The trap leaves rax/rdx holding the emulated value, so the counter is
+ * the evidence, not the value. */
+uint32_t shim_tsc_self_test(void) {
+  if (RAW2(SYS_prctl, PR_SET_TSC, PR_TSC_SIGSEGV) != 0) return UMBRA_TSC_NOT_TRAPPED;
+  unsigned long before = tsc_emulated;
+  uint32_t lo, hi;
+  __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi)::"memory");
+  (void)lo;
+  (void)hi;
+  return tsc_emulated != before ? UMBRA_TSC_TRAPPED : UMBRA_TSC_NOT_TRAPPED;
 }
