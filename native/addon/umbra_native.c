@@ -273,7 +273,12 @@ static napi_value js_create_shm(napi_env env, napi_callback_info info) {
   return ab;
 }
 
-static inline umbra_channel *channel(int64_t slot) {
+/* NULL, with a JS exception pending, for a slot outside the region (or before createShm). */
+static umbra_channel *channel(napi_env env, int64_t slot) {
+  if (!g_shm || slot < 0 || slot >= UMBRA_MAX_THREADS) {
+    napi_throw_range_error(env, NULL, "umbra_native: invariant: channel slot outside the region");
+    return NULL;
+  }
   return (umbra_channel *)(g_shm + UMBRA_OFF_CHANNELS + (uint64_t)slot * sizeof(umbra_channel));
 }
 
@@ -328,7 +333,9 @@ static void post_reply(umbra_channel *ch) {
 static napi_value js_wait_request(napi_env env, napi_callback_info info) {
   napi_value a[2];
   if (get_args(env, info, 2, a)) return NULL;
-  return make_int(env, wait_request(channel(arg_i64(env, a[0])), (int)arg_i64(env, a[1])));
+  umbra_channel *ch = channel(env, arg_i64(env, a[0]));
+  if (!ch) return NULL;
+  return make_int(env, wait_request(ch, (int)arg_i64(env, a[1])));
 }
 
 /* replyAndWait(slot, pid): post the reply written in the channel, then wait for the next message.
@@ -336,7 +343,8 @@ static napi_value js_wait_request(napi_env env, napi_callback_info info) {
 static napi_value js_reply_and_wait(napi_env env, napi_callback_info info) {
   napi_value a[2];
   if (get_args(env, info, 2, a)) return NULL;
-  umbra_channel *ch = channel(arg_i64(env, a[0]));
+  umbra_channel *ch = channel(env, arg_i64(env, a[0]));
+  if (!ch) return NULL;
   post_reply(ch);
   return make_int(env, wait_request(ch, (int)arg_i64(env, a[1])));
 }
@@ -345,7 +353,8 @@ static napi_value js_reply_and_wait(napi_env env, napi_callback_info info) {
 static napi_value js_reply(napi_env env, napi_callback_info info) {
   napi_value a[1];
   if (get_args(env, info, 1, a)) return NULL;
-  post_reply(channel(arg_i64(env, a[0])));
+  umbra_channel *ch = channel(env, arg_i64(env, a[0]));
+  if (ch) post_reply(ch);
   return NULL;
 }
 
