@@ -1,6 +1,6 @@
 // Typed wrapper over the C addon (native/addon). Layout offsets of the shared
-// region come from the addon at load time (umbra_ipc.h is their one source);
-// nothing here retypes them by hand.
+// region and the protocol's constants come from the addon at load time
+// (umbra_ipc.h is their one source); nothing here retypes them by hand.
 import * as path from 'node:path';
 import * as fs from 'node:fs';
 
@@ -55,6 +55,8 @@ export interface Layout {
   hdrPreemptEnabled: number;
   hdrPreemptNativeUs: number;
   hdrPreemptSimNs: number;
+  /** UMBRA_TSC_* bits the shims' rdtsc self-tests found (see PROTOCOL.TSC_TRAP). */
+  hdrTscTrap: number;
   hdrHostsFilePath: number;
   hdrHostsFilePathSize: number;
   magic: number;
@@ -62,8 +64,28 @@ export interface Layout {
   shmFd: number;
 }
 
+/** Every constant of umbra_ipc.h's protocol, as the addon was compiled with it. */
+export interface ProtocolConstants {
+  magic: number;
+  version: number;
+  shmFd: number;
+  exitProtocolMismatch: number;
+  msg: Record<string, number>;
+  pseudoSys: Record<string, number>;
+  deliver: Record<string, number>;
+  yieldReason: Record<string, number>;
+  channel: Record<string, number>;
+  limits: Record<string, number>;
+  shimSignals: Record<string, number>;
+  tscTrap: Record<string, number>;
+  clock: Record<string, number>;
+}
+
 export interface NativeAddon {
   layout(): Layout;
+  protocol(): ProtocolConstants;
+  /** Whether rdtsc faults after PR_SET_TSC on this machine (probed once in a child process). */
+  rdtscTraps(): boolean;
   createShm(): ArrayBuffer;
   /** 1 when a message is waiting on the channel, 0 when the process died. */
   waitRequest(slot: number, nativePid: number): number;
@@ -99,7 +121,7 @@ function findPackageRoot(start: string): string {
 }
 
 export const SHIM_PATH = path.join(PACKAGE_ROOT, 'native', 'out', 'libumbra_shim.so');
-const ADDON_PATH = path.join(PACKAGE_ROOT, 'build', 'Release', 'umbra_native.node');
+export const ADDON_PATH = path.join(PACKAGE_ROOT, 'build', 'Release', 'umbra_native.node');
 
 let addon: NativeAddon | null = null;
 

@@ -1,6 +1,7 @@
 /* umbra_native: the simulator's small native toolbox (Node-API).
- * Shared memory, channel futex wait/wake, process spawn/kill/reap and
- * cross-process memory access. It holds no simulation logic. */
+ * Shared memory and the protocol's layout and constants, channel futex
+ * wait/wake, process spawn/kill/reap and cross-process memory access.
+ * It holds no simulation logic. */
 #define _GNU_SOURCE
 #include <node_api.h>
 
@@ -159,11 +160,79 @@ static napi_value js_layout(napi_env env, napi_callback_info info) {
   set_num(env, o, "hdrPreemptEnabled", offsetof(umbra_header, preempt_enabled));
   set_num(env, o, "hdrPreemptNativeUs", offsetof(umbra_header, preempt_native_interval_us));
   set_num(env, o, "hdrPreemptSimNs", offsetof(umbra_header, preempt_sim_interval_ns));
+  set_num(env, o, "hdrTscTrap", offsetof(umbra_header, tsc_trap));
   set_num(env, o, "hdrHostsFilePath", offsetof(umbra_header, hosts_file_path));
   set_num(env, o, "hdrHostsFilePathSize", sizeof(((umbra_header *)0)->hosts_file_path));
   set_num(env, o, "magic", UMBRA_MAGIC);
   set_num(env, o, "version", UMBRA_VERSION);
   set_num(env, o, "shmFd", UMBRA_SHM_FD);
+  return o;
+}
+
+static napi_value group(napi_env env, napi_value parent, const char *name) {
+  napi_value o;
+  napi_create_object(env, &o);
+  napi_set_named_property(env, parent, name, o);
+  return o;
+}
+
+/* protocol(): every constant of the shim protocol in umbra_ipc.h, grouped the
+ * way src/abi/protocol.ts exports them. */
+static napi_value js_protocol(napi_env env, napi_callback_info info) {
+  (void)info;
+  napi_value o;
+  CHECK(napi_create_object(env, &o));
+  set_num(env, o, "magic", UMBRA_MAGIC);
+  set_num(env, o, "version", UMBRA_VERSION);
+  set_num(env, o, "shmFd", UMBRA_SHM_FD);
+  set_num(env, o, "exitProtocolMismatch", UMBRA_EXIT_PROTOCOL_MISMATCH);
+  napi_value msg = group(env, o, "msg");
+  set_num(env, msg, "START", UMBRA_MSG_START);
+  set_num(env, msg, "SYSCALL", UMBRA_MSG_SYSCALL);
+  set_num(env, msg, "CALL_RESULT", UMBRA_MSG_CALL_RESULT);
+  set_num(env, msg, "COMPLETE", UMBRA_MSG_COMPLETE);
+  set_num(env, msg, "DO_NATIVE", UMBRA_MSG_DO_NATIVE);
+  set_num(env, msg, "START_OK", UMBRA_MSG_START_OK);
+  set_num(env, msg, "NATIVE_CALL", UMBRA_MSG_NATIVE_CALL);
+  set_num(env, msg, "PLACEHOLDER", UMBRA_MSG_PLACEHOLDER);
+  set_num(env, msg, "CLONE", UMBRA_MSG_CLONE);
+  set_num(env, msg, "EXIT_THREAD", UMBRA_MSG_EXIT_THREAD);
+  napi_value sys = group(env, o, "pseudoSys");
+  set_num(env, sys, "YIELD", UMBRA_SYS_YIELD);
+  set_num(env, sys, "SIGRETURN", UMBRA_SYS_SIGRETURN);
+  set_num(env, sys, "FAULT", UMBRA_SYS_FAULT);
+  napi_value deliver = group(env, o, "deliver");
+  set_num(env, deliver, "RESTART", UMBRA_DELIVER_RESTART);
+  set_num(env, deliver, "DIE", UMBRA_DELIVER_DIE);
+  napi_value yield = group(env, o, "yieldReason");
+  set_num(env, yield, "LATENCY", UMBRA_YIELD_LATENCY);
+  set_num(env, yield, "PREEMPT", UMBRA_YIELD_PREEMPT);
+  napi_value ch = group(env, o, "channel");
+  set_num(env, ch, "APP", UMBRA_CH_APP);
+  set_num(env, ch, "REQUEST", UMBRA_CH_REQUEST);
+  set_num(env, ch, "REPLY", UMBRA_CH_REPLY);
+  set_num(env, ch, "OWNER_MASK", UMBRA_CH_OWNER_MASK);
+  set_num(env, ch, "SIM_SLEEPING", UMBRA_CH_SIM_SLEEPING);
+  set_num(env, ch, "SHIM_SLEEPING", UMBRA_CH_SHIM_SLEEPING);
+  napi_value limits = group(env, o, "limits");
+  set_num(env, limits, "MAX_HOSTS", UMBRA_MAX_HOSTS);
+  set_num(env, limits, "MAX_PROCS", UMBRA_MAX_PROCS);
+  set_num(env, limits, "MAX_THREADS", UMBRA_MAX_THREADS);
+  set_num(env, limits, "FD_BITMAP_FDS", UMBRA_FD_BITMAP_FDS);
+  napi_value sig = group(env, o, "shimSignals");
+  set_num(env, sig, "TRAP", UMBRA_SIG_TRAP);
+  set_num(env, sig, "TSC", UMBRA_SIG_TSC);
+  set_num(env, sig, "PREEMPT", UMBRA_SIG_PREEMPT);
+  set_num(env, sig, "BUS", UMBRA_SIG_BUS);
+  set_num(env, sig, "ILL", UMBRA_SIG_ILL);
+  set_num(env, sig, "FPE", UMBRA_SIG_FPE);
+  napi_value tsc = group(env, o, "tscTrap");
+  set_num(env, tsc, "TRAPPED", UMBRA_TSC_TRAPPED);
+  set_num(env, tsc, "NOT_TRAPPED", UMBRA_TSC_NOT_TRAPPED);
+  /* UMBRA_EPOCH_NS is above 2^53: exported in seconds, where a double is exact. */
+  napi_value clock = group(env, o, "clock");
+  set_num(env, clock, "EPOCH_SEC", (double)(UMBRA_EPOCH_NS / 1000000000ull));
+  set_num(env, clock, "BOOT_NS", (double)UMBRA_BOOT_NS);
   return o;
 }
 
@@ -204,7 +273,12 @@ static napi_value js_create_shm(napi_env env, napi_callback_info info) {
   return ab;
 }
 
-static inline umbra_channel *channel(int64_t slot) {
+/* NULL, with a JS exception pending, for a slot outside the region (or before createShm). */
+static umbra_channel *channel(napi_env env, int64_t slot) {
+  if (!g_shm || slot < 0 || slot >= UMBRA_MAX_THREADS) {
+    napi_throw_range_error(env, NULL, "umbra_native: invariant: channel slot outside the region");
+    return NULL;
+  }
   return (umbra_channel *)(g_shm + UMBRA_OFF_CHANNELS + (uint64_t)slot * sizeof(umbra_channel));
 }
 
@@ -259,7 +333,9 @@ static void post_reply(umbra_channel *ch) {
 static napi_value js_wait_request(napi_env env, napi_callback_info info) {
   napi_value a[2];
   if (get_args(env, info, 2, a)) return NULL;
-  return make_int(env, wait_request(channel(arg_i64(env, a[0])), (int)arg_i64(env, a[1])));
+  umbra_channel *ch = channel(env, arg_i64(env, a[0]));
+  if (!ch) return NULL;
+  return make_int(env, wait_request(ch, (int)arg_i64(env, a[1])));
 }
 
 /* replyAndWait(slot, pid): post the reply written in the channel, then wait for the next message.
@@ -267,7 +343,8 @@ static napi_value js_wait_request(napi_env env, napi_callback_info info) {
 static napi_value js_reply_and_wait(napi_env env, napi_callback_info info) {
   napi_value a[2];
   if (get_args(env, info, 2, a)) return NULL;
-  umbra_channel *ch = channel(arg_i64(env, a[0]));
+  umbra_channel *ch = channel(env, arg_i64(env, a[0]));
+  if (!ch) return NULL;
   post_reply(ch);
   return make_int(env, wait_request(ch, (int)arg_i64(env, a[1])));
 }
@@ -276,7 +353,8 @@ static napi_value js_reply_and_wait(napi_env env, napi_callback_info info) {
 static napi_value js_reply(napi_env env, napi_callback_info info) {
   napi_value a[1];
   if (get_args(env, info, 1, a)) return NULL;
-  post_reply(channel(arg_i64(env, a[0])));
+  umbra_channel *ch = channel(env, arg_i64(env, a[0]));
+  if (ch) post_reply(ch);
   return NULL;
 }
 
@@ -574,6 +652,54 @@ static napi_value js_tsc_hz(napi_env env, napi_callback_info info) {
   return make_double(env, (double)measure_tsc_hz());
 }
 
+static void tsc_probe_segv(int sig) {
+  (void)sig;
+  _exit(UMBRA_TSC_TRAPPED);
+}
+
+/* rdtscTraps(): does rdtsc fault after PR_SET_TSC on this machine? A child
+ * process tries (the setting is per process and cannot be undone). The shim
+ * runs its own self-test; this answer is for callers without a managed
+ * process at hand, such as tests deciding whether to skip. */
+static napi_value js_rdtsc_traps(napi_env env, napi_callback_info info) {
+  (void)info;
+  static int answer = -1;
+  if (answer < 0) {
+    pid_t pid = fork();
+    if (pid < 0) {
+      napi_throw_error(env, NULL, "umbra_native: fork failed for the rdtsc probe");
+      return NULL;
+    }
+    if (pid == 0) {
+      /* Only async-signal-safe calls: the parent has other threads. */
+      struct sigaction sa;
+      memset(&sa, 0, sizeof sa);
+      sa.sa_handler = tsc_probe_segv;
+      sigaction(SIGSEGV, &sa, NULL);
+      sigset_t segv;
+      sigemptyset(&segv);
+      sigaddset(&segv, SIGSEGV);
+      sigprocmask(SIG_UNBLOCK, &segv, NULL);
+      if (prctl(PR_SET_TSC, PR_TSC_SIGSEGV) == 0) {
+        unsigned lo, hi;
+        __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+        (void)lo;
+        (void)hi;
+      }
+      _exit(UMBRA_TSC_NOT_TRAPPED);
+    }
+    int status = 0;
+    pid_t r;
+    do {
+      r = waitpid(pid, &status, __WALL);
+    } while (r < 0 && errno == EINTR);
+    answer = r == pid && WIFEXITED(status) && WEXITSTATUS(status) == UMBRA_TSC_TRAPPED;
+  }
+  napi_value out;
+  napi_get_boolean(env, answer == 1, &out);
+  return out;
+}
+
 /* monotonicNs(): wall-clock monotonic time, for progress and benchmarks only. */
 static napi_value js_monotonic_ns(napi_env env, napi_callback_info info) {
   (void)info;
@@ -591,6 +717,8 @@ static napi_value js_monotonic_ns(napi_env env, napi_callback_info info) {
 
 static napi_value init(napi_env env, napi_value exports) {
   EXPORT("layout", js_layout);
+  EXPORT("protocol", js_protocol);
+  EXPORT("rdtscTraps", js_rdtsc_traps);
   EXPORT("createShm", js_create_shm);
   EXPORT("waitRequest", js_wait_request);
   EXPORT("replyAndWait", js_reply_and_wait);

@@ -1,14 +1,21 @@
 /* The one definition of the memory shared between the simulator and every
- * managed process. One region per simulation (a memfd), mapped by the addon
- * in the simulator and by the shim in each managed process; fork children
- * inherit the mapping. Offsets are exported to TypeScript by the addon. */
+ * managed process, and of the protocol spoken over it. One region per
+ * simulation (a memfd), mapped by the addon in the simulator and by the shim in
+ * each managed process; fork children inherit the mapping. The addon exports
+ * every offset and constant below to TypeScript, which never retypes them. */
 #ifndef UMBRA_IPC_H
 #define UMBRA_IPC_H
 
 #include <stdint.h>
 
 #define UMBRA_MAGIC 0x41524d55u /* "UMRA" */
-#define UMBRA_VERSION 1u
+/* Bump on any change to the layout or the meaning of a constant: the shim
+ * refuses a region of another version, TypeScript an addon of another one. */
+#define UMBRA_VERSION 2u
+
+/* Exit status of a managed process whose shim found a region of another
+ * protocol version (a stale build); it says so on its stderr first. */
+#define UMBRA_EXIT_PROTOCOL_MISMATCH 86
 
 #define UMBRA_MAX_HOSTS 4096
 #define UMBRA_MAX_PROCS 4096
@@ -58,6 +65,25 @@
 /* Reasons the shim reports in a YIELD's args[0]. */
 #define UMBRA_YIELD_LATENCY 1
 #define UMBRA_YIELD_PREEMPT 2
+
+/* Signals the shim uses natively (x86-64 Linux numbers). The program never
+ * reaches the kernel's dispositions or masks for them: its own use is emulated. */
+#define UMBRA_SIG_TRAP 31    /* SIGSYS: seccomp traps a syscall */
+#define UMBRA_SIG_TSC 11     /* SIGSEGV: rdtsc/rdtscp fault (PR_SET_TSC), and real faults */
+#define UMBRA_SIG_PREEMPT 26 /* SIGVTALRM: the native-preemption CPU timer */
+#define UMBRA_SIG_BUS 7      /* SIGBUS, SIGILL, SIGFPE: faults reported to the simulator */
+#define UMBRA_SIG_ILL 4
+#define UMBRA_SIG_FPE 8
+#define UMBRA_SIG_BIT(s) (1ull << ((s)-1))
+#define UMBRA_SHIM_SIGNAL_MASK                                                                     \
+  (UMBRA_SIG_BIT(UMBRA_SIG_TRAP) | UMBRA_SIG_BIT(UMBRA_SIG_TSC) |                                  \
+   UMBRA_SIG_BIT(UMBRA_SIG_PREEMPT) | UMBRA_SIG_BIT(UMBRA_SIG_BUS) |                               \
+   UMBRA_SIG_BIT(UMBRA_SIG_ILL) | UMBRA_SIG_BIT(UMBRA_SIG_FPE))
+
+/* umbra_header.tsc_trap: what each shim's start-up self-test found, OR-ed
+ * together. PR_SET_TSC can succeed on a VM without rdtsc faulting. */
+#define UMBRA_TSC_TRAPPED 1u     /* rdtsc faulted into the shim: emulated */
+#define UMBRA_TSC_NOT_TRAPPED 2u /* rdtsc ran natively: programs read the real TSC */
 
 typedef struct umbra_channel {
   uint32_t state; /* futex word, see UMBRA_CH_* */
@@ -124,9 +150,11 @@ typedef struct umbra_header {
   uint32_t preempt_enabled;
   uint32_t preempt_native_interval_us;
   uint64_t preempt_sim_interval_ns;
+  uint32_t tsc_trap; /* UMBRA_TSC_* bits, written by the shims */
+  uint32_t pad0;
   /* NUL-terminated path the shim substitutes for /etc/hosts. */
   char hosts_file_path[1024];
-  uint8_t pad[4096 - 8 * 4 - 4 * 2 - 1024];
+  uint8_t pad[4096 - 8 * 4 - 4 * 2 - 4 * 2 - 1024];
 } umbra_header;
 
 /* Layout of the whole region. */

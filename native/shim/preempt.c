@@ -1,10 +1,11 @@
 /* Native preemption: a periodic per-thread CPU-time timer ticks every quarter
  * of the native interval while the thread uses CPU (a thread blocked in the
- * simulator uses none). A tick in shim context is ignored. When a thread has
- * not come back from the simulator for four ticks in a row, it has computed
- * for the whole native interval without a syscall: the simulated interval is
- * charged and the thread yields. Coming back from the simulator only bumps a
- * counter, so the cost when preemption never fires is one increment per call. */
+ * simulator uses none). A tick in shim context is ignored: the shim may be in
+ * the middle of a conversation with the simulator. When a thread has not come
+ * back from the simulator for four counted ticks, it has computed for the
+ * whole native interval without a syscall: the simulated interval is charged
+ * and the thread yields. Coming back from the simulator only bumps a counter,
+ * so the cost when preemption never fires is one increment per call. */
 #include <signal.h>
 #include <time.h>
 
@@ -34,7 +35,7 @@ void shim_preempt_arm(void) {
     int notify;
     int tid;
     char pad[44];
-  } sev = {0, UMBRA_PREEMPT_SIGNAL, SIGEV_THREAD_ID_, (int)RAW0(SYS_gettid), {0}};
+  } sev = {0, UMBRA_SIG_PREEMPT, SIGEV_THREAD_ID_, (int)RAW0(SYS_gettid), {0}};
   int id = 0;
   if (RAW3(SYS_timer_create, CLOCK_THREAD_CPUTIME_ID, &sev, &id) != 0) {
     timer_state = -1;
@@ -51,26 +52,30 @@ void shim_preempt_arm(void) {
   quiet_ticks = 0;
 }
 
-void shim_preempt_handler(int sig, siginfo_t *info, void *uc) {
-  (void)sig;
-  (void)info;
-  (void)uc;
+static void tick(int outer_ctx) {
   if (returns != seen_returns) {
     seen_returns = returns;
     quiet_ticks = 0;
     return;
   }
-  /* In the shim (or not attached): the thread is not computing in the program. */
-  if (shim_depth > 0 || !shim_channel || !shim_host) {
-    quiet_ticks = 0;
-    return;
-  }
+  /* Not attached, or inside the shim: no yield from here. The tick is not
+   * counted, but it does not restart the interval either: a program that
+   * spins on clock_gettime() spends much of its time in the shim and must
+   * still be preempted. */
+  if (outer_ctx == SHIM_CTX_SHIM || !shim_channel || !shim_host) return;
   if (++quiet_ticks < TICKS_PER_INTERVAL) return;
   quiet_ticks = 0;
-  shim_depth++;
   shim_channel->preempt_count++;
   shim_host->unapplied_latency_ns += shim_header->preempt_sim_interval_ns;
   long args[6] = {UMBRA_YIELD_PREEMPT, 0, 0, 0, 0, 0};
   shim_forward(UMBRA_SYS_YIELD, args);
-  shim_depth--;
+}
+
+void shim_preempt_handler(int sig, siginfo_t *info, void *uc) {
+  int prev = shim_enter();
+  (void)sig;
+  (void)info;
+  (void)uc;
+  tick(prev);
+  shim_leave(prev);
 }

@@ -8,7 +8,6 @@
 #include <stdlib.h>
 #include <sys/auxv.h>
 #include <sys/mman.h>
-#include <sys/prctl.h>
 #include <ucontext.h>
 #include <unistd.h>
 
@@ -23,24 +22,18 @@ umbra_header *shim_header;
 umbra_host *shim_host;
 umbra_process *shim_proc;
 SHIM_TLS umbra_channel *shim_channel;
-SHIM_TLS int shim_depth;
+SHIM_TLS volatile int shim_context;
 SHIM_TLS void *shim_trap_uc;
 
-umbra_channel *shim_channel_at(long slot) {
-  return (umbra_channel *)(shim_shm + UMBRA_OFF_CHANNELS + (uint64_t)slot * sizeof(umbra_channel));
-}
+/* The header names the shim's signals by number; they must be the ones it installs. */
+_Static_assert(UMBRA_SIG_TRAP == SIGSYS && UMBRA_SIG_TSC == SIGSEGV, "shim signals");
+_Static_assert(UMBRA_SIG_PREEMPT == SIGVTALRM && UMBRA_SIG_BUS == SIGBUS, "shim signals");
+_Static_assert(UMBRA_SIG_ILL == SIGILL && UMBRA_SIG_FPE == SIGFPE, "shim signals");
 
-/* START handshake on a fresh channel: the simulator answers when this thread may run. */
-void shim_attach_thread(umbra_channel *ch) {
-  ch->kind = UMBRA_MSG_START;
-  ch->native_pid = (int32_t)RAW0(SYS_getpid);
-  ch->native_tid = (int32_t)RAW0(SYS_gettid);
-  channel_send(ch);
-  channel_wait_reply(ch);
-  if (ch->kind != UMBRA_MSG_START_OK) shim_die("umbra shim: bad answer to START");
-  channel_release(ch);
-  shim_channel = ch;
-  shim_preempt_arm(); /* the thread now runs program code: its native interval starts */
+umbra_channel *shim_channel_at(long slot) {
+  /* Slots come from the environment and the simulator: a bad one would scribble elsewhere. */
+  if (slot < 0 || slot >= UMBRA_MAX_THREADS) shim_die("umbra shim: bad channel slot");
+  return (umbra_channel *)(shim_shm + UMBRA_OFF_CHANNELS + (uint64_t)slot * sizeof(umbra_channel));
 }
 
 /* ---- small helpers (no libc calls that enter the kernel) ---------------- */
@@ -60,11 +53,24 @@ void shim_log(const char *msg) {
   RAW3(SYS_write, 2, msg, shim_strlen(msg));
 }
 
+void shim_log_u64(uint64_t v) {
+  char buf[21];
+  char *p = buf + sizeof buf;
+  *--p = 0;
+  do *--p = (char)('0' + v % 10);
+  while (v /= 10);
+  shim_log(p);
+}
+
+void shim_exit(int status) {
+  RAW1(SYS_exit_group, status);
+  __builtin_unreachable();
+}
+
 void shim_die(const char *msg) {
   shim_log(msg);
   shim_log("\n");
-  RAW1(SYS_exit_group, 127);
-  __builtin_unreachable();
+  shim_exit(127);
 }
 
 /* ---- routing ------------------------------------------------------------ */
@@ -245,10 +251,6 @@ static long route_path(long nr, const long a[6], int arg) {
   return umbra_raw_syscall(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
 }
 
-/* Signals the shim uses natively; the program's own use of them is emulated. */
-#define SHIM_OWNED_MASK                                                                            \
-  ((1ull << (SIGSYS - 1)) | (1ull << (SIGSEGV - 1)) | (1ull << (UMBRA_PREEMPT_SIGNAL - 1)))
-
 /* The kernel's struct sigaction layout. */
 struct ksigaction {
   void *handler;
@@ -292,6 +294,7 @@ long shim_syscall(long nr, const long a[6]) {
 }
 
 static void sigsys_handler(int sig, siginfo_t *info, void *vuc) {
+  int prev = shim_enter();
   (void)sig;
   (void)info;
   ucontext_t *uc = vuc;
@@ -299,19 +302,23 @@ static void sigsys_handler(int sig, siginfo_t *info, void *vuc) {
   long a[6] = {g[REG_RDI], g[REG_RSI], g[REG_RDX], g[REG_R10], g[REG_R8], g[REG_R9]};
   void *outer = shim_trap_uc;
   shim_trap_uc = uc;
-  shim_depth++;
-  g[REG_RAX] = shim_syscall(g[REG_RAX], a);
-  shim_depth--;
+  /* A trap from shim context (libc called by the shim) must not start a second
+   * conversation inside the one in flight: it runs natively. */
+  if (prev == SHIM_CTX_SHIM)
+    g[REG_RAX] = umbra_raw_syscall(g[REG_RAX], a[0], a[1], a[2], a[3], a[4], a[5]);
+  else
+    g[REG_RAX] = shim_syscall(g[REG_RAX], a);
   shim_trap_uc = outer;
+  shim_leave(prev);
 }
 
 /* Public entry for code that wants to make an intercepted syscall without trapping. */
 __attribute__((visibility("default"))) long umbra_syscall(long nr, long a1, long a2, long a3,
                                                           long a4, long a5, long a6) {
+  int prev = shim_enter();
   long a[6] = {a1, a2, a3, a4, a5, a6};
-  shim_depth++;
   long r = shim_syscall(nr, a);
-  shim_depth--;
+  shim_leave(prev);
   return r;
 }
 
@@ -340,9 +347,29 @@ static long parse_long(const char *s) {
   return v;
 }
 
-__attribute__((constructor)) static void shim_init(void) {
-  const char *slot_s = getenv("UMBRA_CHANNEL");
-  if (!slot_s) return; /* not started by umbra */
+/* A shim and a simulator built from different umbra_ipc.h would misread
+ * every field: refuse to run rather than corrupt the simulation. */
+static void check_protocol(const umbra_header *h) {
+  if (h->magic == UMBRA_MAGIC && h->version == UMBRA_VERSION && h->total_size == UMBRA_SHM_SIZE)
+    return;
+  if (h->magic != UMBRA_MAGIC) {
+    shim_log("umbra shim: protocol mismatch: the region at the shared-memory fd is not umbra's "
+             "(bad magic)\n");
+    shim_exit(UMBRA_EXIT_PROTOCOL_MISMATCH);
+  }
+  shim_log("umbra shim: protocol mismatch: the simulator's shared region is version ");
+  shim_log_u64(h->version);
+  shim_log(" (");
+  shim_log_u64(h->total_size);
+  shim_log(" bytes), this shim speaks version ");
+  shim_log_u64(UMBRA_VERSION);
+  shim_log(" (");
+  shim_log_u64(UMBRA_SHM_SIZE);
+  shim_log(" bytes); the shim or the addon is stale: run 'npm install' to rebuild both\n");
+  shim_exit(UMBRA_EXIT_PROTOCOL_MISMATCH);
+}
+
+static void init(const char *slot_s) {
   long slot = parse_long(slot_s);
   scrub_environment();
   void *p = (void *)RAW6(SYS_mmap, 0, UMBRA_SHM_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED,
@@ -351,9 +378,10 @@ __attribute__((constructor)) static void shim_init(void) {
   RAW1(SYS_close, UMBRA_SHM_FD);
   shim_shm = p;
   shim_header = (umbra_header *)p;
-  if (shim_header->magic != UMBRA_MAGIC || shim_header->version != UMBRA_VERSION)
-    shim_die("umbra shim: shared region has the wrong version");
+  check_protocol(shim_header);
   umbra_channel *ch = shim_channel_at(slot);
+  if (ch->host < 0 || ch->host >= UMBRA_MAX_HOSTS || ch->proc < 0 || ch->proc >= UMBRA_MAX_PROCS)
+    shim_die("umbra shim: bad host or process slot in the channel");
   shim_host = (umbra_host *)(shim_shm + UMBRA_OFF_HOSTS + (uint64_t)ch->host * sizeof(umbra_host));
   shim_proc =
       (umbra_process *)(shim_shm + UMBRA_OFF_PROCS + (uint64_t)ch->proc * sizeof(umbra_process));
@@ -364,12 +392,11 @@ __attribute__((constructor)) static void shim_init(void) {
   install_handler(SIGILL, (void *)shim_fault_handler);
   install_handler(SIGFPE, (void *)shim_fault_handler);
   if (shim_header->preempt_enabled)
-    install_handler(UMBRA_PREEMPT_SIGNAL, (void *)shim_preempt_handler);
-  uint64_t unblock =
-      SHIM_OWNED_MASK | (1ull << (SIGBUS - 1)) | (1ull << (SIGILL - 1)) | (1ull << (SIGFPE - 1));
+    install_handler(UMBRA_SIG_PREEMPT, (void *)shim_preempt_handler);
+  uint64_t unblock = UMBRA_SHIM_SIGNAL_MASK;
   RAW4(SYS_rt_sigprocmask, SIG_UNBLOCK, &unblock, 0, 8);
-  if (RAW2(SYS_prctl, PR_SET_TSC, PR_TSC_SIGSEGV) != 0)
-    shim_log("umbra shim: warning: rdtsc cannot be trapped; it reads the real clock\n");
+  /* The simulator warns once per run when the trap does not work. */
+  __atomic_fetch_or(&shim_header->tsc_trap, shim_tsc_self_test(), __ATOMIC_RELAXED);
   shim_patch_vdso();
 
   /* Attach: the simulator answers when this process's start time comes. */
@@ -378,4 +405,11 @@ __attribute__((constructor)) static void shim_init(void) {
   if (at_random)
     for (int i = 0; i < 16; i++) at_random[i] = ch->random[i];
   shim_install_filter();
+}
+
+__attribute__((constructor)) static void shim_init(void) {
+  int prev = shim_enter();
+  const char *slot_s = getenv("UMBRA_CHANNEL");
+  if (slot_s) init(slot_s); /* otherwise not started by umbra */
+  shim_leave(prev);
 }

@@ -44,18 +44,41 @@ extern umbra_header *shim_header;
 extern umbra_host *shim_host;                /* this process's host */
 extern umbra_process *shim_proc;             /* this process's slot */
 extern SHIM_TLS umbra_channel *shim_channel; /* this thread's channel, NULL before attach */
-extern SHIM_TLS int shim_depth;              /* >0 while shim code runs on this thread */
 extern SHIM_TLS void *shim_trap_uc; /* ucontext of the syscall trapped by SIGSYS, or NULL */
 
-umbra_channel *shim_channel_at(long slot);
-void shim_attach_thread(umbra_channel *ch);
+/* Execution context of this thread: application code or shim code. Preemption
+ * only fires in application context and a fault in shim context is the shim's
+ * own, so every entry into the shim (signal handler, interposed function,
+ * thread start) calls shim_enter() first and shim_leave() with its result
+ * last. A signal may land inside the shim: restoring the saved value, rather
+ * than clearing it, keeps the outer entry in shim context. */
+enum { SHIM_CTX_APP = 0, SHIM_CTX_SHIM = 1 };
+extern SHIM_TLS volatile int shim_context;
 
-/* channel.c */
+static inline int shim_set_context(int ctx) {
+  int prev = shim_context;
+  shim_context = ctx;
+  /* Keep shim work from being moved across the switch, as seen by a handler on this thread. */
+  __atomic_signal_fence(__ATOMIC_SEQ_CST);
+  return prev;
+}
+static inline int shim_enter(void) {
+  return shim_set_context(SHIM_CTX_SHIM);
+}
+static inline void shim_leave(int prev) {
+  shim_set_context(prev);
+}
+
+umbra_channel *shim_channel_at(long slot);
+
+/* channel.c: transport only */
 void channel_send(umbra_channel *ch);
 void channel_wait_reply(umbra_channel *ch);
 void channel_release(umbra_channel *ch);
+
+/* dispatch.c: acting on the simulator's answers */
+void shim_attach_thread(umbra_channel *ch);
 long shim_forward(long nr, const long args[6]);
-long shim_emulate(long nr, const long args[6]);
 
 /* time.c */
 uint64_t shim_now_ns(void);       /* emulated ns since the Unix epoch */
@@ -64,13 +87,14 @@ void shim_charge_latency(uint64_t ns);
 void shim_patch_vdso(void);
 int shim_handle_time_syscall(long nr, const long args[6], long *ret);
 void shim_sigsegv_handler(int sig, void *info, void *uc);
+uint32_t shim_tsc_self_test(void); /* UMBRA_TSC_*; after PR_SET_TSC and the SIGSEGV handler */
 
 /* signal.c: emulated signals delivered on return from the simulator */
 long shim_deliver(umbra_channel *ch, long nr, const long args[6], long ret);
 void shim_fault_handler(int sig, void *info, void *uc);
+void shim_fault(int sig, void *info, void *uc, int outer_ctx);
 
-/* preempt.c: the shim's own signal for native preemption */
-#define UMBRA_PREEMPT_SIGNAL 26 /* SIGVTALRM */
+/* preempt.c: native preemption (signal UMBRA_SIG_PREEMPT) */
 void shim_preempt_arm(void);
 void shim_preempt_forget_timer(void);
 void shim_preempt_handler(int sig, siginfo_t *info, void *uc);
@@ -80,7 +104,9 @@ void shim_install_filter(void);
 
 /* util */
 void shim_die(const char *msg) __attribute__((noreturn));
+void shim_exit(int status) __attribute__((noreturn));
 void shim_log(const char *msg);
+void shim_log_u64(uint64_t v);
 size_t shim_strlen(const char *s);
 int shim_streq(const char *a, const char *b);
 

@@ -56,15 +56,16 @@ long shim_deliver(umbra_channel *ch, long nr, const long args[6], long ret) {
   memcpy(&uc->uc_sigmask, &mask_before, 8);
 
   void *outer_uc = shim_trap_uc;
-  int depth = shim_depth;
   shim_trap_uc = NULL;
-  shim_depth = 0; /* program code runs now; a handler that longjmps out leaves us consistent */
+  /* Program code runs now: a handler that longjmps out leaves the thread in
+   * application context, as it should be. */
+  int ctx = shim_set_context(SHIM_CTX_APP);
   if (sa_flags & SA_SIGINFO) {
     ((void (*)(int, siginfo_t *, void *))handler)(sig, &info, uc);
   } else {
     ((void (*)(int))handler)(sig);
   }
-  shim_depth = depth;
+  shim_set_context(ctx);
   shim_trap_uc = outer_uc;
 
   uint64_t mask_after;
@@ -79,18 +80,23 @@ long shim_deliver(umbra_channel *ch, long nr, const long args[6], long ret) {
   return ret;
 }
 
-/* SIGSEGV (not rdtsc), SIGBUS, SIGILL, SIGFPE raised by the program's code. */
-void shim_fault_handler(int sig, void *vinfo, void *vuc) {
-  if (shim_depth > 0 || !shim_channel) {
+/* SIGSEGV (not rdtsc), SIGBUS, SIGILL, SIGFPE. `outer_ctx` is the context
+ * the fault interrupted, as the entry point's shim_enter() returned it. */
+void shim_fault(int sig, void *vinfo, void *vuc, int outer_ctx) {
+  if (outer_ctx == SHIM_CTX_SHIM || !shim_channel) {
     /* A fault in the shim itself (or before attaching): nothing to emulate. */
     die_of(sig);
     return;
   }
   void *outer = shim_trap_uc;
   shim_trap_uc = vuc;
-  shim_depth++;
   long a[6] = {sig, (long)vinfo, 0, 0, 0, 0};
   shim_forward(UMBRA_SYS_FAULT, a);
-  shim_depth--;
   shim_trap_uc = outer;
+}
+
+void shim_fault_handler(int sig, void *info, void *uc) {
+  int prev = shim_enter();
+  shim_fault(sig, info, uc, prev);
+  shim_leave(prev);
 }

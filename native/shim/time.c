@@ -1,11 +1,12 @@
 /* Simulated time inside the managed process, with no round trip: the clock
- * functions (interposed and patched into the vDSO), rdtsc/rdtscp emulation,
- * and the unblocked-syscall CPU-latency model. */
+ * functions (interposed and patched into the vDSO), rdtsc/rdtscp emulation
+ * and its start-up self-test, and the unblocked-syscall CPU-latency model. */
 #include <elf.h>
 #include <errno.h>
 #include <signal.h>
 #include <sys/auxv.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/time.h>
 #include <time.h>
 #include <ucontext.h>
@@ -17,7 +18,9 @@ uint64_t shim_now_ns(void) {
 }
 
 /* Charge simulated CPU time for work that did not block. Time moves locally
- * while that cannot overtake the next event; otherwise the simulator decides. */
+ * while that cannot overtake the next event; otherwise the simulator decides.
+ * Callers are inside a shim entry point, so a preemption tick cannot start a
+ * second conversation while the YIELD is in flight. */
 void shim_charge_latency(uint64_t ns) {
   umbra_host *h = shim_host;
   if (!h || !h->model_unblocked_syscall_latency || !shim_channel) return;
@@ -34,9 +37,7 @@ void shim_charge_latency(uint64_t ns) {
   }
   h->unapplied_latency_ns = pending;
   long args[6] = {UMBRA_YIELD_LATENCY, 0, 0, 0, 0, 0};
-  shim_depth++;
   shim_forward(UMBRA_SYS_YIELD, args);
-  shim_depth--;
 }
 
 uint64_t shim_monotonic_ns(void) {
@@ -99,35 +100,64 @@ static int set_errno(long r) {
 }
 
 /* ---- libc interposition (LD_PRELOAD wins symbol lookup) ---------------- */
+/* Program code calls these directly: each is a shim entry point. */
 
 __attribute__((visibility("default"))) int clock_gettime(clockid_t clk, struct timespec *ts) {
-  return set_errno(time_clock_gettime(clk, ts));
+  int prev = shim_enter();
+  long r = time_clock_gettime(clk, ts);
+  shim_leave(prev);
+  return set_errno(r);
 }
 __attribute__((visibility("default"))) int __clock_gettime(clockid_t clk, struct timespec *ts) {
-  return set_errno(time_clock_gettime(clk, ts));
+  int prev = shim_enter();
+  long r = time_clock_gettime(clk, ts);
+  shim_leave(prev);
+  return set_errno(r);
 }
 __attribute__((visibility("default"))) int gettimeofday(struct timeval *tv, void *tz) {
-  return set_errno(time_gettimeofday(tv, tz));
+  int prev = shim_enter();
+  long r = time_gettimeofday(tv, tz);
+  shim_leave(prev);
+  return set_errno(r);
 }
 __attribute__((visibility("default"))) time_t time(time_t *t) {
-  return (time_t)time_time(t);
+  int prev = shim_enter();
+  long r = time_time(t);
+  shim_leave(prev);
+  return (time_t)r;
 }
 __attribute__((visibility("default"))) int clock_getres(clockid_t clk, struct timespec *res) {
-  return set_errno(time_clock_getres(clk, res));
+  int prev = shim_enter();
+  long r = time_clock_getres(clk, res);
+  shim_leave(prev);
+  return set_errno(r);
 }
 
-/* vDSO entry points return -errno like the kernel. */
+/* vDSO entry points return -errno like the kernel; the patched vDSO jumps here
+ * from program code, so they are entry points too. */
 static long vdso_clock_gettime(long clk, struct timespec *ts) {
-  return time_clock_gettime(clk, ts);
+  int prev = shim_enter();
+  long r = time_clock_gettime(clk, ts);
+  shim_leave(prev);
+  return r;
 }
 static long vdso_gettimeofday(struct timeval *tv, void *tz) {
-  return time_gettimeofday(tv, tz);
+  int prev = shim_enter();
+  long r = time_gettimeofday(tv, tz);
+  shim_leave(prev);
+  return r;
 }
 static long vdso_time(time_t *t) {
-  return time_time(t);
+  int prev = shim_enter();
+  long r = time_time(t);
+  shim_leave(prev);
+  return r;
 }
 static long vdso_clock_getres(long clk, struct timespec *res) {
-  return time_clock_getres(clk, res);
+  int prev = shim_enter();
+  long r = time_clock_getres(clk, res);
+  shim_leave(prev);
+  return r;
 }
 
 int shim_handle_time_syscall(long nr, const long a[6], long *ret) {
@@ -208,24 +238,44 @@ void shim_patch_vdso(void) {
 
 /* ---- rdtsc / rdtscp, trapped as SIGSEGV by PR_SET_TSC ------------------- */
 
-void shim_sigsegv_handler(int sig, void *vinfo, void *vuc) {
-  siginfo_t *info = vinfo;
-  ucontext_t *uc = vuc;
+/* Emulated rdtsc/rdtscp on this thread; the self-test watches it move. */
+static SHIM_TLS volatile unsigned long tsc_emulated;
+
+static int emulate_tsc(siginfo_t *info, ucontext_t *uc) {
   greg_t *g = uc->uc_mcontext.gregs;
   uint8_t *ip = (uint8_t *)g[REG_RIP];
-  if (info->si_code == SI_KERNEL && shim_header && ip[0] == 0x0f &&
-      (ip[1] == 0x31 || (ip[1] == 0x01 && ip[2] == 0xf9))) {
-    int is_rdtscp = ip[1] == 0x01;
-    uint64_t ns = shim_host ? shim_now_ns() : 0;
-    unsigned __int128 ticks = (unsigned __int128)ns * shim_header->tsc_hz / 1000000000ull;
-    uint64_t tsc = (uint64_t)ticks;
-    g[REG_RAX] = (greg_t)(tsc & 0xffffffffu);
-    g[REG_RDX] = (greg_t)(tsc >> 32);
-    if (is_rdtscp) g[REG_RCX] = 0;
-    g[REG_RIP] += is_rdtscp ? 3 : 2;
-    if (shim_host) shim_charge_latency(shim_host->unblocked_vdso_latency_ns);
-    return;
-  }
-  /* A genuine fault: the simulator decides (the program's handler, or death). */
-  shim_fault_handler(sig, info, vuc);
+  if (info->si_code != SI_KERNEL || !shim_header || ip[0] != 0x0f ||
+      !(ip[1] == 0x31 || (ip[1] == 0x01 && ip[2] == 0xf9)))
+    return 0;
+  int is_rdtscp = ip[1] == 0x01;
+  uint64_t ns = shim_host ? shim_now_ns() : 0;
+  unsigned __int128 ticks = (unsigned __int128)ns * shim_header->tsc_hz / 1000000000ull;
+  uint64_t tsc = (uint64_t)ticks;
+  g[REG_RAX] = (greg_t)(tsc & 0xffffffffu);
+  g[REG_RDX] = (greg_t)(tsc >> 32);
+  if (is_rdtscp) g[REG_RCX] = 0;
+  g[REG_RIP] += is_rdtscp ? 3 : 2;
+  tsc_emulated++;
+  if (shim_host) shim_charge_latency(shim_host->unblocked_vdso_latency_ns);
+  return 1;
+}
+
+void shim_sigsegv_handler(int sig, void *info, void *uc) {
+  int prev = shim_enter();
+  /* Not rdtsc: a genuine fault; the simulator decides (the program's handler, or death). */
+  if (!emulate_tsc(info, uc)) shim_fault(sig, info, uc, prev);
+  shim_leave(prev);
+}
+
+/* PR_SET_TSC succeeds on some VMs without rdtsc faulting; only executing one
+ * tells. The trap leaves rax/rdx holding the emulated value, so the counter is
+ * the evidence, not the value. */
+uint32_t shim_tsc_self_test(void) {
+  if (RAW2(SYS_prctl, PR_SET_TSC, PR_TSC_SIGSEGV) != 0) return UMBRA_TSC_NOT_TRAPPED;
+  unsigned long before = tsc_emulated;
+  uint32_t lo, hi;
+  __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi)::"memory");
+  (void)lo;
+  (void)hi;
+  return tsc_emulated != before ? UMBRA_TSC_TRAPPED : UMBRA_TSC_NOT_TRAPPED;
 }

@@ -5,6 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
+import { LIMITS } from '../abi/protocol';
 import { ExecutableError, expandTilde, resolveExecutable } from './executable';
 import {
   DEFAULT_EXPERIMENTAL,
@@ -501,6 +502,10 @@ function readHost(r: Reader, name: string, node: YNode): PendingHost {
 
 function readHosts(r: Reader, node: YNode): PendingHost[] {
   if (node.kind !== 'map') r.fail('hosts', `expected a mapping of host names to hosts, got ${describe(node)}`);
+  // The shared-memory region has a fixed number of host blocks; say so before reading thousands of hosts.
+  if (node.entries.length > LIMITS.MAX_HOSTS) {
+    r.fail('hosts', `${node.entries.length} hosts are more than one simulation can hold (limit ${LIMITS.MAX_HOSTS})`);
+  }
   const named: Array<{ name: string; node: YNode }> = [];
   for (const { key, value } of node.entries) {
     if (key.kind !== 'str') {

@@ -1,15 +1,32 @@
 // Typed access to the simulation's shared region (native/include/umbra_ipc.h):
 // channels, per-host clocks and per-process fd bitmaps. Preallocated views,
 // 64-bit fields split into 32-bit halves: no BigInt, no allocation per access.
+// The limits come through protocol.ts, whose loading checks the addon's version
+// before any offset below is used.
+import { LIMITS } from '../abi/protocol';
 import { Layout, native, NativeAddon } from '../native';
 
 const TWO32 = 4294967296;
+
+/** A slot or index the simulator computed lies outside the shared region: a bug, never user input. */
+function outOfRange(what: string, value: number, limit: number): never {
+  throw new Error(`invariant: ${what} ${value} is outside the shared region (0..${limit - 1})`);
+}
+
+/** True for an integer in [0, limit): one shift and two compares, no allocation. */
+function inRange(v: number, limit: number): boolean {
+  return v >>> 0 === v && v < limit;
+}
 
 export class SharedRegion {
   readonly layout: Layout;
   readonly u8: Uint8Array;
   readonly u32: Uint32Array;
   readonly i32: Int32Array;
+  private readonly maxThreads: number;
+  private readonly maxHosts: number;
+  private readonly maxProcs: number;
+  private readonly fdBitmapFds: number;
 
   constructor(n: NativeAddon = native()) {
     this.layout = n.layout();
@@ -17,6 +34,10 @@ export class SharedRegion {
     this.u8 = new Uint8Array(ab);
     this.u32 = new Uint32Array(ab);
     this.i32 = new Int32Array(ab);
+    this.maxThreads = LIMITS.MAX_THREADS;
+    this.maxHosts = LIMITS.MAX_HOSTS;
+    this.maxProcs = LIMITS.MAX_PROCS;
+    this.fdBitmapFds = LIMITS.FD_BITMAP_FDS;
   }
 
   // ---- generic 64-bit fields (byte offsets) ----
@@ -33,35 +54,51 @@ export class SharedRegion {
 
   // ---- channels ----
   channelOffset(slot: number): number {
+    if (!inRange(slot, this.maxThreads)) outOfRange('channel slot', slot, this.maxThreads);
     return this.layout.offChannels + slot * this.layout.channelSize;
   }
 
   // ---- hosts ----
   hostOffset(hostIndex: number): number {
+    if (!inRange(hostIndex, this.maxHosts)) outOfRange('host index', hostIndex, this.maxHosts);
     return this.layout.offHosts + hostIndex * this.layout.hostSize;
   }
 
   // ---- processes ----
   procOffset(procSlot: number): number {
+    if (!inRange(procSlot, this.maxProcs)) outOfRange('process slot', procSlot, this.maxProcs);
     return this.layout.offProcs + procSlot * this.layout.procSize;
   }
 
+  /**
+   * Marks fd as emulated (or not) for the shim. Numbers at or above the bitmap's
+   * reach need no bit (the shim sends every such fd to the simulator) and may
+   * come straight from a program's registers; a negative fd never does.
+   */
   setFdEmulated(procSlot: number, fd: number, on: boolean): void {
-    if (fd < 0 || fd >= this.layout.fdBitmapFds) return;
+    if (fd >= this.fdBitmapFds) return;
+    if (fd >>> 0 !== fd) outOfRange('fd', fd, this.fdBitmapFds);
     const byte = this.procOffset(procSlot) + this.layout.pFdBitmap + (fd >> 3);
     if (on) this.u8[byte] |= 1 << (fd & 7);
     else this.u8[byte] &= ~(1 << (fd & 7));
   }
 
+  /** Whether the shim sees fd as emulated (fds beyond the bitmap always are). */
+  isFdEmulated(procSlot: number, fd: number): boolean {
+    if (fd >= this.fdBitmapFds) return true;
+    if (fd >>> 0 !== fd) outOfRange('fd', fd, this.fdBitmapFds);
+    return (this.u8[this.procOffset(procSlot) + this.layout.pFdBitmap + (fd >> 3)] & (1 << (fd & 7))) !== 0;
+  }
+
   clearFdBitmap(procSlot: number): void {
     const start = this.procOffset(procSlot) + this.layout.pFdBitmap;
-    this.u8.fill(0, start, start + this.layout.fdBitmapFds / 8);
+    this.u8.fill(0, start, start + this.fdBitmapFds / 8);
   }
 
   copyFdBitmap(fromSlot: number, toSlot: number): void {
     const from = this.procOffset(fromSlot) + this.layout.pFdBitmap;
     const to = this.procOffset(toSlot) + this.layout.pFdBitmap;
-    this.u8.copyWithin(to, from, from + this.layout.fdBitmapFds / 8);
+    this.u8.copyWithin(to, from, from + this.fdBitmapFds / 8);
   }
 
   writeCString(off: number, s: string, cap: number): void {

@@ -7,7 +7,8 @@ import type { Config } from '../config/types';
 import { Host } from '../host/host';
 import type { Process } from '../host/process';
 import { SharedRegion } from '../host/shm';
-import { native } from '../native';
+import { native, SHIM_PATH } from '../native';
+import { PROTOCOL, SHIM_EXIT, TSC_TRAP } from '../abi/protocol';
 import { Internet } from '../net/internet';
 import { packetBytes } from '../net/packet';
 import { PcapFile } from '../output/pcap';
@@ -19,6 +20,11 @@ import { registerAllSyscalls } from '../syscall/index';
 import { attachInternet } from '../syscall/socket';
 import { syscallName } from '../abi/syscalls';
 import { Scheduler } from '../core/scheduler';
+
+/** Logged once per run when a shim found that rdtsc runs natively despite PR_SET_TSC. */
+export const RDTSC_NOT_TRAPPED =
+  'rdtsc is not trapped on this machine: programs that read the TSC directly see real time; ' +
+  'runs may not be reproducible';
 
 export interface ProcessOutcome {
   host: string;
@@ -50,6 +56,9 @@ export class Simulation {
   /** Called between events with the current simulated time (progress display). */
   onTick: ((simNs: number) => void) | null = null;
   private readonly configured: Array<{ host: Host; index: number; process: Process | null }> = [];
+  /** Problems the shims report about this machine or build are logged once per run, not per process. */
+  private tscWarned = false;
+  private staleShimReported = false;
 
   constructor(
     readonly config: Config,
@@ -142,6 +151,7 @@ export class Simulation {
         this.configured.push(slot);
         this.sched.at(pc.startTimeNs, host.id, () => {
           slot.process = this.kernel.spawnConfigured(host, pc);
+          this.checkShimReports(slot.process);
         });
         if (pc.shutdownTimeNs !== null) {
           this.sched.at(pc.shutdownTimeNs, host.id, () => {
@@ -154,6 +164,7 @@ export class Simulation {
     try {
       const onTick = this.onTick;
       this.sched.run(onTick ? () => onTick(this.sched.nowNs) : undefined);
+      this.checkShimReports(null); // shims of exec'd processes report too
       this.sched.nowNs = Math.max(this.sched.nowNs, this.config.general.stopTimeNs);
     } finally {
       this.kernel.killAll();
@@ -178,6 +189,30 @@ export class Simulation {
       outcomes,
       unexpected: outcomes.filter((o) => !o.asExpected).length,
     };
+  }
+
+  /**
+   * Reads what the shims found at start-up: whether rdtsc really traps here
+   * (a shared-header field) and whether `started` was refused by a shim built
+   * from another protocol version (its exit status).
+   */
+  private checkShimReports(started: Process | null): void {
+    const shm = this.kernel.shm;
+    if (!this.tscWarned && (shm.u32[shm.layout.hdrTscTrap >> 2] & TSC_TRAP.NOT_TRAPPED) !== 0) {
+      this.tscWarned = true;
+      this.opts.logger.warn(null, RDTSC_NOT_TRAPPED);
+    }
+    if (this.staleShimReported || started === null || started.state !== 'exited') return;
+    const end = started.finalState();
+    const attached = started.threads.some((t) => t.nativeTid !== 0);
+    if (!attached && end.kind === 'exited' && end.code === SHIM_EXIT.PROTOCOL_MISMATCH) {
+      this.staleShimReported = true;
+      this.opts.logger.error(
+        null,
+        `the shim ${SHIM_PATH} refused to run: it was not built for shim protocol version ${PROTOCOL.VERSION}; ` +
+          `run 'npm install' to rebuild the native parts`,
+      );
+    }
   }
 
   /** Configured processes that already ended differently from what was expected. */

@@ -42,6 +42,12 @@ export class FakeAddon implements NativeAddon {
   layout() {
     return this.real.layout();
   }
+  protocol() {
+    return this.real.protocol();
+  }
+  rdtscTraps(): boolean {
+    return this.real.rdtscTraps();
+  }
   createShm(): ArrayBuffer {
     return new ArrayBuffer(this.real.layout().shmSize);
   }

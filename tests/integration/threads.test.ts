@@ -3,6 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { config, program, runUmbra } from '../helpers/umbra';
+import { noRdtscTrap } from '../helpers/rdtsc';
 
 const box = (processes: string) => `  box:\n    network_node_id: 0\n    processes:\n${processes}`;
 
@@ -46,7 +47,7 @@ test('preemption still works when the program takes SIGVTALRM for itself (handle
   assert.match(r.output('box', 'spin_flag'), /^joined elapsed_ns=\d+0000000\n$/);
 });
 
-test('spinning on rdtsc and on clock_gettime ends with the CPU-latency model', () => {
+test('spinning on rdtsc and on clock_gettime ends with the CPU-latency model', { skip: noRdtscTrap }, () => {
   const r = runUmbra(
     config(box(`    - {path: ${program('clock_spin')}}\n`), 'stop_time: 10 s\nmodel_unblocked_syscall_latency: true'),
   );
