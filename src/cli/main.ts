@@ -1,21 +1,35 @@
 // umbra's command line: parse flags, load the configuration, run the
 // simulation, print the summary, and turn the outcome into an exit status
-// (0 all as expected, 1 some process not, 2 bad config or command line).
+// (0 all as expected; 1 some process not, an output lost, or interrupted;
+// 2 bad config, command line or data directory; 3 internal error). The run
+// itself happens on a worker thread, so that this one can take SIGINT/SIGTERM.
 import * as fs from 'node:fs';
-import { writeSync } from 'node:fs';
+import * as path from 'node:path';
+import { isatty } from 'node:tty';
+import { Worker } from 'node:worker_threads';
 import { parseArgs } from './args';
+import { handleStopSignals, StopFlag } from './stop';
 import { loadConfig, processedConfigYaml, formatFinalState } from '../config/load';
 import { ConfigError } from '../config/types';
 import { Simulation } from '../sim/simulation';
 import { formatSimTime, NS_PER_SEC } from '../core/time';
 import { Logger } from '../output/log';
 import { Progress } from '../output/progress';
+import { STDERR, STDOUT } from '../output/sink';
 import { native } from '../native';
 
 const VERSION = '0.1.0';
 
 function err(line: string): void {
-  writeSync(2, line + '\n');
+  STDERR.write(line + '\n');
+}
+
+/** What run() needs from the thread that started it. */
+export interface RunContext {
+  /** Whether standard error is a terminal (a worker thread cannot ask process.stderr). */
+  stderrIsTty: boolean;
+  /** Set by the main thread when SIGINT or SIGTERM arrives. */
+  stop: StopFlag;
 }
 
 function readConfigText(p: string): { text: string; fileName: string } {
@@ -30,8 +44,8 @@ function readConfigText(p: string): { text: string; fileName: string } {
   }
 }
 
-/** Runs umbra with argv (without node and script); returns the exit status. */
-export function run(argv: string[]): number {
+/** Runs umbra with argv (without node and script) on this thread; returns the exit status. */
+export function run(argv: string[], ctx: RunContext = { stderrIsTty: isatty(2), stop: new StopFlag() }): number {
   let parsed;
   try {
     parsed = parseArgs(argv);
@@ -44,11 +58,11 @@ export function run(argv: string[]): number {
     throw e;
   }
   if (parsed.kind === 'help') {
-    writeSync(1, parsed.text.endsWith('\n') ? parsed.text : parsed.text + '\n');
+    STDOUT.write(parsed.text.endsWith('\n') ? parsed.text : parsed.text + '\n');
     return 0;
   }
   if (parsed.kind === 'version') {
-    writeSync(1, `umbra ${VERSION}\n`);
+    STDOUT.write(`umbra ${VERSION}\n`);
     return 0;
   }
   let config;
@@ -64,8 +78,13 @@ export function run(argv: string[]): number {
   }
   const processed = processedConfigYaml(config);
   if (parsed.showConfig) {
-    writeSync(2, processed);
+    STDERR.write(processed);
     return 0;
+  }
+  const early = ctx.stop.requested();
+  if (early !== null) {
+    err(`umbra: interrupted by ${early} before the simulation started; nothing was run`);
+    return 1;
   }
   const logger = new Logger(config.general.logLevel);
   logger.echoErrorsToStderr = config.experimental.reportErrorsToStderr;
@@ -74,19 +93,9 @@ export function run(argv: string[]): number {
     sim = new Simulation(config, { cwd: process.cwd(), logger });
     sim.prepare(processed);
   } catch (e) {
+    // The data directory's problems (exists, cannot be created or written) are ConfigErrors too.
     if (e instanceof ConfigError) {
       err(`umbra: ${e.message}`);
-      return 2;
-    }
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'EEXIST') {
-      err(
-        `umbra: general.data_directory: '${config.general.dataDirectory}' already exists; remove it or choose another with -d`,
-      );
-      return 2;
-    }
-    if (e instanceof Error && /data directory parent/.test(e.message)) {
-      err(`umbra: general.data_directory: ${e.message}`);
       return 2;
     }
     throw e;
@@ -95,35 +104,46 @@ export function run(argv: string[]): number {
   const n = native();
   const startWall = n.monotonicNs();
   let failedSoFar = 0;
-  const showProgress = config.general.progress || process.stderr.isTTY === true;
+  const showProgress = config.general.progress || ctx.stderrIsTty;
   const progress = showProgress
     ? new Progress(
         config.general.stopTimeNs,
-        process.stderr.isTTY === true,
+        ctx.stderrIsTty,
         () => n.monotonicNs(),
         startWall,
         () => failedSoFar,
       )
     : null;
   if (progress) {
-    let countdown = 0;
     sim.kernel.onProcessEnd.push(() => {
       failedSoFar = sim.unexpectedSoFar();
     });
-    sim.onTick = (t) => {
-      if (++countdown < 256) return;
-      countdown = 0;
-      progress.tick(t);
-    };
   }
+  let countdown = 0;
+  sim.onTick = (t) => {
+    const signal = ctx.stop.requested();
+    if (signal !== null) sim.interrupt(signal);
+    if (progress === null || ++countdown < 256) return;
+    countdown = 0;
+    progress.tick(t);
+  };
   const result = sim.run();
   if (progress) progress.finish(result.simTimeNs);
 
   const wallSec = result.wallNs / NS_PER_SEC;
   const speed = wallSec > 0 ? result.simTimeNs / NS_PER_SEC / wallSec : 0;
-  err(
-    `** Simulated ${formatSimTime(result.simTimeNs)} in ${wallSec.toFixed(3)} s of wall time (${speed.toFixed(1)}x real time)`,
-  );
+  const stopped = result.interrupted;
+  if (stopped !== null) {
+    err(
+      `** Interrupted by ${stopped.signal} at simulated time ${formatSimTime(stopped.simTimeNs)} ` +
+        `after ${wallSec.toFixed(3)} s of wall time; every managed process was killed`,
+    );
+  } else {
+    err(
+      `** Simulated ${formatSimTime(result.simTimeNs)} in ${wallSec.toFixed(3)} s of wall time ` +
+        `(${speed.toFixed(1)}x real time)`,
+    );
+  }
   err(`** ${result.outcomes.length} configured process${result.outcomes.length === 1 ? '' : 'es'}:`);
   for (const o of result.outcomes) {
     const mark = o.asExpected ? 'ok  ' : 'FAIL';
@@ -137,10 +157,22 @@ export function run(argv: string[]): number {
       );
     }
   }
+  for (const lost of result.unwritten) err(`** Could not write ${lost.path}: ${lost.reason}`);
+  // The log is the user's to cut short (`| head`): said here, but the run still counts.
+  const logLost = logger.out.report('The log');
+  if (logLost !== null) err(`** ${logLost}`);
+
+  const problems: string[] = [];
+  if (stopped !== null) problems.push(`interrupted by ${stopped.signal}`);
   if (result.unexpected > 0) {
-    err(
-      `** umbra did not complete successfully: ${result.unexpected} managed process${result.unexpected === 1 ? '' : 'es'} in unexpected final state`,
+    problems.push(
+      `${result.unexpected} managed process${result.unexpected === 1 ? '' : 'es'} in unexpected final state`,
     );
+  }
+  const files = result.unwritten.length;
+  if (files > 0) problems.push(`${files} output file${files === 1 ? '' : 's'} could not be written`);
+  if (problems.length > 0) {
+    err(`** umbra did not complete successfully: ${problems.join('; ')}`);
     err(`** Output is in ${sim.dataDir}`);
     return 1;
   }
@@ -148,13 +180,42 @@ export function run(argv: string[]): number {
   return 0;
 }
 
-export function main(argv: string[]): void {
-  let code: number;
+/** run() with anything it throws turned into an internal error (exit status 3). */
+export function runReportingErrors(argv: string[], ctx?: RunContext): number {
   try {
-    code = run(argv);
+    return run(argv, ctx);
   } catch (e) {
     err(`umbra: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
-    code = 3;
+    return 3;
   }
-  process.exitCode = code;
+}
+
+/** What the main thread hands the worker thread that runs the simulation. */
+export interface WorkerInput {
+  argv: string[];
+  stderrIsTty: boolean;
+  stop: SharedArrayBuffer;
+}
+
+/**
+ * The command line's entry point: runs umbra on a worker thread (src/cli/worker.ts)
+ * and stops it cleanly on SIGINT or SIGTERM; sets process.exitCode.
+ */
+export function main(argv: string[]): void {
+  const stop = new StopFlag();
+  const input: WorkerInput = { argv, stderrIsTty: isatty(2), stop: stop.buffer };
+  const worker = new Worker(path.join(__dirname, 'worker.js'), { workerData: input });
+  const release = handleStopSignals(stop, err);
+  let code = 3;
+  worker.on('message', (m: unknown) => {
+    if (typeof m === 'number') code = m;
+  });
+  worker.on('error', (e) => {
+    err(`umbra: internal error: ${e.stack ?? e.message}`);
+    code = 3;
+  });
+  worker.on('exit', () => {
+    release();
+    process.exitCode = code;
+  });
 }

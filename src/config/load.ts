@@ -6,6 +6,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 import { LIMITS } from '../abi/protocol';
+import { execSizeProblem } from './exec-limits';
+import type { ExecString } from './exec-limits';
 import { ExecutableError, expandTilde, resolveExecutable } from './executable';
 import {
   DEFAULT_EXPERIMENTAL,
@@ -232,6 +234,13 @@ class Reader {
     return this.quantity(node, at, 'a bandwidth like "100 Mbit"', parseBandwidth, (n) =>
       prefixedFromInteger(n, 'bandwidth'),
     );
+  }
+
+  /** A host's bandwidth: zero is refused, as it would pass no traffic (or hide a typo as "no limit"). */
+  hostBandwidth(node: YNode, at: string): Quantity {
+    const q = this.bandwidth(node, at);
+    if (q.base === 0) this.fail(at, `expected a bandwidth greater than zero, got ${describe(node)}`);
+    return q;
   }
 
   bytes(node: YNode, at: string): Quantity {
@@ -493,8 +502,8 @@ function readHost(r: Reader, name: string, node: YNode): PendingHost {
   if (ipAddr !== null && parseIpv4(ipAddr) === null) {
     r.fail(ipAt, `expected an IPv4 address like "11.0.0.1", got ${quoteForMessage(ipAddr)}`);
   }
-  const bandwidthDown = r.nullable(f.get('bandwidth_down'), childPath(at, 'bandwidth_down'), r.bandwidth) ?? null;
-  const bandwidthUp = r.nullable(f.get('bandwidth_up'), childPath(at, 'bandwidth_up'), r.bandwidth) ?? null;
+  const bandwidthDown = r.nullable(f.get('bandwidth_down'), childPath(at, 'bandwidth_down'), r.hostBandwidth) ?? null;
+  const bandwidthUp = r.nullable(f.get('bandwidth_up'), childPath(at, 'bandwidth_up'), r.hostBandwidth) ?? null;
   const optionsNode = f.get('host_options');
   const options = optionsNode === undefined ? {} : readHostOptions(r, optionsNode, childPath(at, 'host_options'));
   return { name, networkNodeId, ipAddr, bandwidthDown, bandwidthUp, options, processes };
@@ -754,6 +763,28 @@ export function loadConfig(
         if (!(err instanceof ExecutableError)) throw err;
         r.fail(childPath(processAt.get(p) ?? '', 'path'), err.message);
       }
+    }
+  }
+  // Sizes execve would refuse (E2BIG), now rather than at spawn.
+  for (const host of hosts) {
+    for (const p of host.processes) {
+      const at = processAt.get(p) ?? '';
+      const raw = argsText.get(p) ?? '';
+      const argAt = (i: number): Pick<ExecString, 'at' | 'which'> =>
+        typeof raw === 'string'
+          ? { at: childPath(at, 'args'), which: p.args.length > 1 ? `argument ${i + 1} has ` : '' }
+          : { at: `${childPath(at, 'args')}[${i}]`, which: '' };
+      const strings: ExecString[] = [
+        { at: childPath(at, 'path'), which: '', text: p.path },
+        ...p.args.map((text, i) => ({ ...argAt(i), text })),
+        ...p.environment.map(([name, value]) => ({
+          at: childPath(childPath(at, 'environment'), name),
+          which: '',
+          text: `${name}=${value}`,
+        })),
+      ];
+      const problem = execSizeProblem(at, p.resolvedPath, strings);
+      if (problem !== null) r.fail(problem.at, problem.message);
     }
   }
   if (hosts.length === 0) r.fail('hosts', 'at least one host is required');

@@ -21,6 +21,17 @@ export function splitShellArgs(text: string): string[] {
 }
 
 /**
+ * End of the run of characters from `from` that are not in `stops`. Runs are
+ * copied with one slice: adding a character at a time to a multi-megabyte
+ * argument spends seconds in the garbage collector.
+ */
+function runEnd(text: string, from: number, stops: string): number {
+  let end = from;
+  while (end < text.length && !stops.includes(text[end])) end++;
+  return end;
+}
+
+/**
  * First pass: finds word boundaries. Quoted text and backslash escapes are kept
  * raw inside the token (unquote() interprets them), except backslash-newline,
  * which disappears here.
@@ -45,7 +56,16 @@ function tokenize(text: string): string[] {
       if (c !== '\n') token = (token ?? '') + '\\' + c;
       mode = '';
     } else if (mode === "'" || mode === '"') {
-      if (c === mode && !(mode === '"' && escaped)) mode = '';
+      if (c === mode && !(mode === '"' && escaped)) {
+        mode = '';
+      } else if (c !== mode && c !== '\\') {
+        // Up to the closing quote (or, in "…", the next backslash, whose parity matters).
+        const end = runEnd(text, i, mode === "'" ? "'" : '"\\');
+        token = (token ?? '') + text.slice(i, end);
+        i = end - 1;
+        escaped = false;
+        continue;
+      }
       token = (token ?? '') + c;
     } else {
       switch (c) {
@@ -71,9 +91,12 @@ function tokenize(text: string): string[] {
           i = (newline < 0 ? text.length : newline) - 1;
           break;
         }
-        default:
-          token = (token ?? '') + c;
+        default: {
+          const end = runEnd(text, i, '\n \t\'"\\#');
+          token = (token ?? '') + text.slice(i, end);
+          i = end - 1;
           break;
+        }
       }
     }
     escaped = c === '\\' ? !escaped : false;
@@ -127,13 +150,15 @@ function unquote(token: string): string {
           }
           continue;
         }
-        out += d;
-        i++;
+        const end = runEnd(token, i, '"\\');
+        out += token.slice(i, end);
+        i = end;
       }
       if (!closed) throw new ShellSplitError('unmatched quotation mark');
     } else {
-      out += c;
-      i++;
+      const end = runEnd(token, i, '\\\'"');
+      out += token.slice(i, end);
+      i = end;
     }
   }
   return out;

@@ -1,7 +1,7 @@
 // Parser for exactly the GML dialect Shadow accepts (network-graph reference §2):
 // `graph [ … ]` with key/value pairs and flat node/edge blocks, typed int /
 // float / string values, no comments, no nested lists, no escapes.
-// It checks syntax only; what the attributes mean is graph.ts's business.
+// It checks syntax and unique node ids only; what the attributes mean is graph.ts's business.
 
 import { ConfigError } from '../config/types';
 
@@ -29,7 +29,7 @@ export interface GmlEdge {
 
 export interface GmlGraph {
   readonly directed: boolean;
-  /** A repeated id keeps the later node, as Shadow's lookups do. */
+  /** Node ids are unique: a repeated id is an error (Shadow silently keeps the later node). */
   readonly nodes: Map<number, GmlNode>;
   /** In file order. */
   readonly edges: GmlEdge[];
@@ -120,6 +120,13 @@ class GmlParser {
       const key = this.readKey('graph');
       if (key === 'node') {
         const node = this.parseNode(keyLine);
+        const earlier = nodes.get(node.id);
+        if (earlier !== undefined) {
+          // Edges and hosts name nodes by id, so a second node with the same id is ambiguous.
+          throw new ConfigError(
+            `${this.label}: node ${node.id} appears twice (lines ${earlier.line} and ${node.line})`,
+          );
+        }
         nodes.set(node.id, node);
       } else if (key === 'edge') {
         edges.push(this.parseEdge(keyLine));

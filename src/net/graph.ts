@@ -29,6 +29,8 @@ export interface GraphEdge {
 }
 
 export interface NetworkGraph {
+  /** Names the graph's source in error messages: `network graph (topo.gml)`. */
+  readonly label: string;
   readonly directed: boolean;
   readonly nodes: ReadonlyMap<number, GraphNode>;
   readonly edges: readonly GraphEdge[];
@@ -62,7 +64,7 @@ const GRAPH_LABEL = 'network graph';
 /** Reads and validates the configured graph. Relative file paths resolve against `cwd`. */
 export function loadGraph(source: GraphSource, cwd: string): NetworkGraph {
   if (source.type === '1_gbit_switch') return parseGraph(ONE_GBIT_SWITCH_GML, 'network graph (1_gbit_switch)');
-  if ('inline' in source) return parseGraph(source.inline, GRAPH_LABEL);
+  if ('inline' in source) return parseGraph(source.inline, `${GRAPH_LABEL} (inline graph)`);
   const path = resolve(cwd, expandTilde(source.file.path));
   const label = `${GRAPH_LABEL} (${source.file.path})`;
   const bytes = readGraphFile(path, source.file.compression, label);
@@ -150,7 +152,46 @@ export function graphFromGml(gml: GmlGraph, label = GRAPH_LABEL): NetworkGraph {
   const nodes = new Map<number, GraphNode>();
   for (const node of gml.nodes.values()) nodes.set(node.id, validateNode(node, label));
   const edges = gml.edges.map((edge) => validateEdge(edge, nodes, label));
-  return { directed: gml.directed, nodes, edges };
+  rejectRepeatedEdges(edges, nodes, gml.directed, label);
+  return { label, directed: gml.directed, nodes, edges };
+}
+
+/**
+ * An edge given twice (in an undirected graph, also as target -> source) is an
+ * error: Shadow keeps both and lets the cheaper win, which hides typos in
+ * generated graphs and makes the latency depend on which copy is cheaper.
+ */
+function rejectRepeatedEdges(
+  edges: readonly GraphEdge[],
+  nodes: ReadonlyMap<number, GraphNode>,
+  directed: boolean,
+  label: string,
+): void {
+  // Dense indices keep the pair key a safe integer whatever the ids (node count² < 2^53).
+  const indexOf = new Map<number, number>();
+  for (const id of nodes.keys()) indexOf.set(id, indexOf.size);
+  const count = indexOf.size;
+  const seen = new Map<number, GraphEdge>();
+  for (const edge of edges) {
+    let from = indexOf.get(edge.source) ?? 0;
+    let to = indexOf.get(edge.target) ?? 0;
+    if (!directed && from > to) [from, to] = [to, from];
+    const key = from * count + to;
+    const first = seen.get(key);
+    if (first === undefined) {
+      seen.set(key, edge);
+      continue;
+    }
+    const reversed = first.source !== edge.source;
+    const where = reversed
+      ? `line ${first.line}, and line ${edge.line} as ${edgeName(edge)}; the graph is undirected`
+      : `lines ${first.line} and ${edge.line}`;
+    throw new ConfigError(`${label}: ${edgeName(first)} appears twice (${where})`);
+  }
+}
+
+function edgeName(edge: { source: number; target: number }): string {
+  return `edge ${edge.source} -> ${edge.target}`;
 }
 
 function validateNode(node: GmlNode, label: string): GraphNode {
@@ -159,11 +200,15 @@ function validateNode(node: GmlNode, label: string): GraphNode {
     const value = node.attrs.get(key);
     if (value === undefined) return null;
     const text = expectString(value, `${where}: '${key}' must be a string like "100 Mbit"`);
+    let bits: number;
     try {
-      return parseBandwidth(text).base;
+      bits = parseBandwidth(text).base;
     } catch (err) {
       throw unitError(err, `${where}: '${key}' "${text}"`);
     }
+    // A zero rate would pass no traffic at all (or, read as "no limit", hide a typo).
+    if (bits === 0) throw new ConfigError(`${where}: '${key}' "${text}" must be greater than zero`);
+    return bits;
   };
   return {
     id: node.id,
@@ -173,7 +218,7 @@ function validateNode(node: GmlNode, label: string): GraphNode {
 }
 
 function validateEdge(edge: GmlEdge, nodes: ReadonlyMap<number, GraphNode>, label: string): GraphEdge {
-  const where = `${label}: edge ${edge.source}->${edge.target} (line ${edge.line})`;
+  const where = `${label}: ${edgeName(edge)} (line ${edge.line})`;
   if (!nodes.has(edge.source)) throw new ConfigError(`${where}: source node ${edge.source} does not exist`);
   if (!nodes.has(edge.target)) throw new ConfigError(`${where}: target node ${edge.target} does not exist`);
 
@@ -273,7 +318,7 @@ export class RoutingTable {
 export function buildRoutes(graph: NetworkGraph, usedNodeIds: number[], useShortestPath: boolean): RoutingTable {
   const used = [...new Set(usedNodeIds)].sort((a, b) => a - b);
   for (const id of used) {
-    if (!graph.nodes.has(id)) throw new ConfigError(`${GRAPH_LABEL}: node ${id} does not exist`);
+    if (!graph.nodes.has(id)) throw new ConfigError(`${graph.label}: node ${id} does not exist`);
   }
   const count = used.length;
   const latencyNs = new Float64Array(count * count);
@@ -303,13 +348,14 @@ function findSelfLoops(graph: NetworkGraph, used: readonly number[]): GraphEdge[
     const [first] = loops;
     if (first === undefined) {
       throw new ConfigError(
-        `${GRAPH_LABEL}: node ${id} has hosts but no self-loop edge (source ${id} target ${id}); ` +
+        `${graph.label}: node ${id} has hosts but no self-loop edge (source ${id} target ${id}); ` +
           'it sets the path between hosts on that node',
       );
     }
     if (loops.length > 1) {
       throw new ConfigError(
-        `${GRAPH_LABEL}: node ${id} has ${loops.length} self-loop edges (lines ${loops.map((e) => e.line).join(', ')}); ` +
+        `${graph.label}: node ${id} has ${loops.length} self-loop edges ` +
+          `(lines ${loops.map((e) => e.line).join(', ')}); ` +
           'a node with hosts needs exactly one',
       );
     }
@@ -348,9 +394,9 @@ function fillDirectPaths(
         : `between node ${used[from]} and node ${used[to]}`;
       throw new ConfigError(
         n === 0
-          ? `${GRAPH_LABEL}: use_shortest_path is false but there is no edge ${pair}; ` +
+          ? `${graph.label}: use_shortest_path is false but there is no edge ${pair}; ` +
               'the graph must be complete over nodes with hosts'
-          : `${GRAPH_LABEL}: use_shortest_path is false but there are ${n} edges ${pair}; exactly one is needed`,
+          : `${graph.label}: use_shortest_path is false but there are ${n} edges ${pair}; exactly one is needed`,
       );
     }
   }
@@ -374,7 +420,7 @@ function fillShortestPaths(
       const pathLatencyNs = best.latencyNs[dst];
       if (pathLatencyNs === Infinity) {
         throw new ConfigError(
-          `${GRAPH_LABEL}: no path from node ${srcId} to node ${dstId}; nodes with hosts must all reach each other` +
+          `${graph.label}: no path from node ${srcId} to node ${dstId}; nodes with hosts must all reach each other` +
             (graph.directed ? ' (the graph is directed: edges go from source to target only)' : ''),
         );
       }

@@ -1,9 +1,10 @@
 // The simulator's own log, on stdout like Shadow's. Lines carry simulated
 // time (never wall time, so the log is as deterministic as the run) and the
-// host they concern.
+// host they concern. A closed or full standard output stops the log, not the
+// run (see sink.ts).
 import type { LogLevel } from '../config/types';
 import { formatSimTime } from '../core/time';
-import { writeSync } from 'node:fs';
+import { STDERR, STDOUT, type TextSink } from './sink';
 
 const RANK: Record<LogLevel, number> = { error: 0, warning: 1, info: 2, debug: 3, trace: 4 };
 const LABEL: Record<LogLevel, string> = {
@@ -22,7 +23,8 @@ export class Logger {
 
   constructor(
     level: LogLevel,
-    private readonly fd = 1,
+    readonly out: TextSink = STDOUT,
+    private readonly errors: TextSink = STDERR,
   ) {
     this.rank = RANK[level];
   }
@@ -35,8 +37,8 @@ export class Logger {
     if (RANK[level] > this.rank) return;
     const t = this.clock();
     const time = t >= 0 ? formatSimTime(t) : 'n/a';
-    writeSync(this.fd, `${time} [${LABEL[level]}] [${where ?? 'n/a'}] ${msg}\n`);
-    if (level === 'error' && this.echoErrorsToStderr && this.fd !== 2) writeSync(2, `Error: ${msg}\n`);
+    this.out.write(`${time} [${LABEL[level]}] [${where ?? 'n/a'}] ${msg}\n`);
+    if (level === 'error' && this.echoErrorsToStderr && this.out !== this.errors) this.errors.write(`Error: ${msg}\n`);
   }
 
   error(where: string | null, msg: string): void {

@@ -1,6 +1,6 @@
 // The progress line on stderr: simulated time, percent of stop time, wall
 // time and speed-up. Redrawn in place on a terminal, a plain line otherwise.
-import { writeSync } from 'node:fs';
+import { STDERR } from './sink';
 import { NS_PER_SEC } from '../core/time';
 
 function hms(ns: number, withMs: boolean): string {
@@ -42,15 +42,15 @@ export class Progress {
 
   draw(simNs: number): void {
     if (this.isTty) {
-      writeSync(2, `\r\x1b[2K${this.text(simNs)}`);
+      STDERR.write(`\r\x1b[2K${this.text(simNs)}`);
       this.drawn = true;
     } else {
-      writeSync(2, `Progress: ${this.text(simNs)}\n`);
+      STDERR.write(`Progress: ${this.text(simNs)}\n`);
     }
   }
 
   finish(simNs: number): void {
     this.draw(simNs);
-    if (this.isTty && this.drawn) writeSync(2, '\n');
+    if (this.isTty && this.drawn) STDERR.write('\n');
   }
 }

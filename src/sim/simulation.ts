@@ -1,6 +1,7 @@
 // A whole simulation: builds hosts and the network from the Config, prepares
 // the data directory, schedules process starts and shutdowns, runs the event
-// loop to stop time, and reports how every configured process ended.
+// loop to stop time (or until interrupted), and reports how every configured
+// process ended and which output files could not be written.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Config } from '../config/types';
@@ -20,6 +21,14 @@ import { registerAllSyscalls } from '../syscall/index';
 import { attachInternet } from '../syscall/socket';
 import { syscallName } from '../abi/syscalls';
 import { Scheduler } from '../core/scheduler';
+import { formatSimTime } from '../core/time';
+import {
+  createDataDirectory,
+  fillDataDirectory,
+  writeNewFile,
+  writeOutputFile,
+  type UnwrittenOutput,
+} from '../output/data-dir';
 
 /** Logged once per run when a shim found that rdtsc runs natively despite PR_SET_TSC. */
 export const RDTSC_NOT_TRAPPED =
@@ -39,7 +48,14 @@ export interface RunResult {
   wallNs: number;
   outcomes: ProcessOutcome[];
   unexpected: number;
+  /** Set when the run was stopped early by interrupt(): the signal's name and the simulated time reached. */
+  interrupted: { signal: string; simTimeNs: number } | null;
+  /** Output files that could not be written (a full disk…), each with the reason. */
+  unwritten: UnwrittenOutput[];
 }
+
+/** Unwinds the event loop when a stop was asked for. */
+class Interrupted extends Error {}
 
 export interface SimulationOptions {
   cwd: string;
@@ -59,6 +75,8 @@ export class Simulation {
   /** Problems the shims report about this machine or build are logged once per run, not per process. */
   private tscWarned = false;
   private staleShimReported = false;
+  /** Name of the signal that asked the run to stop, or null. */
+  private stopSignal: string | null = null;
 
   constructor(
     readonly config: Config,
@@ -81,17 +99,31 @@ export class Simulation {
     registerAllSyscalls(this.kernel);
   }
 
-  /** Creates the data directory and per-host folders; writes the hosts file into shared memory. */
+  /**
+   * Creates the data directory and per-host folders; writes the hosts file into shared memory.
+   * Throws a one-line ConfigError when the directory exists or cannot be created or written.
+   */
   prepare(processedConfigText: string): void {
-    const parent = path.dirname(this.dataDir);
-    if (!fs.existsSync(parent)) throw new Error(`data directory parent ${parent} does not exist`);
-    fs.mkdirSync(this.dataDir);
-    fs.writeFileSync(path.join(this.dataDir, 'processed-config.yaml'), processedConfigText);
+    createDataDirectory(this.dataDir, this.config.general.dataDirectory);
+    fillDataDirectory(this.dataDir, () => this.populate(processedConfigText));
+  }
+
+  /**
+   * Asks the run to stop at the next point between events, as if stop time had
+   * come: every managed process is killed and sim-stats.json records `signal`
+   * and the simulated time reached. Safe to call at any time, also from onTick.
+   */
+  interrupt(signal: string): void {
+    this.stopSignal ??= signal;
+  }
+
+  private populate(processedConfigText: string): void {
+    writeNewFile(path.join(this.dataDir, 'processed-config.yaml'), processedConfigText);
     fs.mkdirSync(path.join(this.dataDir, 'hosts'));
     const etc = path.join(this.dataDir, 'etc');
     fs.mkdirSync(etc);
     const hostsFile = path.join(etc, 'hosts');
-    fs.writeFileSync(hostsFile, this.network.hostsFile);
+    writeNewFile(hostsFile, this.network.hostsFile);
     const shm = this.kernel.shm;
     const L = shm.layout;
     shm.writeCString(L.hdrHostsFilePath, hostsFile, L.hdrHostsFilePathSize);
@@ -161,15 +193,30 @@ export class Simulation {
         }
       });
     }
+    let interrupted: RunResult['interrupted'] = null;
     try {
       const onTick = this.onTick;
-      this.sched.run(onTick ? () => onTick(this.sched.nowNs) : undefined);
+      const tick = (): void => {
+        if (onTick) onTick(this.sched.nowNs);
+        if (this.stopSignal !== null) throw new Interrupted();
+      };
+      if (this.stopSignal !== null) throw new Interrupted();
+      this.sched.run(tick);
       this.checkShimReports(null); // shims of exec'd processes report too
       this.sched.nowNs = Math.max(this.sched.nowNs, this.config.general.stopTimeNs);
+    } catch (e) {
+      if (!(e instanceof Interrupted)) throw e;
+      interrupted = { signal: this.stopSignal ?? 'unknown', simTimeNs: this.sched.nowNs };
     } finally {
       this.kernel.killAll();
       for (const f of this.pcaps) f.close();
       for (const fd of this.kernel.straceFds) fs.closeSync(fd);
+    }
+    const unwritten: UnwrittenOutput[] = [];
+    for (const f of this.pcaps) {
+      if (f.failure === null) continue;
+      const from = f.failedAtNs >= 0 ? `; capture stopped at ${formatSimTime(f.failedAtNs)}` : '';
+      unwritten.push({ path: f.path, reason: f.failure + from });
     }
     const outcomes: ProcessOutcome[] = this.configured.map(({ host, index, process }) => {
       const pc = host.config.processes[index];
@@ -182,12 +229,15 @@ export class Simulation {
         asExpected: sameState(pc.expectedFinalState, actual),
       };
     });
-    this.writeStats();
+    const stats = this.writeStats(interrupted);
+    if (stats !== null) unwritten.push(stats);
     return {
       simTimeNs: this.sched.nowNs,
       wallNs: native().monotonicNs() - wallStart,
       outcomes,
       unexpected: outcomes.filter((o) => !o.asExpected).length,
+      interrupted,
+      unwritten,
     };
   }
 
@@ -225,7 +275,8 @@ export class Simulation {
     ).length;
   }
 
-  private writeStats(): void {
+  /** Writes sim-stats.json; returns what went wrong instead of throwing (a full disk must not lose the summary). */
+  private writeStats(interrupted: RunResult['interrupted']): UnwrittenOutput | null {
     const counts: Record<string, number> = {};
     const entries: Array<[string, number]> = [];
     this.kernel.syscallCounts.forEach((n, nr) => {
@@ -233,8 +284,19 @@ export class Simulation {
     });
     entries.sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
     for (const [k, v] of entries) counts[k] = v;
-    const stats = { objects: { alloc_counts: {}, dealloc_counts: {} }, syscalls: counts };
-    fs.writeFileSync(path.join(this.dataDir, 'sim-stats.json'), JSON.stringify(stats, null, 2) + '\n');
+    // An interrupted run says so first, with how far it got; the counts so far follow.
+    const record =
+      interrupted === null
+        ? {}
+        : {
+            interrupted: {
+              signal: interrupted.signal,
+              sim_time_ns: interrupted.simTimeNs,
+              sim_time: formatSimTime(interrupted.simTimeNs),
+            },
+          };
+    const stats = { ...record, objects: { alloc_counts: {}, dealloc_counts: {} }, syscalls: counts };
+    return writeOutputFile(path.join(this.dataDir, 'sim-stats.json'), JSON.stringify(stats, null, 2) + '\n');
   }
 }
 

@@ -711,3 +711,53 @@ hosts:
   assert.deepEqual({ ...reloaded, units: undefined }, { ...cfg, units: undefined });
   assert.equal(processedConfigYaml(reloaded), out);
 });
+
+test('arguments and environment larger than execve takes are refused with the key named', () => {
+  const base = `general: {stop_time: 10 s}\n${NET}`;
+  const web = (proc: string): string => `hosts:\n  web:\n    network_node_id: 0\n    processes:\n    - ${proc}\n`;
+  const limits = 'Linux accepts at most 131072 bytes per argument \\(MAX_ARG_STRLEN\\) and about 2 MiB in all';
+  // 10 MiB once, as a plain scalar (a quoted one costs the YAML parser seconds); 200 000 bytes elsewhere.
+  rejects(
+    base + web(`{path: /bin/sh, args: ${'x'.repeat(10 * 1024 * 1024)}}`),
+    new RegExp(`^config\\.yaml: hosts\\.web\\.processes\\[0\\]\\.args: 10485760 bytes; ${limits}$`),
+  );
+  const big = 'x'.repeat(200_000);
+  rejects(
+    base + web(`{path: /bin/sh, args: "-c ${big}"}`),
+    /^config\.yaml: hosts\.web\.processes\[0\]\.args: argument 2 has 200000 bytes; Linux accepts/,
+  );
+  rejects(
+    base + web(`{path: /bin/sh, args: [-c, "${big}"]}`),
+    /^config\.yaml: hosts\.web\.processes\[0\]\.args\[1\]: 200000 bytes; /,
+  );
+  rejects(
+    base + web(`{path: /bin/sh, environment: {BIG: "${big}"}}`),
+    /^config\.yaml: hosts\.web\.processes\[0\]\.environment\.BIG: 200004 bytes; /,
+  );
+  // The boundary: 131071 bytes and its NUL fit; one more does not.
+  const atLimit = 'y'.repeat(131071);
+  assert.deepEqual(load(base + web(`{path: /bin/sh, args: ["${atLimit}"]}`)).hosts[0].processes[0].args, [atLimit]);
+  rejects(base + web(`{path: /bin/sh, args: ["${atLimit}y"]}`), /args\[0\]: 131072 bytes; /);
+  // Each string fits but all of them together do not (20 × 120 000 bytes > 2 MiB).
+  const many = Array.from({ length: 20 }, () => `"${'z'.repeat(120_000)}"`).join(', ');
+  rejects(
+    base + web(`{path: /bin/sh, args: [${many}]}`),
+    new RegExp(`^config\\.yaml: hosts\\.web\\.processes\\[0\\]: arguments and environment take \\d+ bytes; ${limits}$`),
+  );
+  const some = Array.from({ length: 15 }, () => `"${'z'.repeat(120_000)}"`).join(', ');
+  assert.equal(load(base + web(`{path: /bin/sh, args: [${some}]}`)).hosts[0].processes[0].args.length, 15);
+});
+
+test('a host bandwidth of zero is refused', () => {
+  const base = `general: {stop_time: 10 s}\n${NET}`;
+  const host = (bw: string): string => `hosts:\n  web:\n    network_node_id: 0\n    ${bw}\n    processes: []\n`;
+  rejects(
+    base + host('bandwidth_down: 0 bit'),
+    /^config\.yaml: hosts\.web\.bandwidth_down: expected a bandwidth greater than zero, got '0 bit' \(a string\)$/,
+  );
+  rejects(
+    base + host('bandwidth_up: 0'),
+    /^config\.yaml: hosts\.web\.bandwidth_up: expected a bandwidth greater than zero/,
+  );
+  assert.equal(load(base + host('bandwidth_up: 1 bit')).hosts[0].bandwidthUpBits, 1);
+});

@@ -182,12 +182,21 @@ test('node ids and edge endpoints must be present non-negative integers', () => 
   rejects('graph [\nedge [\nsource 1.0\ntarget 1\n]\n]', /edge 'source' must be a non-negative integer/);
 });
 
-test('edges may name nodes defined later; a repeated node id keeps the later node', () => {
-  const graph = parseGml(
-    'graph [ edge [ source 0 target 1 ] node [ id 1 ] node [ id 0 label "first" ] node [ id 0 label "second" ] ]',
-  );
+test('edges may name nodes defined later', () => {
+  const graph = parseGml('graph [ edge [ source 0 target 1 ] node [ id 1 ] node [ id 0 label "first" ] ]');
   assert.equal(graph.edges.length, 1);
-  assert.deepEqual(graph.nodes.get(0)?.attrs.get('label'), { kind: 'string', value: 'second' });
+  assert.deepEqual(graph.nodes.get(0)?.attrs.get('label'), { kind: 'string', value: 'first' });
+});
+
+test('a repeated node id is an error naming the node and both lines', () => {
+  rejects(
+    'graph [\n  node [ id 1 ]\n  node [ id 0 label "first" ]\n  node [ id 0 label "second" ]\n]\n',
+    /^network graph: node 0 appears twice \(lines 3 and 4\)$/,
+  );
+  assert.throws(
+    () => parseGml('graph [ node [ id 4 ] node [ id 4 ] ]', 'network graph (topo.gml)'),
+    /^ConfigError: network graph \(topo\.gml\): node 4 appears twice/,
+  );
 });
 
 test('the label prefixes messages', () => {

@@ -67,15 +67,15 @@ test('edge latency: required, a string with a time unit, non-zero', () => {
   assert.equal(graphOf([0], [edge(0, 0, '3 \u03bcs')]).edges[0].latencyNs, 3_000);
   assert.equal(graphOf([0], [edge(0, 0, '2 min')]).edges[0].latencyNs, 120_000_000_000);
 
-  throwsConfig(() => graphOf([0], [{ s: 0, t: 0 }]), /^network graph: edge 0->0 \(line 4\): 'latency' is required$/);
-  throwsConfig(() => graphOf([0], [edge(0, 0, '0 ms')]), /edge 0->0 .*'latency' must not be zero/);
+  throwsConfig(() => graphOf([0], [{ s: 0, t: 0 }]), /^network graph: edge 0 -> 0 \(line 4\): 'latency' is required$/);
+  throwsConfig(() => graphOf([0], [edge(0, 0, '0 ms')]), /edge 0 -> 0 .*'latency' must not be zero/);
   throwsConfig(
     () => graphOf([0], [{ s: 0, t: 0, extra: 'latency 10' }]),
     /'latency' must be a string with a time unit/,
   );
   throwsConfig(
     () => graphOf([0], [edge(0, 0, '10 msec')]),
-    /^network graph: edge 0->0 \(line 4\): 'latency' "10 msec" is invalid: unknown time unit 'msec'/,
+    /^network graph: edge 0 -> 0 \(line 4\): 'latency' "10 msec" is invalid: unknown time unit 'msec'/,
   );
   throwsConfig(
     () => graphOf([0], [edge(0, 0, '1.5 ms')]),
@@ -111,9 +111,9 @@ test('edge jitter: validated, then ignored', () => {
 test('edge endpoints must exist', () => {
   throwsConfig(
     () => graphOf([0, 1], [edge(0, 3, '1 ms')]),
-    /^network graph: edge 0->3 \(line 5\): target node 3 does not exist$/,
+    /^network graph: edge 0 -> 3 \(line 5\): target node 3 does not exist$/,
   );
-  throwsConfig(() => graphOf([0, 1], [edge(9, 0, '1 ms')]), /edge 9->0 .*source node 9 does not exist/);
+  throwsConfig(() => graphOf([0, 1], [edge(9, 0, '1 ms')]), /edge 9 -> 0 .*source node 9 does not exist/);
 });
 
 test('node bandwidths: optional strings with bandwidth units', () => {
@@ -143,6 +143,19 @@ test('node bandwidths: optional strings with bandwidth units', () => {
     () => parseGraph('graph [ node [ id 0 host_bandwidth_down "10 mega bits" ] ]'),
     /unknown bandwidth unit/,
   );
+  // Zero would pass nothing (or read as "unlimited"): refused in any unit.
+  throwsConfig(
+    () => parseGraph('graph [ node [ id 3 host_bandwidth_down "0 bit" ] ]'),
+    /^network graph: node 3 \(line 1\): 'host_bandwidth_down' "0 bit" must be greater than zero$/,
+  );
+  throwsConfig(
+    () => parseGraph('graph [ node [ id 0 host_bandwidth_up "0 Gbit" ] ]'),
+    /'host_bandwidth_up' "0 Gbit" must be greater than zero/,
+  );
+  assert.equal(
+    parseGraph('graph [ node [ id 0 host_bandwidth_up "1 bit" ] ]').nodes.get(0)?.hostBandwidthUpBitsPerSec,
+    1,
+  );
 });
 
 // ---------------------------------------------------------------------------
@@ -151,7 +164,9 @@ test('node bandwidths: optional strings with bandwidth units', () => {
 test('1_gbit_switch equals its GML, and the GML matches reference §9', () => {
   const builtIn = loadGraph({ type: '1_gbit_switch' }, '/');
   const inline = loadGraph({ type: 'gml', inline: ONE_GBIT_SWITCH_GML }, '/');
-  assert.deepEqual(builtIn, inline);
+  assert.equal(builtIn.label, 'network graph (1_gbit_switch)');
+  assert.equal(inline.label, 'network graph (inline graph)');
+  assert.deepEqual({ ...builtIn, label: '' }, { ...inline, label: '' });
   assert.equal(builtIn.directed, false);
   assert.deepEqual(
     [...builtIn.nodes.values()],
@@ -175,7 +190,7 @@ test('files: relative to cwd, plain or xz; clear errors for missing and non-xz f
   writeFileSync(join(dir, 'g.gml'), text);
 
   const plain = loadGraph({ type: 'gml', file: { path: 'g.gml', compression: null } }, dir);
-  assert.deepEqual(plain, parseGraph(text, 'ignored label'));
+  assert.deepEqual(plain, parseGraph(text, 'network graph (g.gml)'));
 
   throwsConfig(
     () => loadGraph({ type: 'gml', file: { path: 'missing.gml', compression: null } }, dir),
@@ -190,7 +205,7 @@ test('files: relative to cwd, plain or xz; clear errors for missing and non-xz f
   writeFileSync(join(dir, 'bad.gml'), 'graph [\n node [ id 0 ]\n edge [ source 0 target 0 ]\n]\n');
   throwsConfig(
     () => loadGraph({ type: 'gml', file: { path: 'bad.gml', compression: null } }, dir),
-    /^network graph \(bad\.gml\): edge 0->0 \(line 3\): 'latency' is required$/,
+    /^network graph \(bad\.gml\): edge 0 -> 0 \(line 3\): 'latency' is required$/,
   );
 
   writeFileSync(join(dir, 'latin1.gml'), Buffer.from([0x67, 0xff, 0x0a]));
@@ -207,7 +222,8 @@ test('files: relative to cwd, plain or xz; clear errors for missing and non-xz f
   }
   if (haveXz) {
     const xz = loadGraph({ type: 'gml', file: { path: join(dir, 'g.gml.xz'), compression: 'xz' } }, '/');
-    assert.deepEqual(xz, plain);
+    assert.equal(xz.label, `network graph (${join(dir, 'g.gml.xz')})`);
+    assert.deepEqual({ ...xz, label: '' }, { ...plain, label: '' });
   } else {
     t.diagnostic('xz not installed: compressed loading not exercised');
   }
@@ -259,12 +275,49 @@ test('path order: latency first, then loss on equal latency', () => {
   assert.notEqual(pathLoss(0, 0.1), Math.fround(0.1));
 });
 
-test('parallel edges: with shortest paths the cheaper one wins', () => {
-  const g = graphOf(
-    [0, 1],
-    [edge(0, 0, '1 ms'), edge(1, 1, '1 ms'), edge(0, 1, '9 ms'), edge(1, 0, '4 ms', '0.5'), edge(0, 1, '4 ms', '0.25')],
+test('an edge given twice is an error naming the edge and both lines (Shadow keeps both)', () => {
+  // Lines: 1 graph, 2 directed, 3-4 nodes, then edges from line 5.
+  throwsConfig(
+    () => graphOf([0, 1], [edge(0, 1, '9 ms'), edge(0, 0, '1 ms'), edge(0, 1, '4 ms')], true),
+    /^network graph: edge 0 -> 1 appears twice \(lines 5 and 7\)$/,
   );
-  assert.deepEqual(buildRoutes(g, [0, 1], true).path(1, 0), { latencyNs: 4 * MS, loss: pathLoss(0.25) });
+  throwsConfig(
+    () => graphOf([0, 1], [edge(0, 1, '9 ms'), edge(1, 0, '4 ms')]),
+    /^network graph: edge 0 -> 1 appears twice \(line 5, and line 6 as edge 1 -> 0; the graph is undirected\)$/,
+  );
+  throwsConfig(
+    () => graphOf([0], [edge(0, 0, '1 ms'), edge(0, 0, '2 ms')]),
+    /^network graph: edge 0 -> 0 appears twice \(lines 4 and 5\)$/,
+  );
+  // Directed, the two directions are different edges.
+  const g = graphOf([0, 1], [edge(0, 0, '1 ms'), edge(1, 1, '1 ms'), edge(0, 1, '9 ms'), edge(1, 0, '4 ms')], true);
+  assert.equal(g.edges.length, 4);
+  // Large ids do not collide: pairs are keyed by dense index.
+  throwsConfig(
+    () => graphOf([2_000_000_000, 7], [edge(7, 2_000_000_000, '1 ms'), edge(2_000_000_000, 7, '1 ms')]),
+    /edge 7 -> 2000000000 appears twice/,
+  );
+  assert.equal(graphOf([2_000_000_000, 7, 3], [edge(7, 2_000_000_000, '1 ms'), edge(3, 7, '1 ms')]).edges.length, 2);
+});
+
+test('graph errors from a file or inline text name their source', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'umbra-net-graph-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const text = gml([3, 7], [edge(3, 3, '1 ms'), edge(3, 7, '1 ms'), edge(7, 3, '2 ms')]);
+  writeFileSync(join(dir, 'topo.gml'), text);
+  throwsConfig(
+    () => loadGraph({ type: 'gml', file: { path: 'topo.gml', compression: null } }, dir),
+    /^network graph \(topo\.gml\): edge 3 -> 7 appears twice \(line 6, and line 7 as edge 7 -> 3; the graph \w+ \w+\)$/,
+  );
+  throwsConfig(
+    () => loadGraph({ type: 'gml', inline: 'graph [ node [ id 1 ] node [ id 1 ] ]' }, dir),
+    /^network graph \(inline graph\): node 1 appears twice \(lines 1 and 1\)$/,
+  );
+  const noLoop = loadGraph({ type: 'gml', inline: gml([0, 1], [edge(0, 0, '1 ms'), edge(0, 1, '1 ms')]) }, dir);
+  throwsConfig(
+    () => buildRoutes(noLoop, [0, 1], true),
+    /^network graph \(inline graph\): node 1 has hosts but no self-loop/,
+  );
 });
 
 test('directed graphs: edges go one way, paths may be asymmetric', () => {
@@ -312,12 +365,6 @@ test('self-loops: exactly one per used node, always used for same-node traffic',
   throwsConfig(() => buildRoutes(missing, [0, 1], false), /node 1 has hosts but no self-loop edge/);
   // Node 1 without hosts needs none.
   assert.equal(buildRoutes(missing, [0], true).path(0, 0).latencyNs, 1 * MS);
-
-  const twice = graphOf([0], [edge(0, 0, '1 ms'), edge(0, 0, '2 ms')]);
-  throwsConfig(
-    () => buildRoutes(twice, [0], true),
-    /^network graph: node 0 has 2 self-loop edges \(lines 4, 5\); a node with hosts needs exactly one$/,
-  );
 });
 
 test('use_shortest_path false: exactly one direct edge per ordered pair of used nodes', () => {
@@ -340,14 +387,6 @@ test('use_shortest_path false: exactly one direct edge per ordered pair of used 
     () => buildRoutes(incomplete, [0, 1], false),
     /^network graph: use_shortest_path is false but there is no edge between node 0 and node 1; the graph must be complete over nodes with hosts$/,
   );
-
-  // Undirected: 0->1 and 1->0 are parallel edges.
-  const parallel = graphOf([0, 1], [edge(0, 0, '1 ms'), edge(1, 1, '1 ms'), edge(0, 1, '1 ms'), edge(1, 0, '1 ms')]);
-  throwsConfig(
-    () => buildRoutes(parallel, [0, 1], false),
-    /^network graph: use_shortest_path is false but there are 2 edges between node 0 and node 1; exactly one is needed$/,
-  );
-  assert.equal(buildRoutes(parallel, [0, 1], true).path(0, 1).latencyNs, 1 * MS);
 
   // Directed: each direction needs its own single edge, and they may differ.
   const directed = graphOf(
@@ -388,14 +427,17 @@ test('shortest paths on a larger random graph agree with Floyd-Warshall', () => 
   const nodeCount = 40;
   const nodes = Array.from({ length: nodeCount }, (_, i) => i);
   const edges: EdgeSpec[] = nodes.map((i) => edge(i, i, '1 ms'));
-  for (let k = 0; k < 150; k++) {
-    const s = rand(nodeCount);
-    const t = rand(nodeCount);
-    if (s !== t) edges.push(edge(s, t, `${1 + rand(20)} ms`));
-  }
-  for (let i = 1; i < nodeCount; i++) edges.push(edge(i - 1, i, '50 ms')); // keep it connected
+  // An edge may appear once only, so the random ones skip pairs already drawn.
+  const drawn = new Set<string>();
+  const add = (s: number, t: number, latency: string): void => {
+    if (s === t || drawn.has(`${s},${t}`)) return;
+    drawn.add(`${s},${t}`);
+    edges.push(edge(s, t, latency));
+  };
+  for (let k = 0; k < 150; k++) add(rand(nodeCount), rand(nodeCount), `${1 + rand(20)} ms`);
+  for (let i = 1; i < nodeCount; i++) add(i - 1, i, '50 ms'); // keep it connected
   const g = graphOf(nodes, edges, true);
-  for (let i = 1; i < nodeCount; i++) edges.push(edge(i, i - 1, '50 ms'));
+  for (let i = 1; i < nodeCount; i++) add(i, i - 1, '50 ms');
   const gd = graphOf(nodes, edges, true);
 
   for (const graph of [g, gd]) {
