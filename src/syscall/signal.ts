@@ -110,16 +110,23 @@ function rtSigprocmask(c: SyscallCall): Outcome {
   return c.ok(0);
 }
 
-/** rt_sigpending(set, sigsetsize): the pending signals that are blocked. */
+/**
+ * rt_sigpending(set, sigsetsize): the pending signals that are blocked. Like
+ * Linux, a size above sigset_t's is EINVAL and a smaller one copies only that
+ * many bytes.
+ */
 function rtSigpending(c: SyscallCall): Outcome {
   const { k, t } = c;
+  const sizeBytes = c.u64(1);
+  if (sizeBytes > SIGSET_SIZE_BYTES) return c.err(E.EINVAL);
+  if (sizeBytes === 0) return c.ok(0);
   const set = new SigSet();
   blockedPending(k, t, set);
   const dv = k.mem.view();
   dv.setUint32(0, set.lo, true);
   dv.setUint32(4, set.hi, true);
-  const n = k.mem.writeScratch(t.process.nativePid, c.ptr(0), SIGSET_SIZE_BYTES);
-  return n === SIGSET_SIZE_BYTES ? c.ok(0) : c.err(E.EFAULT);
+  const n = k.mem.writeScratch(t.process.nativePid, c.ptr(0), sizeBytes);
+  return n === sizeBytes ? c.ok(0) : c.err(E.EFAULT);
 }
 
 // -------------------------------------------------------------- waiting
