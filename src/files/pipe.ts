@@ -9,11 +9,11 @@ import { SYS } from '../abi/syscalls';
 import { EPOLLERR, EPOLLHUP, EPOLLIN, EPOLLOUT } from '../abi/epoll';
 import { F_GETPIPE_SZ, F_SETPIPE_SZ, O_DIRECT, O_NONBLOCK, O_RDONLY, O_WRONLY } from '../abi/fcntl';
 import { FIONREAD } from '../abi/ioctl';
+import { SIGPIPE } from '../abi/signals';
 import { Watchers } from '../core/watchers';
 import { DEFAULT_PIPE_SIZE, PAGE_SIZE, PIPE_MAX_SIZE, PipeBuffer, roundPipeSize } from './pipe-buffer';
 import type { SimFile } from './file';
 
-const SIGPIPE = 13;
 const S_IFIFO_0600 = 0o010600;
 
 /** The state both ends share: the buffer and whether each end is still open. */

@@ -7,6 +7,8 @@ import type { Host } from './host';
 import type { Thread } from './thread';
 import { ProcessSignals } from './signal-state';
 import { FutexTable } from './futex-table';
+import { SIGCHLD } from '../abi/signals';
+import { statusExitCode, statusSignaled, statusTermSig } from '../abi/wait';
 
 export type ProcessState = 'running' | 'exited';
 
@@ -40,9 +42,9 @@ export class Process {
   /** Notified when a child of this process changes state (wait4). */
   readonly childEvents = new Watchers();
   /** Signal sent to the parent when this process ends (SIGCHLD for fork). */
-  exitSignal = 17;
+  exitSignal = SIGCHLD;
 
-  // --- signals (syscall/signal.ts): dispositions, process-directed pending signals, timers, signalfds
+  // --- signals (kernel/signals.ts, kernel/timers.ts): dispositions, process-wide pending signals, timers, signalfds
   readonly signals = new ProcessSignals();
 
   // --- futex (syscall/futex.ts)
@@ -68,7 +70,7 @@ export class Process {
     if (this.state === 'running' || this.killedAtStop) return { kind: 'running' };
     if (this.forcedSignal !== 0) return { kind: 'signaled', signal: this.forcedSignal };
     const st = this.waitStatus;
-    if ((st & 0x7f) === 0) return { kind: 'exited', code: (st >> 8) & 0xff };
-    return { kind: 'signaled', signal: st & 0x7f };
+    if (!statusSignaled(st)) return { kind: 'exited', code: statusExitCode(st) };
+    return { kind: 'signaled', signal: statusTermSig(st) };
   }
 }

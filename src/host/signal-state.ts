@@ -1,9 +1,9 @@
 // The emulated signal state a process and each of its threads own:
 // dispositions, pending signals with their siginfo, interval and POSIX timers,
 // open signalfds. Only bookkeeping lives here; sending and delivery are in
-// syscall/signal.ts.
-import type { SimEvent } from '../core/event-queue';
+// kernel/signals.ts, the timers' behaviour in kernel/timers.ts.
 import type { SignalFd } from '../files/signalfd';
+import type { IntervalTimer, PosixTimer } from '../kernel/timers';
 import { NSIG, SI_KERNEL, SIG_DFL, SIG_IGN, SIGINFO_OFF, SIGINFO_SIZE_BYTES, SigSet, sigsetHas } from '../abi/signals';
 import type { Thread } from './thread';
 
@@ -18,30 +18,6 @@ export interface SigAction {
 
 function defaultAction(): SigAction {
   return { handler: SIG_DFL, flags: 0, restorer: 0, maskLo: 0, maskHi: 0 };
-}
-
-/** ITIMER_REAL (alarm, setitimer): the event of its next expiry, or null when disarmed. */
-export interface IntervalTimer {
-  ev: SimEvent | null;
-  intervalNs: number;
-  expiresNs: number;
-}
-
-/** A timer_create timer. */
-export interface PosixTimer {
-  ev: SimEvent | null;
-  intervalNs: number;
-  expiresNs: number;
-  overrun: number;
-  signo: number;
-  /** sigev_notify: SIGEV_SIGNAL, SIGEV_NONE or SIGEV_THREAD_ID. */
-  notify: number;
-  /** Target thread of SIGEV_THREAD_ID. */
-  tid: number;
-  /** sigev_value, handed back in si_value. */
-  valueLo: number;
-  valueHi: number;
-  id: number;
 }
 
 /** A zeroed siginfo_t with signo, code, pid and uid set. */
@@ -61,7 +37,8 @@ export class ProcessSignals {
   private actions: SigAction[] = [];
   /** Process-directed pending signals and their siginfo (one per signal: standard-signal semantics). */
   readonly pending = new Map<number, Uint8Array>();
-  readonly itimer: IntervalTimer = { ev: null, intervalNs: 0, expiresNs: 0 };
+  /** ITIMER_REAL (alarm, setitimer), made on first use (kernel/timers.ts intervalTimerOf). */
+  itimer: IntervalTimer | null = null;
   /** timer_create timers by id; a deleted id is undefined and reused. */
   readonly timers: Array<PosixTimer | undefined> = [];
   /** Open signalfds of the process, told when a signal becomes pending. */

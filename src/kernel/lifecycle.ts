@@ -7,6 +7,7 @@ import { Process } from '../host/process';
 import { Thread } from '../host/thread';
 import type { ProcessConfig } from '../config/types';
 import { MSG } from '../abi/protocol';
+import { SIGKILL } from '../abi/signals';
 import { clearWaits } from './blocking';
 import type { Kernel } from './kernel';
 
@@ -130,9 +131,10 @@ export function endProcess(k: Kernel, p: Process): void {
 export function killAll(k: Kernel): void {
   for (const p of k.processes) {
     if (p.state === 'running' && p.nativePid > 0) {
-      k.addon.kill(p.nativePid, 9);
+      k.addon.kill(p.nativePid, SIGKILL);
       const st = k.addon.reap(p.nativePid, true);
-      p.waitStatus = st >= 0 ? st : 9;
+      // A lost status reads as a death by SIGKILL (the wait status of a signal is its number).
+      p.waitStatus = st >= 0 ? st : SIGKILL;
       p.killedAtStop = true;
       endProcess(k, p);
     }

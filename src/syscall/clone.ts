@@ -25,7 +25,7 @@ import {
   CLONE_VM,
   CSIGNAL,
 } from '../abi/clone';
-import { inheritSignals, inheritThreadMask } from './signal';
+import { inheritSignals, inheritThreadMask } from '../kernel/signals';
 
 /** The flags the shim's native thread clone keeps; the ids are set by the simulator. */
 const NATIVE_THREAD_FLAGS =

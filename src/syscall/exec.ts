@@ -12,7 +12,7 @@ import { SYS } from '../abi/syscalls';
 import { SIGCHLD, SIGKILL } from '../abi/signals';
 import { O_CLOEXEC } from '../abi/fcntl';
 import { uninstallFd } from '../files/descriptors';
-import { execSignals } from './signal';
+import { execSignals } from '../kernel/signals';
 
 const AT_FDCWD = -100;
 const AT_EMPTY_PATH = 0x1000;

@@ -38,10 +38,7 @@ import {
   FUTEX_WAKE_OP,
 } from '../abi/futex';
 import { absoluteToSimNs, NS_PER_SEC } from '../core/time';
-
-/** Clock ids of an absolute futex timeout (clock_gettime(2)). */
-const CLOCK_REALTIME = 0,
-  CLOCK_MONOTONIC = 1;
+import { CLOCK_MONOTONIC, CLOCK_REALTIME } from '../abi/time';
 
 /** Where a futex word's waiters queue. */
 interface FutexLocation {

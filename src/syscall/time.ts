@@ -5,14 +5,15 @@ import type { Kernel } from '../kernel/kernel';
 import { Outcome, SyscallCall } from '../kernel/call';
 import { SYS } from '../abi/syscalls';
 import { absoluteToSimNs, NS_PER_SEC } from '../core/time';
-
-const TIMER_ABSTIME = 1;
-const CLOCK_PROCESS_CPUTIME_ID = 2,
-  CLOCK_THREAD_CPUTIME_ID = 3,
-  CLOCK_MONOTONIC_RAW = 4,
-  CLOCK_REALTIME_COARSE = 5,
-  CLOCK_MONOTONIC_COARSE = 6,
-  CLOCK_LAST = 11;
+import {
+  CLOCK_ID_MAX,
+  CLOCK_MONOTONIC_COARSE,
+  CLOCK_MONOTONIC_RAW,
+  CLOCK_PROCESS_CPUTIME_ID,
+  CLOCK_REALTIME_COARSE,
+  CLOCK_THREAD_CPUTIME_ID,
+  TIMER_ABSTIME,
+} from '../abi/time';
 
 /**
  * Blocks until absolute simulated time `untilNs`, then returns 0. A signal
@@ -51,7 +52,7 @@ function clockNanosleep(c: SyscallCall): Outcome {
   ) {
     return c.err(E.ENOTSUP);
   }
-  if (clock < 0 || clock > CLOCK_LAST) return c.err(E.EINVAL);
+  if (clock < 0 || clock > CLOCK_ID_MAX) return c.err(E.EINVAL);
   const rem = (flags & TIMER_ABSTIME) !== 0 ? 0 : c.ptr(3);
   if (!c.firstRun) return sleepUntil(c, c.deadlineNs, rem);
   const m = k.mem;

@@ -23,7 +23,7 @@ import {
   WNOWAIT,
   WUNTRACED,
 } from '../abi/wait';
-import { childEnded } from './signal';
+import { childEnded } from '../kernel/signals';
 
 /** Size of struct rusage (wait4 reports it zeroed: CPU use of native work is not simulated). */
 const RUSAGE_BYTES = 144;

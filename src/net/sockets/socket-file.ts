@@ -74,8 +74,6 @@ const TIMEVAL_SIZE = 16,
 const NS_PER_SEC = 1e9,
   NS_PER_USEC = 1000;
 
-export const SIGPIPE = 13;
-
 /** Linux's SO_SNDBUF/SO_RCVBUF arithmetic: clamp to the sysctl maximum (unless forced), double. */
 function bufSize(v: number, force: boolean, max: number, min: number): number {
   const val = force ? Math.max(0, v) : Math.min(Math.max(0, v), max);

@@ -56,7 +56,8 @@ import { checkSockaddrIn, inIp, inPort, putSockaddrIn, type SockAddr } from './a
 import { layerOf, STAGE_BYTES } from './layer';
 import type { IoProgress, UserMsg } from './message';
 import type { OptValue } from './option';
-import { SIGPIPE, SocketFile } from './socket-file';
+import { SocketFile } from './socket-file';
+import { SIGPIPE } from '../../abi/signals';
 
 const SEEK_SET = 0,
   SEEK_CUR = 1;

@@ -25,7 +25,8 @@ import type { NetworkStack } from '../stack';
 import { UnixSocket, type UnixCred, type UnixKind, type UnixName } from '../unix';
 import type { SockAddr } from './address';
 import type { UserMsg } from './message';
-import { SIGPIPE, SocketFile } from './socket-file';
+import { SocketFile } from './socket-file';
+import { SIGPIPE } from '../../abi/signals';
 
 export function unixKind(type: number): UnixKind | null {
   return type === SOCK_STREAM ? 'stream' : type === SOCK_DGRAM ? 'dgram' : type === SOCK_SEQPACKET ? 'seqpacket' : null;
