@@ -1,5 +1,6 @@
 // Simulated time: an integer count of nanoseconds since the simulation start
 // (2000-01-01T00:00:00Z). JS numbers are exact to 2^53 ns (~104 days).
+import { CLOCK_REALTIME, CLOCK_REALTIME_ALARM, CLOCK_REALTIME_COARSE, CLOCK_TAI } from '../abi/time';
 
 export type SimTime = number;
 
@@ -20,7 +21,12 @@ export const MONOTONIC_BASE_SEC = 1;
 
 /** CLOCK_REALTIME, REALTIME_COARSE, REALTIME_ALARM and TAI count from the Unix epoch. */
 export function isRealtimeClock(clockId: number): boolean {
-  return clockId === 0 || clockId === 5 || clockId === 8 || clockId === 11;
+  return (
+    clockId === CLOCK_REALTIME ||
+    clockId === CLOCK_REALTIME_COARSE ||
+    clockId === CLOCK_REALTIME_ALARM ||
+    clockId === CLOCK_TAI
+  );
 }
 
 /** An absolute (sec, nsec) reading of clock `clockId` as simulated ns (negative: before the start). */

@@ -141,7 +141,6 @@ export class PipeWriteEnd implements SimFile {
     const firstRun = t.wokenBy === 'none';
     let done = resumable && !firstRun ? t.resumeProgressBytes : 0;
     if (!this.pipe.readOpen) {
-      // TODO(signals): raise SIGPIPE through the emulated signal path once it exists.
       k.deliverSignal(t.process, SIGPIPE);
       return done > 0 ? done : -E.EPIPE;
     }

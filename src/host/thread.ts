@@ -39,7 +39,7 @@ export class Thread {
   /** Number of the syscall being handled (for signal restart decisions). */
   lastNr = -1;
 
-  // --- signals (syscall/signal.ts): pending thread-directed signals, sigtimedwait and sigsuspend state
+  // --- signals (kernel/signals.ts): pending thread-directed signals, sigtimedwait and sigsuspend state
   readonly signals = new ThreadSignals();
 
   // --- futex (syscall/futex.ts)

@@ -10,6 +10,7 @@ import { registerProcess } from './process';
 import { registerRandom } from './random';
 import { registerSched } from './sched';
 import { registerSignals } from './signal';
+import { registerTimers } from './timer';
 import { registerTime } from './time';
 import { registerEpoll } from './epoll';
 import { registerEventfd } from './eventfd';
@@ -33,6 +34,7 @@ export function registerAllSyscalls(k: Kernel): void {
   registerWait(k);
   registerExec(k);
   registerSignals(k);
+  registerTimers(k);
   registerPipe(k);
   registerEventfd(k);
   registerTimerfd(k);

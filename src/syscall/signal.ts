@@ -37,7 +37,6 @@ import {
   signalHooks,
   suspendWithMask,
 } from '../kernel/signals';
-import { registerTimers } from './timer';
 
 /** struct kernel_sigaction (rt_sigaction): handler, flags, restorer, mask, 8 bytes each. */
 const KSIGACTION_BYTES = 32;
@@ -292,6 +291,5 @@ export function registerSignals(k: Kernel): void {
   k.register(PSEUDO_SYS.SIGRETURN, sigreturn);
   k.register(PSEUDO_SYS.FAULT, fault);
   // syscall/index.ts knows only registerSignals: the timer calls come along.
-  registerTimers(k);
   k.signals = signalHooks(k);
 }

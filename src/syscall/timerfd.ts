@@ -1,6 +1,14 @@
 // timerfd_create/settime/gettime: decode clocks, flags and struct
 // itimerspec, and drive a TimerFd (src/files/timerfd.ts); reads reach it
 // through fd.ts.
+import {
+  CLOCK_BOOTTIME,
+  CLOCK_BOOTTIME_ALARM,
+  CLOCK_MONOTONIC,
+  CLOCK_REALTIME,
+  CLOCK_REALTIME_ALARM,
+  TIMER_ABSTIME,
+} from '../abi/time';
 import { NS_PER_SEC } from '../core/time';
 import { E } from '../abi/errno';
 import { SYS } from '../abi/syscalls';
@@ -10,12 +18,8 @@ import { Outcome, SyscallCall } from '../kernel/call';
 import { descriptor, installFile, nativeFdOpen } from '../files/descriptors';
 import { TimerFd } from '../files/timerfd';
 
-const CLOCK_REALTIME = 0,
-  CLOCK_MONOTONIC = 1,
-  CLOCK_BOOTTIME = 7;
-const CLOCK_REALTIME_ALARM = 8,
-  CLOCK_BOOTTIME_ALARM = 9;
-const TFD_TIMER_ABSTIME = 1,
+/** timerfd_settime flags (TFD_TIMER_ABSTIME is TIMER_ABSTIME's value). */
+const TFD_TIMER_ABSTIME = TIMER_ABSTIME,
   TFD_TIMER_CANCEL_ON_SET = 2;
 const ITIMERSPEC_SIZE = 32;
 const TWO32 = 4294967296;
