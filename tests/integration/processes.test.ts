@@ -5,9 +5,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { config, program, runUmbra, tempDir } from '../helpers/umbra';
+import { config, host, program, runProgram, runUmbra, tempDir } from '../helpers/umbra';
 
-const box = (processes: string) => `  box:\n    network_node_id: 0\n    processes:\n${processes}`;
+const box = (processes: string) => host('box', processes);
 
 const shellAndPython = config(
   box(`    - {path: bash, args: ["-c", "date +%s.%N; for i in 1 2 3; do echo $i | cat; sleep 1; done; date +%s.%N"]}
@@ -36,7 +36,7 @@ test('two runs of forking, piping, signalling programs are byte-identical', () =
 });
 
 test('signal semantics: EINTR, SA_RESTART, masks, pending, SIGCHLD, sigsuspend, sigtimedwait (as on Linux)', () => {
-  const r = runUmbra(config(box(`    - {path: ${program('signals')}}\n`)));
+  const r = runProgram('signals');
   assert.equal(r.status, 0, r.stderr);
   assert.equal(
     r.output('box', 'signals'),
