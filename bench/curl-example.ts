@@ -2,73 +2,38 @@
 // -m http.server on one host, three hosts running curl at 5 s, 10 s simulated)
 // from CLI start to exit, against the same programs run natively on loopback
 // (server start to the last curl's exit). Target: under 2 s.
-import { spawn, spawnSync } from 'node:child_process';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
-import { fmt, note, ratio, report, UMBRA, verdict } from './harness';
+import { spawn } from 'node:child_process';
+import { removeTempDir, tempDir } from '../tests/helpers/umbra';
+import { fmt, note, ratio, report, runUmbra, startNativeServer, verdict } from './harness';
 
 const REPS = 3;
 const TARGET_NS = 2e9;
 
-const CONFIG = `general:
-  stop_time: 10s
-  data_directory: out.data
-  model_unblocked_syscall_latency: true
-network:
-  graph:
-    type: 1_gbit_switch
-hosts:
-  server:
-    network_node_id: 0
-    processes:
-    - {path: python3, args: -m http.server 80, start_time: 3s, expected_final_state: running}
-  client1: &client
-    network_node_id: 0
-    processes:
-    - {path: curl, args: -s server, start_time: 5s}
-  client2: *client
-  client3: *client
-`;
-
 function umbraOnce(): number {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'umbra-bench-curl-'));
-  try {
-    fs.writeFileSync(path.join(dir, 'cfg.yaml'), CONFIG);
-    const t0 = process.hrtime.bigint();
-    const r = spawnSync(process.execPath, [UMBRA, 'cfg.yaml'], { cwd: dir, encoding: 'utf8', timeout: 120_000 });
-    const ns = Number(process.hrtime.bigint() - t0);
-    if (r.status !== 0) throw new Error(`umbra run failed: ${(r.stderr ?? '').split('\n').slice(-10).join('\n')}`);
-    for (const c of ['client1', 'client2', 'client3']) {
-      const out = fs.readFileSync(path.join(dir, 'out.data', 'hosts', c, 'curl.1000.stdout'), 'utf8');
-      if (!out.includes('Directory listing for /')) throw new Error(`${c} did not get the listing`);
-    }
-    return ns;
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+  const curl = [{ path: 'curl', args: '-s server', start_time: '5s' }];
+  const r = runUmbra({
+    hosts: {
+      server: [{ path: 'python3', args: '-m http.server 80', start_time: '3s', expected_final_state: 'running' }],
+      client1: curl,
+      client2: curl,
+      client3: curl,
+    },
+    stopTime: '10s',
+    general: 'model_unblocked_syscall_latency: true',
+  });
+  for (const c of ['client1', 'client2', 'client3'])
+    if (!r.stdout(c, 'curl').includes('Directory listing for /')) throw new Error(`${c} did not get the listing`);
+  return r.wallNs;
 }
 
 /** Native: server start until three parallel curls have the listing. */
 async function nativeOnce(): Promise<number> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'umbra-bench-curl-native-'));
+  const dir = tempDir('umbra-bench-curl-native-');
   const t0 = process.hrtime.bigint();
-  const server = spawn('python3', ['-u', '-m', 'http.server', '0', '--bind', '127.0.0.1'], {
-    cwd: dir,
-    stdio: ['ignore', 'pipe', 'ignore'],
-  });
+  const args = ['-u', '-m', 'http.server', '0', '--bind', '127.0.0.1'];
+  const server = await startNativeServer('python3', args, /port (\d+)/, { cwd: dir, quiet: true });
   try {
-    const port = await new Promise<number>((resolve, reject) => {
-      let buf = '';
-      server.stdout.setEncoding('utf8');
-      server.stdout.on('data', (d: string) => {
-        buf += d;
-        const m = /port (\d+)/.exec(buf);
-        if (m) resolve(Number(m[1]));
-      });
-      server.on('error', reject);
-      server.on('close', () => reject(new Error('python3 http.server exited early')));
-    });
+    const port = server.port;
     const curls = [0, 1, 2].map(
       () =>
         new Promise<string>((resolve, reject) => {
@@ -85,8 +50,8 @@ async function nativeOnce(): Promise<number> {
       throw new Error('native curl did not get the listing');
     return ns;
   } finally {
-    server.kill('SIGKILL');
-    fs.rmSync(dir, { recursive: true, force: true });
+    server.kill();
+    removeTempDir(dir);
   }
 }
 

@@ -1,51 +1,38 @@
 // Shared machinery for the benchmarks: run the real umbra CLI on a generated
-// config and time it from outside, run the same program natively, read the
-// "key=value" lines the bench programs print, and format one result line.
-import { spawnSync } from 'node:child_process';
+// config (through the tests' helper, tests/helpers/umbra.ts) and time it from
+// outside, run the same program natively, start a native server and learn its
+// port, read the "key=value" lines the bench programs print, and format one
+// result line.
+import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
+import {
+  config,
+  GraphSpec,
+  HANG_TIMEOUT_MS,
+  host,
+  ProcessSpec,
+  removeTempDir,
+  runUmbra as runCli,
+} from '../tests/helpers/umbra';
 
-export const REPO = path.resolve(__dirname, '..', '..');
-export const UMBRA = path.join(REPO, 'bin', 'umbra.js');
-
-/** Absolute path of a program built from tests/programs/<name>.c. */
-export function program(name: string): string {
-  const p = path.join(REPO, 'native', 'out', 'programs', name);
-  if (!fs.existsSync(p)) throw new Error(`${p} is missing: run 'npm run build' (make -C native) first`);
-  return p;
-}
-
-export interface ProcessSpec {
-  path: string;
-  args: string;
-  startTime?: string;
-}
+export { program, UMBRA } from '../tests/helpers/umbra';
 
 export interface UmbraConfig {
-  /** host name → its processes; every host sits on network node 0 of a 1_gbit_switch. */
+  /** host name → its processes; every host sits on network node 0 (of a 1_gbit_switch unless `graph`). */
   hosts: Record<string, ProcessSpec[]>;
-  /** Extra keys of the `experimental` section, written as given. */
+  /** Experimental keys, passed as the CLI's --<key-with-dashes> flags. */
   experimental?: Record<string, string | number | boolean>;
   stopTime?: string;
+  /** Further lines of the general section (YAML). */
+  general?: string;
+  graph?: GraphSpec;
 }
 
 export function configYaml(c: UmbraConfig): string {
-  const lines = [
-    `general: {stop_time: ${c.stopTime ?? '2000 s'}, data_directory: out.data}`,
-    'network: {graph: {type: 1_gbit_switch}}',
-  ];
-  const exp = Object.entries(c.experimental ?? {});
-  if (exp.length > 0) lines.push(`experimental: {${exp.map(([k, v]) => `${k}: ${String(v)}`).join(', ')}}`);
-  lines.push('hosts:');
-  for (const [host, procs] of Object.entries(c.hosts)) {
-    lines.push(`  ${host}:`, '    network_node_id: 0', '    processes:');
-    for (const p of procs) {
-      const start = p.startTime ? `, start_time: ${p.startTime}` : '';
-      lines.push(`    - {path: ${JSON.stringify(p.path)}, args: ${JSON.stringify(p.args)}${start}}`);
-    }
-  }
-  return lines.join('\n') + '\n';
+  const hosts = Object.entries(c.hosts).map(([name, procs]) => host(name, procs));
+  const general = [`stop_time: ${c.stopTime ?? '2000 s'}`, ...(c.general ? [c.general] : [])].join('\n');
+  return config(hosts.join(''), general, c.graph);
 }
 
 export interface UmbraResult {
@@ -55,40 +42,76 @@ export interface UmbraResult {
   stdout(host: string, prog: string): string;
 }
 
-/** Runs the CLI on `c` in a fresh temp directory; throws unless it exits 0. */
-export function runUmbra(c: UmbraConfig, timeoutMs = 120_000): UmbraResult {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'umbra-bench-'));
+/** Runs the CLI on `c` in a fresh temp directory, removed before returning; throws unless it exits 0. */
+export function runUmbra(c: UmbraConfig): UmbraResult {
+  const yaml = configYaml(c);
+  const flags = Object.entries(c.experimental ?? {}).flatMap(([k, v]) => [`--${k.replace(/_/g, '-')}`, String(v)]);
+  const r = runCli(yaml, flags);
   try {
-    fs.writeFileSync(path.join(dir, 'cfg.yaml'), configYaml(c));
-    const t0 = process.hrtime.bigint();
-    const r = spawnSync(process.execPath, [UMBRA, 'cfg.yaml'], { cwd: dir, encoding: 'utf8', timeout: timeoutMs });
-    const wallNs = Number(process.hrtime.bigint() - t0);
-    if (r.status !== 0) {
-      const why = r.error ? r.error.message : `exit ${String(r.status ?? r.signal)}`;
-      throw new Error(`umbra run failed (${why}):\n${configYaml(c)}${tail(r.stderr ?? '')}`);
-    }
+    if (r.status !== 0)
+      throw new Error(`umbra run failed (exit ${String(r.status ?? r.signal)}):\n${yaml}${tail(r.stderr)}`);
     const outputs = new Map<string, string>();
-    const hostsDir = path.join(dir, 'out.data', 'hosts');
-    for (const host of fs.readdirSync(hostsDir)) {
-      for (const f of fs.readdirSync(path.join(hostsDir, host))) {
-        if (f.endsWith('.stdout')) outputs.set(`${host}/${f}`, fs.readFileSync(path.join(hostsDir, host, f), 'utf8'));
-      }
-    }
+    for (const h of fs.readdirSync(path.join(r.dataDir, 'hosts')))
+      for (const f of r.files(h)) if (f.endsWith('.stdout')) outputs.set(`${h}/${f}`, r.output(h, f));
     return {
-      wallNs,
-      stdout(host: string, prog: string): string {
-        const hits = [...outputs.keys()].filter((k) => k.startsWith(`${host}/${prog}.`));
-        if (hits.length !== 1) throw new Error(`expected one ${host}/${prog}.*.stdout, found ${hits.length}`);
+      wallNs: r.wallNs,
+      stdout(h: string, prog: string): string {
+        const hits = [...outputs.keys()].filter((k) => k.startsWith(`${h}/${prog}.`));
+        if (hits.length !== 1) throw new Error(`expected one ${h}/${prog}.*.stdout, found ${hits.length}`);
         return outputs.get(hits[0]) ?? '';
       },
     };
   } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
+    removeTempDir(r.dir);
+  }
+}
+
+export interface NativeServer {
+  child: ChildProcess;
+  /** The port the server printed. */
+  port: number;
+  /** Resolves when the server has exited. */
+  closed: Promise<void>;
+  /** SIGKILL unless it has already exited. */
+  kill(): void;
+}
+
+/**
+ * Starts `prog args` natively and waits until its stdout matches `portPattern`
+ * (group 1: the port); its stderr goes to ours unless `quiet`.
+ */
+export async function startNativeServer(
+  prog: string,
+  args: string[],
+  portPattern: RegExp,
+  opts: { cwd?: string; quiet?: boolean } = {},
+): Promise<NativeServer> {
+  const child = spawn(prog, args, { cwd: opts.cwd, stdio: ['ignore', 'pipe', opts.quiet ? 'ignore' : 'inherit'] });
+  const closed = new Promise<void>((resolve) => child.on('close', () => resolve()));
+  const kill = (): void => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  };
+  try {
+    const port = await new Promise<number>((resolve, reject) => {
+      let buf = '';
+      child.stdout.setEncoding('utf8');
+      child.stdout.on('data', (d: string) => {
+        buf += d;
+        const m = portPattern.exec(buf);
+        if (m) resolve(Number(m[1]));
+      });
+      child.on('error', reject);
+      child.on('close', () => reject(new Error(`native ${path.basename(prog)} exited before naming its port`)));
+    });
+    return { child, port, closed, kill };
+  } catch (e) {
+    kill();
+    throw e;
   }
 }
 
 /** Runs a program natively (no shim) and returns its stdout; throws unless it exits 0. */
-export function runNative(prog: string, args: string[], timeoutMs = 120_000): string {
+export function runNative(prog: string, args: string[], timeoutMs = HANG_TIMEOUT_MS): string {
   const r = spawnSync(prog, args, { encoding: 'utf8', timeout: timeoutMs });
   if (r.status !== 0) {
     const why = r.error ? r.error.message : `exit ${String(r.status ?? r.signal)}`;

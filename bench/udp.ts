@@ -1,8 +1,21 @@
 // `udp`: datagrams per wall second between two simulated hosts (64-byte
 // datagrams in acknowledged bursts of 32) and the wall cost of a one-datagram
 // ping-pong, against the same two programs run natively over loopback.
-import { spawn, spawnSync } from 'node:child_process';
-import { field, fmt, fmtCount, fmtMs, note, program, ratio, report, umbraPerOp, UmbraConfig, us } from './harness';
+import {
+  field,
+  fmt,
+  fmtCount,
+  fmtMs,
+  note,
+  program,
+  ratio,
+  report,
+  runNative,
+  startNativeServer,
+  umbraPerOp,
+  UmbraConfig,
+  us,
+} from './harness';
 
 const SMALL = 32;
 const SIZE = 64;
@@ -26,7 +39,7 @@ function cfg(burst: number): (n: number) => UmbraConfig {
   return (n) => ({
     hosts: {
       server: [{ path: prog, args: 'server 9100' }],
-      client: [{ path: prog, args: `client server 9100 ${n} ${burst} ${SIZE}`, startTime: '1 s' }],
+      client: [{ path: prog, args: `client server 9100 ${n} ${burst} ${SIZE}`, start_time: '1 s' }],
     },
   });
 }
@@ -34,31 +47,16 @@ function cfg(burst: number): (n: number) => UmbraConfig {
 /** One native run over loopback: returns the client's output. */
 async function nativeOnce(n: number, burst: number): Promise<string> {
   const prog = program('bench_udp');
-  const server = spawn(prog, ['server', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const exited = new Promise<number | null>((resolve) => server.on('close', (code) => resolve(code)));
+  const server = await startNativeServer(prog, ['server', '0'], /port=(\d+)/);
   try {
-    const port = await new Promise<number>((resolve, reject) => {
-      let buf = '';
-      server.stdout.setEncoding('utf8');
-      server.stdout.on('data', (d: string) => {
-        buf += d;
-        const m = /port=(\d+)/.exec(buf);
-        if (m) resolve(Number(m[1]));
-      });
-      server.on('error', reject);
-      server.on('close', () => reject(new Error('native udp server exited before naming its port')));
-    });
-    const c = spawnSync(prog, ['client', '127.0.0.1', String(port), String(n), String(burst), String(SIZE)], {
-      encoding: 'utf8',
-      timeout: 120_000,
-    });
-    if (c.status !== 0) throw new Error(`native udp client failed: ${c.stderr}`);
-    const timer = setTimeout(() => server.kill('SIGKILL'), 5000);
-    await exited;
+    const out = runNative(prog, ['client', '127.0.0.1', String(server.port), String(n), String(burst), String(SIZE)]);
+    // The server ends on the client's last message; a lost one would leave it waiting.
+    const timer = setTimeout(() => server.kill(), 5000);
+    await server.closed;
     clearTimeout(timer);
-    return c.stdout;
+    return out;
   } finally {
-    if (server.exitCode === null && server.signalCode === null) server.kill('SIGKILL');
+    server.kill();
   }
 }
 

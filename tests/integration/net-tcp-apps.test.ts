@@ -1,111 +1,41 @@
-// Debian servers over simulated TCP: nginx (sendfile on) serving a 10 MiB
-// file to ten curl and wget clients, byte for byte, and iperf3 measuring the
-// 1 Gbit switch.
+// Debian servers over simulated TCP: nginx (sendfile on) serving a 2 MiB
+// file to ten curl and wget clients, byte for byte, iperf3 measuring the
+// 1 Gbit switch for 2 s, and redis-cli talking to redis-server across hosts
+// and over loopback. tests/slow/ has the full-length runs (a 10 MiB file,
+// iperf3 -t 10, redis-benchmark).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import * as crypto from 'node:crypto';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
-import { config, runUmbra, tempDir } from '../helpers/umbra';
+import { config, host, runUmbra, which } from '../helpers/umbra';
+import { assertIperf3NearGigabit, iperf3Config, nginxServesFile } from '../helpers/apps';
 
-function which(name: string): string {
-  const r = spawnSync('sh', ['-c', `PATH="$PATH:/usr/sbin:/sbin" command -v ${name}`], { encoding: 'utf8' });
-  const p = r.stdout.trim();
-  assert.ok(
-    r.status === 0 && p !== '',
-    `${name} is not installed (apt-get install -y nginx-light iperf3 redis-server redis-tools)`,
-  );
-  return p;
-}
-
-test('nginx (sendfile on) serves a 10 MiB file to five curl and five wget clients, byte-correct', () => {
-  const nginx = which('nginx');
-  const dir = tempDir();
-  const www = path.join(dir, 'www');
-  fs.mkdirSync(www);
-  // Deterministic but not trivially periodic content.
-  const data = Buffer.alloc(10 * 1024 * 1024);
-  let x = 0x12345678;
-  for (let i = 0; i < data.length; i += 4) {
-    x = (Math.imul(x, 1103515245) + 12345) >>> 0;
-    data.writeUInt32LE(x, i);
-  }
-  fs.writeFileSync(path.join(www, 'big.bin'), data);
-  const want = crypto.createHash('sha256').update(data).digest('hex');
-  fs.writeFileSync(
-    path.join(dir, 'nginx.conf'),
-    `daemon off;
-master_process off;
-worker_processes 1;
-error_log stderr;
-pid nginx.pid;
-events { worker_connections 1024; }
-http {
-  access_log off;
-  sendfile on;
-  server { listen 80; root ${www}; }
-}
-`,
-  );
-  let hosts = `  server:
-    network_node_id: 0
-    processes:
-    - {path: ${nginx}, args: -c ${dir}/nginx.conf -p ., expected_final_state: running}
-`;
-  const clients: string[] = [];
-  for (let i = 0; i < 5; i++) {
-    hosts += `  curl${i}:
-    network_node_id: 0
-    processes:
-    - {path: curl, args: -s -f -o big.bin http://server/big.bin, start_time: 2s}
-  wget${i}:
-    network_node_id: 0
-    processes:
-    - {path: wget, args: -q -O big.bin http://server/big.bin, start_time: 2s}
-`;
-    clients.push(`curl${i}`, `wget${i}`);
-  }
-  const r = runUmbra(config(hosts, 'stop_time: 30s'), [], { dir });
-  assert.equal(r.status, 0, r.stderr + r.stdout);
-  for (const c of clients) {
-    const got = fs.readFileSync(path.join(r.dataDir, 'hosts', c, 'big.bin'));
-    assert.equal(got.length, data.length, c);
-    assert.equal(crypto.createHash('sha256').update(got).digest('hex'), want, `${c}: sha256`);
-  }
-  const stats = JSON.parse(fs.readFileSync(path.join(r.dataDir, 'sim-stats.json'), 'utf8')) as {
-    syscalls: Record<string, number>;
-  };
-  assert.ok((stats.syscalls.sendfile ?? 0) > 0, 'nginx used sendfile');
+test('nginx (sendfile on) serves a 2 MiB file to five curl and five wget clients, byte-correct', () => {
+  nginxServesFile(2 * 1024 * 1024);
 });
 
-test('iperf3 -s and iperf3 -c server -t 10 on the 1 Gbit switch: the client reports close to 1 Gbit/s', () => {
-  const iperf3 = which('iperf3');
+test('iperf3 -s and iperf3 -c server -t 2 on the 1 Gbit switch: the client reports close to 1 Gbit/s', () => {
+  assertIperf3NearGigabit(runUmbra(iperf3Config(2)), 2);
+});
+
+test('redis-cli sets and reads keys on redis-server from another host and over loopback', () => {
+  const server = which('redis-server');
+  const cli = which('redis-cli');
   const r = runUmbra(
     config(
-      `  server:
-    network_node_id: 0
-    processes:
-    - {path: ${iperf3}, args: -s, expected_final_state: running}
-  client:
-    network_node_id: 0
-    processes:
-    - {path: ${iperf3}, args: -c server -t 10, start_time: 2s}
-`,
-      'stop_time: 20s\nmodel_unblocked_syscall_latency: true',
+      host('server', [
+        `{path: ${server}, args: "--save \\"\\" --appendonly no --port 6379 --protected-mode no", ` +
+          'expected_final_state: running}',
+        { path: cli, args: '-h 127.0.0.1 INCRBY visits 5', start_time: '1s' },
+        { path: cli, args: '-h 127.0.0.1 GET greeting', start_time: '3s' },
+      ]) +
+        host('client', [
+          { path: cli, args: '-h server SET greeting hello', start_time: '2s' },
+          { path: cli, args: '-h server INCR visits', start_time: '2s' },
+          { path: cli, args: '-h server MGET greeting visits nothing', start_time: '4s' },
+        ]),
+      'stop_time: 10s',
     ),
   );
   assert.equal(r.status, 0, r.stderr + r.stdout);
-  const out = r.output('client', 'iperf3.1000.stdout');
-  assert.match(out, /iperf Done\./);
-  const m = /0\.00-10\.00\s+sec\s+[0-9.]+ GBytes\s+([0-9.]+) Mbits\/sec\s+(\d+)\s+sender/.exec(out);
-  assert.ok(m, out);
-  const mbps = Number(m[1]);
-  // TCP/IP headers take 52 of every 1500 bytes: 965 Mbit/s of payload at most.
-  assert.ok(mbps >= 900 && mbps <= 1000, `${mbps} Mbit/s`);
-  assert.match(
-    out,
-    /^\[\s*5\]\s+0\.00-1\.00\s+sec.*Mbits\/sec\s+\d+\s+[0-9.]+ [KM]Bytes/m,
-    'per-interval lines with cwnd (TCP_INFO)',
-  );
+  assert.deepEqual(r.outputs('server', 'redis-cli.'), ['5\n', 'hello\n']);
+  assert.deepEqual(r.outputs('client', 'redis-cli.'), ['OK\n', '6\n', 'hello\n6\n\n']);
 });

@@ -1,45 +1,26 @@
 // TCP with real programs: the documentation's python http.server + curl
 // example, socket semantics that match a native Linux run line by line, a
-// connect that times out after Linux's SYN retries, a node http server with
-// fetch clients, and redis-benchmark across hosts and over loopback.
+// connect that times out after Linux's SYN retries, SO_LINGER, and a node
+// http server with fetch clients. (redis-benchmark is in tests/slow/.)
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { config, program, runUmbra, tempDir } from '../helpers/umbra';
-
-/** Absolute path of a program in PATH (tests fail with a clear message when one is missing). */
-function which(name: string): string {
-  const r = spawnSync('sh', ['-c', `command -v ${name}`], { encoding: 'utf8' });
-  const p = r.stdout.trim();
-  assert.ok(
-    r.status === 0 && p !== '',
-    `${name} is not installed (apt-get install -y nginx-light iperf3 redis-server redis-tools)`,
-  );
-  return p;
-}
+import { config, host, program, programOutput, runUmbra, tempDir } from '../helpers/umbra';
 
 test('python3 -m http.server and three curl clients: every client gets the directory listing', () => {
-  const r = runUmbra(`general:
-  data_directory: out.data
-  stop_time: 10s
-  model_unblocked_syscall_latency: true
-network:
-  graph:
-    type: 1_gbit_switch
-hosts:
-  server:
-    network_node_id: 0
-    processes:
-    - {path: python3, args: -m http.server 80, start_time: 3s, expected_final_state: running}
-  client1: &client
-    network_node_id: 0
-    processes:
-    - {path: curl, args: -s server, start_time: 5s}
-  client2: *client
-  client3: *client
-`);
+  const curl = [{ path: 'curl', args: '-s server', start_time: '5s' }];
+  const r = runUmbra(
+    config(
+      host('server', [
+        { path: 'python3', args: '-m http.server 80', start_time: '3s', expected_final_state: 'running' },
+      ]) +
+        host('client1', curl) +
+        host('client2', curl) +
+        host('client3', curl),
+      'stop_time: 10s\nmodel_unblocked_syscall_latency: true',
+    ),
+  );
   assert.equal(r.status, 0, r.stderr + r.stdout);
   for (const c of ['client1', 'client2', 'client3']) {
     const out = r.output(c, 'curl.1000.stdout');
@@ -162,15 +143,7 @@ done
 `;
 
 test('TCP socket semantics on loopback match Linux line by line (connect, readiness, EOF, resets, SIGPIPE, options, MSG_MORE, timeouts, sendfile)', () => {
-  const r = runUmbra(
-    config(`  box:
-    network_node_id: 0
-    processes:
-    - {path: ${program('tcp_semantics')}}
-`),
-  );
-  assert.equal(r.status, 0, r.stderr + r.stdout);
-  assert.equal(r.output('box', 'tcp_semantics.1000.stdout'), NATIVE_SEMANTICS);
+  assert.equal(programOutput('tcp_semantics'), NATIVE_SEMANTICS);
 });
 
 test('connect() to an address nobody answers fails with ETIMEDOUT after 127 s of SYN retries, like Linux', () => {
@@ -197,28 +170,21 @@ test('connect() to an address nobody answers fails with ETIMEDOUT after 127 s of
 });
 
 test('a connection to a host behind a 100%-loss edge fails with ETIMEDOUT after the SYN retries', () => {
-  const r = runUmbra(`general: {stop_time: 200 s, data_directory: out.data}
-network:
-  graph:
-    type: gml
-    inline: |
-      graph [
-        node [ id 0 host_bandwidth_down "100 Mbit" host_bandwidth_up "100 Mbit" ]
-        node [ id 1 host_bandwidth_down "100 Mbit" host_bandwidth_up "100 Mbit" ]
-        edge [ source 0 target 0 latency "1 ms" ]
-        edge [ source 1 target 1 latency "1 ms" ]
-        edge [ source 0 target 1 latency "10 ms" packet_loss 1.0 ]
-      ]
-hosts:
-  server:
-    network_node_id: 1
-    processes:
-    - {path: ${program('tcp_bulk')}, args: server 8080 1000, expected_final_state: running}
-  client:
-    network_node_id: 0
-    processes:
-    - {path: ${program('tcp_bulk')}, args: client server 8080, start_time: 1s, expected_final_state: {exited: 3}}
-`);
+  const r = runUmbra(
+    config(
+      host('server', [{ path: program('tcp_bulk'), args: 'server 8080 1000', expected_final_state: 'running' }], 1) +
+        host('client', [
+          {
+            path: program('tcp_bulk'),
+            args: 'client server 8080',
+            start_time: '1s',
+            expected_final_state: '{exited: 3}',
+          },
+        ]),
+      'stop_time: 200 s',
+      { nodes: 2, bandwidth: '100 Mbit', latency: '10 ms', loss: 1 },
+    ),
+  );
   assert.equal(r.status, 0, r.stderr + r.stdout);
   assert.equal(r.output('client', 'tcp_bulk.1000.stdout'), 'connect: ETIMEDOUT after 127000000000 ns\n');
 });
@@ -246,42 +212,27 @@ else:
     print('close took %.3f s' % (t1 - t0), flush=True)
 `,
   );
+  const linger = (args: string, start?: string) => ({
+    path: 'python3',
+    args: `${dir}/linger.py ${args}`,
+    start_time: start,
+  });
   const r = runUmbra(
-    `general: {data_directory: out.data, stop_time: 30s}
-network:
-  graph:
-    type: gml
-    inline: |
-      graph [
-        node [ id 0 host_bandwidth_up "10 Mbit" host_bandwidth_down "10 Mbit" ]
-        edge [ source 0 target 0 latency "20 ms" ]
-      ]
-hosts:
-  server:
-    network_node_id: 0
-    processes:
-    - {path: python3, args: ${dir}/linger.py server 9000}
-    - {path: python3, args: ${dir}/linger.py server 9001, start_time: 10s}
-  client:
-    network_node_id: 0
-    processes:
-    - {path: python3, args: ${dir}/linger.py client 9000 5, start_time: 1s}
-    - {path: python3, args: ${dir}/linger.py client 9001 off, start_time: 11s}
-`,
+    config(
+      host('server', [linger('server 9000'), linger('server 9001', '10s')]) +
+        host('client', [linger('client 9000 5', '1s'), linger('client 9001 off', '11s')]),
+      'stop_time: 30s',
+      { bandwidth: '10 Mbit', latency: '20 ms' },
+    ),
     [],
     { dir },
   );
   assert.equal(r.status, 0, r.stderr + r.stdout);
-  const outs = r
-    .files('client')
-    .filter((f) => f.endsWith('.stdout'))
-    .map((f) => r.output('client', f));
-  const took = outs.map((o) => Number(/^close took ([0-9.]+) s\n$/.exec(o)?.[1] ?? NaN));
+  const took = r.outputs('client', 'python3.').map((o) => Number(/^close took ([0-9.]+) s\n$/.exec(o)?.[1] ?? NaN));
   // 1 MB at 10 Mbit takes 0.8 s; sendall returns once the rest fits in the send buffer.
   assert.ok(took[0] > 0.2 && took[0] < 1, `lingering close took ${took[0]} s`);
   assert.equal(took[1], 0, 'a plain close does not wait');
-  for (const f of r.files('server').filter((x) => x.endsWith('.stdout')))
-    assert.equal(r.output('server', f), 'server got 1000000\n');
+  assert.deepEqual(r.outputs('server', 'python3.'), ['server got 1000000\n', 'server got 1000000\n']);
 });
 
 test('a node http server and node fetch clients (three hosts and loopback): payload checksums match', () => {
@@ -336,35 +287,4 @@ http.createServer((req, res) => {
   const local =
     r.files('server').find((f) => f.startsWith('node.') && f.endsWith('.stdout') && f !== 'node.1000.stdout') ?? '';
   assert.equal(r.output('server', local), 'status 200 bytes 2097152 sha256 match\n');
-});
-
-test('redis-server with redis-benchmark on another host and over loopback', () => {
-  const server = which('redis-server');
-  const bench = which('redis-benchmark');
-  const r = runUmbra(
-    config(
-      `  server:
-    network_node_id: 0
-    processes:
-    - {path: ${server}, args: "--save \\"\\" --appendonly no --port 6379 --protected-mode no", expected_final_state: running}
-    - {path: ${bench}, args: "-h 127.0.0.1 -q -n 10000 -t set,get", start_time: 1s}
-  client:
-    network_node_id: 0
-    processes:
-    - {path: ${bench}, args: "-h server -q -n 10000 -t set,get", start_time: 1s}
-`,
-      'stop_time: 30s\nmodel_unblocked_syscall_latency: true',
-    ),
-  );
-  assert.equal(r.status, 0, r.stderr + r.stdout);
-  const rates = (text: string): number[] =>
-    [...text.replace(/\r/g, '\n').matchAll(/^(SET|GET): ([0-9.]+) requests per second/gm)].map((m) => Number(m[2]));
-  const remote = rates(r.output('client', 'redis-benchmark.1000.stdout'));
-  assert.equal(remote.length, 2, r.output('client', 'redis-benchmark.1000.stdout'));
-  // 50 clients, one request each per 2 ms round trip on the switch: about 25k requests/s.
-  for (const v of remote) assert.ok(v > 15_000 && v < 30_000, `remote ${v} req/s`);
-  const localFile = r.files('server').find((f) => f.startsWith('redis-benchmark.') && f.endsWith('.stdout')) ?? '';
-  const local = rates(r.output('server', localFile));
-  assert.equal(local.length, 2, r.output('server', localFile));
-  for (const v of local) assert.ok(v > 30_000, `loopback ${v} req/s`);
 });

@@ -5,25 +5,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as path from 'node:path';
-import { config, program, runUmbra, tempDir } from '../helpers/umbra';
+import { config, host, program, programOutput, runScript, runUmbra } from '../helpers/umbra';
 
 /** Runs one test program alone on a host and returns its stdout. */
-function runProgram(name: string): string {
-  const r = runUmbra(
-    config(
-      `  box:
-    network_node_id: 0
-    processes:
-    - {path: ${program(name)}}
-`,
-      'stop_time: 100s',
-    ),
-  );
-  assert.equal(r.status, 0, r.stderr + r.stdout);
-  assert.doesNotMatch(r.stdout + r.stderr, /unsupported syscall/);
-  return r.output('box', `${name}.1000.stdout`);
-}
+const runProgram = (name: string): string => programOutput(name, undefined, 'stop_time: 100s');
 
 test('pipe: data, FIONREAD, 16 page slots, PIPE_BUF atomicity, F_SETPIPE_SZ, EOF, EPIPE, O_DIRECT packets, fork (same as Linux)', () => {
   assert.equal(
@@ -78,11 +63,9 @@ parent: child exited 0
 
 test('a write to a pipe without readers raises SIGPIPE: its default action ends the writer', () => {
   const r = runUmbra(
-    config(`  box:
-    network_node_id: 0
-    processes:
-    - {path: ${program('pipe_basic')}, args: sigpipe, expected_final_state: {signaled: SIGPIPE}}
-`),
+    config(
+      host('box', [{ path: program('pipe_basic'), args: 'sigpipe', expected_final_state: '{signaled: SIGPIPE}' }]),
+    ),
   );
   assert.equal(r.status, 0, r.stderr + r.stdout);
   assert.equal(r.output('box', 'pipe_basic.1000.stdout'), 'writing to a pipe without readers\n');
@@ -281,17 +264,7 @@ print(select.select([r], [], [], 0.1), ms(t))
 
 if (fs.existsSync(PYTHON)) {
   test('python: select.poll, the epoll selector, select.select and os.eventfd in simulated time', () => {
-    const dir = tempDir();
-    fs.writeFileSync(path.join(dir, 'readiness.py'), pythonScript);
-    const r = runUmbra(
-      config(`  box:
-    network_node_id: 0
-    processes:
-    - {path: ${PYTHON}, args: [${path.join(dir, 'readiness.py')}]}
-`),
-      [],
-      { dir },
-    );
+    const r = runScript(PYTHON, 'readiness.py', pythonScript);
     assert.equal(r.status, 0, r.stderr + r.stdout);
     assert.equal(
       r.output('box', 'python3'),
@@ -317,17 +290,7 @@ require('fs').readFile(__filename, (e, d) => console.log('readFile', e, d.length
 `;
 
 test('node: libuv (epoll_pwait timeouts, eventfd wake-ups from its thread pool) runs timers in simulated time', () => {
-  const dir = tempDir();
-  fs.writeFileSync(path.join(dir, 'timers.js'), nodeScript);
-  const r = runUmbra(
-    config(`  box:
-    network_node_id: 0
-    processes:
-    - {path: ${process.execPath}, args: [${path.join(dir, 'timers.js')}]}
-`),
-    [],
-    { dir },
-  );
+  const r = runScript(process.execPath, 'timers.js', nodeScript);
   assert.equal(r.status, 0, r.stderr + r.stdout);
   assert.equal(
     r.output('box', 'node'),

@@ -1,31 +1,28 @@
 // Threads under umbra: pthreads, futexes, joins, thread exit, Python and
 // Node threads, and native preemption of loops that never make a syscall.
+// The 100 000-round condvar ring is in tests/slow/threads.test.ts.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { config, program, runUmbra } from '../helpers/umbra';
+import { config, host, program, runProgram, runUmbra } from '../helpers/umbra';
 import { noRdtscTrap } from '../helpers/rdtsc';
+import { condvarRingOutput } from '../helpers/threads';
 
-const box = (processes: string) => `  box:\n    network_node_id: 0\n    processes:\n${processes}`;
+const box = (processes: string) => host('box', processes);
 
-test('mutex/condvar ring of 4 threads for 100 000 rounds: joined, same output twice', () => {
-  const yaml = config(box(`    - {path: ${program('condvar_ring')}, args: "100000"}\n`));
-  const a = runUmbra(yaml);
-  const b = runUmbra(yaml);
-  assert.equal(a.status, 0, a.stderr);
-  assert.equal(b.status, 0, b.stderr);
-  const out = a.output('box', 'condvar_ring');
-  assert.match(out, /^rounds=100000 checksum=\d+ elapsed_ns=0\n$/);
-  assert.equal(out, b.output('box', 'condvar_ring'));
+test('mutex/condvar ring of 4 threads for 10 000 rounds: the token goes round in order, all joined', () => {
+  const r = runProgram('condvar_ring', '10000');
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.output('box', 'condvar_ring'), condvarRingOutput(10_000));
 });
 
 test('the main thread exiting first does not end the process', () => {
-  const r = runUmbra(config(box(`    - {path: ${program('thread_exit')}}\n`)));
+  const r = runProgram('thread_exit');
   assert.equal(r.status, 0, r.stderr);
   assert.equal(r.output('box', 'thread_exit'), 'main exits first\nworker done at 946684801\n');
 });
 
 test('a thread spinning without syscalls is preempted; time moves in whole sim intervals', () => {
-  const r = runUmbra(config(box(`    - {path: ${program('spin_flag')}}\n`), 'stop_time: 10 s\n'), [
+  const r = runProgram('spin_flag', undefined, 'stop_time: 10 s', [
     '--native-preemption-enabled',
     'true',
     '--native-preemption-sim-interval',
@@ -39,10 +36,7 @@ test('a thread spinning without syscalls is preempted; time moves in whole sim i
 });
 
 test('preemption still works when the program takes SIGVTALRM for itself (handler and mask)', () => {
-  const r = runUmbra(config(box(`    - {path: ${program('spin_flag')}, args: hostile}\n`), 'stop_time: 10 s\n'), [
-    '--native-preemption-enabled',
-    'true',
-  ]);
+  const r = runProgram('spin_flag', 'hostile', 'stop_time: 10 s', ['--native-preemption-enabled', 'true']);
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.output('box', 'spin_flag'), /^joined elapsed_ns=\d+0000000\n$/);
 });
@@ -62,7 +56,7 @@ test('spinning on rdtsc and on clock_gettime ends with the CPU-latency model', {
 });
 
 test('a raw sched_yield loop lets the other thread run and ends', () => {
-  const r = runUmbra(config(box(`    - {path: ${program('yield_spin')}}\n`), 'stop_time: 10 s'));
+  const r = runProgram('yield_spin', undefined, 'stop_time: 10 s');
   assert.equal(r.status, 0, r.stderr);
   assert.equal(r.output('box', 'yield_spin'), 'flag seen after some yields\n');
 });

@@ -4,8 +4,9 @@
 //                                             (PORT 0: an ephemeral port, printed as port=N)
 //   tcp_bulk client HOST PORT                 downloads until EOF and reports timing
 // The client prints when it connected, the byte count, a checksum, when it
-// finished, and the rate over the second half of the transfer (after slow
-// start), all in CLOCK_MONOTONIC nanoseconds. A failed connect prints the
+// finished, and the rate over the second half of the transfer (counted from
+// the first MiB boundary at or past the middle: after slow start), all in
+// CLOCK_MONOTONIC nanoseconds. A failed connect prints the
 // error name and the time it took, and exits 3.
 #include <errno.h>
 #include <netdb.h>
@@ -103,7 +104,10 @@ static int download(const char *host, int port, int check) {
   long long tc = now_ns();
   printf("connected after %lld ns\n", tc - t0);
   static unsigned char buf[1 << 16];
-  long long got = 0, half_at = 0, half_bytes = 0;
+  /* When each whole MiB had arrived (up to 64 GiB), for the second-half rate. */
+  enum { MIB = 1 << 20, MAX_MIB = 1 << 16 };
+  static long long mib_at[MAX_MIB + 1];
+  long long got = 0;
   uint64_t sum = 1469598103934665603ULL;
   long long bad = -1;
   for (;;) {
@@ -121,23 +125,25 @@ static int download(const char *host, int port, int check) {
         if (++p == PERIOD) p = 0;
       }
     }
+    long long before = got / MIB;
     got += r;
-    if (half_at == 0 && got >= 50LL * 1024 * 1024 && got >= 1) {
-      half_at = now_ns();
-      half_bytes = got;
-    }
+    if (got / MIB != before && got / MIB <= MAX_MIB) mib_at[got / MIB] = now_ns();
   }
   long long te = now_ns();
-  if (half_at == 0) {
-    half_at = tc;
-    half_bytes = 0;
+  /* The first MiB boundary at or past the middle; the whole transfer when it is under 2 MiB. */
+  long long half_mib = (got / 2 + MIB - 1) / MIB;
+  long long half_at = tc, half_bytes = 0;
+  if (got >= 2LL * MIB && half_mib <= MAX_MIB) {
+    half_at = mib_at[half_mib];
+    half_bytes = half_mib * MIB;
   }
   printf("received %lld bytes, checksum %016llx, pattern %s\n", got, (unsigned long long)sum,
          bad < 0 ? "ok" : "BAD");
   printf("done %lld ns after connect\n", te - tc);
   if (!check) printf("elapsed_ns=%lld bytes=%lld\n", te - tc, got);
   double secs = (te - half_at) / 1e9;
-  printf("rate after 50 MiB: %.0f bit/s\n", secs > 0 ? (got - half_bytes) * 8.0 / secs : 0.0);
+  printf("rate over the second half: %.0f bit/s\n",
+         secs > 0 ? (got - half_bytes) * 8.0 / secs : 0.0);
   close(s);
   return 0;
 }
