@@ -38,3 +38,30 @@ test('AT_RANDOM, stack canary and pointer guard follow the seed, set before the 
   assert.equal(new Set(aux.map((l) => l.split(' ')[1])).size, 3);
   for (let i = 0; i < a.length; i++) assert.notEqual(a[i], c[i], a[i]);
 });
+
+const PY_PROC =
+  "import time; time.sleep(5); print(open('/proc/uptime').read().strip(), open('/proc/self/stat').read().split()[21])";
+
+const procConfig = config(
+  `  box:\n    network_node_id: 0\n    processes:\n` +
+    `    - {path: ${program('det_leaks')}, args: [proc], start_time: 2 s}\n` +
+    `    - {path: python3, args: [-c, "${PY_PROC}"], start_time: 3500 ms}\n`,
+  'stop_time: 20 s',
+);
+
+test('/proc/uptime, /proc/<pid>/stat, /proc/stat and /proc/loadavg come from simulated time', () => {
+  const a = runUmbra(procConfig);
+  assert.equal(a.status, 0, a.stderr);
+  const lines = a.output('box', 'det_leaks').split('\n');
+  assert.equal(lines[0], '/proc/uptime: 3.00 3.00');
+  assert.equal(lines[1], '/proc/uptime: 8.00 8.00'); // after sleep(5)
+  const stat = lines[2].split(' ');
+  assert.deepEqual(stat.slice(0, 5), ['/proc/self/stat:', '1000', '(det_leaks)', 'R', '1']);
+  assert.equal(stat[22], '300'); // starttime: start_time 2 s + 1 s since boot, in 100 Hz ticks
+  assert.equal(lines[3], lines[2].replace('/proc/self/stat', '/proc/1000/stat'));
+  assert.match(lines[4], /^\/proc\/loadavg: 0\.00 0\.00 0\.00 \d+\/\d+ \d+$/);
+  // started at 3.5 s, read after sleeping 5 s: 9.5 s since boot; starttime 4.5 s since boot.
+  assert.equal(a.output('box', 'python3'), '9.50 9.50 450\n');
+  const b = runUmbra(procConfig);
+  for (const f of a.files('box')) assert.equal(a.output('box', f), b.output('box', f), f);
+});
