@@ -91,10 +91,29 @@ export interface NativeAddon {
   waitRequest(slot: number, nativePid: number): number;
   replyAndWait(slot: number, nativePid: number): number;
   reply(slot: number): void;
-  /** Native pid, or -errno. */
-  spawn(path: string, argv: string[], envp: string[], cwd: string, stdoutPath: string, stderrPath: string): number;
-  /** The new image of an execve, taking over `fds` of process fromPid at the same numbers. */
-  spawnExec(path: string, argv: string[], envp: string[], cwd: string, fromPid: number, fds: number[]): number;
+  /**
+   * Native pid, or -errno. `atRandom` (16 bytes) replaces the kernel's AT_RANDOM bytes before the
+   * program's first instruction, so the stack canary and pointer guard follow the seed.
+   */
+  spawn(
+    path: string,
+    argv: string[],
+    envp: string[],
+    cwd: string,
+    stdoutPath: string,
+    stderrPath: string,
+    atRandom: Uint8Array,
+  ): number;
+  /** The new image of an execve, taking over `fds` of process fromPid at the same numbers; `atRandom` as spawn. */
+  spawnExec(
+    path: string,
+    argv: string[],
+    envp: string[],
+    cwd: string,
+    fromPid: number,
+    fds: number[],
+    atRandom: Uint8Array,
+  ): number;
   /** Raw wait status; -1 when still running (non-blocking); -errno on error. */
   reap(nativePid: number, block: boolean): number;
   kill(nativePid: number, signal: number): number;

@@ -14,10 +14,12 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <elf.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/personality.h>
 #include <sys/prctl.h>
+#include <sys/ptrace.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -446,9 +448,57 @@ static int child_fds(const struct spawn_io *io, int *errpipe_w) {
   return dup2(shm, UMBRA_SHM_FD) < 0 ? -1 : 0;
 }
 
-/* fork + exec with the child set up as a managed process. Returns pid or -errno. */
+/* Where AT_RANDOM's 16 bytes are in a stopped process (its auxiliary vector); 0 if absent. */
+static uint64_t auxv_at_random(pid_t pid) {
+  char name[64];
+  snprintf(name, sizeof name, "/proc/%d/auxv", (int)pid);
+  int fd = open(name, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return 0;
+  uint64_t pair[2];
+  uint64_t addr = 0;
+  ssize_t n;
+  while ((n = read(fd, pair, sizeof pair)) == (ssize_t)sizeof pair && pair[0] != AT_NULL)
+    if (pair[0] == AT_RANDOM) {
+      addr = pair[1];
+      break;
+    }
+  close(fd);
+  return addr;
+}
+
+/* The child stopped right after exec (PTRACE_TRACEME), before ld.so ran: put
+ * the seeded bytes in AT_RANDOM, which the loader turns into the stack canary
+ * and pointer guard, then let it go. Returns 0 or -errno; the child is killed
+ * on failure so that no run goes on with host randomness. */
+static int seed_at_random(pid_t pid, const uint8_t *bytes) {
+  int status = 0;
+  pid_t r;
+  do {
+    r = waitpid(pid, &status, __WALL);
+  } while (r < 0 && errno == EINTR);
+  if (r != pid) return -errno;
+  if (!WIFSTOPPED(status)) return -ECHILD; /* died before its first instruction */
+  int err = 0;
+  uint64_t addr = auxv_at_random(pid);
+  if (addr == 0) {
+    err = -ENOENT;
+  } else {
+    struct iovec local = {(void *)bytes, 16};
+    struct iovec remote = {(void *)(uintptr_t)addr, 16};
+    if (process_vm_writev(pid, &local, 1, &remote, 1, 0) != 16) err = -errno;
+  }
+  if (err == 0 && ptrace(PTRACE_DETACH, pid, NULL, NULL) != 0) err = -errno;
+  if (err != 0) {
+    kill(pid, SIGKILL);
+    waitpid(pid, NULL, __WALL);
+  }
+  return err;
+}
+
+/* fork + exec with the child set up as a managed process; `at_random`, when
+ * set, is written to the new image's AT_RANDOM before it runs. Returns pid or -errno. */
 static int64_t spawn_process(const char *path, char **argv, char **envp, const char *cwd,
-                             const struct spawn_io *io) {
+                             const struct spawn_io *io, const uint8_t *at_random) {
   int errpipe[2];
   if (g_shm_fd < 0) return -EINVAL;
   if (pipe2(errpipe, O_CLOEXEC) != 0) return -errno;
@@ -464,7 +514,9 @@ static int64_t spawn_process(const char *path, char **argv, char **envp, const c
     /* Child: only async-signal-safe calls until execve. */
     child_prepare(parent);
     int w = errpipe[1];
-    if (child_fds(io, &w) == 0 && chdir(cwd) == 0) execve(path, argv, envp);
+    /* Traced, the child stops at its exec before the loader reads AT_RANDOM. */
+    bool traced = at_random == NULL || ptrace(PTRACE_TRACEME, 0, NULL, NULL) == 0;
+    if (traced && child_fds(io, &w) == 0 && chdir(cwd) == 0) execve(path, argv, envp);
     int err = errno;
     if (write(w, &err, sizeof err) < 0) {
       /* nothing more we can do */
@@ -474,13 +526,34 @@ static int64_t spawn_process(const char *path, char **argv, char **envp, const c
   close(errpipe[1]);
   int64_t result = await_exec(pid, errpipe[0]);
   close(errpipe[0]);
+  if (result > 0 && at_random) {
+    int err = seed_at_random(pid, at_random);
+    if (err != 0) return err;
+  }
   return result;
 }
 
-/* spawn(path, argv, envp, cwd, stdoutPath, stderrPath) -> native pid, or -errno. */
+/* The 16 AT_RANDOM bytes argument (a Uint8Array), or NULL (after throwing) if it is not one. */
+static const uint8_t *arg_at_random(napi_env env, napi_value v) {
+  napi_typedarray_type t;
+  size_t len = 0;
+  void *data = NULL;
+  napi_value ab;
+  size_t boff;
+  if (napi_get_typedarray_info(env, v, &t, &len, &data, &ab, &boff) != napi_ok ||
+      t != napi_uint8_array || len != 16) {
+    napi_throw_type_error(env, NULL, "umbra_native: atRandom must be a 16-byte Uint8Array");
+    return NULL;
+  }
+  return data;
+}
+
+/* spawn(path, argv, envp, cwd, stdoutPath, stderrPath, atRandom) -> native pid, or -errno. */
 static napi_value js_spawn(napi_env env, napi_callback_info info) {
-  napi_value a[6];
-  if (get_args(env, info, 6, a)) return NULL;
+  napi_value a[7];
+  if (get_args(env, info, 7, a)) return NULL;
+  const uint8_t *at_random = arg_at_random(env, a[6]);
+  if (!at_random) return NULL;
   char *path = arg_str(env, a[0]);
   char **argv = arg_str_array(env, a[1]);
   char **envp = arg_str_array(env, a[2]);
@@ -490,7 +563,7 @@ static napi_value js_spawn(napi_env env, napi_callback_info info) {
   int64_t result = -EINVAL;
   if (path && argv && envp && cwd && out_path && err_path) {
     struct spawn_io io = {out_path, err_path, 0, NULL, 0};
-    result = spawn_process(path, argv, envp, cwd, &io);
+    result = spawn_process(path, argv, envp, cwd, &io, at_random);
   }
   free(path);
   free_str_array(argv);
@@ -501,12 +574,14 @@ static napi_value js_spawn(napi_env env, napi_callback_info info) {
   return make_int(env, result);
 }
 
-/* spawnExec(path, argv, envp, cwd, fromPid, fds) -> native pid or -errno.
+/* spawnExec(path, argv, envp, cwd, fromPid, fds, atRandom) -> native pid or -errno.
  * The new image of an execve: a fresh process that takes over `fds` of the
  * old native process (pidfd_getfd) at the same numbers, as exec keeps them. */
 static napi_value js_spawn_exec(napi_env env, napi_callback_info info) {
-  napi_value a[6];
-  if (get_args(env, info, 6, a)) return NULL;
+  napi_value a[7];
+  if (get_args(env, info, 7, a)) return NULL;
+  const uint8_t *at_random = arg_at_random(env, a[6]);
+  if (!at_random) return NULL;
   char *path = arg_str(env, a[0]);
   char **argv = arg_str_array(env, a[1]);
   char **envp = arg_str_array(env, a[2]);
@@ -522,7 +597,7 @@ static napi_value js_spawn_exec(napi_env env, napi_callback_info info) {
   int64_t result = -EINVAL;
   if (path && argv && envp && cwd && fds) {
     struct spawn_io io = {NULL, NULL, (pid_t)arg_i64(env, a[4]), fds, nfds};
-    result = spawn_process(path, argv, envp, cwd, &io);
+    result = spawn_process(path, argv, envp, cwd, &io, at_random);
   }
   free(path);
   free_str_array(argv);

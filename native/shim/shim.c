@@ -230,12 +230,30 @@ static int path_is(const char *p, const char *want) {
   return p && shim_streq(p, want);
 }
 
+/* /proc files that carry the host's clock (uptime, boot time, process start
+ * times) or native pids: /proc/uptime, /proc/stat, /proc/loadavg,
+ * /proc/self/stat and /proc/<pid>/stat, whose pid is a virtual one. */
+static int proc_clock_path(const char *p) {
+  const char *prefix = "/proc/";
+  for (; *prefix; prefix++, p++)
+    if (*p != *prefix) return 0;
+  if (shim_streq(p, "uptime") || shim_streq(p, "stat") || shim_streq(p, "loadavg")) return 1;
+  if (p[0] == 's' && p[1] == 'e' && p[2] == 'l' && p[3] == 'f' && p[4] == '/') {
+    p += 5;
+  } else {
+    if (*p < '0' || *p > '9') return 0;
+    while (*p >= '0' && *p <= '9') p++;
+    if (*p++ != '/') return 0;
+  }
+  return shim_streq(p, "stat");
+}
+
 /* Paths whose contents the simulation owns. */
 static long route_path(long nr, const long a[6], int arg) {
   const char *p = (const char *)a[arg];
   if (p && p[0] == '/') {
     if (path_is(p, "/dev/urandom") || path_is(p, "/dev/random") || path_is(p, "/dev/srandom") ||
-        path_is(p, "/proc/sys/kernel/random/uuid") ||
+        path_is(p, "/proc/sys/kernel/random/uuid") || proc_clock_path(p) ||
         path_is(p, "/sys/devices/system/cpu/online") ||
         path_is(p, "/sys/devices/system/cpu/possible")) {
       return shim_forward(nr, a);

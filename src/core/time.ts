@@ -67,3 +67,18 @@ function trim(x: number): string {
 function pad2(n: number): string {
   return String(n).padStart(2, '0');
 }
+
+/** Clock ticks per second of /proc times (Linux's USER_HZ, sysconf(_SC_CLK_TCK)). */
+export const USER_HZ = 100;
+/** Unix time of the simulated machine's boot, one second before the start (see MONOTONIC_BASE_SEC). */
+export const BOOT_UNIX_SEC = EPOCH_UNIX_SEC - MONOTONIC_BASE_SEC;
+
+/** Simulated time `t` as time since boot, the base of CLOCK_MONOTONIC and /proc's times. */
+export function sinceBootNs(t: SimTime): number {
+  return t + MONOTONIC_BASE_SEC * NS_PER_SEC;
+}
+
+/** Simulated time `t` as whole clock ticks (USER_HZ) since boot, as /proc/<pid>/stat counts. */
+export function sinceBootTicks(t: SimTime): number {
+  return Math.floor(sinceBootNs(t) / (NS_PER_SEC / USER_HZ));
+}

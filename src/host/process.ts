@@ -47,6 +47,10 @@ export class Process {
   // --- signals (kernel/signals.ts, kernel/timers.ts): dispositions, process-wide pending signals, timers, signalfds
   readonly signals = new ProcessSignals();
 
+  // --- start time (files/proc-file.ts: /proc/<pid>/stat starttime); exec keeps it, as on Linux
+  /** Simulated time the process was created (spawned or forked). */
+  startTimeNs = 0;
+
   // --- futex (syscall/futex.ts)
   /** Waiters on this process's private futexes (and on shared ones outside MAP_SHARED memory). */
   readonly futexes = new FutexTable();

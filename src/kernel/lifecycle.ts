@@ -34,6 +34,7 @@ export function newProcess(k: Kernel, host: Host, ppid: number, exeName: string,
   k.shm.u32[(pOff + L.pInUse) >> 2] = 1;
   const vpid = host.allocVid();
   const p = new Process(host, vpid, ppid, slot, exeName, cfg);
+  p.startTimeNs = k.sched.nowNs;
   k.shm.i32[(pOff + L.pVpid) >> 2] = vpid;
   host.processes.push(p);
   k.processes.push(p);

@@ -76,7 +76,7 @@ function handleMessage(k: Kernel, t: Thread): number {
     t.nativeTid = shm.i32[(ch + L.chNativeTid) >> 2];
     shm.i32[(ch + L.chVtid) >> 2] = t.vtid;
     shm.i32[(ch + L.chVpid) >> 2] = t.process.vpid;
-    t.process.host.rng.fill(shm.u8, ch + L.chRandom, 16);
+    // chRandom already holds the AT_RANDOM bytes drawn at spawn (seedAtRandom); a clone's START leaves them unused.
     c.ret = 0;
     return MSG.START_OK;
   }

@@ -6,8 +6,12 @@ import * as path from 'node:path';
 import type { ProcessConfig } from '../config/types';
 import type { Host } from '../host/host';
 import type { Process } from '../host/process';
+import type { Thread } from '../host/thread';
 import { SHIM_PATH } from '../native';
 import type { Kernel } from './kernel';
+
+/** Size of the auxiliary vector's AT_RANDOM block (Linux: 16 bytes). */
+const AT_RANDOM_BYTES = 16;
 
 /** The environment a managed program starts with: the shim first in LD_PRELOAD, our channel. */
 export function managedEnv(env: Array<[string, string]>, slot: number): string[] {
@@ -16,6 +20,17 @@ export function managedEnv(env: Array<[string, string]>, slot: number): string[]
   const out = env.filter(([k]) => k !== 'LD_PRELOAD' && !k.startsWith('UMBRA_')).map(([k, v]) => `${k}=${v}`);
   out.push(`LD_PRELOAD=${preload.join(':')}`, `UMBRA_CHANNEL=${slot}`);
   return out;
+}
+
+/**
+ * Draws a new image's AT_RANDOM bytes from the host's seeded RNG into t's channel, where the shim
+ * finds them after START (it rewrites AT_RANDOM with them), and returns a view of them for the
+ * addon, which writes the same bytes before the loader runs: one draw, one value.
+ */
+export function seedAtRandom(k: Kernel, t: Thread): Uint8Array {
+  const off = t.chOff + k.shm.layout.chRandom;
+  t.process.host.rng.fill(k.shm.u8, off, AT_RANDOM_BYTES);
+  return k.shm.u8.subarray(off, off + AT_RANDOM_BYTES);
 }
 
 /** Starts a configured process now. Returns the process (possibly already ended). */
@@ -31,7 +46,8 @@ export function spawnConfigured(k: Kernel, host: Host, cfg: ProcessConfig): Proc
     p.straceFd = fs.openSync(path.join(host.dir, `${exe}.${vpid}.strace`), 'w');
     k.straceFds.push(p.straceFd);
   }
-  const pid = k.addon.spawn(cfg.resolvedPath, [cfg.path, ...cfg.args], env, host.dir, out, err);
+  const atRandom = seedAtRandom(k, t);
+  const pid = k.addon.spawn(cfg.resolvedPath, [cfg.path, ...cfg.args], env, host.dir, out, err, atRandom);
   if (pid < 0) {
     k.log.error(host.name, `${p.name}: cannot start ${cfg.resolvedPath}: errno ${-pid}`);
     p.waitStatus = 127 << 8;

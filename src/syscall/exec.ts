@@ -13,6 +13,7 @@ import { SIGCHLD, SIGKILL } from '../abi/signals';
 import { O_CLOEXEC } from '../abi/fcntl';
 import { uninstallFd } from '../files/descriptors';
 import { execSignals } from '../kernel/signals';
+import { seedAtRandom } from '../kernel/spawn';
 
 const AT_FDCWD = -100;
 const AT_EMPTY_PATH = 0x1000;
@@ -97,7 +98,8 @@ function exec(
   });
   const fds = inheritedFds(p.nativePid);
   const nt = k.newThread(p, p.vpid);
-  const newPid = k.addon.spawnExec(abs, argv, k.managedEnv(env, nt.slot), cwd, p.nativePid, fds);
+  const atRandom = seedAtRandom(k, nt);
+  const newPid = k.addon.spawnExec(abs, argv, k.managedEnv(env, nt.slot), cwd, p.nativePid, fds, atRandom);
   if (newPid < 0) {
     p.threads.pop();
     k.threadSlots.release(nt.slot);

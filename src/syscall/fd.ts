@@ -28,6 +28,7 @@ import {
 import type { Kernel } from '../kernel/kernel';
 import { Outcome, RestartRule, SyscallCall } from '../kernel/call';
 import { descriptor, fileOf, installFile, shareFile, uninstallFd } from '../files/descriptors';
+import { procClockFile } from '../files/proc-file';
 import type { SimFile } from '../files/file';
 import { StaticFile } from '../files/static-file';
 import { RandomDevice, randomUuid } from '../files/random-device';
@@ -247,7 +248,13 @@ function openSpecial(c: SyscallCall, pathAddr: number, flags: number): Outcome {
   else if (p === '/sys/devices/system/cpu/online' || p === '/sys/devices/system/cpu/possible') {
     if ((flags & O_ACCMODE) !== 0) return c.err(E.EPERM);
     f = new StaticFile(CPU_LIST);
-  } else return c.native();
+  } else {
+    const data = procClockFile(p, t.process, k.sched.nowNs);
+    if (data === null) return c.native();
+    if (typeof data === 'number') return c.result(data);
+    if ((flags & O_ACCMODE) !== 0) return c.err(E.EACCES);
+    f = new StaticFile(data);
+  }
   f.statusFlags = flags & O_NONBLOCK;
   return c.result(installFile(k, t, f, cloexec));
 }
