@@ -43,6 +43,8 @@ export interface KernelOptions {
   useSyscallCounters: boolean;
   /** experimental.strace_logging_mode: a <exe>.<pid>.strace file per configured process. */
   straceLoggingMode: 'off' | 'standard' | 'deterministic';
+  /** experimental.watchdog_timeout: wall time before a silent thread is reported (0 or absent: never). */
+  watchdogTimeoutNs?: number;
 }
 
 /** The native parts the kernel talks through; tests pass fakes. */

@@ -77,6 +77,7 @@ export class Simulation {
       maxUnappliedCpuLatencyNs: x.maxUnappliedCpuLatencyNs,
       useSyscallCounters: x.useSyscallCounters,
       straceLoggingMode: x.straceLoggingMode,
+      watchdogTimeoutNs: x.watchdogTimeoutNs,
     });
     registerAllSyscalls(this.kernel);
   }
