@@ -36,7 +36,9 @@ test('flock, fcntl record locks (F_GETLK, EDEADLK), OFD locks and lockf between 
       '17.000 child: lockf F_TLOCK refused',
       '22.000 parent: close (releases its POSIX locks)',
       "22.0 child: lockf F_LOCK granted after the holder's close",
-      '22.000 parent: done',
+      '22.000 child: flock LOCK_EX held; exits in 2 s without unlocking',
+      '24.000 parent: flock granted when the holder exited',
+      '24.000 parent: done',
       '',
     ].join('\n'),
   );

@@ -168,6 +168,23 @@ static void test_lockf_close(void) {
   reap();
 }
 
+static void test_exit(void) {
+  pid_t child = fork();
+  if (child == 0) {
+    int own = open_file();
+    flock(own, LOCK_EX);
+    say("child", "flock LOCK_EX held; exits in 2 s without unlocking");
+    sleep(2);
+    _exit(0);
+  }
+  sleep(1);
+  int fd = open_file();
+  flock(fd, LOCK_EX);
+  say("parent", "flock granted when the holder exited");
+  close(fd);
+  reap();
+}
+
 int main(void) {
   start = now();
   test_flock();
@@ -175,6 +192,7 @@ int main(void) {
   test_deadlock();
   test_ofd();
   test_lockf_close();
+  test_exit();
   say("parent", "done");
   return 0;
 }
