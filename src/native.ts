@@ -87,9 +87,13 @@ export interface NativeAddon {
   /** Whether rdtsc faults after PR_SET_TSC on this machine (probed once in a child process). */
   rdtscTraps(): boolean;
   createShm(): ArrayBuffer;
-  /** 1 when a message is waiting on the channel, 0 when the process died. */
-  waitRequest(slot: number, nativePid: number): number;
-  replyAndWait(slot: number, nativePid: number): number;
+  /**
+   * A WAIT_RESULT: a message is waiting on the channel, the process died, or
+   * (only with watchdogNs > 0) that much wall time passed without an answer.
+   */
+  waitRequest(slot: number, nativePid: number, watchdogNs?: number): number;
+  /** Posts the reply, then waits as waitRequest (after STILL_WAITING, wait with waitRequest). */
+  replyAndWait(slot: number, nativePid: number, watchdogNs?: number): number;
   reply(slot: number): void;
   /**
    * Native pid, or -errno. `atRandom` (16 bytes) replaces the kernel's AT_RANDOM bytes before the
@@ -125,6 +129,9 @@ export interface NativeAddon {
   waitThreadGone(nativePid: number, nativeTid: number): number;
   monotonicNs(): number;
 }
+
+/** The answers of NativeAddon.waitRequest and replyAndWait. */
+export const WAIT_RESULT = Object.freeze({ DIED: 0, REQUEST: 1, STILL_WAITING: 2 });
 
 /** Root of the installed package (where build/ and native/out/ live). */
 export const PACKAGE_ROOT = findPackageRoot(__dirname);

@@ -298,19 +298,32 @@ static int process_dead(int pid) {
   return si.si_pid == pid;
 }
 
+/* wait_request's answers (mirrored by WAIT_RESULT in src/native.ts). */
+enum { WAIT_DIED = 0, WAIT_REQUEST = 1, WAIT_STILL_WAITING = 2 };
+
+static int64_t monotonic_now_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
 /* Wait until the channel's owner byte is REQUEST. Spins briefly (the thread is
  * usually about to answer), then sleeps on the futex; a timeout lets us notice
- * a process that died without answering. Returns 1 for a request, 0 if dead. */
-static int wait_request(umbra_channel *ch, int pid) {
+ * a process that died without answering. With watchdog_ns > 0, gives up after
+ * that much wall time of sleeping (WAIT_STILL_WAITING) so the caller can say
+ * the thread is stuck and wait again; the clock is only read once the spin has
+ * failed, so the fast path is unchanged. */
+static int wait_request(umbra_channel *ch, int pid, int64_t watchdog_ns) {
   _Atomic uint32_t *state = (_Atomic uint32_t *)&ch->state;
   for (int i = 0; i < 4000; i++) {
     uint32_t s = atomic_load_explicit(state, memory_order_acquire);
-    if ((s & UMBRA_CH_OWNER_MASK) == UMBRA_CH_REQUEST) return 1;
+    if ((s & UMBRA_CH_OWNER_MASK) == UMBRA_CH_REQUEST) return WAIT_REQUEST;
     __builtin_ia32_pause();
   }
+  int64_t give_up_ns = watchdog_ns > 0 ? monotonic_now_ns() + watchdog_ns : 0;
   for (;;) {
     uint32_t s = atomic_load_explicit(state, memory_order_acquire);
-    if ((s & UMBRA_CH_OWNER_MASK) == UMBRA_CH_REQUEST) return 1;
+    if ((s & UMBRA_CH_OWNER_MASK) == UMBRA_CH_REQUEST) return WAIT_REQUEST;
     uint32_t sleeping = s | UMBRA_CH_SIM_SLEEPING;
     if (!(s & UMBRA_CH_SIM_SLEEPING) && !atomic_compare_exchange_strong(state, &s, sleeping)) {
       continue;
@@ -319,8 +332,10 @@ static int wait_request(umbra_channel *ch, int pid) {
     long r = futex((uint32_t *)state, FUTEX_WAIT, sleeping, &ts);
     if (r != 0 && errno == ETIMEDOUT) {
       uint32_t now = atomic_load_explicit(state, memory_order_acquire);
-      if ((now & UMBRA_CH_OWNER_MASK) == UMBRA_CH_REQUEST) return 1;
-      if (pid > 0 && process_dead(pid)) return 0;
+      if ((now & UMBRA_CH_OWNER_MASK) == UMBRA_CH_REQUEST) return WAIT_REQUEST;
+      if (pid > 0 && process_dead(pid)) return WAIT_DIED;
+      /* SIM_SLEEPING stays set: the shim keeps waking us, the next call sleeps again. */
+      if (give_up_ns > 0 && monotonic_now_ns() >= give_up_ns) return WAIT_STILL_WAITING;
     }
   }
 }
@@ -331,24 +346,38 @@ static void post_reply(umbra_channel *ch) {
   if (old & UMBRA_CH_SHIM_SLEEPING) futex((uint32_t *)state, FUTEX_WAKE, 1, NULL);
 }
 
-/* waitRequest(slot, pid) -> 1 request ready, 0 process dead */
-static napi_value js_wait_request(napi_env env, napi_callback_info info) {
-  napi_value a[2];
-  if (get_args(env, info, 2, a)) return NULL;
-  umbra_channel *ch = channel(env, arg_i64(env, a[0]));
-  if (!ch) return NULL;
-  return make_int(env, wait_request(ch, (int)arg_i64(env, a[1])));
+/* Reads (slot, pid, watchdogNs?) for the two wait calls in one napi call; the
+ * watchdog (ns of wall time) is 0, wait for ever, when absent. NULL on error. */
+static umbra_channel *wait_args(napi_env env, napi_callback_info info, int *pid, int64_t *watchdog_ns) {
+  napi_value a[3];
+  size_t argc = 3;
+  if (napi_get_cb_info(env, info, &argc, a, NULL, NULL) != napi_ok || argc < 2) {
+    napi_throw_type_error(env, NULL, "umbra_native: wrong number of arguments");
+    return NULL;
+  }
+  *pid = (int)arg_i64(env, a[1]);
+  *watchdog_ns = argc >= 3 ? arg_i64(env, a[2]) : 0;
+  return channel(env, arg_i64(env, a[0]));
 }
 
-/* replyAndWait(slot, pid): post the reply written in the channel, then wait for the next message.
- */
+/* waitRequest(slot, pid, watchdogNs?) -> 1 request ready, 0 process dead, 2 still waiting */
+static napi_value js_wait_request(napi_env env, napi_callback_info info) {
+  int pid;
+  int64_t watchdog_ns;
+  umbra_channel *ch = wait_args(env, info, &pid, &watchdog_ns);
+  if (!ch) return NULL;
+  return make_int(env, wait_request(ch, pid, watchdog_ns));
+}
+
+/* replyAndWait(slot, pid, watchdogNs?): post the reply written in the channel, then wait for
+ * the next message (answers as waitRequest; after 2, call waitRequest: the reply is posted). */
 static napi_value js_reply_and_wait(napi_env env, napi_callback_info info) {
-  napi_value a[2];
-  if (get_args(env, info, 2, a)) return NULL;
-  umbra_channel *ch = channel(env, arg_i64(env, a[0]));
+  int pid;
+  int64_t watchdog_ns;
+  umbra_channel *ch = wait_args(env, info, &pid, &watchdog_ns);
   if (!ch) return NULL;
   post_reply(ch);
-  return make_int(env, wait_request(ch, (int)arg_i64(env, a[1])));
+  return make_int(env, wait_request(ch, pid, watchdog_ns));
 }
 
 /* reply(slot): post the reply without waiting (thread exit). */

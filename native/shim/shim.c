@@ -84,6 +84,7 @@ enum route {
   R_PATH1,   /* open family, path in arg 1 */
   R_LOCAL,   /* time, answered from shared memory */
   R_STATAT,  /* native unless it is fstat of an emulated fd (AT_EMPTY_PATH) */
+  R_FCNTL,   /* as R_FD0, but lock commands always go to the simulator (it waits in simulated time) */
 };
 
 #define NR_MAX 512
@@ -102,7 +103,7 @@ static const uint8_t routes[NR_MAX] = {
     [SYS_fstat] = R_FD0,
     [SYS_lseek] = R_FD0,
     [SYS_ioctl] = R_FD0,
-    [SYS_fcntl] = R_FD0,
+    [SYS_fcntl] = R_FCNTL,
     [SYS_fsync] = R_FD0,
     [SYS_fdatasync] = R_FD0,
     [SYS_ftruncate] = R_FD0,
@@ -111,7 +112,7 @@ static const uint8_t routes[NR_MAX] = {
     [SYS_fchmod] = R_FD0,
     [SYS_fchown] = R_FD0,
     [SYS_fstatfs] = R_FD0,
-    [SYS_flock] = R_FD0,
+    [SYS_flock] = R_SIM, /* a blocking flock waits in simulated time, not natively */
     [SYS_fadvise64] = R_FD0,
     [SYS_fallocate] = R_FD0,
     [SYS_dup] = R_FD0,
@@ -226,6 +227,12 @@ static inline int fd_emulated(long fd) {
   return (shim_proc->emulated_fds[fd >> 3] >> (fd & 7)) & 1;
 }
 
+/* fcntl commands that take or test advisory locks (src/syscall/locks.ts). */
+static inline int fcntl_is_lock(long cmd) {
+  return cmd == F_GETLK || cmd == F_SETLK || cmd == F_SETLKW || cmd == F_OFD_GETLK || cmd == F_OFD_SETLK ||
+         cmd == F_OFD_SETLKW;
+}
+
 static int path_is(const char *p, const char *want) {
   return p && shim_streq(p, want);
 }
@@ -294,6 +301,9 @@ long shim_syscall(long nr, const long a[6]) {
   case R_NATIVE: return native_and_charge(nr, a);
   case R_FD0:
     if (fd_emulated(a[0])) return shim_forward(nr, a);
+    return native_and_charge(nr, a);
+  case R_FCNTL:
+    if (fd_emulated(a[0]) || fcntl_is_lock(a[1])) return shim_forward(nr, a);
     return native_and_charge(nr, a);
   case R_FD01:
     if (fd_emulated(a[0]) || fd_emulated(a[1])) return shim_forward(nr, a);

@@ -177,6 +177,12 @@ export const EXPERIMENTAL_FIELDS: readonly ExperimentalField[] = [
     kind: { type: 'time', nullable: false, defaultUnit: 'ms' },
     help: 'simulated time charged per preemption',
   },
+  {
+    key: 'watchdog_timeout',
+    prop: 'watchdogTimeoutNs',
+    kind: { type: 'time', nullable: false, defaultUnit: 's' },
+    help: 'wall time a managed thread may stay stuck natively before umbra warns, repeated; 0 = off',
+  },
 ];
 
 export const DEFAULT_EXPERIMENTAL: ExperimentalConfig = {
@@ -206,6 +212,7 @@ export const DEFAULT_EXPERIMENTAL: ExperimentalConfig = {
   nativePreemptionEnabled: false,
   nativePreemptionNativeIntervalNs: 100_000_000,
   nativePreemptionSimIntervalNs: 10_000_000,
+  watchdogTimeoutNs: 60_000_000_000,
 };
 
 /** Units the built-in defaults print with (§3, §5, §8 write them this way). */

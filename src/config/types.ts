@@ -61,6 +61,8 @@ export interface ExperimentalConfig {
   nativePreemptionEnabled: boolean;
   nativePreemptionNativeIntervalNs: number;
   nativePreemptionSimIntervalNs: number;
+  /** umbra extension: wall time a managed thread may stay silent before umbra warns (0: never). */
+  watchdogTimeoutNs: number;
 }
 
 export interface HostOptions {

@@ -14,6 +14,7 @@ import type { Thread } from '../host/thread';
 import type { Logger } from '../output/log';
 import { MSG } from '../abi/protocol';
 import type { SocketLayer } from '../net/sockets/layer';
+import { LockTable } from '../files/locks';
 import { Handler, SyscallCall } from './call';
 import { SyscallTable } from './dispatch';
 import * as blocking from './blocking';
@@ -43,6 +44,8 @@ export interface KernelOptions {
   useSyscallCounters: boolean;
   /** experimental.strace_logging_mode: a <exe>.<pid>.strace file per configured process. */
   straceLoggingMode: 'off' | 'standard' | 'deterministic';
+  /** experimental.watchdog_timeout: wall time before a silent thread is reported (0 or absent: never). */
+  watchdogTimeoutNs?: number;
 }
 
 /** The native parts the kernel talks through; tests pass fakes. */
@@ -63,6 +66,8 @@ export class Kernel {
   signals: SignalHooks | null = null;
   /** The network as the socket syscalls see it (set once the hosts exist). */
   net: SocketLayer | null = null;
+  /** Wait queues of advisory file locks (one for all hosts: they share the file system). */
+  readonly locks = new LockTable();
   /** Open syscall trace files (shared by a process and its children; closed at the end). */
   readonly straceFds: number[] = [];
   /** Log every syscall that reaches the simulator (log level trace). */

@@ -12,6 +12,8 @@ import { Outcome } from './call';
 import { chargeCpuLatency } from './cpu-latency';
 import { clearWaits } from './blocking';
 import { describeSyscall } from './trace';
+import { watchSilentThread } from './watchdog';
+import { WAIT_RESULT } from '../native';
 import { ProcessVanished } from './shim-calls';
 import type { Kernel } from './kernel';
 
@@ -49,7 +51,9 @@ export function runThread(k: Kernel, t: Thread): void {
     shm.writeI64(ch + L.chRet, ret);
     shm.writeI64(hostOff + L.hMaxRunahead, k.sched.maxRunaheadNs());
     shm.writeI64(hostOff + L.hSimTime, k.sched.nowNs);
-    if (k.addon.replyAndWait(t.slot, p.nativePid) === 0) {
+    let waited = k.addon.replyAndWait(t.slot, p.nativePid, k.opts.watchdogTimeoutNs);
+    if (waited === WAIT_RESULT.STILL_WAITING) waited = watchSilentThread(k, t, p.nativePid);
+    if (waited === WAIT_RESULT.DIED) {
       k.processDied(p);
       return;
     }

@@ -7,7 +7,8 @@ import type { ProcessConfig } from '../config/types';
 import type { Host } from '../host/host';
 import type { Process } from '../host/process';
 import type { Thread } from '../host/thread';
-import { SHIM_PATH } from '../native';
+import { SHIM_PATH, WAIT_RESULT } from '../native';
+import { watchSilentThread } from './watchdog';
 import type { Kernel } from './kernel';
 
 /** Size of the auxiliary vector's AT_RANDOM block (Linux: 16 bytes). */
@@ -56,7 +57,9 @@ export function spawnConfigured(k: Kernel, host: Host, cfg: ProcessConfig): Proc
   }
   k.attachNative(p, pid);
   k.log.debug(host.name, `${p.name}: started ${cfg.path} ${cfg.args.join(' ')}`);
-  if (k.addon.waitRequest(t.slot, pid) === 0) {
+  let waited = k.addon.waitRequest(t.slot, pid, k.opts.watchdogTimeoutNs);
+  if (waited === WAIT_RESULT.STILL_WAITING) waited = watchSilentThread(k, t, pid);
+  if (waited === WAIT_RESULT.DIED) {
     k.processDied(p);
     k.log.warn(host.name, `${p.name}: ended before the shim attached (is it a static or setuid binary?)`);
     return p;

@@ -95,6 +95,7 @@ export class Simulation {
       maxUnappliedCpuLatencyNs: x.maxUnappliedCpuLatencyNs,
       useSyscallCounters: x.useSyscallCounters,
       straceLoggingMode: x.straceLoggingMode,
+      watchdogTimeoutNs: x.watchdogTimeoutNs,
     });
     registerAllSyscalls(this.kernel);
   }

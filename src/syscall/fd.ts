@@ -32,6 +32,7 @@ import { procClockFile } from '../files/proc-file';
 import type { SimFile } from '../files/file';
 import { StaticFile } from '../files/static-file';
 import { RandomDevice, randomUuid } from '../files/random-device';
+import { fcntlLock, isLockCommand } from './locks';
 
 const TWO32 = 4294967296;
 /** Linux's UIO_MAXIOV: readv/writev take at most this many iovecs. */
@@ -154,8 +155,9 @@ function fcntl(c: SyscallCall): Outcome {
   const { k, t } = c;
   const fd = c.int(0);
   const d = descriptor(t, fd);
-  if (!d) return c.native();
   const cmd = c.int(1);
+  // The shim sends lock commands on native fds too: a blocking one waits in simulated time.
+  if (!d) return isLockCommand(cmd) ? fcntlLock(c) : c.native();
   switch (cmd) {
     case F_GETFD:
       return c.ok(d.cloexec ? FD_CLOEXEC : 0);

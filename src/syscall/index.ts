@@ -15,6 +15,7 @@ import { registerTime } from './time';
 import { registerEpoll } from './epoll';
 import { registerEventfd } from './eventfd';
 import { registerIoctl } from './ioctl';
+import { registerLocks } from './locks';
 import { registerPipe } from './pipe';
 import { registerPoll } from './poll';
 import { registerSocket } from './socket';
@@ -26,6 +27,7 @@ export function registerAllSyscalls(k: Kernel): void {
   registerIdentity(k);
   registerRandom(k);
   registerFd(k);
+  registerLocks(k);
   registerSched(k);
   registerProcess(k);
   registerPassthrough(k);

@@ -655,6 +655,7 @@ experimental:
   native_preemption_enabled: false
   native_preemption_native_interval: 100 ms
   native_preemption_sim_interval: 10 ms
+  watchdog_timeout: 1 min
 hosts:
   client:
     network_node_id: 0
