@@ -68,7 +68,7 @@ static void tick(int outer_ctx) {
   shim_channel->preempt_count++;
   shim_host->unapplied_latency_ns += shim_header->preempt_sim_interval_ns;
   long args[6] = {UMBRA_YIELD_PREEMPT, 0, 0, 0, 0, 0};
-  shim_forward(UMBRA_SYS_YIELD, args);
+  shim_forward_pseudo(UMBRA_SYS_YIELD, args);
 }
 
 void shim_preempt_handler(int sig, siginfo_t *info, void *uc) {

@@ -25,6 +25,12 @@ SHIM_TLS umbra_channel *shim_channel;
 SHIM_TLS volatile int shim_context;
 SHIM_TLS void *shim_trap_uc;
 
+/* What the shim substitutes for /etc/hosts, copied from UMBRA_HOSTS_FILE at
+ * start-up into the shim's private memory: the shared region, which every
+ * managed process can write, must not be able to redirect name resolution.
+ * Fork children inherit it; an exec gets it again from the simulator. */
+static char hosts_file_path[1024];
+
 /* The header names the shim's signals by number; they must be the ones it installs. */
 _Static_assert(UMBRA_SIG_TRAP == SIGSYS && UMBRA_SIG_TSC == SIGSEGV, "shim signals");
 _Static_assert(UMBRA_SIG_PREEMPT == SIGVTALRM && UMBRA_SIG_BUS == SIGBUS, "shim signals");
@@ -241,8 +247,8 @@ static long route_path(long nr, const long a[6], int arg) {
       return shim_forward(nr, a);
     }
     long b[6] = {a[0], a[1], a[2], a[3], a[4], a[5]};
-    if (path_is(p, "/etc/hosts") && shim_header->hosts_file_path[0]) {
-      b[arg] = (long)shim_header->hosts_file_path;
+    if (path_is(p, "/etc/hosts") && hosts_file_path[0]) {
+      b[arg] = (long)hosts_file_path;
     } else if (path_is(p, "/etc/localtime")) {
       b[arg] = (long)"/usr/share/zoneinfo/Etc/UTC";
     }
@@ -312,16 +318,6 @@ static void sigsys_handler(int sig, siginfo_t *info, void *vuc) {
   shim_leave(prev);
 }
 
-/* Public entry for code that wants to make an intercepted syscall without trapping. */
-__attribute__((visibility("default"))) long umbra_syscall(long nr, long a1, long a2, long a3,
-                                                          long a4, long a5, long a6) {
-  int prev = shim_enter();
-  long a[6] = {a1, a2, a3, a4, a5, a6};
-  long r = shim_syscall(nr, a);
-  shim_leave(prev);
-  return r;
-}
-
 static void install_handler(int sig, void *fn) {
   struct ksigaction act = {fn, SA_SIGINFO | SA_NODEFER | SA_RESTORER | SA_ONSTACK,
                            (void *)umbra_restore_rt, 0};
@@ -369,8 +365,16 @@ static void check_protocol(const umbra_header *h) {
   shim_exit(UMBRA_EXIT_PROTOCOL_MISMATCH);
 }
 
+static void copy_hosts_file_path(const char *s) {
+  size_t n = s ? shim_strlen(s) : 0;
+  if (n >= sizeof hosts_file_path) shim_die("umbra shim: UMBRA_HOSTS_FILE is too long");
+  for (size_t i = 0; i < n; i++) hosts_file_path[i] = s[i];
+  hosts_file_path[n] = 0;
+}
+
 static void init(const char *slot_s) {
   long slot = parse_long(slot_s);
+  copy_hosts_file_path(getenv("UMBRA_HOSTS_FILE"));
   scrub_environment();
   void *p = (void *)RAW6(SYS_mmap, 0, UMBRA_SHM_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED,
                          UMBRA_SHM_FD, 0);

@@ -37,7 +37,7 @@ void shim_charge_latency(uint64_t ns) {
   }
   h->unapplied_latency_ns = pending;
   long args[6] = {UMBRA_YIELD_LATENCY, 0, 0, 0, 0, 0};
-  shim_forward(UMBRA_SYS_YIELD, args);
+  shim_forward_pseudo(UMBRA_SYS_YIELD, args);
 }
 
 uint64_t shim_monotonic_ns(void) {

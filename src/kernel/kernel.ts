@@ -43,6 +43,8 @@ export interface KernelOptions {
   useSyscallCounters: boolean;
   /** experimental.strace_logging_mode: a <exe>.<pid>.strace file per configured process. */
   straceLoggingMode: 'off' | 'standard' | 'deterministic';
+  /** The simulated /etc/hosts, handed to each shim in its environment (absent: the real one). */
+  hostsFilePath?: string;
 }
 
 /** The native parts the kernel talks through; tests pass fakes. */
@@ -185,7 +187,7 @@ export class Kernel {
   }
 
   managedEnv(env: Array<[string, string]>, slot: number): string[] {
-    return managedEnv(env, slot);
+    return managedEnv(env, slot, this.opts.hostsFilePath);
   }
 
   spawnConfigured(host: Host, cfg: ProcessConfig): Process {

@@ -73,6 +73,18 @@ export function processDied(k: Kernel, p: Process): void {
   endProcess(k, p);
 }
 
+/**
+ * p's side of the shared region said something no shim says: the program wrote
+ * the region (every managed process can). Ends p natively, reported like a
+ * crash with the reason; the run goes on.
+ */
+export function killForProtocolViolation(k: Kernel, p: Process, reason: string): void {
+  if (p.state !== 'running') return;
+  k.log.warn(p.host.name, `${p.name}: broke the shim protocol (${reason}); killing it`);
+  if (p.nativePid > 0) k.addon.kill(p.nativePid, 9);
+  processDied(k, p);
+}
+
 /** exit_group (or the last thread's exit): let it run natively, then reap. */
 export function exitProcess(k: Kernel, t: Thread): void {
   k.shm.u32[(t.chOff + k.shm.layout.chKind) >> 2] = MSG.DO_NATIVE;

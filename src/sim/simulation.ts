@@ -77,11 +77,12 @@ export class Simulation {
       maxUnappliedCpuLatencyNs: x.maxUnappliedCpuLatencyNs,
       useSyscallCounters: x.useSyscallCounters,
       straceLoggingMode: x.straceLoggingMode,
+      hostsFilePath: path.join(this.dataDir, 'etc', 'hosts'),
     });
     registerAllSyscalls(this.kernel);
   }
 
-  /** Creates the data directory and per-host folders; writes the hosts file into shared memory. */
+  /** Creates the data directory and per-host folders; writes the hosts file the shims substitute. */
   prepare(processedConfigText: string): void {
     const parent = path.dirname(this.dataDir);
     if (!fs.existsSync(parent)) throw new Error(`data directory parent ${parent} does not exist`);
@@ -90,11 +91,9 @@ export class Simulation {
     fs.mkdirSync(path.join(this.dataDir, 'hosts'));
     const etc = path.join(this.dataDir, 'etc');
     fs.mkdirSync(etc);
-    const hostsFile = path.join(etc, 'hosts');
-    fs.writeFileSync(hostsFile, this.network.hostsFile);
+    fs.writeFileSync(path.join(etc, 'hosts'), this.network.hostsFile);
     const shm = this.kernel.shm;
     const L = shm.layout;
-    shm.writeCString(L.hdrHostsFilePath, hostsFile, L.hdrHostsFilePathSize);
     shm.writeI64(L.hdrTscHz, native().tscHz());
     const x = this.config.experimental;
     shm.u32[L.hdrPreemptEnabled >> 2] = x.nativePreemptionEnabled ? 1 : 0;
