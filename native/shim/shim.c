@@ -19,6 +19,8 @@
 
 uint8_t *shim_shm;
 umbra_header *shim_header;
+umbra_header shim_config;
+umbra_host shim_host_config;
 umbra_host *shim_host;
 umbra_process *shim_proc;
 SHIM_TLS umbra_channel *shim_channel;
@@ -267,7 +269,7 @@ struct ksigaction {
 
 static long native_and_charge(long nr, const long a[6]) {
   long r = umbra_raw_syscall(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
-  shim_charge_latency(shim_host->unblocked_syscall_latency_ns);
+  shim_charge_latency(shim_host_config.unblocked_syscall_latency_ns);
   return r;
 }
 
@@ -383,20 +385,23 @@ static void init(const char *slot_s) {
   shim_shm = p;
   shim_header = (umbra_header *)p;
   check_protocol(shim_header);
+  const uint8_t *from = (const uint8_t *)shim_header;
+  uint8_t *to = (uint8_t *)&shim_config;
+  for (size_t i = 0; i < sizeof shim_config; i++) to[i] = from[i]; /* no memcpy: libc */
   umbra_channel *ch = shim_channel_at(slot);
   if (ch->host < 0 || ch->host >= UMBRA_MAX_HOSTS || ch->proc < 0 || ch->proc >= UMBRA_MAX_PROCS)
     shim_die("umbra shim: bad host or process slot in the channel");
   shim_host = (umbra_host *)(shim_shm + UMBRA_OFF_HOSTS + (uint64_t)ch->host * sizeof(umbra_host));
   shim_proc =
       (umbra_process *)(shim_shm + UMBRA_OFF_PROCS + (uint64_t)ch->proc * sizeof(umbra_process));
+  shim_host_config = *shim_host;
 
   install_handler(SIGSYS, (void *)sigsys_handler);
   install_handler(SIGSEGV, (void *)shim_sigsegv_handler);
   install_handler(SIGBUS, (void *)shim_fault_handler);
   install_handler(SIGILL, (void *)shim_fault_handler);
   install_handler(SIGFPE, (void *)shim_fault_handler);
-  if (shim_header->preempt_enabled)
-    install_handler(UMBRA_SIG_PREEMPT, (void *)shim_preempt_handler);
+  if (shim_config.preempt_enabled) install_handler(UMBRA_SIG_PREEMPT, (void *)shim_preempt_handler);
   uint64_t unblock = UMBRA_SHIM_SIGNAL_MASK;
   RAW4(SYS_rt_sigprocmask, SIG_UNBLOCK, &unblock, 0, 8);
   /* The simulator warns once per run when the trap does not work. */

@@ -39,10 +39,14 @@ extern char __stop_umbra_raw[];
   umbra_raw_syscall((nr), (long)(a), (long)(b), (long)(c), (long)(d), (long)(e), (long)(f))
 
 /* Global state of this process's shim. */
-extern uint8_t *shim_shm; /* the simulation's shared region */
-extern umbra_header *shim_header;
-extern umbra_host *shim_host;                /* this process's host */
-extern umbra_process *shim_proc;             /* this process's slot */
+extern uint8_t *shim_shm;         /* the simulation's shared region */
+extern umbra_header *shim_header; /* shared: only tsc_trap is written through it */
+/* The header as it was at start-up, in private memory: what the shim reads of
+ * it (tsc_hz, preemption settings) no other process can change afterwards. */
+extern umbra_header shim_config;
+extern umbra_host *shim_host;       /* this process's host: its live clock */
+extern umbra_host shim_host_config; /* its written-once latency settings, copied at start-up */
+extern umbra_process *shim_proc;    /* this process's slot */
 extern SHIM_TLS umbra_channel *shim_channel; /* this thread's channel, NULL before attach */
 extern SHIM_TLS void *shim_trap_uc; /* ucontext of the syscall trapped by SIGSYS, or NULL */
 

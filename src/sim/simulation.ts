@@ -112,6 +112,7 @@ export class Simulation {
       shm.writeI64(hOff + L.hVdsoLatency, x.unblockedVdsoLatencyNs);
       shm.writeI64(hOff + L.hMaxUnapplied, x.maxUnappliedCpuLatencyNs);
     });
+    shm.sealSettings(this.config.hosts.length);
     const g = this.config.general;
     const internet = new Internet(this.network, this.hosts, this.sched, this.opts.logger, {
       bootstrapEndNs: g.bootstrapEndTimeNs,

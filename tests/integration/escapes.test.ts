@@ -105,7 +105,9 @@ test('scribbling on the shared region ends only the scribbler; times and /etc/ho
     - {path: ${program('escape')}, args: scribble-kind, expected_final_state: {signaled: SIGKILL}}
     - {path: ${program('escape')}, args: scribble-clock, start_time: 1s, expected_final_state: {signaled: SIGKILL}}
     - {path: ${program('escape')}, args: scribble-hosts good, start_time: 2s}
-    - {path: getent, args: hosts good, start_time: 3s}
+    - {path: ${program('escape')}, args: scribble-settings, start_time: 3s}
+    - {path: getent, args: hosts good, start_time: 4s}
+    - {path: date, args: "+%s", start_time: 5s}
   good:
     network_node_id: 0
     processes:
@@ -123,7 +125,10 @@ test('scribbling on the shared region ends only the scribbler; times and /etc/ho
   assert.match(r.stdout, /evil\.escape\.1001: killed by SIGKILL/);
   assert.doesNotMatch(r.output('evil', 'escape.1001.stdout'), /still alive/);
   assert.match(r.output('evil', 'escape.1002.stdout'), /^resolve good: 11\.0\.0\.2$/m);
-  assert.match(r.output('evil', 'getent.1003.stdout'), /^11\.0\.0\.2\s+good$/m);
+  assert.equal(r.output('evil', 'escape.1003.stdout'), 'found region and channel\nscribbled\n');
+  // Shims started after the scribbling read the header and host settings the simulator wrote.
+  assert.match(r.output('evil', 'getent.1004.stdout'), /^11\.0\.0\.2\s+good$/m);
+  assert.equal(r.output('evil', 'date.1005.stdout'), `${EPOCH + 5}\n`);
   assert.match(r.output('good', 'getent.1002.stdout'), /^11\.0\.0\.1\s+evil$/m);
   assert.equal(r.output('good', 'date.1001.stdout'), `${EPOCH + 5}\n`);
   // The sleeper on the other host ended when its 4 s were up, not an hour later.

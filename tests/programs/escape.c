@@ -6,6 +6,8 @@
  *   scribble-kind   posts a message of an unknown kind on its own channel
  *   scribble-clock  moves its host's clock an hour forward in the shared region
  *   scribble-hosts  writes a path over the header, then resolves NAME (argv[2])
+ *   scribble-settings  breaks the header (magic, tsc rate, preemption) and its
+ *                   host's latency settings, then exits: later shims must not care
  * Each result is one line: "<route>: <return value> <errno name>". */
 #include <arpa/inet.h>
 #include <dlfcn.h>
@@ -189,6 +191,22 @@ static int scribble(const char *what, const char *name) {
     ch->kind = 99;
     __atomic_store_n(&ch->state, UMBRA_CH_REQUEST, __ATOMIC_SEQ_CST);
     for (;;) __builtin_ia32_pause();
+  }
+  if (!strcmp(what, "settings")) {
+    umbra_header *hd = (umbra_header *)shm;
+    hd->magic = 0;
+    hd->version = 999;
+    hd->tsc_hz = 1;
+    hd->preempt_enabled = 1;
+    hd->preempt_native_interval_us = 1;
+    hd->preempt_sim_interval_ns = 3600ull * 1000000000ull;
+    umbra_host *h = (umbra_host *)(shm + UMBRA_OFF_HOSTS + (uint64_t)ch->host * sizeof *h);
+    h->model_unblocked_syscall_latency = 1;
+    h->unblocked_syscall_latency_ns = 1000000000ull;
+    h->unblocked_vdso_latency_ns = 1000000000ull;
+    h->max_unapplied_latency_ns = 0;
+    printf("scribbled\n");
+    return 0;
   }
   if (!strcmp(what, "clock")) {
     umbra_host *h = (umbra_host *)(shm + UMBRA_OFF_HOSTS + (uint64_t)ch->host * sizeof *h);
