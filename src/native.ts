@@ -57,8 +57,6 @@ export interface Layout {
   hdrPreemptSimNs: number;
   /** UMBRA_TSC_* bits the shims' rdtsc self-tests found (see PROTOCOL.TSC_TRAP). */
   hdrTscTrap: number;
-  hdrHostsFilePath: number;
-  hdrHostsFilePathSize: number;
   magic: number;
   version: number;
   shmFd: number;

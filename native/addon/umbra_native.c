@@ -163,8 +163,6 @@ static napi_value js_layout(napi_env env, napi_callback_info info) {
   set_num(env, o, "hdrPreemptNativeUs", offsetof(umbra_header, preempt_native_interval_us));
   set_num(env, o, "hdrPreemptSimNs", offsetof(umbra_header, preempt_sim_interval_ns));
   set_num(env, o, "hdrTscTrap", offsetof(umbra_header, tsc_trap));
-  set_num(env, o, "hdrHostsFilePath", offsetof(umbra_header, hosts_file_path));
-  set_num(env, o, "hdrHostsFilePathSize", sizeof(((umbra_header *)0)->hosts_file_path));
   set_num(env, o, "magic", UMBRA_MAGIC);
   set_num(env, o, "version", UMBRA_VERSION);
   set_num(env, o, "shmFd", UMBRA_SHM_FD);
@@ -192,6 +190,7 @@ static napi_value js_protocol(napi_env env, napi_callback_info info) {
   set_num(env, msg, "START", UMBRA_MSG_START);
   set_num(env, msg, "SYSCALL", UMBRA_MSG_SYSCALL);
   set_num(env, msg, "CALL_RESULT", UMBRA_MSG_CALL_RESULT);
+  set_num(env, msg, "PSEUDO", UMBRA_MSG_PSEUDO);
   set_num(env, msg, "COMPLETE", UMBRA_MSG_COMPLETE);
   set_num(env, msg, "DO_NATIVE", UMBRA_MSG_DO_NATIVE);
   set_num(env, msg, "START_OK", UMBRA_MSG_START_OK);
@@ -348,7 +347,8 @@ static void post_reply(umbra_channel *ch) {
 
 /* Reads (slot, pid, watchdogNs?) for the two wait calls in one napi call; the
  * watchdog (ns of wall time) is 0, wait for ever, when absent. NULL on error. */
-static umbra_channel *wait_args(napi_env env, napi_callback_info info, int *pid, int64_t *watchdog_ns) {
+static umbra_channel *wait_args(napi_env env, napi_callback_info info, int *pid,
+                                int64_t *watchdog_ns) {
   napi_value a[3];
   size_t argc = 3;
   if (napi_get_cb_info(env, info, &argc, a, NULL, NULL) != napi_ok || argc < 2) {

@@ -11,7 +11,7 @@
 #define UMBRA_MAGIC 0x41524d55u /* "UMRA" */
 /* Bump on any change to the layout or the meaning of a constant: the shim
  * refuses a region of another version, TypeScript an addon of another one. */
-#define UMBRA_VERSION 2u
+#define UMBRA_VERSION 3u
 
 /* Exit status of a managed process whose shim found a region of another
  * protocol version (a stale build); it says so on its stderr first. */
@@ -25,6 +25,11 @@
 
 /* Fixed fd at which a freshly spawned process finds the shared region; the shim closes it. */
 #define UMBRA_SHM_FD 1023
+
+/* Every managed process can write the whole region, so nothing in it may
+ * steer the simulator or another process: the simulator validates what it
+ * reads back, and settings a shim must trust reach it through its
+ * environment (UMBRA_CHANNEL, UMBRA_HOSTS_FILE), read once at start-up. */
 
 /* Simulated time 0 is 2000-01-01T00:00:00Z on the realtime clocks; monotonic
  * clocks read 1 s then (see MONOTONIC_BASE_SEC in src/core/time.ts). */
@@ -44,6 +49,7 @@
 #define UMBRA_MSG_START 1       /* a new native thread attaches to this channel */
 #define UMBRA_MSG_SYSCALL 2     /* nr + args */
 #define UMBRA_MSG_CALL_RESULT 3 /* result of a simulator-requested native call (ret) */
+#define UMBRA_MSG_PSEUDO 4      /* a pseudo-syscall of the shim itself (UMBRA_SYS_*): nr + args */
 
 /* ---- message kinds: simulator -> shim ----------------------------------- */
 #define UMBRA_MSG_COMPLETE 16    /* ret is the syscall's result */
@@ -57,7 +63,9 @@
                                     args[2]=tls, args[3]=child channel slot; reply CALL_RESULT */
 #define UMBRA_MSG_EXIT_THREAD 22 /* the thread exits natively now (args[0]=status), no reply */
 
-/* Pseudo-syscalls (above the real range), always forwarded. */
+/* Pseudo-syscalls (above the real range), always forwarded, and only ever as
+ * UMBRA_MSG_PSEUDO: a program's own syscall(1005) arrives as UMBRA_MSG_SYSCALL
+ * and gets ENOSYS, as on Linux. */
 #define UMBRA_SYS_YIELD 1005     /* charge pending CPU latency, let the simulator reschedule */
 #define UMBRA_SYS_SIGRETURN 1006 /* a handler returned: args[0] = mask to restore */
 #define UMBRA_SYS_FAULT 1007     /* hardware fault: args[0] = signal, args[1] = siginfo address */
@@ -152,9 +160,7 @@ typedef struct umbra_header {
   uint64_t preempt_sim_interval_ns;
   uint32_t tsc_trap; /* UMBRA_TSC_* bits, written by the shims */
   uint32_t pad0;
-  /* NUL-terminated path the shim substitutes for /etc/hosts. */
-  char hosts_file_path[1024];
-  uint8_t pad[4096 - 8 * 4 - 4 * 2 - 4 * 2 - 1024];
+  uint8_t pad[4096 - 8 * 4 - 4 * 2 - 4 * 2];
 } umbra_header;
 
 /* Layout of the whole region. */

@@ -77,9 +77,9 @@ static void unexpected(uint32_t kind) {
 }
 
 /* Send a syscall to the simulator and carry out its answer. */
-long shim_forward(long nr, const long args[6]) {
+long shim_forward_kind(uint32_t msg_kind, long nr, const long args[6]) {
   umbra_channel *ch = shim_channel;
-  ch->kind = UMBRA_MSG_SYSCALL;
+  ch->kind = msg_kind;
   ch->nr = nr;
   for (int i = 0; i < 6; i++) ch->args[i] = args[i];
   for (;;) {
@@ -92,7 +92,7 @@ long shim_forward(long nr, const long args[6]) {
       uint32_t sig = ch->deliver_sig;
       channel_release(ch);
       shim_preempt_arm();
-      return sig ? shim_deliver(ch, nr, args, ret) : ret;
+      return sig ? shim_deliver(ch, msg_kind, nr, args, ret) : ret;
     }
     case UMBRA_MSG_DO_NATIVE: {
       /* The simulator may have rewritten the arguments (virtual to native ids). */

@@ -25,8 +25,8 @@ void shim_preempt_forget_timer(void) {
 
 /* Called after each answer from the simulator (and when a thread starts). */
 void shim_preempt_arm(void) {
-  umbra_header *h = shim_header;
-  if (!h || !h->preempt_enabled) return;
+  const umbra_header *h = &shim_config;
+  if (!shim_header || !h->preempt_enabled) return;
   returns++;
   if (timer_state != 0) return;
   struct {
@@ -66,9 +66,9 @@ static void tick(int outer_ctx) {
   if (++quiet_ticks < TICKS_PER_INTERVAL) return;
   quiet_ticks = 0;
   shim_channel->preempt_count++;
-  shim_host->unapplied_latency_ns += shim_header->preempt_sim_interval_ns;
+  shim_host->unapplied_latency_ns += shim_config.preempt_sim_interval_ns;
   long args[6] = {UMBRA_YIELD_PREEMPT, 0, 0, 0, 0, 0};
-  shim_forward(UMBRA_SYS_YIELD, args);
+  shim_forward_pseudo(UMBRA_SYS_YIELD, args);
 }
 
 void shim_preempt_handler(int sig, siginfo_t *info, void *uc) {

@@ -1,9 +1,11 @@
 /* The shim's own syscall instructions. They sit alone in section umbra_raw so
  * the seccomp filter can let exactly this address range through untrapped;
- * every other syscall in the process traps into the shim. */
+ * every other syscall in the process traps into the shim. All of them are
+ * hidden: a program must not find them by name (dlsym). */
 
 __asm__(".pushsection umbra_raw,\"ax\",@progbits\n"
         ".globl umbra_raw_syscall\n"
+        ".hidden umbra_raw_syscall\n"
         ".type umbra_raw_syscall,@function\n"
         "umbra_raw_syscall:\n"
         "  movq %rdi, %rax\n"
@@ -18,6 +20,7 @@ __asm__(".pushsection umbra_raw,\"ax\",@progbits\n"
         ".size umbra_raw_syscall, .-umbra_raw_syscall\n"
         /* Restorer for the shim's own native signal handlers. */
         ".globl umbra_restore_rt\n"
+        ".hidden umbra_restore_rt\n"
         ".type umbra_restore_rt,@function\n"
         "umbra_restore_rt:\n"
         "  movq $15, %rax\n"
@@ -27,6 +30,7 @@ __asm__(".pushsection umbra_raw,\"ax\",@progbits\n"
         /* Native clone of a thread: rdi=flags, rsi=child stack (points at a
          * struct thread_start), rdx=tls. The child never returns from here. */
         ".globl umbra_clone_thread\n"
+        ".hidden umbra_clone_thread\n"
         ".type umbra_clone_thread,@function\n"
         "umbra_clone_thread:\n"
         "  movq %rdx, %r8\n"
@@ -46,6 +50,7 @@ __asm__(".pushsection umbra_raw,\"ax\",@progbits\n"
         /* Load a full register set (ucontext gregs order) and continue there. */
         ".text\n"
         ".globl umbra_resume_regs\n"
+        ".hidden umbra_resume_regs\n"
         ".type umbra_resume_regs,@function\n"
         "umbra_resume_regs:\n"
         "  movq 120(%rdi), %rsp\n"

@@ -19,11 +19,19 @@
 
 uint8_t *shim_shm;
 umbra_header *shim_header;
+umbra_header shim_config;
+umbra_host shim_host_config;
 umbra_host *shim_host;
 umbra_process *shim_proc;
 SHIM_TLS umbra_channel *shim_channel;
 SHIM_TLS volatile int shim_context;
 SHIM_TLS void *shim_trap_uc;
+
+/* What the shim substitutes for /etc/hosts, copied from UMBRA_HOSTS_FILE at
+ * start-up into the shim's private memory: the shared region, which every
+ * managed process can write, must not be able to redirect name resolution.
+ * Fork children inherit it; an exec gets it again from the simulator. */
+static char hosts_file_path[1024];
 
 /* The header names the shim's signals by number; they must be the ones it installs. */
 _Static_assert(UMBRA_SIG_TRAP == SIGSYS && UMBRA_SIG_TSC == SIGSEGV, "shim signals");
@@ -84,7 +92,7 @@ enum route {
   R_PATH1,   /* open family, path in arg 1 */
   R_LOCAL,   /* time, answered from shared memory */
   R_STATAT,  /* native unless it is fstat of an emulated fd (AT_EMPTY_PATH) */
-  R_FCNTL,   /* as R_FD0, but lock commands always go to the simulator (it waits in simulated time) */
+  R_FCNTL, /* as R_FD0, but lock commands always go to the simulator (it waits in simulated time) */
 };
 
 #define NR_MAX 512
@@ -229,8 +237,8 @@ static inline int fd_emulated(long fd) {
 
 /* fcntl commands that take or test advisory locks (src/syscall/locks.ts). */
 static inline int fcntl_is_lock(long cmd) {
-  return cmd == F_GETLK || cmd == F_SETLK || cmd == F_SETLKW || cmd == F_OFD_GETLK || cmd == F_OFD_SETLK ||
-         cmd == F_OFD_SETLKW;
+  return cmd == F_GETLK || cmd == F_SETLK || cmd == F_SETLKW || cmd == F_OFD_GETLK ||
+         cmd == F_OFD_SETLK || cmd == F_OFD_SETLKW;
 }
 
 static int path_is(const char *p, const char *want) {
@@ -266,8 +274,8 @@ static long route_path(long nr, const long a[6], int arg) {
       return shim_forward(nr, a);
     }
     long b[6] = {a[0], a[1], a[2], a[3], a[4], a[5]};
-    if (path_is(p, "/etc/hosts") && shim_header->hosts_file_path[0]) {
-      b[arg] = (long)shim_header->hosts_file_path;
+    if (path_is(p, "/etc/hosts") && hosts_file_path[0]) {
+      b[arg] = (long)hosts_file_path;
     } else if (path_is(p, "/etc/localtime")) {
       b[arg] = (long)"/usr/share/zoneinfo/Etc/UTC";
     }
@@ -286,7 +294,7 @@ struct ksigaction {
 
 static long native_and_charge(long nr, const long a[6]) {
   long r = umbra_raw_syscall(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
-  shim_charge_latency(shim_host->unblocked_syscall_latency_ns);
+  shim_charge_latency(shim_host_config.unblocked_syscall_latency_ns);
   return r;
 }
 
@@ -340,16 +348,6 @@ static void sigsys_handler(int sig, siginfo_t *info, void *vuc) {
   shim_leave(prev);
 }
 
-/* Public entry for code that wants to make an intercepted syscall without trapping. */
-__attribute__((visibility("default"))) long umbra_syscall(long nr, long a1, long a2, long a3,
-                                                          long a4, long a5, long a6) {
-  int prev = shim_enter();
-  long a[6] = {a1, a2, a3, a4, a5, a6};
-  long r = shim_syscall(nr, a);
-  shim_leave(prev);
-  return r;
-}
-
 static void install_handler(int sig, void *fn) {
   struct ksigaction act = {fn, SA_SIGINFO | SA_NODEFER | SA_RESTORER | SA_ONSTACK,
                            (void *)umbra_restore_rt, 0};
@@ -397,8 +395,16 @@ static void check_protocol(const umbra_header *h) {
   shim_exit(UMBRA_EXIT_PROTOCOL_MISMATCH);
 }
 
+static void copy_hosts_file_path(const char *s) {
+  size_t n = s ? shim_strlen(s) : 0;
+  if (n >= sizeof hosts_file_path) shim_die("umbra shim: UMBRA_HOSTS_FILE is too long");
+  for (size_t i = 0; i < n; i++) hosts_file_path[i] = s[i];
+  hosts_file_path[n] = 0;
+}
+
 static void init(const char *slot_s) {
   long slot = parse_long(slot_s);
+  copy_hosts_file_path(getenv("UMBRA_HOSTS_FILE"));
   scrub_environment();
   void *p = (void *)RAW6(SYS_mmap, 0, UMBRA_SHM_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED,
                          UMBRA_SHM_FD, 0);
@@ -407,20 +413,23 @@ static void init(const char *slot_s) {
   shim_shm = p;
   shim_header = (umbra_header *)p;
   check_protocol(shim_header);
+  const uint8_t *from = (const uint8_t *)shim_header;
+  uint8_t *to = (uint8_t *)&shim_config;
+  for (size_t i = 0; i < sizeof shim_config; i++) to[i] = from[i]; /* no memcpy: libc */
   umbra_channel *ch = shim_channel_at(slot);
   if (ch->host < 0 || ch->host >= UMBRA_MAX_HOSTS || ch->proc < 0 || ch->proc >= UMBRA_MAX_PROCS)
     shim_die("umbra shim: bad host or process slot in the channel");
   shim_host = (umbra_host *)(shim_shm + UMBRA_OFF_HOSTS + (uint64_t)ch->host * sizeof(umbra_host));
   shim_proc =
       (umbra_process *)(shim_shm + UMBRA_OFF_PROCS + (uint64_t)ch->proc * sizeof(umbra_process));
+  shim_host_config = *shim_host;
 
   install_handler(SIGSYS, (void *)sigsys_handler);
   install_handler(SIGSEGV, (void *)shim_sigsegv_handler);
   install_handler(SIGBUS, (void *)shim_fault_handler);
   install_handler(SIGILL, (void *)shim_fault_handler);
   install_handler(SIGFPE, (void *)shim_fault_handler);
-  if (shim_header->preempt_enabled)
-    install_handler(UMBRA_SIG_PREEMPT, (void *)shim_preempt_handler);
+  if (shim_config.preempt_enabled) install_handler(UMBRA_SIG_PREEMPT, (void *)shim_preempt_handler);
   uint64_t unblock = UMBRA_SHIM_SIGNAL_MASK;
   RAW4(SYS_rt_sigprocmask, SIG_UNBLOCK, &unblock, 0, 8);
   /* The simulator warns once per run when the trap does not work. */

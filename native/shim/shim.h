@@ -39,10 +39,14 @@ extern char __stop_umbra_raw[];
   umbra_raw_syscall((nr), (long)(a), (long)(b), (long)(c), (long)(d), (long)(e), (long)(f))
 
 /* Global state of this process's shim. */
-extern uint8_t *shim_shm; /* the simulation's shared region */
-extern umbra_header *shim_header;
-extern umbra_host *shim_host;                /* this process's host */
-extern umbra_process *shim_proc;             /* this process's slot */
+extern uint8_t *shim_shm;         /* the simulation's shared region */
+extern umbra_header *shim_header; /* shared: only tsc_trap is written through it */
+/* The header as it was at start-up, in private memory: what the shim reads of
+ * it (tsc_hz, preemption settings) no other process can change afterwards. */
+extern umbra_header shim_config;
+extern umbra_host *shim_host;       /* this process's host: its live clock */
+extern umbra_host shim_host_config; /* its written-once latency settings, copied at start-up */
+extern umbra_process *shim_proc;    /* this process's slot */
 extern SHIM_TLS umbra_channel *shim_channel; /* this thread's channel, NULL before attach */
 extern SHIM_TLS void *shim_trap_uc; /* ucontext of the syscall trapped by SIGSYS, or NULL */
 
@@ -78,7 +82,14 @@ void channel_release(umbra_channel *ch);
 
 /* dispatch.c: acting on the simulator's answers */
 void shim_attach_thread(umbra_channel *ch);
-long shim_forward(long nr, const long args[6]);
+/* Forwards as UMBRA_MSG_SYSCALL (a program's syscall) or UMBRA_MSG_PSEUDO (the shim's own). */
+long shim_forward_kind(uint32_t kind, long nr, const long args[6]);
+static inline long shim_forward(long nr, const long args[6]) {
+  return shim_forward_kind(UMBRA_MSG_SYSCALL, nr, args);
+}
+static inline long shim_forward_pseudo(long nr, const long args[6]) {
+  return shim_forward_kind(UMBRA_MSG_PSEUDO, nr, args);
+}
 
 /* time.c */
 uint64_t shim_now_ns(void);       /* emulated ns since the Unix epoch */
@@ -90,7 +101,7 @@ void shim_sigsegv_handler(int sig, void *info, void *uc);
 uint32_t shim_tsc_self_test(void); /* UMBRA_TSC_*; after PR_SET_TSC and the SIGSEGV handler */
 
 /* signal.c: emulated signals delivered on return from the simulator */
-long shim_deliver(umbra_channel *ch, long nr, const long args[6], long ret);
+long shim_deliver(umbra_channel *ch, uint32_t kind, long nr, const long args[6], long ret);
 void shim_fault_handler(int sig, void *info, void *uc);
 void shim_fault(int sig, void *info, void *uc, int outer_ctx);
 

@@ -4,6 +4,7 @@
  * application context, with the trapped registers as its context. */
 #include <signal.h>
 #include <string.h>
+#include <time.h>
 #include <ucontext.h>
 
 #include "shim.h"
@@ -12,7 +13,12 @@
 #define SA_RESTORER 0x04000000
 #endif
 
-/* Die of `sig` for real: the kernel's default action, reported by wait. */
+#define SIGEV_THREAD_ID_ 4
+
+/* Die of `sig` for real: the kernel's default action, reported by wait. The
+ * seccomp filter refuses kill/tkill/tgkill even from the shim (they would let a
+ * program signal any process), so a one-shot timer aimed at this thread raises
+ * the signal: the kernel only lets it target a thread of this process. */
 static void die_of(int sig) {
   struct {
     void *handler;
@@ -23,11 +29,26 @@ static void die_of(int sig) {
   RAW4(SYS_rt_sigaction, sig, &dfl, 0, 8);
   uint64_t m = 1ull << (sig - 1);
   RAW4(SYS_rt_sigprocmask, SIG_UNBLOCK, &m, 0, 8);
-  RAW3(SYS_tgkill, RAW0(SYS_getpid), RAW0(SYS_gettid), sig);
-  /* A fault re-raises itself when the handler returns to the faulting instruction. */
+  struct {
+    long value; /* union sigval */
+    int signo;
+    int notify;
+    int tid;
+    char pad[44];
+  } sev = {0, sig, SIGEV_THREAD_ID_, (int)RAW0(SYS_gettid), {0}};
+  int id = 0;
+  if (RAW3(SYS_timer_create, CLOCK_MONOTONIC, &sev, &id) == 0) {
+    struct itimerspec soon = {{0, 0}, {0, 1}};
+    RAW4(SYS_timer_settime, id, 0, &soon, 0);
+    uint64_t all_but_sig = ~m;
+    for (;;) RAW2(SYS_rt_sigsuspend, &all_but_sig, 8);
+  }
+  /* No timer (RLIMIT_SIGPENDING): a fault still re-raises itself when the
+   * handler returns to the faulting instruction; anything else ends here. */
+  if (sig != SIGSEGV && sig != SIGBUS && sig != SIGILL && sig != SIGFPE) shim_exit(128 + sig);
 }
 
-long shim_deliver(umbra_channel *ch, long nr, const long args[6], long ret) {
+long shim_deliver(umbra_channel *ch, uint32_t kind, long nr, const long args[6], long ret) {
   int sig = (int)ch->deliver_sig;
   uint32_t how = ch->deliver_flags;
   void *handler = (void *)(uintptr_t)ch->handler;
@@ -75,8 +96,8 @@ long shim_deliver(umbra_channel *ch, long nr, const long args[6], long ret) {
 
   /* Back from the handler: restore the mask; the simulator may have more to deliver. */
   long done[6] = {(long)mask_after, 0, 0, 0, 0, 0};
-  shim_forward(UMBRA_SYS_SIGRETURN, done);
-  if (how & UMBRA_DELIVER_RESTART) return shim_forward(nr, args);
+  shim_forward_pseudo(UMBRA_SYS_SIGRETURN, done);
+  if (how & UMBRA_DELIVER_RESTART) return shim_forward_kind(kind, nr, args);
   return ret;
 }
 
@@ -91,7 +112,7 @@ void shim_fault(int sig, void *vinfo, void *vuc, int outer_ctx) {
   void *outer = shim_trap_uc;
   shim_trap_uc = vuc;
   long a[6] = {sig, (long)vinfo, 0, 0, 0, 0};
-  shim_forward(UMBRA_SYS_FAULT, a);
+  shim_forward_pseudo(UMBRA_SYS_FAULT, a);
   shim_trap_uc = outer;
 }
 

@@ -23,9 +23,9 @@ uint64_t shim_now_ns(void) {
  * second conversation while the YIELD is in flight. */
 void shim_charge_latency(uint64_t ns) {
   umbra_host *h = shim_host;
-  if (!h || !h->model_unblocked_syscall_latency || !shim_channel) return;
+  if (!h || !shim_host_config.model_unblocked_syscall_latency || !shim_channel) return;
   uint64_t pending = h->unapplied_latency_ns + ns;
-  if (pending <= h->max_unapplied_latency_ns) {
+  if (pending <= shim_host_config.max_unapplied_latency_ns) {
     h->unapplied_latency_ns = pending;
     return;
   }
@@ -37,7 +37,7 @@ void shim_charge_latency(uint64_t ns) {
   }
   h->unapplied_latency_ns = pending;
   long args[6] = {UMBRA_YIELD_LATENCY, 0, 0, 0, 0, 0};
-  shim_forward(UMBRA_SYS_YIELD, args);
+  shim_forward_pseudo(UMBRA_SYS_YIELD, args);
 }
 
 uint64_t shim_monotonic_ns(void) {
@@ -58,7 +58,7 @@ static long time_clock_gettime(long clk, struct timespec *ts) {
   uint64_t now = realtime ? shim_now_ns() : shim_monotonic_ns();
   ts->tv_sec = (time_t)(now / 1000000000ull);
   ts->tv_nsec = (long)(now % 1000000000ull);
-  shim_charge_latency(shim_host->unblocked_vdso_latency_ns);
+  shim_charge_latency(shim_host_config.unblocked_vdso_latency_ns);
   return 0;
 }
 
@@ -69,7 +69,7 @@ static long time_gettimeofday(struct timeval *tv, void *tz) {
     tv->tv_sec = (time_t)(now / 1000000000ull);
     tv->tv_usec = (suseconds_t)((now % 1000000000ull) / 1000);
   }
-  shim_charge_latency(shim_host->unblocked_vdso_latency_ns);
+  shim_charge_latency(shim_host_config.unblocked_vdso_latency_ns);
   return 0;
 }
 
@@ -77,7 +77,7 @@ static long time_time(time_t *t) {
   if (!attached()) return RAW1(SYS_time, t);
   time_t secs = (time_t)(shim_now_ns() / 1000000000ull);
   if (t) *t = secs;
-  shim_charge_latency(shim_host->unblocked_vdso_latency_ns);
+  shim_charge_latency(shim_host_config.unblocked_vdso_latency_ns);
   return secs;
 }
 
@@ -249,14 +249,14 @@ static int emulate_tsc(siginfo_t *info, ucontext_t *uc) {
     return 0;
   int is_rdtscp = ip[1] == 0x01;
   uint64_t ns = shim_host ? shim_now_ns() : 0;
-  unsigned __int128 ticks = (unsigned __int128)ns * shim_header->tsc_hz / 1000000000ull;
+  unsigned __int128 ticks = (unsigned __int128)ns * shim_config.tsc_hz / 1000000000ull;
   uint64_t tsc = (uint64_t)ticks;
   g[REG_RAX] = (greg_t)(tsc & 0xffffffffu);
   g[REG_RDX] = (greg_t)(tsc >> 32);
   if (is_rdtscp) g[REG_RCX] = 0;
   g[REG_RIP] += is_rdtscp ? 3 : 2;
   tsc_emulated++;
-  if (shim_host) shim_charge_latency(shim_host->unblocked_vdso_latency_ns);
+  if (shim_host) shim_charge_latency(shim_host_config.unblocked_vdso_latency_ns);
   return 1;
 }
 

@@ -5,7 +5,7 @@
 import { ADDON_PATH, native, NativeAddon, ProtocolConstants } from '../native';
 
 /** The protocol version (UMBRA_VERSION) this TypeScript is written against. */
-export const EXPECTED_PROTOCOL_VERSION = 2;
+export const EXPECTED_PROTOCOL_VERSION = 3;
 
 type Table<K extends string> = { readonly [P in K]: number };
 
@@ -54,11 +54,15 @@ export const PROTOCOL: Table<'MAGIC' | 'VERSION' | 'SHM_FD'> = Object.freeze({
 /** Exit statuses a shim reports for itself: PROTOCOL_MISMATCH when it was built from another header. */
 export const SHIM_EXIT: Table<'PROTOCOL_MISMATCH'> = Object.freeze({ PROTOCOL_MISMATCH: P.exitProtocolMismatch });
 
-/** Message kinds a channel carries (UMBRA_MSG_*): START..CALL_RESULT from the shim, the rest from us. */
+/**
+ * Message kinds a channel carries (UMBRA_MSG_*): START..PSEUDO from the shim, the rest from us.
+ * PSEUDO carries the shim's own pseudo-syscalls; a program's syscall always arrives as SYSCALL.
+ */
 export const MSG = table(P.msg, 'msg', [
   'START',
   'SYSCALL',
   'CALL_RESULT',
+  'PSEUDO',
   'COMPLETE',
   'DO_NATIVE',
   'START_OK',
@@ -69,9 +73,9 @@ export const MSG = table(P.msg, 'msg', [
 ] as const);
 
 /**
- * Syscall numbers above Linux's range that the shim sends on its own behalf (UMBRA_SYS_*):
- * YIELD charges pending CPU latency, SIGRETURN ends a handler (args[0] = mask to restore),
- * FAULT reports a hardware fault (args[0] = signal, args[1] = siginfo address).
+ * Syscall numbers above Linux's range that the shim sends on its own behalf (UMBRA_SYS_*), only
+ * as MSG.PSEUDO: YIELD charges pending CPU latency, SIGRETURN ends a handler (args[0] = mask to
+ * restore), FAULT reports a hardware fault (args[0] = signal, args[1] = siginfo address).
  */
 export const PSEUDO_SYS = table(P.pseudoSys, 'pseudoSys', ['YIELD', 'SIGRETURN', 'FAULT'] as const);
 

@@ -27,6 +27,10 @@ export class SharedRegion {
   private readonly maxHosts: number;
   private readonly maxProcs: number;
   private readonly fdBitmapFds: number;
+  /** The header's simulator-written fields as sealed after set-up (see sealHeader). */
+  private sealedHeader: Uint8Array | null = null;
+  /** Per host, its written-once settings (hModelLatency up to the end of hMaxUnapplied). */
+  private sealedHosts: Uint8Array[] = [];
 
   constructor(n: NativeAddon = native()) {
     this.layout = n.layout();
@@ -38,6 +42,30 @@ export class SharedRegion {
     this.maxHosts = LIMITS.MAX_HOSTS;
     this.maxProcs = LIMITS.MAX_PROCS;
     this.fdBitmapFds = LIMITS.FD_BITMAP_FDS;
+  }
+
+  /**
+   * Remembers what the simulator wrote once: the header fields before tsc_trap
+   * (the one field shims write) and each host's latency settings. Every managed
+   * process can write the region; restoreSettings puts them back before a new
+   * shim copies them at start-up (the simulator itself never reads them back).
+   */
+  sealSettings(hostCount: number): void {
+    const L = this.layout;
+    this.sealedHeader = this.u8.slice(0, L.hdrTscTrap);
+    this.sealedHosts = [];
+    for (let i = 0; i < hostCount; i++) {
+      const off = this.hostOffset(i);
+      this.sealedHosts.push(this.u8.slice(off + L.hModelLatency, off + L.hMaxUnapplied + 8));
+    }
+  }
+
+  restoreSettings(): void {
+    if (this.sealedHeader !== null) this.u8.set(this.sealedHeader, 0);
+    const L = this.layout;
+    for (let i = 0; i < this.sealedHosts.length; i++) {
+      this.u8.set(this.sealedHosts[i], this.hostOffset(i) + L.hModelLatency);
+    }
   }
 
   // ---- generic 64-bit fields (byte offsets) ----

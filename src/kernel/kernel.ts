@@ -46,6 +46,8 @@ export interface KernelOptions {
   straceLoggingMode: 'off' | 'standard' | 'deterministic';
   /** experimental.watchdog_timeout: wall time before a silent thread is reported (0 or absent: never). */
   watchdogTimeoutNs?: number;
+  /** The simulated /etc/hosts, handed to each shim in its environment (absent: the real one). */
+  hostsFilePath?: string;
 }
 
 /** The native parts the kernel talks through; tests pass fakes. */
@@ -190,7 +192,7 @@ export class Kernel {
   }
 
   managedEnv(env: Array<[string, string]>, slot: number): string[] {
-    return managedEnv(env, slot);
+    return managedEnv(env, slot, this.opts.hostsFilePath);
   }
 
   spawnConfigured(host: Host, cfg: ProcessConfig): Process {

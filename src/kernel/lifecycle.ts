@@ -16,6 +16,8 @@ export function newThread(k: Kernel, p: Process, vtid: number): Thread {
   const slot = k.threadSlots.alloc();
   const L = k.shm.layout;
   const ch = k.shm.channelOffset(slot);
+  // Every new thread may be a new shim about to copy its settings: undo any scribbling first.
+  k.shm.restoreSettings();
   k.shm.u8.fill(0, ch, ch + L.channelSize);
   k.shm.i32[(ch + L.chHost) >> 2] = p.host.id;
   k.shm.i32[(ch + L.chProc) >> 2] = p.slot;
@@ -73,6 +75,18 @@ export function processDied(k: Kernel, p: Process): void {
   const st = k.addon.reap(p.nativePid, true);
   p.waitStatus = st >= 0 ? st : 0;
   endProcess(k, p);
+}
+
+/**
+ * p's side of the shared region said something no shim says: the program wrote
+ * the region (every managed process can). Ends p natively, reported like a
+ * crash with the reason; the run goes on.
+ */
+export function killForProtocolViolation(k: Kernel, p: Process, reason: string): void {
+  if (p.state !== 'running') return;
+  k.log.warn(p.host.name, `${p.name}: broke the shim protocol (${reason}); killing it`);
+  if (p.nativePid > 0) k.addon.kill(p.nativePid, 9);
+  processDied(k, p);
 }
 
 /** exit_group (or the last thread's exit): let it run natively, then reap. */

@@ -4,10 +4,9 @@
 import * as fs from 'node:fs';
 import type { Thread } from '../host/thread';
 import { E } from '../abi/errno';
-import { MSG } from '../abi/protocol';
+import { MSG, PSEUDO_SYS } from '../abi/protocol';
 import { syscallName } from '../abi/syscalls';
 import { formatSimTime } from '../core/time';
-import { InvariantError } from '../core/assert';
 import { Outcome } from './call';
 import { chargeCpuLatency } from './cpu-latency';
 import { clearWaits } from './blocking';
@@ -15,6 +14,7 @@ import { describeSyscall } from './trace';
 import { watchSilentThread } from './watchdog';
 import { WAIT_RESULT } from '../native';
 import { ProcessVanished } from './shim-calls';
+import { killForProtocolViolation } from './lifecycle';
 import type { Kernel } from './kernel';
 
 /** handleMessage's answer when no reply goes out now. */
@@ -49,7 +49,9 @@ export function runThread(k: Kernel, t: Thread): void {
     }
     shm.u32[(ch + L.chKind) >> 2] = kind;
     shm.writeI64(ch + L.chRet, ret);
-    shm.writeI64(hostOff + L.hMaxRunahead, k.sched.maxRunaheadNs());
+    // Kept here: the copy in the host block is the program's to overwrite.
+    const allowedNs = k.sched.maxRunaheadNs();
+    shm.writeI64(hostOff + L.hMaxRunahead, allowedNs);
     shm.writeI64(hostOff + L.hSimTime, k.sched.nowNs);
     let waited = k.addon.replyAndWait(t.slot, p.nativePid, k.opts.watchdogTimeoutNs);
     if (waited === WAIT_RESULT.STILL_WAITING) waited = watchSilentThread(k, t, p.nativePid);
@@ -57,8 +59,15 @@ export function runThread(k: Kernel, t: Thread): void {
       k.processDied(p);
       return;
     }
+    // The shim may move its host's clock forward (CPU latency), within the runahead it was given.
     const shimTime = shm.readU64(hostOff + L.hSimTime);
-    if (shimTime > k.sched.nowNs) k.sched.nowNs = shimTime;
+    if (shimTime !== k.sched.nowNs) {
+      if (shimTime < k.sched.nowNs || shimTime > allowedNs) {
+        killForProtocolViolation(k, p, `host clock set to ${shimTime} ns, outside ${k.sched.nowNs}..${allowedNs}`);
+        return;
+      }
+      k.sched.nowNs = shimTime;
+    }
     kind = handleMessage(k, t);
     if (kind === NO_REPLY_NOW) return;
     ret = k.call.ret;
@@ -84,15 +93,26 @@ function handleMessage(k: Kernel, t: Thread): number {
     c.ret = 0;
     return MSG.START_OK;
   }
-  if (msg !== MSG.SYSCALL) throw new InvariantError(`unexpected message ${msg} from ${t.name}`);
+  // Everything in the channel is program-writable input: check it before acting on it.
+  if (msg !== MSG.SYSCALL && msg !== MSG.PSEUDO) {
+    killForProtocolViolation(k, t.process, `${t.name} sent message kind ${msg}`);
+    return NO_REPLY_NOW;
+  }
   const nr = shm.readI64(ch + L.chNr);
+  const pseudoNr = nr === PSEUDO_SYS.YIELD || nr === PSEUDO_SYS.SIGRETURN || nr === PSEUDO_SYS.FAULT;
+  if (msg === MSG.PSEUDO && !pseudoNr) {
+    killForProtocolViolation(k, t.process, `${t.name} sent pseudo-syscall ${nr}`);
+    return NO_REPLY_NOW;
+  }
+  // A program's own syscall with a pseudo number: ENOSYS, as Linux answers, never our handlers.
+  const reserved = msg === MSG.SYSCALL && pseudoNr;
   c.bind(t, nr, ch + L.chArgs);
-  t.lastNr = nr;
+  t.lastNr = reserved ? -1 : nr;
   t.syscallSeq++;
   if (k.opts.useSyscallCounters && nr >= 0 && nr < k.syscalls.counts.length) k.syscalls.counts[nr]++;
   let outcome: Outcome;
   try {
-    outcome = k.syscalls.dispatch(c);
+    outcome = reserved ? k.syscalls.unsupported(c) : k.syscalls.dispatch(c);
   } catch (e) {
     if (!(e instanceof ProcessVanished)) throw e;
     k.processDied(t.process);

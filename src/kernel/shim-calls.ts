@@ -3,7 +3,7 @@
 // placeholder fd. The trapped call's words are saved and restored around it.
 import type { Thread } from '../host/thread';
 import { MSG } from '../abi/protocol';
-import { InvariantError } from '../core/assert';
+import { killForProtocolViolation } from './lifecycle';
 import type { Kernel } from './kernel';
 
 /** The kind word plus nr and six arguments: 14 u32 words from chNr. */
@@ -68,7 +68,9 @@ export class ShimCalls {
     }
     const kind = shm.u32[(t.chOff + L.chKind) >> 2];
     if (kind !== MSG.CALL_RESULT) {
-      throw new InvariantError(`${t.name} answered a native call with message ${kind}`);
+      // The channel is program-writable: a wrong answer ends that process, not the run.
+      killForProtocolViolation(k, t.process, `${t.name} answered a native call with message kind ${kind}`);
+      throw new ProcessVanished(t.process);
     }
     const r = shm.readI64(t.chOff + L.chRet);
     this.restore(t.chOff);

@@ -96,12 +96,13 @@ export class Simulation {
       useSyscallCounters: x.useSyscallCounters,
       straceLoggingMode: x.straceLoggingMode,
       watchdogTimeoutNs: x.watchdogTimeoutNs,
+      hostsFilePath: path.join(this.dataDir, 'etc', 'hosts'),
     });
     registerAllSyscalls(this.kernel);
   }
 
   /**
-   * Creates the data directory and per-host folders; writes the hosts file into shared memory.
+   * Creates the data directory and per-host folders; writes the hosts file the shims substitute.
    * Throws a one-line ConfigError when the directory exists or cannot be created or written.
    */
   prepare(processedConfigText: string): void {
@@ -123,11 +124,9 @@ export class Simulation {
     fs.mkdirSync(path.join(this.dataDir, 'hosts'));
     const etc = path.join(this.dataDir, 'etc');
     fs.mkdirSync(etc);
-    const hostsFile = path.join(etc, 'hosts');
-    writeNewFile(hostsFile, this.network.hostsFile);
+    writeNewFile(path.join(etc, 'hosts'), this.network.hostsFile);
     const shm = this.kernel.shm;
     const L = shm.layout;
-    shm.writeCString(L.hdrHostsFilePath, hostsFile, L.hdrHostsFilePathSize);
     shm.writeI64(L.hdrTscHz, native().tscHz());
     const x = this.config.experimental;
     shm.u32[L.hdrPreemptEnabled >> 2] = x.nativePreemptionEnabled ? 1 : 0;
@@ -146,6 +145,7 @@ export class Simulation {
       shm.writeI64(hOff + L.hVdsoLatency, x.unblockedVdsoLatencyNs);
       shm.writeI64(hOff + L.hMaxUnapplied, x.maxUnappliedCpuLatencyNs);
     });
+    shm.sealSettings(this.config.hosts.length);
     const g = this.config.general;
     const internet = new Internet(this.network, this.hosts, this.sched, this.opts.logger, {
       bootstrapEndNs: g.bootstrapEndTimeNs,

@@ -55,11 +55,13 @@ static void test_flock(void) {
   say("parent", "flock LOCK_EX held");
   if (fork() == 0) {
     /* The inherited fd shares the parent's open file description: its lock is ours. */
-    say("child", flock(fd, LOCK_EX | LOCK_NB) == 0 ? "inherited fd: LOCK_EX granted" : "inherited fd: refused");
+    say("child", flock(fd, LOCK_EX | LOCK_NB) == 0 ? "inherited fd: LOCK_EX granted"
+                                                   : "inherited fd: refused");
     int own = open_file();
     errno = 0;
     int r = flock(own, LOCK_EX | LOCK_NB);
-    say("child", r < 0 && errno == EWOULDBLOCK ? "own fd: LOCK_NB EWOULDBLOCK" : "own fd: LOCK_NB wrong");
+    say("child",
+        r < 0 && errno == EWOULDBLOCK ? "own fd: LOCK_NB EWOULDBLOCK" : "own fd: LOCK_NB wrong");
     flock(own, LOCK_SH);
     say("child", "own fd: LOCK_SH granted");
     flock(own, LOCK_UN);
@@ -87,11 +89,13 @@ static void test_posix(void) {
     fcntl(own, F_GETLK, &fl);
     char line[96];
     snprintf(line, sizeof line, "F_GETLK type=%s holder_is_parent=%d start=%ld len=%ld",
-             fl.l_type == F_WRLCK ? "F_WRLCK" : "other", fl.l_pid == parent, (long)fl.l_start, (long)fl.l_len);
+             fl.l_type == F_WRLCK ? "F_WRLCK" : "other", fl.l_pid == parent, (long)fl.l_start,
+             (long)fl.l_len);
     say("child", line);
     errno = 0;
     int r = record(own, F_SETLK, F_RDLCK, 5, 1);
-    say("child", r < 0 && (errno == EAGAIN || errno == EACCES) ? "F_SETLK EAGAIN" : "F_SETLK wrong");
+    say("child",
+        r < 0 && (errno == EAGAIN || errno == EACCES) ? "F_SETLK EAGAIN" : "F_SETLK wrong");
     say("child", record(own, F_SETLK, F_WRLCK, 10, 5) == 0 ? "F_SETLK on 10..14 granted" : "wrong");
     record(own, F_SETLKW, F_RDLCK, 5, 1);
     say("child", "F_SETLKW read lock granted");
@@ -111,7 +115,8 @@ static void test_deadlock(void) {
     int own = open_file();
     record(own, F_SETLK, F_WRLCK, 1, 1);
     say("child", "holds byte 1, waits for byte 0");
-    say("child", record(own, F_SETLKW, F_WRLCK, 0, 1) == 0 ? "got byte 0" : "F_SETLKW byte 0 failed");
+    say("child",
+        record(own, F_SETLKW, F_WRLCK, 0, 1) == 0 ? "got byte 0" : "F_SETLKW byte 0 failed");
     _exit(0);
   }
   sleep(1);
@@ -131,7 +136,8 @@ static void test_ofd(void) {
   record(a, F_OFD_SETLK, F_WRLCK, 0, 0);
   errno = 0;
   int r = record(b, F_OFD_SETLK, F_RDLCK, 0, 0);
-  say("parent", r < 0 && errno == EAGAIN ? "OFD: second description of the same process refused" : "OFD wrong");
+  say("parent", r < 0 && errno == EAGAIN ? "OFD: second description of the same process refused"
+                                         : "OFD wrong");
   if (fork() == 0) {
     record(a, F_OFD_SETLK, F_WRLCK, 0, 0);
     say("child", "OFD: inherited description granted");
@@ -156,7 +162,8 @@ static void test_lockf_close(void) {
     int own = open_file();
     errno = 0;
     int r = lockf(own, F_TLOCK, 0);
-    say("child", r < 0 && (errno == EAGAIN || errno == EACCES) ? "lockf F_TLOCK refused" : "lockf wrong");
+    say("child",
+        r < 0 && (errno == EAGAIN || errno == EACCES) ? "lockf F_TLOCK refused" : "lockf wrong");
     lockf(own, F_LOCK, 0);
     printf("%4.1f child: lockf F_LOCK granted after the holder's close\n", now() - start);
     fflush(stdout);
