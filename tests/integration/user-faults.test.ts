@@ -8,14 +8,16 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import * as os from 'node:os';
 
-import { UMBRA, config, leftoverManagedProcesses, program, runUmbra, tempDir } from '../helpers/umbra';
+import { UMBRA, config, leftoverManagedProcesses, program, runUmbra } from '../helpers/umbra';
 
 type TestContext = { after: (fn: () => void) => void; skip: (message?: string) => void };
 
 /** A fresh directory, removed (after unmounting anything mounted below it) when the test ends. */
+/** A temp dir of this test's own: its cleanup unmounts the file systems mounted in it first, then removes it. */
 function ownDir(t: TestContext): string {
-  const dir = tempDir('umbra-faults-');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'umbra-faults-'));
   t.after(() => {
     for (const m of mountsUnder(dir)) spawnSync('umount', ['-l', m]);
     fs.rmSync(dir, { recursive: true, force: true });
