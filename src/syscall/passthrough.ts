@@ -12,7 +12,6 @@ const NATIVE_OK: ReadonlyArray<readonly [number, string]> = [
   [SYS.times, 'CPU times of native work'],
   [SYS.ioprio_get, 'I/O priority'],
   [SYS.ioprio_set, 'I/O priority'],
-  [SYS.close_range, 'closing native fds'],
   [SYS.pidfd_open, 'process handles'],
   [SYS.mknod, 'filesystem'],
   [SYS.mknodat, 'filesystem'],
