@@ -37,12 +37,14 @@ export function nativeTidOf(c: SyscallCall, vid: number): number {
 }
 
 /** Argument `i` is a pid where 0 means the caller: translated, then the call runs natively. */
+function translatedNative(c: SyscallCall, i: number): Outcome {
+  const vid = c.int(i);
+  if (vid !== 0) c.setArg(i, vid < 0 ? vid : nativeTidOf(c, vid));
+  return c.native();
+}
+
 function pidArg(i: number): (c: SyscallCall) => Outcome {
-  return (c) => {
-    const vid = c.int(i);
-    if (vid !== 0) c.setArg(i, vid < 0 ? vid : nativeTidOf(c, vid));
-    return c.native();
-  };
+  return (c) => translatedNative(c, i);
 }
 
 /**
@@ -61,7 +63,7 @@ function schedSetattr(c: SyscallCall): Outcome {
       return vid === 0 || nativeTidOf(c, vid) !== NO_SUCH_PID ? c.err(E.EPERM) : c.err(E.ESRCH);
     }
   }
-  return pidArg(0)(c);
+  return translatedNative(c, 0);
 }
 
 /** kcmp(pid1, pid2, type, idx1, idx2): both pids name real tasks (0 names none, as on Linux). */
