@@ -64,3 +64,44 @@ test('python subprocess.Popen(close_fds=True) after a UDP socket: the child reus
   assert.equal(r.status, 0, r.stderr);
   assert.equal(r.output('box', 'python3'), 'hello\nexit 0\n');
 });
+
+test('calls that reach the machine are refused as for an unprivileged caller; times() counts simulated time', () => {
+  const dir = tempDir();
+  const script = [
+    'import ctypes, os',
+    'libc = ctypes.CDLL(None, use_errno=True)',
+    'def call(name, nr, *args):',
+    '    r = libc.syscall(nr, *args)',
+    "    print(name, r, os.strerror(ctypes.get_errno()) if r < 0 else 'ok')",
+    "call('reboot', 169, 0xfee1dead, 672274793, 0x1234567, 0)",
+    "call('ptrace traceme', 101, 0, 0, 0, 0)",
+    "call('unshare net', 272, 0x40000000)",
+    "call('unshare fs', 272, 0x200)",
+    "call('setns', 308, 0, 0)",
+    "call('mount', 165, 0, 0, 0, 0, 0)",
+    "print('times elapsed', os.times().elapsed)",
+    '',
+  ].join('\n');
+  fs.writeFileSync(path.join(dir, 'refuse.py'), script);
+  const r = runUmbra(
+    config(box(`    - {path: python3, args: [${path.join(dir, 'refuse.py')}], start_time: 2s}\n`)),
+    [],
+    {
+      dir,
+    },
+  );
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(
+    r.output('box', 'python3'),
+    [
+      'reboot -1 Operation not permitted',
+      'ptrace traceme -1 Operation not permitted',
+      'unshare net -1 Operation not permitted',
+      'unshare fs 0 ok',
+      'setns -1 Operation not permitted',
+      'mount -1 Operation not permitted',
+      'times elapsed 3.0',
+      '',
+    ].join('\n'),
+  );
+});
