@@ -142,7 +142,16 @@ static const uint8_t routes[NR_MAX] = {
     [SYS_gettimeofday] = R_LOCAL,
     [SYS_time] = R_LOCAL,
     [SYS_clock_getres] = R_LOCAL,
-    /* paths, credentials, memory, cwd: the real kernel is the right answer */
+    /* Audit of R_NATIVE (each group says why the real kernel's answer is the
+     * simulated one). Nothing here names a process: calls taking a pid
+     * (prlimit64, getpriority, capget, sched_*, ioprio_*, kcmp, pidfd_*,
+     * process_vm_*...) reach the simulator, which translates virtual pids
+     * (src/syscall/pid-args.ts, pidfd.ts, sched.ts); calls that reach outside
+     * the simulation (mount, reboot, ptrace, setns, bpf...) are refused there
+     * (src/syscall/passthrough.ts). Summary: docs/architecture.md, "What runs
+     * natively, and why". */
+    /* paths: the real file system is the simulated one (hosts share it, as in
+     * Shadow); only the special paths of route_path are the simulator's */
     [SYS_stat] = R_NATIVE,
     [SYS_lstat] = R_NATIVE,
     [SYS_newfstatat] = R_STATAT,
@@ -152,8 +161,6 @@ static const uint8_t routes[NR_MAX] = {
     [SYS_faccessat2] = R_NATIVE,
     [SYS_readlink] = R_NATIVE,
     [SYS_readlinkat] = R_NATIVE,
-    [SYS_getcwd] = R_NATIVE,
-    [SYS_chdir] = R_NATIVE,
     [SYS_mkdir] = R_NATIVE,
     [SYS_mkdirat] = R_NATIVE,
     [SYS_rmdir] = R_NATIVE,
@@ -175,7 +182,6 @@ static const uint8_t routes[NR_MAX] = {
     [SYS_utimensat] = R_NATIVE,
     [SYS_utimes] = R_NATIVE,
     [SYS_utime] = R_NATIVE,
-    [SYS_umask] = R_NATIVE,
     [SYS_statfs] = R_NATIVE,
     [SYS_getxattr] = R_NATIVE,
     [SYS_lgetxattr] = R_NATIVE,
@@ -185,6 +191,14 @@ static const uint8_t routes[NR_MAX] = {
     [SYS_lsetxattr] = R_NATIVE,
     [SYS_removexattr] = R_NATIVE,
     [SYS_lremovexattr] = R_NATIVE,
+    /* writes back real files: the file system is real */
+    [SYS_sync] = R_NATIVE,
+    /* cwd and umask: per native process, inherited by fork and exec natively */
+    [SYS_getcwd] = R_NATIVE,
+    [SYS_chdir] = R_NATIVE,
+    [SYS_umask] = R_NATIVE,
+    /* credentials: per native process; the simulation has no users of its own,
+     * so the real ones match it (setuid as root really changes them, as it would) */
     [SYS_getuid] = R_NATIVE,
     [SYS_geteuid] = R_NATIVE,
     [SYS_getgid] = R_NATIVE,
@@ -201,12 +215,16 @@ static const uint8_t routes[NR_MAX] = {
     [SYS_setfsuid] = R_NATIVE,
     [SYS_setfsgid] = R_NATIVE,
     [SYS_setgroups] = R_NATIVE,
+    /* resource limits of the caller only (prlimit64, which takes a pid, is the
+     * simulator's): the fd limit bounds the native fd space, placeholders included */
     [SYS_getrlimit] = R_NATIVE,
     [SYS_setrlimit] = R_NATIVE,
-    [SYS_prlimit64] = R_NATIVE,
+    /* CPU use of native work: not simulated (RUSAGE_SELF/CHILDREN/THREAD, no pid) */
     [SYS_getrusage] = R_NATIVE,
+    /* the native thread's own signal stack and TLS register */
     [SYS_sigaltstack] = R_NATIVE,
     [SYS_arch_prctl] = R_NATIVE,
+    /* memory: the caller's own address space is real (no pid argument) */
     [SYS_mincore] = R_NATIVE,
     [SYS_msync] = R_NATIVE,
     [SYS_mlock] = R_NATIVE,
@@ -215,17 +233,14 @@ static const uint8_t routes[NR_MAX] = {
     [SYS_munlockall] = R_NATIVE,
     [SYS_mlock2] = R_NATIVE,
     [SYS_pkey_mprotect] = R_NATIVE,
-    [SYS_memfd_create] = R_NATIVE,
-    [SYS_getpriority] = R_NATIVE,
-    [SYS_setpriority] = R_NATIVE,
-    [SYS_capget] = R_NATIVE,
-    [SYS_sync] = R_NATIVE,
-    [SYS_inotify_init1] = R_NATIVE,
-    [SYS_inotify_add_watch] = R_FD0,
-    [SYS_inotify_rm_watch] = R_FD0,
     [SYS_get_mempolicy] = R_NATIVE,
     [SYS_mbind] = R_NATIVE,
     [SYS_set_mempolicy] = R_NATIVE,
+    /* real fds over real things: a memory file; inotify watches on real paths */
+    [SYS_memfd_create] = R_NATIVE,
+    [SYS_inotify_init1] = R_NATIVE,
+    [SYS_inotify_add_watch] = R_FD0,
+    [SYS_inotify_rm_watch] = R_FD0,
     [SYS_copy_file_range] = R_FD01,
 };
 

@@ -40,3 +40,7 @@ export const F_GETPIPE_SZ = 1032;
 
 /** The one descriptor flag (F_GETFD / F_SETFD). */
 export const FD_CLOEXEC = 1;
+
+/** close_range(2) flags. */
+export const CLOSE_RANGE_UNSHARE = 1 << 1;
+export const CLOSE_RANGE_CLOEXEC = 1 << 2;

@@ -15,7 +15,8 @@ export const WNOHANG = 1,
 /** waitid id types. */
 export const P_ALL = 0,
   P_PID = 1,
-  P_PGID = 2;
+  P_PGID = 2,
+  P_PIDFD = 3;
 
 /** The core-dump bit of a wait status. */
 export const WCOREFLAG = 0x80;

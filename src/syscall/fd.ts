@@ -5,6 +5,8 @@ import type { Descriptor } from '../host/fd-table';
 import { E } from '../abi/errno';
 import { SYS } from '../abi/syscalls';
 import {
+  CLOSE_RANGE_CLOEXEC,
+  CLOSE_RANGE_UNSHARE,
   F_DUPFD,
   F_DUPFD_CLOEXEC,
   F_GETFD,
@@ -135,6 +137,27 @@ function close(c: SyscallCall): Outcome {
     }
   }
   uninstallFd(c.k, c.t, fd);
+  return c.native();
+}
+
+/**
+ * close_range(first, last, flags): the emulated fds in the range are
+ * forgotten as close forgets them (or only marked close-on-exec), then the
+ * kernel closes or marks the native ones and the placeholders. Without this a
+ * later open reusing a number would still be routed to the old object.
+ * SO_LINGER is not waited for here (close_range is used on the way to exec).
+ */
+function closeRange(c: SyscallCall): Outcome {
+  const first = c.u32(0),
+    last = c.u32(1),
+    flags = c.u32(2);
+  if ((flags & ~(CLOSE_RANGE_UNSHARE | CLOSE_RANGE_CLOEXEC)) !== 0 || first > last) return c.err(E.EINVAL);
+  const fds = c.t.process.fds;
+  for (const fd of fds.fds()) {
+    if (fd < first || fd > last) continue;
+    if ((flags & CLOSE_RANGE_CLOEXEC) !== 0) (fds.get(fd) as Descriptor).cloexec = true;
+    else uninstallFd(c.k, c.t, fd);
+  }
   return c.native();
 }
 
@@ -269,6 +292,7 @@ export function registerFd(k: Kernel): void {
   k.register(SYS.pread64, notOnEmulated(E.ESPIPE));
   k.register(SYS.pwrite64, notOnEmulated(E.ESPIPE));
   k.register(SYS.close, close);
+  k.register(SYS.close_range, closeRange);
   k.register(SYS.fstat, (c) => fstat(c, c.int(0), c.ptr(1)));
   k.register(SYS.fcntl, fcntl);
   k.register(SYS.dup, dup);

@@ -6,6 +6,8 @@ import { registerFd } from './fd';
 import { registerFutex } from './futex';
 import { registerIdentity } from './identity';
 import { registerPassthrough } from './passthrough';
+import { registerPidArgs } from './pid-args';
+import { registerPidfd } from './pidfd';
 import { registerProcess } from './process';
 import { registerRandom } from './random';
 import { registerSched } from './sched';
@@ -31,6 +33,8 @@ export function registerAllSyscalls(k: Kernel): void {
   registerSched(k);
   registerProcess(k);
   registerPassthrough(k);
+  registerPidArgs(k);
+  registerPidfd(k);
   registerClone(k);
   registerFutex(k);
   registerWait(k);

@@ -10,6 +10,7 @@ import {
   P_ALL,
   P_PGID,
   P_PID,
+  P_PIDFD,
   statusExitCode,
   statusSignaled,
   statusTermSig,
@@ -24,6 +25,7 @@ import {
   WUNTRACED,
 } from '../abi/wait';
 import { childEnded } from '../kernel/signals';
+import { pidfdTarget } from './pidfd';
 
 /** Size of struct rusage (wait4 reports it zeroed: CPU use of native work is not simulated). */
 const RUSAGE_BYTES = 144;
@@ -82,7 +84,11 @@ function waitid(c: SyscallCall): Outcome {
   if (idtype === P_ALL) sel = () => true;
   else if (idtype === P_PID) sel = (ch) => ch.vpid === id;
   else if (idtype === P_PGID) sel = (ch) => ch.pgid === (id === 0 ? p.pgid : id);
-  else return c.err(E.EINVAL);
+  else if (idtype === P_PIDFD) {
+    const target = pidfdTarget(c.t, id);
+    if (!target) return c.err(E.EBADF);
+    sel = (ch) => ch === target;
+  } else return c.err(E.EINVAL);
   const cands = children(p, sel);
   if (cands.length === 0) return c.err(E.ECHILD);
   const z = (options & WEXITED) !== 0 ? cands.find((ch) => ch.state === 'exited') : undefined;
