@@ -66,11 +66,87 @@ function schedSetattr(c: SyscallCall): Outcome {
   return translatedNative(c, 0);
 }
 
-/** kcmp(pid1, pid2, type, idx1, idx2): both pids name real tasks (0 names none, as on Linux). */
+/**
+ * kcmp(pid1, pid2, type, idx1, idx2): refused as for a caller without ptrace
+ * access to the pair. Run natively it would have to come from the shim's
+ * syscall section, which the seccomp filter keeps from comparing other real
+ * processes' resources (see native/shim/seccomp.c).
+ */
 function kcmp(c: SyscallCall): Outcome {
-  c.setArg(0, nativeTidOf(c, c.int(0)));
-  c.setArg(1, nativeTidOf(c, c.int(1)));
-  return c.native();
+  return c.err(E.EPERM);
+}
+
+/** Most iovecs process_vm_readv/writev take (IOV_MAX). */
+const IOV_MAX = 1024;
+/** Bytes copied per step between the two processes. */
+const VM_COPY_CHUNK = 64 * 1024;
+
+/** An iovec array of `count` entries at `addr` in `pid`, as [base, len] pairs, or null on a bad pointer. */
+function readIovecs(c: SyscallCall, pid: number, addr: number, count: number): number[] | null {
+  const bytes = count * 16;
+  if (count === 0) return [];
+  if (c.k.mem.read(pid, addr, bytes) !== bytes) return null;
+  const dv = c.k.mem.view();
+  const out: number[] = [];
+  for (let i = 0; i < count; i++) {
+    out.push(dv.getUint32(i * 16 + 4, true) * 4294967296 + dv.getUint32(i * 16, true));
+    out.push(dv.getUint32(i * 16 + 12, true) * 4294967296 + dv.getUint32(i * 16 + 8, true));
+  }
+  return out;
+}
+
+/**
+ * process_vm_readv/writev(pid, local_iov, liovcnt, remote_iov, riovcnt, flags)
+ * between simulated processes of one host: the simulator copies the bytes
+ * itself (it reads and writes both processes' memory), so the call never runs
+ * natively — from the shim's section it could reach any real process, the
+ * simulator included. Returns the bytes copied; a fault ends the copy there
+ * (EFAULT only when nothing was copied), as on Linux.
+ */
+function processVm(c: SyscallCall, writing: boolean): Outcome {
+  const liovcnt = c.u64(2),
+    riovcnt = c.u64(4);
+  if (c.u64(5) !== 0 || liovcnt > IOV_MAX || riovcnt > IOV_MAX) return c.err(E.EINVAL);
+  const vid = c.int(0);
+  const target = vid > 0 ? c.k.findProcess(c.t.process.host, vid) : undefined;
+  if (target === undefined) return c.err(E.ESRCH);
+  const self = c.t.process.nativePid;
+  const local = readIovecs(c, self, c.ptr(1), liovcnt);
+  const remote = readIovecs(c, self, c.ptr(3), riovcnt);
+  if (local === null || remote === null) return c.err(E.EFAULT);
+  const [fromPid, from, toPid, to] = writing
+    ? [self, local, target.nativePid, remote]
+    : [target.nativePid, remote, self, local];
+  const buf = Buffer.allocUnsafe(VM_COPY_CHUNK);
+  let fi = 0,
+    fOff = 0,
+    ti = 0,
+    tOff = 0,
+    total = 0,
+    faulted = false;
+  const mem = c.k.mem;
+  for (;;) {
+    while (fi < from.length && fOff >= from[fi + 1]) {
+      fi += 2;
+      fOff = 0;
+    }
+    while (ti < to.length && tOff >= to[ti + 1]) {
+      ti += 2;
+      tOff = 0;
+    }
+    if (fi >= from.length || ti >= to.length) break;
+    const n = Math.min(from[fi + 1] - fOff, to[ti + 1] - tOff, VM_COPY_CHUNK);
+    const got = mem.readBuf(fromPid, from[fi] + fOff, buf, 0, n);
+    const put = got > 0 ? mem.writeBuf(toPid, to[ti] + tOff, buf, 0, got) : got;
+    if (put > 0) total += put;
+    if (put !== n) {
+      faulted = true;
+      break;
+    }
+    fOff += n;
+    tOff += n;
+  }
+  return faulted && total === 0 ? c.err(E.EFAULT) : c.ok(total);
 }
 
 /**
@@ -183,23 +259,18 @@ function getRobustList(c: SyscallCall): Outcome {
 /**
  * unshare: new namespaces would take the process out of the simulated
  * machine's view (pids, mounts, network): refused as for a caller without
- * CAP_SYS_ADMIN. The rest (CLONE_FS, CLONE_FILES, CLONE_SYSVSEM) is per native
- * process state and runs natively.
+ * CAP_SYS_ADMIN. The rest (CLONE_FS, CLONE_FILES, CLONE_SYSVSEM) succeeds
+ * without effect: umbra keeps one descriptor table per process anyway, and the
+ * seccomp filter keeps unshare from running from the shim's section.
  */
 function unshare(c: SyscallCall): Outcome {
-  return (c.u32(0) & CLONE_NEW_ANY) !== 0 ? c.err(E.EPERM) : c.native();
+  return (c.u32(0) & CLONE_NEW_ANY) !== 0 ? c.err(E.EPERM) : c.ok(0);
 }
 
 export function registerPidArgs(k: Kernel): void {
   k.register(SYS.prlimit64, pidArg(0));
-  k.register(SYS.process_vm_readv, (c) => {
-    c.setArg(0, nativeTidOf(c, c.int(0)));
-    return c.native();
-  });
-  k.register(SYS.process_vm_writev, (c) => {
-    c.setArg(0, nativeTidOf(c, c.int(0)));
-    return c.native();
-  });
+  k.register(SYS.process_vm_readv, (c) => processVm(c, false));
+  k.register(SYS.process_vm_writev, (c) => processVm(c, true));
   k.register(SYS.migrate_pages, pidArg(0));
   k.register(SYS.move_pages, pidArg(0));
   k.register(SYS.sched_setattr, schedSetattr);
