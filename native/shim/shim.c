@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <sys/auxv.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <ucontext.h>
 #include <unistd.h>
 
@@ -278,9 +279,32 @@ static int proc_clock_path(const char *p) {
   return shim_streq(p, "stat");
 }
 
-/* Paths whose contents the simulation owns. */
+/* An open that would reach a FIFO: the simulator emulates FIFOs (src/files/fifo.ts),
+ * so that opening one and waiting on it happen in simulated time, never natively.
+ * The price is one native newfstatat per open of a path, cheaper than a round
+ * trip to the simulator for every open. */
+static int opens_fifo(long nr, const long a[6]) {
+  long dirfd = AT_FDCWD, flags = O_WRONLY;
+  const char *p = (const char *)a[0];
+  if (nr == SYS_openat) {
+    dirfd = a[0];
+    p = (const char *)a[1];
+    flags = a[2];
+  } else if (nr == SYS_open) {
+    flags = a[1];
+  } else if (nr != SYS_creat) {
+    return 0;
+  }
+  if (!p || !p[0] || (flags & O_PATH)) return 0;
+  struct stat st;
+  if (umbra_raw_syscall(SYS_newfstatat, dirfd, (long)p, (long)&st, 0, 0, 0) != 0) return 0;
+  return S_ISFIFO(st.st_mode);
+}
+
+/* Paths whose contents the simulation owns, and FIFOs. */
 static long route_path(long nr, const long a[6], int arg) {
   const char *p = (const char *)a[arg];
+  if (opens_fifo(nr, a)) return shim_forward(nr, a);
   if (p && p[0] == '/') {
     if (path_is(p, "/dev/urandom") || path_is(p, "/dev/random") || path_is(p, "/dev/srandom") ||
         path_is(p, "/proc/sys/kernel/random/uuid") || proc_clock_path(p) ||

@@ -14,6 +14,7 @@ import type { Thread } from '../host/thread';
 import type { Logger } from '../output/log';
 import { MSG } from '../abi/protocol';
 import type { SocketLayer } from '../net/sockets/layer';
+import { FifoTable } from '../files/fifo';
 import { LockTable } from '../files/locks';
 import { Handler, SyscallCall } from './call';
 import { SyscallTable } from './dispatch';
@@ -70,6 +71,8 @@ export class Kernel {
   net: SocketLayer | null = null;
   /** Wait queues of advisory file locks (one for all hosts: they share the file system). */
   readonly locks = new LockTable();
+  /** Emulated FIFOs by device and inode (one for all hosts: they share the file system). */
+  readonly fifos = new FifoTable();
   /** Open syscall trace files (shared by a process and its children; closed at the end). */
   readonly straceFds: number[] = [];
   /** Log every syscall that reaches the simulator (log level trace). */

@@ -1,6 +1,7 @@
 // Descriptor syscalls that reach the simulator: only those whose fd is
 // emulated (the shim runs the rest natively). Each call is passed to the
 // object; a kind that lacks an operation gets the errno Linux would give.
+import * as fs from 'node:fs';
 import type { Descriptor } from '../host/fd-table';
 import { E } from '../abi/errno';
 import { SYS } from '../abi/syscalls';
@@ -21,7 +22,9 @@ import {
   O_ACCMODE,
   O_CLOEXEC,
   O_CREAT,
+  O_EXCL,
   O_NONBLOCK,
+  O_RDONLY,
   O_RDWR,
   O_TRUNC,
   O_WRONLY,
@@ -30,6 +33,7 @@ import {
 import type { Kernel } from '../kernel/kernel';
 import { Outcome, RestartRule, SyscallCall } from '../kernel/call';
 import { descriptor, fileOf, installFile, shareFile, uninstallFd } from '../files/descriptors';
+import { type Fifo, type FifoAccess, FifoEnd } from '../files/fifo';
 import { procClockFile } from '../files/proc-file';
 import type { SimFile } from '../files/file';
 import { StaticFile } from '../files/static-file';
@@ -261,11 +265,84 @@ function notOnEmulated(errno: number): (c: SyscallCall) => Outcome {
 
 const CPU_LIST = Buffer.from('0\n');
 
-/** open family, reached only for the special paths the shim forwards. */
-function openSpecial(c: SyscallCall, pathAddr: number, flags: number): Outcome {
+const AT_FDCWD = -100;
+const O_NOFOLLOW = 0o400000;
+const O_PATH = 0o10000000;
+const SPECIAL_PATHS: ReadonlySet<string> = new Set([
+  '/dev/urandom',
+  '/dev/random',
+  '/dev/srandom',
+  '/proc/sys/kernel/random/uuid',
+  '/sys/devices/system/cpu/online',
+  '/sys/devices/system/cpu/possible',
+]);
+
+/** "dev:ino" of the FIFO the path names (as the process resolves it), or null when it is not a FIFO. */
+function fifoKey(c: SyscallCall, dirfd: number, pathAddr: number, flags: number): string | null {
+  const { k, t } = c;
+  // Resolve in the process itself (its cwd, its dirfd) without opening the FIFO: O_PATH never blocks.
+  const fd = k.nativeCall(t, SYS.openat, dirfd, pathAddr, O_PATH | O_CLOEXEC | (flags & O_NOFOLLOW));
+  if (fd < 0) return null;
+  try {
+    const st = fs.statSync(`/proc/${t.process.nativePid}/task/${t.nativeTid}/fd/${fd}`, { bigint: true });
+    return st.isFIFO() ? `${st.dev}:${st.ino}` : null;
+  } catch {
+    return null;
+  } finally {
+    k.nativeCall(t, SYS.close, fd);
+  }
+}
+
+/**
+ * open(2) of a FIFO (fifo(7)): a reader waits for a writer and a writer for a
+ * reader, in simulated time; O_NONBLOCK readers go on at once, O_NONBLOCK
+ * writers with no reader get ENXIO; O_RDWR never waits. null: not a FIFO
+ * after all (the shim saw one, but the path changed), or an open that does not
+ * reach the pipe (O_PATH, O_CREAT|O_EXCL): it runs natively.
+ */
+function openFifo(c: SyscallCall, dirfd: number, pathAddr: number, flags: number): Outcome | null {
+  const { k, t } = c;
+  const access = flags & O_ACCMODE;
+  if ((flags & O_PATH) !== 0 || (flags & (O_CREAT | O_EXCL)) === (O_CREAT | O_EXCL) || access === O_ACCMODE) {
+    return null;
+  }
+  const key = fifoKey(c, dirfd, pathAddr, flags);
+  if (key === null) return null;
+  const fifo = k.fifos.get(key);
+  const nonblock = (flags & O_NONBLOCK) !== 0;
+  const reading = access === O_RDONLY;
+  const rerun = !c.firstRun && fifo.openers.has(t);
+  if (access === O_RDWR) {
+    fifo.opened(true);
+    fifo.opened(false);
+  } else if (rerun) {
+    if (!fifo.partnerCame(t, reading)) return waitForPartner(c, fifo, reading, false);
+  } else {
+    if (!reading && nonblock && fifo.count(true) === 0) {
+      k.fifos.forgetIfIdle(fifo);
+      return c.err(E.ENXIO);
+    }
+    fifo.opened(reading);
+    if (!nonblock && fifo.count(!reading) === 0) return waitForPartner(c, fifo, reading, true);
+  }
+  const end: FifoEnd = fifo.openEnd(t, access as FifoAccess, flags);
+  return c.result(installFile(k, t, end, (flags & O_CLOEXEC) !== 0));
+}
+
+function waitForPartner(c: SyscallCall, fifo: Fifo, reading: boolean, firstRun: boolean): Outcome {
+  const out = c.blockOn(fifo.openWaiters.asSources, -1);
+  fifo.waitFor(c.t, reading, firstRun);
+  return out;
+}
+
+/** open family, reached only for the special paths the shim forwards and for FIFOs. */
+function openSpecial(c: SyscallCall, dirfd: number, pathAddr: number, flags: number): Outcome {
   const { k, t } = c;
   const p = k.mem.readCString(t.process.nativePid, pathAddr);
   if (p === null) return c.err(E.EFAULT);
+  if (p.length > 0 && !SPECIAL_PATHS.has(p) && !p.startsWith('/proc/')) {
+    return openFifo(c, dirfd, pathAddr, flags) ?? c.native();
+  }
   const cloexec = (flags & O_CLOEXEC) !== 0;
   let f: SimFile;
   if (p === '/dev/urandom' || p === '/dev/random' || p === '/dev/srandom') f = new RandomDevice();
@@ -304,7 +381,7 @@ export function registerFd(k: Kernel): void {
   k.register(SYS.newfstatat, (c) => fstat(c, c.int(0), c.ptr(2)));
   k.register(SYS.statx, notOnEmulated(E.ENOSYS));
   k.register(SYS.fadvise64, notOnEmulated(E.ESPIPE));
-  k.register(SYS.open, (c) => openSpecial(c, c.ptr(0), c.int(1)));
-  k.register(SYS.creat, (c) => openSpecial(c, c.ptr(0), O_CREAT | O_WRONLY | O_TRUNC));
-  k.register(SYS.openat, (c) => openSpecial(c, c.ptr(1), c.int(2)));
+  k.register(SYS.open, (c) => openSpecial(c, AT_FDCWD, c.ptr(0), c.int(1)));
+  k.register(SYS.creat, (c) => openSpecial(c, AT_FDCWD, c.ptr(0), O_CREAT | O_WRONLY | O_TRUNC));
+  k.register(SYS.openat, (c) => openSpecial(c, c.int(0), c.ptr(1), c.int(2)));
 }
