@@ -44,3 +44,9 @@ export const FD_CLOEXEC = 1;
 /** close_range(2) flags. */
 export const CLOSE_RANGE_UNSHARE = 1 << 1;
 export const CLOSE_RANGE_CLOEXEC = 1 << 2;
+
+/** The *at() calls' "relative to the working directory" descriptor. */
+export const AT_FDCWD = -100;
+/** open(2): do not follow a final symlink; open only a path handle. */
+export const O_NOFOLLOW = 0o400000;
+export const O_PATH = 0o10000000;

@@ -10,12 +10,11 @@ import type { Kernel } from '../kernel/kernel';
 import type { Outcome, SyscallCall } from '../kernel/call';
 import { SYS } from '../abi/syscalls';
 import { SIGCHLD, SIGKILL } from '../abi/signals';
-import { O_CLOEXEC } from '../abi/fcntl';
+import { AT_FDCWD, O_CLOEXEC } from '../abi/fcntl';
 import { uninstallFd } from '../files/descriptors';
 import { execSignals } from '../kernel/signals';
 import { seedAtRandom } from '../kernel/spawn';
 
-const AT_FDCWD = -100;
 const AT_EMPTY_PATH = 0x1000;
 const MAX_ARGS = 65536;
 

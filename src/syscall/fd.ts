@@ -29,6 +29,9 @@ import {
   O_TRUNC,
   O_WRONLY,
   SETFL_MASK,
+  AT_FDCWD,
+  O_NOFOLLOW,
+  O_PATH,
 } from '../abi/fcntl';
 import type { Kernel } from '../kernel/kernel';
 import { Outcome, RestartRule, SyscallCall } from '../kernel/call';
@@ -265,9 +268,6 @@ function notOnEmulated(errno: number): (c: SyscallCall) => Outcome {
 
 const CPU_LIST = Buffer.from('0\n');
 
-const AT_FDCWD = -100;
-const O_NOFOLLOW = 0o400000;
-const O_PATH = 0o10000000;
 const SPECIAL_PATHS: ReadonlySet<string> = new Set([
   '/dev/urandom',
   '/dev/random',
