@@ -155,6 +155,11 @@ export class SlotAllocator {
     return this.next++;
   }
 
+  /** True when alloc() can succeed. */
+  hasFree(): boolean {
+    return this.free.length > 0 || this.next < this.max;
+  }
+
   release(slot: number): void {
     this.free.push(slot);
   }

@@ -44,6 +44,21 @@ interface CloneRequest {
   tls: number;
 }
 
+/**
+ * The shared region has no slot left for another process or thread: clone
+ * fails with EAGAIN, as fork does on Linux at RLIMIT_NPROC or the kernel's
+ * thread limit, and the run goes on. Logged once per process.
+ */
+function slotsExhausted(c: SyscallCall, what: 'processes' | 'threads'): Outcome {
+  const p = c.t.process;
+  const key = what === 'processes' ? -SYS.fork : -SYS.clone;
+  if (!p.warned.has(key)) {
+    p.warned.add(key);
+    c.k.log.warn(p.host.name, `${p.name}: no room for more ${what} in this simulation; clone fails with EAGAIN`);
+  }
+  return c.err(E.EAGAIN);
+}
+
 function cloneThread(c: SyscallCall, req: CloneRequest): Outcome {
   const { k, t } = c;
   const flags = req.flags;
@@ -54,6 +69,7 @@ function cloneThread(c: SyscallCall, req: CloneRequest): Outcome {
     return c.err(E.ENOTSUP);
   }
   const p = t.process;
+  if (!k.threadSlots.hasFree()) return slotsExhausted(c, 'threads');
   const vtid = p.host.allocVid();
   const child = k.newThread(p, vtid);
   const r = k.shimCall(t, MSG.CLONE, SYS.clone, flags & NATIVE_THREAD_FLAGS, req.stack, req.tls, child.slot);
@@ -88,6 +104,8 @@ function cloneProcess(c: SyscallCall, req: CloneRequest): Outcome {
     k.log.debug(parent.host.name, `${parent.name}: vfork runs as fork (the parent is not suspended)`);
   }
   const host = parent.host;
+  if (!k.procSlots.hasFree()) return slotsExhausted(c, 'processes');
+  if (!k.threadSlots.hasFree()) return slotsExhausted(c, 'threads');
   const child = k.newProcess(host, (flags & CLONE_PARENT) !== 0 ? parent.ppid : parent.vpid, parent.exeName, null);
   child.name = `${host.name}.${parent.exeName}.${child.vpid}`;
   child.pgid = parent.pgid;

@@ -96,6 +96,8 @@ function exec(
     return i < 0 ? [kv, ''] : [kv.slice(0, i), kv.slice(i + 1)];
   });
   const fds = inheritedFds(p.nativePid);
+  // The new image needs a channel before the old one is released: EAGAIN, as for RLIMIT_NPROC.
+  if (!k.threadSlots.hasFree()) return c.err(E.EAGAIN);
   const nt = k.newThread(p, p.vpid);
   const atRandom = seedAtRandom(k, nt);
   const newPid = k.addon.spawnExec(abs, argv, k.managedEnv(env, nt.slot), cwd, p.nativePid, fds, atRandom);

@@ -133,3 +133,23 @@ test('close of an emulated fd lets the shim close the placeholder; a second clos
   assert.equal(f.syscall(SYS.close, fd).outcome, Outcome.Native);
   assert.equal(f.process.fds.get(fd), undefined);
 });
+
+test('clone and fork fail with EAGAIN when the simulation has no room for another thread or process', () => {
+  const f = new FakeKernel();
+  const CLONE_VM = 0x100,
+    CLONE_SIGHAND = 0x800,
+    CLONE_THREAD = 0x10000,
+    CLONE_SETTLS = 0x80000,
+    SIGCHLD = 17;
+  const threadFlags = CLONE_VM | CLONE_SIGHAND | CLONE_THREAD | CLONE_SETTLS;
+  const slots = f.kernel.threadSlots;
+  while (slots.hasFree()) slots.alloc();
+  assert.deepEqual(f.syscall(SYS.clone, threadFlags, BUF, 0, 0, BUF), { outcome: Outcome.Done, ret: -E.EAGAIN });
+  assert.deepEqual(f.syscall(SYS.clone, SIGCHLD, 0, 0, 0, 0), { outcome: Outcome.Done, ret: -E.EAGAIN });
+  assert.equal(f.process.threads.length, 1, 'no half-made thread is left behind');
+  const procs = f.kernel.procSlots;
+  slots.release(0x7f);
+  while (procs.hasFree()) procs.alloc();
+  assert.deepEqual(f.syscall(SYS.clone, SIGCHLD, 0, 0, 0, 0), { outcome: Outcome.Done, ret: -E.EAGAIN });
+  assert.equal(f.host.processes.length, 1, 'no half-made process is left behind');
+});
