@@ -11,8 +11,20 @@
 
 #include "shim.h"
 
-#define SIGEV_THREAD_ID_ 4
 #define TICKS_PER_INTERVAL 4
+
+/* A POSIX timer on `clock` whose expiry sends `sig` to the calling thread only
+ * (SIGEV_THREAD_ID): the kernel keeps such a timer within this process. */
+long shim_thread_timer(long clock, int sig, int *id) {
+  struct {
+    long value; /* union sigval */
+    int signo;
+    int notify;
+    int tid;
+    char pad[44];
+  } sev = {0, sig, 4 /* SIGEV_THREAD_ID */, (int)RAW0(SYS_gettid), {0}};
+  return RAW3(SYS_timer_create, clock, &sev, id);
+}
 
 static SHIM_TLS int timer_state;       /* 0 = none yet, 1 = running, -1 = failed */
 static SHIM_TLS unsigned long returns; /* answers received from the simulator */
@@ -29,15 +41,8 @@ void shim_preempt_arm(void) {
   if (!shim_header || !h->preempt_enabled) return;
   returns++;
   if (timer_state != 0) return;
-  struct {
-    long value; /* union sigval */
-    int signo;
-    int notify;
-    int tid;
-    char pad[44];
-  } sev = {0, UMBRA_SIG_PREEMPT, SIGEV_THREAD_ID_, (int)RAW0(SYS_gettid), {0}};
   int id = 0;
-  if (RAW3(SYS_timer_create, CLOCK_THREAD_CPUTIME_ID, &sev, &id) != 0) {
+  if (shim_thread_timer(CLOCK_THREAD_CPUTIME_ID, UMBRA_SIG_PREEMPT, &id) != 0) {
     timer_state = -1;
     shim_log("umbra shim: warning: cannot create the preemption timer\n");
     return;

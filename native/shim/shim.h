@@ -106,6 +106,7 @@ void shim_fault_handler(int sig, void *info, void *uc);
 void shim_fault(int sig, void *info, void *uc, int outer_ctx);
 
 /* preempt.c: native preemption (signal UMBRA_SIG_PREEMPT) */
+long shim_thread_timer(long clock, int sig, int *id);
 void shim_preempt_arm(void);
 void shim_preempt_forget_timer(void);
 void shim_preempt_handler(int sig, siginfo_t *info, void *uc);

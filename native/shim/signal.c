@@ -13,8 +13,6 @@
 #define SA_RESTORER 0x04000000
 #endif
 
-#define SIGEV_THREAD_ID_ 4
-
 /* Die of `sig` for real: the kernel's default action, reported by wait. The
  * seccomp filter refuses kill/tkill/tgkill even from the shim (they would let a
  * program signal any process), so a one-shot timer aimed at this thread raises
@@ -29,15 +27,8 @@ static void die_of(int sig) {
   RAW4(SYS_rt_sigaction, sig, &dfl, 0, 8);
   uint64_t m = 1ull << (sig - 1);
   RAW4(SYS_rt_sigprocmask, SIG_UNBLOCK, &m, 0, 8);
-  struct {
-    long value; /* union sigval */
-    int signo;
-    int notify;
-    int tid;
-    char pad[44];
-  } sev = {0, sig, SIGEV_THREAD_ID_, (int)RAW0(SYS_gettid), {0}};
   int id = 0;
-  if (RAW3(SYS_timer_create, CLOCK_MONOTONIC, &sev, &id) == 0) {
+  if (shim_thread_timer(CLOCK_MONOTONIC, sig, &id) == 0) {
     struct itimerspec soon = {{0, 0}, {0, 1}};
     RAW4(SYS_timer_settime, id, 0, &soon, 0);
     uint64_t all_but_sig = ~m;
