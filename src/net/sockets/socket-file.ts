@@ -457,3 +457,36 @@ export abstract class SocketFile implements SimFile {
     return 4;
   }
 }
+
+/** A family's socket object that keeps SO_SNDBUF, SO_RCVBUF and its pending error as plain fields. */
+export interface PlainBuffers {
+  sndBuf: number;
+  rcvBuf: number;
+  /** SO_ERROR: the pending error (positive errno, 0: none), cleared. */
+  takeError(): number;
+}
+
+/** A socket file whose socket object is PlainBuffers (UDP, unix): the buffer and error hooks read its fields. */
+export abstract class PlainBufferSocketFile extends SocketFile {
+  abstract readonly sock: PlainBuffers;
+
+  protected takeError(): number {
+    return this.sock.takeError();
+  }
+
+  protected sndBufBytes(): number {
+    return this.sock.sndBuf;
+  }
+
+  protected setSndBufBytes(bytes: number): void {
+    this.sock.sndBuf = bytes;
+  }
+
+  protected rcvBufBytes(): number {
+    return this.sock.rcvBuf;
+  }
+
+  protected setRcvBufBytes(bytes: number): void {
+    this.sock.rcvBuf = bytes;
+  }
+}

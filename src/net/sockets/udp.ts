@@ -32,7 +32,7 @@ import { UdpSocket } from '../udp';
 import { checkSockaddrIn, inIp, inPort, putSockaddrIn, type SockAddr } from './address';
 import type { UserMsg } from './message';
 import type { OptValue } from './option';
-import { SocketFile } from './socket-file';
+import { PlainBufferSocketFile } from './socket-file';
 
 /** What IP_TTL reports until set (net.ipv4.ip_default_ttl). */
 const DEFAULT_TTL = 64;
@@ -40,7 +40,7 @@ const DEFAULT_TTL = 64;
 const LOOPBACK_MTU = 65536,
   ETH_MTU = 1500;
 
-export class UdpFile extends SocketFile {
+export class UdpFile extends PlainBufferSocketFile {
   readonly domain = AF_INET;
   readonly type = SOCK_DGRAM;
   readonly protocol = IPPROTO_UDP;
@@ -154,26 +154,6 @@ export class UdpFile extends SocketFile {
   }
 
   // ------------------------------------------------------------- options
-
-  protected takeError(): number {
-    return this.sock.takeError();
-  }
-
-  protected sndBufBytes(): number {
-    return this.sock.sndBuf;
-  }
-
-  protected setSndBufBytes(bytes: number): void {
-    this.sock.sndBuf = bytes;
-  }
-
-  protected rcvBufBytes(): number {
-    return this.sock.rcvBuf;
-  }
-
-  protected setRcvBufBytes(bytes: number): void {
-    this.sock.rcvBuf = bytes;
-  }
 
   protected override setOwnOption(name: number, v: number): boolean {
     const s = this.sock;

@@ -25,7 +25,7 @@ import type { NetworkStack } from '../stack';
 import { UnixSocket, type UnixCred, type UnixKind, type UnixName } from '../unix';
 import type { SockAddr } from './address';
 import type { UserMsg } from './message';
-import { SocketFile } from './socket-file';
+import { PlainBufferSocketFile, type SocketFile } from './socket-file';
 import { SIGPIPE } from '../../abi/signals';
 
 export function unixKind(type: number): UnixKind | null {
@@ -111,7 +111,7 @@ function takeRights(m: UserMsg): unknown[] | null {
   return r;
 }
 
-export class UnixFile extends SocketFile {
+export class UnixFile extends PlainBufferSocketFile {
   readonly domain = AF_UNIX;
   readonly protocol = 0;
   readonly sock: UnixSocket;
@@ -323,26 +323,6 @@ export class UnixFile extends SocketFile {
   }
 
   // ------------------------------------------------------------- options
-
-  protected takeError(): number {
-    return this.sock.takeError();
-  }
-
-  protected sndBufBytes(): number {
-    return this.sock.sndBuf;
-  }
-
-  protected setSndBufBytes(bytes: number): void {
-    this.sock.sndBuf = bytes;
-  }
-
-  protected rcvBufBytes(): number {
-    return this.sock.rcvBuf;
-  }
-
-  protected setRcvBufBytes(bytes: number): void {
-    this.sock.rcvBuf = bytes;
-  }
 
   protected override peerCred(out: DataView): void {
     const c = this.sock.peerCred;
