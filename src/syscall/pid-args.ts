@@ -78,7 +78,7 @@ function kcmp(c: SyscallCall): Outcome {
 
 /** Most iovecs process_vm_readv/writev take (IOV_MAX). */
 const IOV_MAX = 1024;
-/** Bytes copied per step between the two processes. */
+/** Bytes copied per step between the two processes (within Memory's scratch buffer). */
 const VM_COPY_CHUNK = 64 * 1024;
 
 /** An iovec array of `count` entries at `addr` in `pid`, as [base, len] pairs, or null on a bad pointer. */
@@ -117,7 +117,6 @@ function processVm(c: SyscallCall, writing: boolean): Outcome {
   const [fromPid, from, toPid, to] = writing
     ? [self, local, target.nativePid, remote]
     : [target.nativePid, remote, self, local];
-  const buf = Buffer.allocUnsafe(VM_COPY_CHUNK);
   let fi = 0,
     fOff = 0,
     ti = 0,
@@ -125,6 +124,7 @@ function processVm(c: SyscallCall, writing: boolean): Outcome {
     total = 0,
     faulted = false;
   const mem = c.k.mem;
+  const buf = mem.scratch; // the iovecs were copied out of it above
   for (;;) {
     while (fi < from.length && fOff >= from[fi + 1]) {
       fi += 2;
