@@ -4,6 +4,7 @@
  * It holds no simulation logic. */
 #define _GNU_SOURCE
 #include <node_api.h>
+#include <pthread.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -247,8 +248,11 @@ static void no_finalize(napi_env env, void *data, void *hint) {
 static napi_value js_create_shm(napi_env env, napi_callback_info info) {
   (void)info;
   if (g_shm) {
-    /* A later simulation in the same process (the library API): start clean. */
-    memset(g_shm, 0, UMBRA_SHM_SIZE);
+    /* A later simulation in the same process (the library API): start clean.
+     * Punching the whole file out zeroes it without touching every page of a
+     * region that is mostly never used. */
+    if (fallocate(g_shm_fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0, (off_t)UMBRA_SHM_SIZE) != 0)
+      memset(g_shm, 0, UMBRA_SHM_SIZE);
   } else {
     int fd = (int)syscall(SYS_memfd_create, "umbra", MFD_CLOEXEC);
     if (fd < 0 || ftruncate(fd, (off_t)UMBRA_SHM_SIZE) != 0) {
@@ -524,35 +528,70 @@ static int seed_at_random(pid_t pid, const uint8_t *bytes) {
   return err;
 }
 
-/* fork + exec with the child set up as a managed process; `at_random`, when
- * set, is written to the new image's AT_RANDOM before it runs. Returns pid or -errno. */
+/* What the child of spawn_process needs; it lives on the parent's stack,
+ * which the child shares (CLONE_VM) while the parent waits for its exec. */
+struct spawn_child {
+  pid_t parent;
+  const char *path;
+  char **argv;
+  char **envp;
+  const char *cwd;
+  const struct spawn_io *io;
+  bool trace;
+  int errpipe_w;
+};
+
+/* The child, on its own small stack in the parent's memory: only
+ * async-signal-safe calls until execve, and nothing that allocates. */
+static int spawn_child_main(void *arg) {
+  struct spawn_child *c = arg;
+  child_prepare(c->parent);
+  int w = c->errpipe_w;
+  /* Traced, the child stops at its exec before the loader reads AT_RANDOM. */
+  bool traced = !c->trace || ptrace(PTRACE_TRACEME, 0, NULL, NULL) == 0;
+  if (traced && child_fds(c->io, &w) == 0 && chdir(c->cwd) == 0) execve(c->path, c->argv, c->envp);
+  int err = errno;
+  if (write(w, &err, sizeof err) < 0) {
+    /* nothing more we can do */
+  }
+  _exit(127);
+}
+
+/* Room for the child's few frames before exec (child_fds keeps a 1 KiB array). */
+#define SPAWN_CHILD_STACK_BYTES (64 * 1024)
+
+/* Starts a managed process; `at_random`, when set, is written to the new
+ * image's AT_RANDOM before it runs. Returns pid or -errno. The child shares
+ * the simulator's memory until its exec (CLONE_VM|CLONE_VFORK, as
+ * posix_spawn does): copying the page tables of a large Node process with
+ * fork cost milliseconds per process, most of a many-host run's start-up.
+ * Every signal stays blocked across the clone so that none of Node's
+ * handlers can run on the child's borrowed stack; the child resets them. */
 static int64_t spawn_process(const char *path, char **argv, char **envp, const char *cwd,
                              const struct spawn_io *io, const uint8_t *at_random) {
   int errpipe[2];
   if (g_shm_fd < 0) return -EINVAL;
-  if (pipe2(errpipe, O_CLOEXEC) != 0) return -errno;
-  pid_t parent = getpid();
-  pid_t pid = fork();
-  if (pid < 0) {
+  char *stack = malloc(SPAWN_CHILD_STACK_BYTES);
+  if (!stack) return -ENOMEM;
+  if (pipe2(errpipe, O_CLOEXEC) != 0) {
     int e = errno;
-    close(errpipe[0]);
-    close(errpipe[1]);
+    free(stack);
     return -e;
   }
-  if (pid == 0) {
-    /* Child: only async-signal-safe calls until execve. */
-    child_prepare(parent);
-    int w = errpipe[1];
-    /* Traced, the child stops at its exec before the loader reads AT_RANDOM. */
-    bool traced = at_random == NULL || ptrace(PTRACE_TRACEME, 0, NULL, NULL) == 0;
-    if (traced && child_fds(io, &w) == 0 && chdir(cwd) == 0) execve(path, argv, envp);
-    int err = errno;
-    if (write(w, &err, sizeof err) < 0) {
-      /* nothing more we can do */
-    }
-    _exit(127);
-  }
+  struct spawn_child c = {getpid(), path, argv, envp, cwd, io, at_random != NULL, errpipe[1]};
+  sigset_t all, old;
+  sigfillset(&all);
+  pthread_sigmask(SIG_SETMASK, &all, &old);
+  pid_t pid = clone(spawn_child_main, stack + SPAWN_CHILD_STACK_BYTES, CLONE_VM | CLONE_VFORK | SIGCHLD,
+                    &c);
+  int clone_err = errno;
+  pthread_sigmask(SIG_SETMASK, &old, NULL);
+  free(stack);
   close(errpipe[1]);
+  if (pid < 0) {
+    close(errpipe[0]);
+    return -clone_err;
+  }
   int64_t result = await_exec(pid, errpipe[0]);
   close(errpipe[0]);
   if (result > 0 && at_random) {

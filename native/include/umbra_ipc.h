@@ -11,15 +11,20 @@
 #define UMBRA_MAGIC 0x41524d55u /* "UMRA" */
 /* Bump on any change to the layout or the meaning of a constant: the shim
  * refuses a region of another version, TypeScript an addon of another one. */
-#define UMBRA_VERSION 3u
+#define UMBRA_VERSION 4u
 
 /* Exit status of a managed process whose shim found a region of another
  * protocol version (a stale build); it says so on its stderr first. */
 #define UMBRA_EXIT_PROTOCOL_MISMATCH 86
 
-#define UMBRA_MAX_HOSTS 4096
-#define UMBRA_MAX_PROCS 4096
-#define UMBRA_MAX_THREADS 16384
+/* Slot counts. The region is a sparse memfd: a page costs memory only once a
+ * slot on it is used, so these bound address space (about 1.3 GiB, under the
+ * 2 GiB that 32-bit offsets in TypeScript allow), not memory. They are above
+ * what the kernel lets one machine run (pid_max, threads-max), which is the
+ * limit a simulation meets first; past either, fork/clone fail with EAGAIN. */
+#define UMBRA_MAX_HOSTS (1 << 20)
+#define UMBRA_MAX_PROCS (1 << 17)
+#define UMBRA_MAX_THREADS (1 << 18)
 /* Emulated-fd bitmap covers fd numbers below this; larger fds always go to the simulator. */
 #define UMBRA_FD_BITMAP_FDS 65536
 

@@ -509,12 +509,18 @@ function readHost(r: Reader, name: string, node: YNode): PendingHost {
   return { name, networkNodeId, ipAddr, bandwidthDown, bandwidthUp, options, processes };
 }
 
+/**
+ * Why `count` hosts do not fit a shared region of `limit` host blocks, or null.
+ * Said before reading any host, so a huge config fails at once.
+ */
+export function hostCountProblem(count: number, limit: number = LIMITS.MAX_HOSTS): string | null {
+  return count > limit ? `${count} hosts are more than one simulation can hold (limit ${limit})` : null;
+}
+
 function readHosts(r: Reader, node: YNode): PendingHost[] {
   if (node.kind !== 'map') r.fail('hosts', `expected a mapping of host names to hosts, got ${describe(node)}`);
-  // The shared-memory region has a fixed number of host blocks; say so before reading thousands of hosts.
-  if (node.entries.length > LIMITS.MAX_HOSTS) {
-    r.fail('hosts', `${node.entries.length} hosts are more than one simulation can hold (limit ${LIMITS.MAX_HOSTS})`);
-  }
+  const tooMany = hostCountProblem(node.entries.length);
+  if (tooMany !== null) r.fail('hosts', tooMany);
   const named: Array<{ name: string; node: YNode }> = [];
   for (const { key, value } of node.entries) {
     if (key.kind !== 'str') {

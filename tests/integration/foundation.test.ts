@@ -6,7 +6,6 @@ import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { config, leftoverManagedProcesses, program, runUmbra, tempDir, UMBRA } from '../helpers/umbra';
-import { LIMITS } from '../../src/abi/protocol';
 
 const EPOCH = 946684800;
 
@@ -187,17 +186,6 @@ test('bad input: unknown key, wrong type, negative time, missing program, not YA
     /no-such-program-xyz/,
   );
   badInput('general: [unclosed\n  : : :', /config\.yaml/);
-});
-
-test('more hosts than the shared region holds: exit 2, one line naming hosts and the limit', () => {
-  const hosts = Array.from(
-    { length: LIMITS.MAX_HOSTS + 1 },
-    (_, i) => `  h${i}:\n    network_node_id: 0\n    processes: []\n`,
-  );
-  badInput(
-    config(hosts.join('')),
-    new RegExp(`config\\.yaml: hosts: ${LIMITS.MAX_HOSTS + 1} hosts .*limit ${LIMITS.MAX_HOSTS}\\)$`),
-  );
 });
 
 test('bad command line: one line naming the flag, exit 2', () => {
