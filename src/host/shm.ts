@@ -29,8 +29,9 @@ export class SharedRegion {
   private readonly fdBitmapFds: number;
   /** The header's simulator-written fields as sealed after set-up (see sealHeader). */
   private sealedHeader: Uint8Array | null = null;
-  /** Per host, its written-once settings (hModelLatency up to the end of hMaxUnapplied). */
-  private sealedHosts: Uint8Array[] = [];
+  /** Every host's written-once settings (hModelLatency up to the end of hMaxUnapplied), back to back. */
+  private sealedHosts = new Uint8Array(0);
+  private sealedHostSpan = 0;
 
   constructor(n: NativeAddon = native()) {
     this.layout = n.layout();
@@ -53,19 +54,26 @@ export class SharedRegion {
   sealSettings(hostCount: number): void {
     const L = this.layout;
     this.sealedHeader = this.u8.slice(0, L.hdrTscTrap);
-    this.sealedHosts = [];
+    const span = L.hMaxUnapplied + 8 - L.hModelLatency;
+    this.sealedHostSpan = span;
+    this.sealedHosts = new Uint8Array(hostCount * span);
     for (let i = 0; i < hostCount; i++) {
-      const off = this.hostOffset(i);
-      this.sealedHosts.push(this.u8.slice(off + L.hModelLatency, off + L.hMaxUnapplied + 8));
+      const off = this.hostOffset(i) + L.hModelLatency;
+      this.sealedHosts.set(this.u8.subarray(off, off + span), i * span);
     }
   }
 
-  restoreSettings(): void {
+  /**
+   * Puts back the header and the settings of `hostIndex`, the host whose new
+   * shim is about to copy them: the only ones a starting shim reads, so the
+   * cost does not grow with the number of hosts.
+   */
+  restoreSettings(hostIndex: number): void {
     if (this.sealedHeader !== null) this.u8.set(this.sealedHeader, 0);
-    const L = this.layout;
-    for (let i = 0; i < this.sealedHosts.length; i++) {
-      this.u8.set(this.sealedHosts[i], this.hostOffset(i) + L.hModelLatency);
-    }
+    const span = this.sealedHostSpan;
+    if ((hostIndex + 1) * span > this.sealedHosts.length) return;
+    const at = hostIndex * span;
+    this.u8.set(this.sealedHosts.subarray(at, at + span), this.hostOffset(hostIndex) + this.layout.hModelLatency);
   }
 
   // ---- generic 64-bit fields (byte offsets) ----

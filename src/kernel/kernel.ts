@@ -198,7 +198,7 @@ export class Kernel {
     return managedEnv(env, slot, this.opts.hostsFilePath);
   }
 
-  spawnConfigured(host: Host, cfg: ProcessConfig): Process {
+  spawnConfigured(host: Host, cfg: ProcessConfig): Process | null {
     return spawnConfigured(this, host, cfg);
   }
 

@@ -17,7 +17,7 @@ export function newThread(k: Kernel, p: Process, vtid: number): Thread {
   const L = k.shm.layout;
   const ch = k.shm.channelOffset(slot);
   // Every new thread may be a new shim about to copy its settings: undo any scribbling first.
-  k.shm.restoreSettings();
+  k.shm.restoreSettings(p.host.id);
   k.shm.u8.fill(0, ch, ch + L.channelSize);
   k.shm.i32[(ch + L.chHost) >> 2] = p.host.id;
   k.shm.i32[(ch + L.chProc) >> 2] = p.slot;

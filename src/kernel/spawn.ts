@@ -38,9 +38,17 @@ export function seedAtRandom(k: Kernel, t: Thread): Uint8Array {
   return k.shm.u8.subarray(off, off + AT_RANDOM_BYTES);
 }
 
-/** Starts a configured process now. Returns the process (possibly already ended). */
-export function spawnConfigured(k: Kernel, host: Host, cfg: ProcessConfig): Process {
+/**
+ * Starts a configured process now. Returns the process (possibly already
+ * ended), or null when the shared region has no free process or thread slot
+ * (the launcher's fork failing with EAGAIN): the run goes on without it.
+ */
+export function spawnConfigured(k: Kernel, host: Host, cfg: ProcessConfig): Process | null {
   const exe = path.basename(cfg.resolvedPath);
+  if (!k.procSlots.hasFree() || !k.threadSlots.hasFree()) {
+    k.log.error(host.name, `cannot start ${cfg.path}: every process or thread slot is in use (EAGAIN)`);
+    return null;
+  }
   const p = k.newProcess(host, 1, exe, cfg);
   const vpid = p.vpid;
   const t = k.newThread(p, vpid);

@@ -71,7 +71,7 @@ export class Simulation {
   private readonly pcaps: PcapFile[] = [];
   /** Called between events with the current simulated time (progress display). */
   onTick: ((simNs: number) => void) | null = null;
-  private readonly configured: Array<{ host: Host; index: number; process: Process | null }> = [];
+  private readonly configured: Array<{ host: Host; index: number; process: Process | null; refused: boolean }> = [];
   /** Problems the shims report about this machine or build are logged once per run, not per process. */
   private tscWarned = false;
   private staleShimReported = false;
@@ -180,10 +180,11 @@ export class Simulation {
     const wallStart = native().monotonicNs();
     for (const host of this.hosts) {
       host.config.processes.forEach((pc, index) => {
-        const slot = { host, index, process: null as Process | null };
+        const slot = { host, index, process: null as Process | null, refused: false };
         this.configured.push(slot);
         this.sched.at(pc.startTimeNs, host.id, () => {
           slot.process = this.kernel.spawnConfigured(host, pc);
+          slot.refused = slot.process === null;
           this.checkShimReports(slot.process);
         });
         if (pc.shutdownTimeNs !== null) {
@@ -219,9 +220,11 @@ export class Simulation {
       const from = f.failedAtNs >= 0 ? `; capture stopped at ${formatSimTime(f.failedAtNs)}` : '';
       unwritten.push({ path: f.path, reason: f.failure + from });
     }
-    const outcomes: ProcessOutcome[] = this.configured.map(({ host, index, process }) => {
+    const outcomes: ProcessOutcome[] = this.configured.map(({ host, index, process, refused }) => {
       const pc = host.config.processes[index];
-      const actual = process ? process.finalState() : ({ kind: 'running' } as const);
+      // Refused for want of a slot: reported as a launcher whose exec failed.
+      const notRun = refused ? ({ kind: 'exited', code: 127 } as const) : ({ kind: 'running' } as const);
+      const actual = process ? process.finalState() : notRun;
       return {
         host: host.name,
         name: process ? process.name : `${host.name}.${path.basename(pc.resolvedPath)}.?`,

@@ -8,6 +8,7 @@ import { SYS } from '../../src/abi/syscalls';
 import { E } from '../../src/abi/errno';
 import { MSG } from '../../src/abi/protocol';
 import { Outcome } from '../../src/kernel/call';
+import type { ProcessConfig } from '../../src/config/types';
 
 const BUF = USER_BASE + 0x1000;
 const OUT = USER_BASE + 0x2000;
@@ -152,4 +153,14 @@ test('clone and fork fail with EAGAIN when the simulation has no room for anothe
   while (procs.hasFree()) procs.alloc();
   assert.deepEqual(f.syscall(SYS.clone, SIGCHLD, 0, 0, 0, 0), { outcome: Outcome.Done, ret: -E.EAGAIN });
   assert.equal(f.host.processes.length, 1, 'no half-made process is left behind');
+});
+
+test('a configured process that finds no free slot is refused (null), and nothing half-made is left', () => {
+  const f = new FakeKernel();
+  const procs = f.kernel.procSlots;
+  while (procs.hasFree()) procs.alloc();
+  const cfg = { path: 'prog', resolvedPath: '/bin/true', args: [], environment: {} } as unknown as ProcessConfig;
+  assert.equal(f.kernel.spawnConfigured(f.host, cfg), null);
+  assert.equal(f.host.processes.length, 1);
+  assert.equal(f.addon.calls.length, 0, 'nothing was started natively');
 });
