@@ -251,7 +251,8 @@ static napi_value js_create_shm(napi_env env, napi_callback_info info) {
     /* A later simulation in the same process (the library API): start clean.
      * Punching the whole file out zeroes it without touching every page of a
      * region that is mostly never used. */
-    if (fallocate(g_shm_fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0, (off_t)UMBRA_SHM_SIZE) != 0)
+    if (fallocate(g_shm_fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0, (off_t)UMBRA_SHM_SIZE) !=
+        0)
       memset(g_shm, 0, UMBRA_SHM_SIZE);
   } else {
     int fd = (int)syscall(SYS_memfd_create, "umbra", MFD_CLOEXEC);
@@ -582,8 +583,8 @@ static int64_t spawn_process(const char *path, char **argv, char **envp, const c
   sigset_t all, old;
   sigfillset(&all);
   pthread_sigmask(SIG_SETMASK, &all, &old);
-  pid_t pid = clone(spawn_child_main, stack + SPAWN_CHILD_STACK_BYTES, CLONE_VM | CLONE_VFORK | SIGCHLD,
-                    &c);
+  pid_t pid = clone(spawn_child_main, stack + SPAWN_CHILD_STACK_BYTES,
+                    CLONE_VM | CLONE_VFORK | SIGCHLD, &c);
   int clone_err = errno;
   pthread_sigmask(SIG_SETMASK, &old, NULL);
   free(stack);

@@ -16,28 +16,30 @@ export interface FutexWaiter {
 }
 
 export class FutexTable {
-  private readonly queues = new Map<FutexKey, FutexWaiter[]>();
+  // A Set keeps insertion order (FIFO) and removes in O(1): a barrier of tens
+  // of thousands of threads, all woken at once, would otherwise cost O(n²).
+  private readonly queues = new Map<FutexKey, Set<FutexWaiter>>();
 
   /** Appends w to the queue of its key (w.table must be this table). */
   enqueue(w: FutexWaiter): void {
     assert(w.table === this, 'futex waiter queued in a table it does not name');
     const q = this.queues.get(w.key);
-    if (q) q.push(w);
-    else this.queues.set(w.key, [w]);
+    if (q) q.add(w);
+    else this.queues.set(w.key, new Set([w]));
   }
 
   /** Removes w from its queue, if it is still there. */
   remove(w: FutexWaiter): void {
     const q = this.queues.get(w.key);
     if (!q) return;
-    const i = q.indexOf(w);
-    if (i >= 0) q.splice(i, 1);
-    if (q.length === 0) this.queues.delete(w.key);
+    q.delete(w);
+    if (q.size === 0) this.queues.delete(w.key);
   }
 
   /** A copy of the waiters on key, oldest first (callers remove entries while iterating). */
   waiters(key: FutexKey): FutexWaiter[] {
-    return this.queues.get(key)?.slice() ?? [];
+    const q = this.queues.get(key);
+    return q ? Array.from(q) : [];
   }
 
   /** Whether any thread waits on key. */

@@ -111,6 +111,12 @@ export function exitThread(k: Kernel, t: Thread): void {
     if (other) k.mem.setAlias(p.nativePid, other.nativeTid);
   }
   k.threadSlots.release(t.slot);
+  // Only live threads (and an exited leader, which still names the process) stay listed:
+  // a program that makes and ends threads all day must not grow this list.
+  if (t.vtid !== p.vpid) {
+    const i = p.threads.indexOf(t);
+    if (i >= 0) p.threads.splice(i, 1);
+  }
   if (t.clearChildTidAddr !== 0) {
     k.mem.writeI32(p.nativePid, t.clearChildTidAddr, 0);
     for (const h of k.onThreadExit) h(t, t.clearChildTidAddr);
