@@ -274,6 +274,7 @@ static napi_value js_create_shm(napi_env env, napi_callback_info info) {
   h->magic = UMBRA_MAGIC;
   h->version = UMBRA_VERSION;
   h->total_size = UMBRA_SHM_SIZE;
+  h->spin_ok = 1;
   napi_value ab;
   CHECK(napi_create_external_arraybuffer(env, p, UMBRA_SHM_SIZE, no_finalize, NULL, &ab));
   return ab;
@@ -311,18 +312,68 @@ static int64_t monotonic_now_ns(void) {
   return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-/* Wait until the channel's owner byte is REQUEST. Spins briefly (the thread is
- * usually about to answer), then sleeps on the futex; a timeout lets us notice
- * a process that died without answering. With watchdog_ns > 0, gives up after
- * that much wall time of sleeping (WAIT_STILL_WAITING) so the caller can say
- * the thread is stuck and wait again; the clock is only read once the spin has
- * failed, so the fast path is unchanged. */
+/* Spinning for the other side's answer pays only while both sides have a CPU
+ * of their own: on an oversubscribed machine the spinner takes the CPU the
+ * other side needs, and a round trip costs a scheduler time slice. The
+ * machine's count of runnable threads (/proc/loadavg) is sampled at most
+ * every SPIN_CHECK_NS and published in the header for the shims. */
+#define SPIN_CHECK_NS (10 * 1000 * 1000)
+/* How long one side spins before it sleeps on the futex, in wall time. */
+#define SPIN_BUDGET_NS (50 * 1000)
+
+static int g_loadavg_fd = -1;
+static long g_usable_cpus;
+static int64_t g_spin_checked_ns = -SPIN_CHECK_NS;
+static bool g_spin_ok = true;
+
+static long usable_cpus(void) {
+  cpu_set_t set;
+  if (sched_getaffinity(0, sizeof set, &set) == 0) return CPU_COUNT(&set);
+  long n = sysconf(_SC_NPROCESSORS_ONLN);
+  return n > 0 ? n : 1;
+}
+
+static bool spin_worthwhile(int64_t now_ns) {
+  if (now_ns - g_spin_checked_ns < SPIN_CHECK_NS) return g_spin_ok;
+  g_spin_checked_ns = now_ns;
+  if (g_usable_cpus == 0) g_usable_cpus = usable_cpus();
+  if (g_loadavg_fd < 0) g_loadavg_fd = open("/proc/loadavg", O_RDONLY | O_CLOEXEC);
+  char buf[128];
+  ssize_t n = g_loadavg_fd >= 0 ? pread(g_loadavg_fd, buf, sizeof buf - 1, 0) : -1;
+  if (n <= 0) return g_spin_ok;
+  buf[n] = 0;
+  /* "0.50 0.40 0.30 RUNNABLE/TOTAL LASTPID": the fourth field counts this thread too. */
+  const char *p = buf;
+  for (int field = 0; field < 3 && p; field++) {
+    p = strchr(p, ' ');
+    if (p) p++;
+  }
+  if (!p) return g_spin_ok;
+  long runnable = strtol(p, NULL, 10);
+  /* Ours and the managed thread we wait for: both must fit beside the rest. */
+  g_spin_ok = runnable + 1 <= g_usable_cpus;
+  if (g_shm)
+    atomic_store_explicit((_Atomic uint32_t *)&((umbra_header *)g_shm)->spin_ok, g_spin_ok,
+                          memory_order_relaxed);
+  return g_spin_ok;
+}
+
+/* Wait until the channel's owner byte is REQUEST. Spins for at most
+ * SPIN_BUDGET_NS of wall time when the machine has a CPU to spare (the thread
+ * is usually about to answer), then sleeps on the futex; a timeout lets us
+ * notice a process that died without answering. With watchdog_ns > 0, gives
+ * up after that much wall time of sleeping (WAIT_STILL_WAITING) so the caller
+ * can say the thread is stuck and wait again. */
 static int wait_request(umbra_channel *ch, int pid, int64_t watchdog_ns) {
   _Atomic uint32_t *state = (_Atomic uint32_t *)&ch->state;
-  for (int i = 0; i < 4000; i++) {
-    uint32_t s = atomic_load_explicit(state, memory_order_acquire);
-    if ((s & UMBRA_CH_OWNER_MASK) == UMBRA_CH_REQUEST) return WAIT_REQUEST;
-    __builtin_ia32_pause();
+  int64_t start_ns = monotonic_now_ns();
+  if (spin_worthwhile(start_ns)) {
+    for (uint32_t i = 1;; i++) {
+      uint32_t s = atomic_load_explicit(state, memory_order_acquire);
+      if ((s & UMBRA_CH_OWNER_MASK) == UMBRA_CH_REQUEST) return WAIT_REQUEST;
+      __builtin_ia32_pause();
+      if ((i & 63) == 0 && monotonic_now_ns() - start_ns >= SPIN_BUDGET_NS) break;
+    }
   }
   int64_t give_up_ns = watchdog_ns > 0 ? monotonic_now_ns() + watchdog_ns : 0;
   for (;;) {

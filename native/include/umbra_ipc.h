@@ -164,7 +164,11 @@ typedef struct umbra_header {
   uint32_t preempt_native_interval_us;
   uint64_t preempt_sim_interval_ns;
   uint32_t tsc_trap; /* UMBRA_TSC_* bits, written by the shims */
-  uint32_t pad0;
+  /* Live, written by the simulator: 1 while the machine has a CPU for each
+   * runnable thread, so that spinning for the other side's answer can pay;
+   * 0 when it is oversubscribed and both sides go straight to the futex.
+   * A program that scribbles on it changes only how fast the hand-off is. */
+  uint32_t spin_ok;
   uint8_t pad[4096 - 8 * 4 - 4 * 2 - 4 * 2];
 } umbra_header;
 

@@ -3,6 +3,7 @@
  * What an answer means is dispatch.c's business. */
 #include <linux/futex.h>
 #include <stdatomic.h>
+#include <time.h>
 
 #include "shim.h"
 
@@ -12,13 +13,35 @@ void channel_send(umbra_channel *ch) {
   if (old & UMBRA_CH_SIM_SLEEPING) RAW6(SYS_futex, state, FUTEX_WAKE, 1, 0, 0, 0);
 }
 
+/* Real monotonic time through the raw path (rdtsc traps in managed processes). */
+static int64_t raw_monotonic_ns(void) {
+  struct timespec ts;
+  if (RAW2(SYS_clock_gettime, CLOCK_MONOTONIC, &ts) != 0) return 0;
+  return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* The simulator usually answers within a few microseconds: spin first, for a
+ * bounded wall time, but only while the simulator says the machine has a CPU
+ * for each side (header spin_ok); otherwise sleep at once. */
+#define SHIM_SPIN_BUDGET_NS (30 * 1000)
+
 void channel_wait_reply(umbra_channel *ch) {
   _Atomic uint32_t *state = (_Atomic uint32_t *)&ch->state;
-  /* The simulator usually answers within a few microseconds: spin first. */
-  for (int i = 0; i < 2000; i++) {
-    if ((atomic_load_explicit(state, memory_order_acquire) & UMBRA_CH_OWNER_MASK) == UMBRA_CH_REPLY)
-      return;
-    __builtin_ia32_pause();
+  if (atomic_load_explicit((_Atomic uint32_t *)&shim_header->spin_ok, memory_order_relaxed)) {
+    int64_t start_ns = 0;
+    for (uint32_t i = 1;; i++) {
+      if ((atomic_load_explicit(state, memory_order_acquire) & UMBRA_CH_OWNER_MASK) ==
+          UMBRA_CH_REPLY)
+        return;
+      __builtin_ia32_pause();
+      if ((i & 255) == 0) {
+        int64_t now = raw_monotonic_ns();
+        if (start_ns == 0)
+          start_ns = now;
+        else if (now - start_ns >= SHIM_SPIN_BUDGET_NS)
+          break;
+      }
+    }
   }
   for (;;) {
     uint32_t s = atomic_load_explicit(state, memory_order_acquire);
