@@ -67,14 +67,13 @@ import { ShmSegment } from '../ipc/shm';
 import { SysvIpc } from '../ipc/sysv-ipc';
 import { type Outcome, RestartRule, type SyscallCall, type WaitSource } from '../kernel/call';
 import type { Kernel } from '../kernel/kernel';
+import { nativeCallWithPath } from '../kernel/user-path';
 
 const PROT_READ = 1;
 const PROT_WRITE = 2;
 const PROT_EXEC = 4;
 const MAP_SHARED = 0x01;
-const MAP_PRIVATE = 0x02;
 const MAP_FIXED = 0x10;
-const MAP_ANONYMOUS = 0x20;
 const MAP_FIXED_NOREPLACE = 0x100000;
 const PAGE_BYTES = 4096;
 /** A native call's result that is an errno rather than an address. */
@@ -198,18 +197,9 @@ function shmget(ipc: SysvIpc, c: SyscallCall): Outcome {
 /** Maps segment s into t's process natively at addr (0: anywhere); returns the address or -errno. */
 function mapSegment(c: SyscallCall, s: ShmSegment, addr: number, flags: number): number {
   const { k, t } = c;
-  const pid = t.process.nativePid;
   const readOnly = (flags & SHM_RDONLY) !== 0;
-  // The path must be in the process's memory for openat: a scratch page of its own.
-  const page = k.nativeCall(t, SYS.mmap, 0, PAGE_BYTES, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  if (isErr(page)) return page;
-  const n = k.mem.scratch.write(`${s.backingPath}\0`, 0, 'utf8');
-  const wrote = k.mem.writeScratch(pid, page, n);
-  const fd =
-    wrote === n
-      ? k.nativeCall(t, SYS.openat, AT_FDCWD, page, (readOnly ? O_RDONLY : O_RDWR) | O_CLOEXEC, 0)
-      : -E.EFAULT;
-  k.nativeCall(t, SYS.munmap, page, PAGE_BYTES);
+  const openFlags = (readOnly ? O_RDONLY : O_RDWR) | O_CLOEXEC;
+  const fd = nativeCallWithPath(k, t, s.backingPath, (at) => k.nativeCall(t, SYS.openat, AT_FDCWD, at, openFlags, 0));
   if (fd < 0) return fd === -E.ENOENT ? -E.EIDRM : fd;
   const prot = PROT_READ | (readOnly ? 0 : PROT_WRITE) | ((flags & SHM_EXEC) !== 0 ? PROT_EXEC : 0);
   let mapFlags = MAP_SHARED;
