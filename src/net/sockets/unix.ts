@@ -25,6 +25,7 @@ import { nativeCallWithPath } from '../../kernel/user-path';
 import { SYS } from '../../abi/syscalls';
 import { AT_FDCWD } from '../../abi/fcntl';
 import type { NetworkStack } from '../stack';
+import { layerOf } from './layer';
 import { UnixSocket, type UnixCred, type UnixKind, type UnixName } from '../unix';
 import type { SockAddr } from './address';
 import type { UserMsg } from './message';
@@ -105,15 +106,26 @@ function pathKey(p: string): string | number {
 /**
  * Creates the socket file of a path bind natively in the caller (mknod
  * S_IFSOCK), so it gets the caller's owner, umask and permission checks as
- * Linux's bind gives it; an existing file of any kind is EADDRINUSE. Returns
- * the name keyed by the new inode, or -errno.
+ * Linux's bind gives it. An existing file is EADDRINUSE, as on Linux, unless
+ * other hosts of this run made it: on their own machines the path would be
+ * free, so this host shares the file and binds a socket of its own there.
+ * Returns the name keyed by the file's inode, or -errno.
  */
 function makeSocketFile(k: Kernel, t: Thread, name: UnixName): UnixName | number {
+  const made = layerOf(k).unixFileHosts;
+  const hostId = t.process.host.id;
   const r = nativeCallWithPath(k, t, name.key, (at) => k.nativeCall(t, SYS.mknodat, AT_FDCWD, at, S_IFSOCK | 0o777, 0));
-  if (r === -E.EEXIST) return -E.EADDRINUSE;
-  if (r < 0) return r;
+  if (r < 0 && r !== -E.EEXIST) return r;
   const key = pathKey(name.key);
-  return typeof key === 'number' ? -key : { key, addr: name.addr };
+  if (typeof key === 'number') return r === -E.EEXIST ? -E.EADDRINUSE : -key;
+  if (r === -E.EEXIST) {
+    const binders = made.get(key);
+    if (binders === undefined || binders.has(hostId)) return -E.EADDRINUSE;
+    binders.add(hostId);
+  } else {
+    made.set(key, new Set([hostId]));
+  }
+  return { key, addr: name.addr };
 }
 
 /** The table key a path name reaches, or the errno of a connect or send to it. */
