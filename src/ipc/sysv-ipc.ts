@@ -44,8 +44,15 @@ export class SysvIpc {
     return a;
   }
 
+  /** Records a new mapping; one it replaced (SHM_REMAP over an attachment) counts as detached. */
   attach(p: Process, segment: ShmSegment, addr: number, nowSec: number): void {
-    this.attachmentsOf(p).push({ segment, addr });
+    const list = this.attachmentsOf(p);
+    const end = addr + segment.mappedBytes;
+    for (let i = list.length - 1; i >= 0; i--) {
+      const a = list[i];
+      if (a.addr < end && addr < a.addr + a.segment.mappedBytes) this.detach(p, i, nowSec);
+    }
+    list.push({ segment, addr });
     segment.nattch++;
     segment.atimeSec = nowSec;
     segment.lpid = p.vpid;

@@ -98,6 +98,27 @@ static void shm_part(key_t key) {
   }
   wait_child(c2);
   printf("shm: after child exit nattch %lu, sees '%c'\n", nattch(k1), fixed[0]);
+  /* exec drops the attachments of the old image. */
+  pid_t c3 = fork();
+  if (c3 == 0) {
+    shmat(k1, NULL, 0);
+    execl("/bin/sh", "sh", "-c", "exit 3", (char *)NULL);
+    _exit(1);
+  }
+  int st3 = wait_child(c3);
+  printf("shm: child exec'd (status %d), nattch %lu\n", st3, nattch(k1));
+  /* A fixed address: taken without SHM_REMAP is EINVAL, with it the segment replaces the mapping.
+   */
+  char *other = shmat(k1, fixed, 0);
+  printf("shm: same address %s", other == (void *)-1 ? strerror(errno) : "ok");
+  other = shmat(k1, fixed, SHM_REMAP);
+  printf(", with SHM_REMAP %s, nattch %lu\n", other == fixed ? "same address" : strerror(errno),
+         nattch(k1));
+  shmdt(other);
+  printf("shm: unaligned %s", shmat(k1, fixed + 1, 0) == (void *)-1 ? strerror(errno) : "ok");
+  char *rounded = shmat(k1, fixed + 1, SHM_RND);
+  printf(", rounded %s\n", rounded == fixed ? "to the page" : strerror(errno));
+  shmdt(rounded);
   shmdt(fixed);
   int rm = shmctl(k1, IPC_RMID, NULL);
   printf("shm: rmid unattached %s", err(rm));
