@@ -29,7 +29,9 @@ test('two hosts using the same key do not share; two processes of one host do', 
     start_time: start,
   });
   const r = runUmbra(
-    config(host('alpha', [excl('1 s'), excl('1100 ms')]) + host('beta', [excl('1 s')]) + host('gamma', [excl('1200 ms')])),
+    config(
+      host('alpha', [excl('1 s'), excl('1100 ms')]) + host('beta', [excl('1 s')]) + host('gamma', [excl('1200 ms')]),
+    ),
   );
   assert.equal(r.status, 0, r.stderr + r.stdout);
   assert.deepEqual(r.outputs('alpha', 'sysv_ipc.'), ['created\n', 'File exists\n']);
