@@ -4,6 +4,7 @@
  * type selection. The output must be the same natively and under umbra.
  * `sysv_ipc excl KEY` only tries shmget(KEY, IPC_CREAT|IPC_EXCL) and says what happened. */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,7 @@
 #include <sys/msg.h>
 #include <sys/sem.h>
 #include <sys/shm.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -18,6 +20,12 @@
 static void sleep_ms(long ms) {
   struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
   nanosleep(&ts, NULL);
+}
+
+static volatile sig_atomic_t alarms;
+static void on_alarm(int sig) {
+  (void)sig;
+  alarms++;
 }
 
 static const char *err(int r) {
@@ -153,6 +161,16 @@ static void sem_part(key_t key) {
   struct timespec ts = {0, 300000000};
   struct sembuf d1 = {1, -1, 0};
   printf("sem: timedop %s\n", err(semtimedop(id, &d1, 1, &ts)));
+  /* A signal ends a waiting semop with EINTR even with SA_RESTART (semop is never restarted). */
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_alarm;
+  sa.sa_flags = SA_RESTART;
+  sigaction(SIGALRM, &sa, NULL);
+  struct itimerval it = {{0, 0}, {0, 100000}};
+  setitimer(ITIMER_REAL, &it, NULL);
+  int intr = semop(id, &d1, 1);
+  printf("sem: interrupted %s, handler ran %d\n", err(intr), (int)alarms);
   struct sembuf bad = {5, 1, 0};
   printf("sem: bad num %s\n", err(semop(id, &bad, 1)));
   /* Wait-for-zero. */
