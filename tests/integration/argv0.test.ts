@@ -16,9 +16,16 @@ test('a script behind a symlink sees the link as $0, natively and under umbra', 
   fs.symlinkSync('wrapper.sh', link);
   const native = spawnSync(link, [], { encoding: 'utf8' });
   assert.equal(native.stdout, `0=${link} base=mytool\n`);
-  const r = runUmbra(config(host('box', [{ path: link }])), [], { dir });
+  const r = runUmbra(
+    config(host('box', [{ path: link }, { path: '/bin/sh', args: ['-c', `${link}; echo done`], start_time: '2 s' }])),
+    [],
+    { dir },
+  );
   assert.equal(r.status, 0, r.stderr + r.stdout);
   assert.equal(r.output('box', 'wrapper.sh.'), native.stdout);
+  // execve inside the simulation runs the link too: the shell's child prints the same.
+  const sh = `${path.basename(fs.realpathSync('/bin/sh'))}.`;
+  assert.equal(r.output('box', sh), `${native.stdout}done\n`);
 });
 
 test("Debian's pg_wrapper behind /usr/bin/psql finds the program it stands for", () => {
