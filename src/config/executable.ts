@@ -18,6 +18,11 @@ export interface ResolvedExecutable {
   expanded: string;
   /** Canonical absolute path (symlinks resolved). */
   resolvedPath: string;
+  /**
+   * Absolute path as located, symlinks kept: what execve is given, so that a
+   * script behind a symlink sees the link as its `$0` (Debian's pg_wrapper).
+   */
+  located: string;
 }
 
 /** §7.1 step 1: `~`, `~/x` → $HOME; `~name/x` → /home/name/x; `~+`, `~-` stay literal. */
@@ -77,7 +82,7 @@ export function resolveExecutable(written: string, ctx: { cwd: string; env: Node
     const located = locate(expanded, ctx);
     const resolvedPath = fs.realpathSync(located);
     checkRunnable(resolvedPath, written, ctx, 0);
-    return { expanded, resolvedPath };
+    return { expanded, resolvedPath, located };
   } catch (err) {
     if (err instanceof ExecutableError) throw err;
     // EACCES, ELOOP and the like: still the user's path problem, reported as one.

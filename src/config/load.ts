@@ -765,6 +765,7 @@ export function loadConfig(
         resolvedByText.set(written, resolved);
         p.path = resolved.expanded;
         p.resolvedPath = resolved.resolvedPath;
+        p.execPath = resolved.located;
       } catch (err) {
         if (!(err instanceof ExecutableError)) throw err;
         r.fail(childPath(processAt.get(p) ?? '', 'path'), err.message);

@@ -77,6 +77,8 @@ export interface ProcessConfig {
   path: string;
   /** Canonical absolute path of the executable (symlinks resolved). */
   resolvedPath: string;
+  /** Absolute path execve runs, symlinks kept (see ResolvedExecutable.located); resolvedPath when absent. */
+  execPath?: string;
   /** Arguments after argv[0]. */
   args: string[];
   /** Complete environment (LD_PRELOAD handled later by the spawner). */

@@ -81,6 +81,13 @@ export class Kernel {
   readonly onProcessEnd: ((p: Process) => void)[] = [];
   /** Hooks run when a thread exits with a clear-child-tid address (the futex module wakes joiners). */
   readonly onThreadExit: ((t: Thread, clearTidAddr: number) => void)[] = [];
+  // --- hooks of System V IPC (syscall/sysv.ts): shm attachments follow fork, exec and the run's end
+  /** A process was forked (its native child exists and shares the parent's mappings). */
+  readonly onFork: ((parent: Process, child: Process) => void)[] = [];
+  /** A process replaced its image (its old mappings are gone). */
+  readonly onExec: ((p: Process) => void)[] = [];
+  /** The run is over: every process has ended. */
+  readonly onRunEnd: (() => void)[] = [];
   private readonly shimCalls = new ShimCalls(this);
 
   constructor(

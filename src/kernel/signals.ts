@@ -189,7 +189,13 @@ export function sendSignal(k: Kernel, target: Process | Thread, sig: number, inf
   const ps = p.signals;
   const action = ps.action(sig);
   const waiting = p.threads.filter((t) => t.state !== 'exited' && t.signals.waitSet.has(sig));
-  if (isIgnored(action, sig) && waiting.length === 0) return;
+  // Linux never ignores a blocked signal (the disposition may change before it is unblocked), and
+  // a signalfd reads it: PostgreSQL blocks SIGURG, whose default is ignore, and waits on a signalfd.
+  const blocked =
+    'process' in target
+      ? isBlocked(k, target, sig)
+      : p.threads.some((t) => t.state !== 'exited' && isBlocked(k, t, sig));
+  if (isIgnored(action, sig) && waiting.length === 0 && !blocked) return;
   if (STOPPING.has(sig) && action.handler === SIG_DFL)
     k.log.debug(p.host.name, `${p.name}: stop signal ${sig} ignored (stopping is not simulated)`);
   if ('process' in target) {

@@ -60,7 +60,16 @@ export function spawnConfigured(k: Kernel, host: Host, cfg: ProcessConfig): Proc
     k.straceFds.push(p.straceFd);
   }
   const atRandom = seedAtRandom(k, t);
-  const pid = k.addon.spawn(cfg.resolvedPath, [cfg.path, ...cfg.args], env, host.dir, out, err, atRandom);
+  // The located path, not the realpath: a wrapper behind a symlink dispatches on its name.
+  const pid = k.addon.spawn(
+    cfg.execPath ?? cfg.resolvedPath,
+    [cfg.path, ...cfg.args],
+    env,
+    host.dir,
+    out,
+    err,
+    atRandom,
+  );
   if (pid < 0) {
     k.log.error(host.name, `${p.name}: cannot start ${cfg.resolvedPath}: errno ${-pid}`);
     p.waitStatus = 127 << 8;

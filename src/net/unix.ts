@@ -1,5 +1,5 @@
-// Unix-domain sockets of one host: the name table (abstract names and path
-// names — nothing is created on disk), and stream, datagram and seqpacket
+// Unix-domain sockets of one host: the name table (abstract names, and the
+// inodes of socket files for path names), and stream, datagram and seqpacket
 // sockets with Linux's connect/accept, buffer, EOF, EPIPE and ECONNRESET rules.
 import { E } from '../abi/errno';
 import { ArrayQueue } from './interface';
@@ -19,7 +19,10 @@ export interface UnixCred {
 
 /** A bound name: the table key and the sun_path bytes getsockname reports. */
 export interface UnixName {
-  /** Absolute path, or "\0<kind>\0" + the abstract name's bytes (latin1): abstract names are per socket type. */
+  /**
+   * "<dev>:<inode>" of the socket file a path name made (an absolute path while
+   * being resolved), or "\0<kind>\0" + the abstract name's bytes (latin1): abstract names are per socket type.
+   */
   readonly key: string;
   /** sun_path as bound (abstract: leading NUL included; path: as given, NUL-terminated). */
   readonly addr: Uint8Array;
@@ -63,6 +66,14 @@ export class UnixNamespace {
     if (this.names.has(key)) return false;
     this.names.set(key, s);
     return true;
+  }
+
+  /**
+   * Gives a socket file's key to s: the file was just made, so a socket still
+   * holding the same inode number had its file unlinked and is unreachable.
+   */
+  claimFile(key: string, s: UnixSocket): void {
+    this.names.set(key, s);
   }
 
   release(key: string, s: UnixSocket): void {
@@ -141,9 +152,11 @@ export class UnixSocket {
     return [x, y];
   }
 
-  bind(name: UnixName): number {
+  /** `file`: the name is a socket file just created (see UnixNamespace.claimFile). */
+  bind(name: UnixName, file = false): number {
     if (this.name !== null) return -E.EINVAL;
-    if (!this.ns.claim(name.key, this)) return -E.EADDRINUSE;
+    if (file) this.ns.claimFile(name.key, this);
+    else if (!this.ns.claim(name.key, this)) return -E.EADDRINUSE;
     this.name = name;
     this.ownsName = true;
     return 0;

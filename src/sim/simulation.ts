@@ -213,6 +213,7 @@ export class Simulation {
       this.kernel.killAll();
       for (const f of this.pcaps) f.close();
       for (const fd of this.kernel.straceFds) fs.closeSync(fd);
+      for (const h of this.kernel.onRunEnd) h();
     }
     const unwritten: UnwrittenOutput[] = [];
     for (const f of this.pcaps) {

@@ -129,6 +129,7 @@ function cloneProcess(c: SyscallCall, req: CloneRequest): Outcome {
   if ((flags & CLONE_CHILD_CLEARTID) !== 0) ct.clearChildTidAddr = req.childTidAddr;
   if ((flags & CLONE_PARENT_SETTID) !== 0) k.mem.writeI32(parent.nativePid, req.parentTidAddr, child.vpid);
   inheritSignals(k, t, child, ct);
+  for (const h of k.onFork) h(parent, child);
   k.startThread(ct);
   return c.ok(child.vpid);
 }

@@ -121,6 +121,7 @@ function exec(
   }
   p.threads.splice(0, p.threads.length, nt);
   k.attachNative(p, newPid);
+  for (const h of k.onExec) h(p);
   p.exeName = path.basename(resolved);
   for (const fd of p.fds.fds()) if (p.fds.get(fd)?.cloexec) uninstallFd(k, t, fd);
   const oldFds = p.fds;

@@ -183,7 +183,7 @@ function bind(c: SyscallCall): Outcome {
   const a = layerOf(c.k).addr;
   const r = copyInAddr(c, a, c.ptr(1), c.int(2));
   if (r < 0) return c.result(r);
-  return c.result(s.bind(c.t, a));
+  return c.result(s.bind(c.t, a, c.k));
 }
 
 function connect(c: SyscallCall): Outcome {

@@ -192,6 +192,8 @@ export interface RunOptions {
   input?: string;
   /** Name of the config file to write (default config.yaml). */
   configName?: string;
+  /** Run umbra under these ids (root only): for programs that refuse to run as root (PostgreSQL). */
+  asUser?: { uid: number; gid: number };
 }
 
 /** Runs `umbra [args] config.yaml` with `yaml` written to a new temp dir (or opts.dir). */
@@ -216,6 +218,7 @@ export function runUmbraFile(file: string, args: string[] = [], opts: RunOptions
     maxBuffer: 256 * 1024 * 1024,
     input: opts.input,
     env: { ...process.env },
+    ...(opts.asUser ?? {}),
   });
   const wallNs = Number(process.hrtime.bigint() - t0);
   if (r.error) {

@@ -132,8 +132,8 @@ export abstract class SocketFile implements SimFile {
   /** Bytes FIONREAD reports. */
   abstract readableBytes(): number;
 
-  /** bind(2) to the address the caller passed (t: whose cwd a unix path is relative to). */
-  bind(_t: Thread, _addr: SockAddr): number {
+  /** bind(2) to the address the caller passed (t: whose cwd a unix path is relative to; k: to make its file). */
+  bind(_t: Thread, _addr: SockAddr, _k: Kernel): number {
     return -E.EOPNOTSUPP;
   }
 

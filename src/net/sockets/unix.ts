@@ -1,7 +1,7 @@
 // AF_UNIX socket files: the face of a UnixSocket (net/unix.ts) towards
 // processes — sockaddr_un (abstract names, path names resolved against the
-// caller's cwd, autobind), stream writes that complete across restarts,
-// seqpacket and datagram records, SCM_RIGHTS files riding with the data.
+// caller's cwd and made real socket files, autobind), stream writes that
+// complete across restarts, seqpacket and datagram records, SCM_RIGHTS files.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { FileObject } from '../../host/fd-table';
@@ -21,7 +21,11 @@ import {
   SOCKADDR_UN_SIZE,
 } from '../../abi/socket';
 import type { Kernel } from '../../kernel/kernel';
+import { nativeCallWithPath } from '../../kernel/user-path';
+import { SYS } from '../../abi/syscalls';
+import { AT_FDCWD } from '../../abi/fcntl';
 import type { NetworkStack } from '../stack';
+import { layerOf } from './layer';
 import { UnixSocket, type UnixCred, type UnixKind, type UnixName } from '../unix';
 import type { SockAddr } from './address';
 import type { UserMsg } from './message';
@@ -77,6 +81,56 @@ function unixName(t: Thread, a: SockAddr, kind: UnixKind): UnixName | null {
   const addrBytes = new Uint8Array(end - 2 + 1);
   addrBytes.set(s.subarray(2, end));
   return { key: path.resolve(cwd, given), addr: addrBytes };
+}
+
+const S_IFSOCK = 0o140000;
+
+/**
+ * The table key of the socket file at absolute path `p`, as Linux finds a
+ * listener through the inode at the path: a file unlinked and bound again is a
+ * new socket, a renamed one is still reached. A number is the errno a connect
+ * gets: ENOENT without a file, ECONNREFUSED for a file that is not a socket.
+ */
+function pathKey(p: string): string | number {
+  let st: fs.BigIntStats;
+  try {
+    st = fs.statSync(p, { bigint: true });
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    return code === 'EACCES' ? E.EACCES : code === 'ENOTDIR' ? E.ENOTDIR : E.ENOENT;
+  }
+  if (!st.isSocket()) return E.ECONNREFUSED;
+  return `${st.dev}:${st.ino}`;
+}
+
+/**
+ * Creates the socket file of a path bind natively in the caller (mknod
+ * S_IFSOCK), so it gets the caller's owner, umask and permission checks as
+ * Linux's bind gives it. An existing file is EADDRINUSE, as on Linux, unless
+ * other hosts of this run made it: on their own machines the path would be
+ * free, so this host shares the file and binds a socket of its own there.
+ * Returns the name keyed by the file's inode, or -errno.
+ */
+function makeSocketFile(k: Kernel, t: Thread, name: UnixName): UnixName | number {
+  const made = layerOf(k).unixFileHosts;
+  const hostId = t.process.host.id;
+  const r = nativeCallWithPath(k, t, name.key, (at) => k.nativeCall(t, SYS.mknodat, AT_FDCWD, at, S_IFSOCK | 0o777, 0));
+  if (r < 0 && r !== -E.EEXIST) return r;
+  const key = pathKey(name.key);
+  if (typeof key === 'number') return r === -E.EEXIST ? -E.EADDRINUSE : -key;
+  if (r === -E.EEXIST) {
+    const binders = made.get(key);
+    if (binders === undefined || binders.has(hostId)) return -E.EADDRINUSE;
+    binders.add(hostId);
+  } else {
+    made.set(key, new Set([hostId]));
+  }
+  return { key, addr: name.addr };
+}
+
+/** The table key a path name reaches, or the errno of a connect or send to it. */
+function lookupKey(name: UnixName, abstract: boolean): string | number {
+  return abstract ? name.key : pathKey(name.key);
 }
 
 /** A socket's name as getsockname reports it (an unnamed socket: just the family). */
@@ -142,13 +196,16 @@ export class UnixFile extends PlainBufferSocketFile {
     return this.sock.state === 'listening';
   }
 
-  override bind(t: Thread, a: SockAddr): number {
+  override bind(t: Thread, a: SockAddr, k: Kernel): number {
     const r = checkSockaddrUn(a);
     if (r < 0) return r;
     if (a.family !== AF_UNIX) return -E.EINVAL;
     const name = unixName(t, a, this.sock.kind);
     if (name === null) return this.sock.name !== null ? -E.EINVAL : this.sock.autobind();
-    return this.sock.bind(name);
+    if (isAbstract(a)) return this.sock.bind(name);
+    if (this.sock.name !== null) return -E.EINVAL;
+    const made = makeSocketFile(k, t, name);
+    return typeof made === 'number' ? made : this.sock.bind(made, true);
   }
 
   /** -EAGAIN: the listener's backlog is full, wait for room. */
@@ -163,8 +220,9 @@ export class UnixFile extends PlainBufferSocketFile {
     if (a.family !== AF_UNIX) return -E.EINVAL;
     const name = unixName(t, a, s.kind);
     if (name === null) return -E.EINVAL;
-    const target = s.ns.lookup(name.key);
-    const missing = isAbstract(a) ? E.ECONNREFUSED : E.ENOENT;
+    const key = lookupKey(name, isAbstract(a));
+    const target = typeof key === 'string' ? s.ns.lookup(key) : undefined;
+    const missing = typeof key === 'number' ? key : E.ECONNREFUSED;
     if (s.kind === 'dgram') return s.connectDgram(target, missing);
     return s.connectTo(target, missing);
   }
@@ -231,8 +289,10 @@ export class UnixFile extends PlainBufferSocketFile {
       if (r < 0) return r;
       const name = a.family === AF_UNIX ? unixName(t, a, 'dgram') : null;
       if (name === null) return -E.EINVAL;
-      to = s.ns.lookup(name.key);
-      if (!to) return isAbstract(a) ? -E.ECONNREFUSED : -E.ENOENT;
+      const key = lookupKey(name, isAbstract(a));
+      if (typeof key === 'number') return -key;
+      to = s.ns.lookup(key);
+      if (!to) return -E.ECONNREFUSED;
     } else {
       if (s.peer === null) return -E.ENOTCONN;
       to = s.peer;
