@@ -258,8 +258,8 @@ static void msg_part(key_t key) {
     _exit(0);
   }
   r = msgrcv(id, &m, sizeof m.text, 7, 0);
+  wait_child(pid); /* natively both run at once: print after the child's line */
   printf("msg: waited -> %ld '%s'\n", r, m.text);
-  wait_child(pid);
   /* A full queue: the sender waits until a receiver makes room. */
   ds.msg_qbytes = 100;
   msgctl(id, IPC_SET, &ds);
