@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <asm/prctl.h>
 #include <sys/auxv.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -24,9 +25,6 @@ umbra_header shim_config;
 umbra_host shim_host_config;
 umbra_host *shim_host;
 umbra_process *shim_proc;
-SHIM_TLS umbra_channel *shim_channel;
-SHIM_TLS volatile int shim_context;
-SHIM_TLS void *shim_trap_uc;
 
 /* What the shim substitutes for /etc/hosts, copied from UMBRA_HOSTS_FILE at
  * start-up into the shim's private memory: the shared region, which every
@@ -222,8 +220,8 @@ static const uint8_t routes[NR_MAX] = {
     [SYS_setrlimit] = R_NATIVE,
     /* CPU use of native work: not simulated (RUSAGE_SELF/CHILDREN/THREAD, no pid) */
     [SYS_getrusage] = R_NATIVE,
-    /* the native thread's own signal stack and TLS register */
-    [SYS_sigaltstack] = R_NATIVE,
+    /* the native thread's TLS register (%gs, the shim's, is kept from the program in shim_syscall)
+     */
     [SYS_arch_prctl] = R_NATIVE,
     /* memory: the caller's own address space is real (no pid argument) */
     [SYS_mincore] = R_NATIVE,
@@ -343,6 +341,13 @@ long shim_syscall(long nr, const long a[6]) {
   if (!shim_channel) return umbra_raw_syscall(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
   int route = (nr >= 0 && nr < NR_MAX) ? routes[nr] : R_SIM;
   long r;
+  if (nr == SYS_sigaltstack) return shim_sigaltstack((const void *)a[0], (void *)a[1]);
+  if (nr == SYS_arch_prctl && (a[0] == ARCH_SET_GS || a[0] == ARCH_GET_GS)) {
+    /* %gs finds the shim's per-thread state: the program sees it unset and cannot move it. */
+    if (a[0] == ARCH_SET_GS) return -EPERM;
+    *(unsigned long *)a[1] = 0;
+    return 0;
+  }
   switch (route) {
   case R_LOCAL: shim_handle_time_syscall(nr, a, &r); return r;
   case R_NATIVE: return native_and_charge(nr, a);
@@ -462,6 +467,8 @@ static void init(const char *slot_s) {
   shim_proc =
       (umbra_process *)(shim_shm + UMBRA_OFF_PROCS + (uint64_t)ch->proc * sizeof(umbra_process));
   shim_host_config = *shim_host;
+  shim_thread_setup(slot);
+  shim_set_context(SHIM_CTX_SHIM); /* this thread's fresh state says application */
 
   install_handler(SIGSYS, (void *)sigsys_handler);
   install_handler(SIGSEGV, (void *)shim_sigsegv_handler);
