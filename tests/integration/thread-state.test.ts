@@ -63,3 +63,9 @@ test('Go, GOMAXPROCS=1: a goroutine spinning without calls is preempted (SIGURG)
   const ticks = [1, 2, 3, 4, 5].map((i) => `tick ${i} after at least ${i}00ms: true\n`).join('');
   assert.equal(r.output('box', 'preempt'), `${ticks}spinner was preempted\n`);
 });
+
+test('pkey_alloc: the new key rights survive the return from the shim handler (PKRU), as on Linux', () => {
+  const native = spawnSync(program('pkeys'), [], { encoding: 'utf8' });
+  assert.equal(native.status, 0, native.stderr);
+  assert.equal(programOutput('pkeys'), native.stdout);
+});
