@@ -406,6 +406,7 @@ static void sigsys_handler(int sig, siginfo_t *info, void *vuc) {
   greg_t *g = uc->uc_mcontext.gregs;
   long a[6] = {g[REG_RDI], g[REG_RSI], g[REG_RDX], g[REG_R10], g[REG_R8], g[REG_R9]};
   long nr = g[REG_RAX];
+  if (prev == SHIM_CTX_APP && uc->uc_stack.ss_size == 0) shim_stack_recover(uc);
   void *outer = shim_trap_uc;
   shim_trap_uc = uc;
   /* A trap from shim context (libc called by the shim) must not start a second

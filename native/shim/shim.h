@@ -11,8 +11,6 @@
 
 #include "../include/umbra_ipc.h"
 
-#define SHIM_TLS __attribute__((tls_model("initial-exec"))) __thread
-
 /* raw.c: the only syscall instructions of the shim live in section umbra_raw. */
 long umbra_raw_syscall(long nr, long a1, long a2, long a3, long a4, long a5, long a6);
 void umbra_restore_rt(void);
@@ -53,6 +51,7 @@ extern umbra_process *shim_proc;    /* this process's slot */
  * set up yet (raw clone(), static binaries), and the shim must not depend on
  * it. Offset 0 holds the struct's own address, so one %gs load finds it. */
 enum { SHIM_CTX_APP = 0, SHIM_CTX_SHIM = 1 };
+#define SHIM_MAX_HANDLER_DEPTH 8
 struct shim_thread {
   struct shim_thread *self;
   umbra_channel *channel; /* this thread's channel, NULL before attach */
@@ -64,6 +63,7 @@ struct shim_thread {
   int quiet_ticks;       /* consecutive ticks without an answer */
   unsigned long returns; /* answers received from the simulator */
   unsigned long seen_returns;
+  volatile unsigned long tsc_emulated; /* time.c: rdtsc faults emulated */
   /* The program's alternate signal stack (emulated: the native one is the shim's). */
   uint64_t alt_sp;
   uint64_t alt_size;
@@ -71,6 +71,14 @@ struct shim_thread {
   int pad0;
   /* The shim's own stack for its native signal handlers (SA_ONSTACK), right after this struct. */
   uint64_t stack_lo, stack_hi;
+  /* The program's handlers running now, innermost last: the stack range each
+   * runs in. One that longjmp()ed out is found gone by shim_stack_recover(). */
+  int handler_depth;
+  int pad1;
+  uint64_t handler_lo[SHIM_MAX_HANDLER_DEPTH], handler_hi[SHIM_MAX_HANDLER_DEPTH];
+  uint64_t
+      handler_mark[SHIM_MAX_HANDLER_DEPTH]; /* 0: none (the handler runs on the shim's frame) */
+  uint64_t deliveries;
 };
 #define SHIM_THREAD_MAP_BYTES (64u * 1024u)
 
@@ -93,6 +101,8 @@ static inline struct shim_thread *shim_self(void) {
  * in this process when its owner is gone) and points %gs at it. */
 struct shim_thread *shim_thread_setup(long slot);
 void shim_thread_forked(long slot);
+/* Called by a SIGSYS that found the shim's stack disarmed (uc_stack empty). */
+void shim_stack_recover(void *uc);
 /* The program's alternate signal stack: whether sp is on it and setting it
  * (0 or -errno). */
 int shim_alt_on(const struct shim_thread *t, uint64_t sp);

@@ -62,6 +62,9 @@ static void die_of(int sig) {
   if (sig != SIGSEGV && sig != SIGBUS && sig != SIGILL && sig != SIGFPE) shim_exit(128 + sig);
 }
 
+/* How far below its start a handler running on an ordinary stack may reach. */
+#define HANDLER_STACK_REACH (64ull << 20)
+
 /* Where the program's handler runs, 0 for right here. The shim's handlers run
  * on the shim's own stack, which the program's must leave: like Linux, on the
  * alternate stack when SA_ONSTACK asks and the thread is not on it already,
@@ -134,12 +137,32 @@ long shim_deliver(umbra_channel *ch, uint32_t kind, long nr, const long args[6],
   /* Program code runs now: a handler that longjmps out leaves the thread in
    * application context, as it should be. */
   int ctx = shim_set_context(SHIM_CTX_APP);
+  /* Where the handler's own frames go: below `top` (or here), on that stack. */
+  int level = t->handler_depth++;
+  uint64_t call_top = top;
+  if (level < SHIM_MAX_HANDLER_DEPTH) {
+    uint64_t mark = 0;
+    if (top) {
+      /* Two words of the handler's stack, right above its frames, say it has not returned. */
+      call_top = top - 16;
+      mark = ((uint64_t)t ^ (++t->deliveries * 0x9e3779b97f4a7c15ull)) | 1;
+      ((uint64_t *)call_top)[0] = mark;
+      ((uint64_t *)call_top)[1] = ~mark;
+    }
+    uint64_t hi = top ? call_top : (uint64_t)__builtin_frame_address(0);
+    uint64_t lo =
+        top && top == ((alt_sp + alt_size) & ~(uint64_t)15) ? alt_sp : hi - HANDLER_STACK_REACH;
+    t->handler_lo[level] = lo > hi ? 0 : lo;
+    t->handler_hi[level] = hi;
+    t->handler_mark[level] = mark;
+  }
   if (top)
-    umbra_call_on_stack(handler, sig, (long)&info, (long)uc, top);
+    umbra_call_on_stack(handler, sig, (long)&info, (long)uc, call_top);
   else if (sa_flags & SA_SIGINFO)
     ((void (*)(int, siginfo_t *, void *))handler)(sig, &info, uc);
   else
     ((void (*)(int))handler)(sig);
+  t->handler_depth = level;
   shim_set_context(ctx);
   shim_trap_uc = outer_uc;
 

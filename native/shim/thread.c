@@ -75,6 +75,33 @@ void shim_thread_forked(long slot) {
   t->tid = (int)RAW0(SYS_gettid);
 }
 
+/* The kernel disarms the shim's stack (SS_AUTODISARM) while a shim handler
+ * runs on it, and re-arms it when that handler returns. A program handler the
+ * shim called and that longjmp()ed out never returns: the stack would stay
+ * disarmed and the shim's frames would land on the program's stacks from then
+ * on. A trap with the stack disarmed is either inside a live program handler
+ * (its stack pointer within that handler's range) or after such an escape:
+ * then the handlers left are forgotten and the trap's return re-arms it. */
+void shim_stack_recover(void *vuc) {
+  struct shim_thread *t = shim_self();
+  ucontext_t *uc = vuc;
+  if (!t->stack_hi) return;
+  uint64_t sp = (uint64_t)uc->uc_mcontext.gregs[REG_RSP];
+  while (t->handler_depth > 0) {
+    int i = t->handler_depth - 1;
+    if (i >= SHIM_MAX_HANDLER_DEPTH) return; /* not recorded: assume alive */
+    /* Alive: the trap is within its range and the marks the shim left right
+     * above its first frame are intact (a program that went on after an
+     * escape reuses that memory, possibly deeper than the handler was). */
+    const uint64_t *mark = (const uint64_t *)t->handler_hi[i];
+    if (sp >= t->handler_lo[i] && sp < t->handler_hi[i] &&
+        (!t->handler_mark[i] || (mark[0] == t->handler_mark[i] && mark[1] == ~t->handler_mark[i])))
+      return;
+    t->handler_depth--;
+  }
+  uc->uc_stack = (stack_t){(void *)t->stack_lo, (int)SS_AUTODISARM, t->stack_hi - t->stack_lo};
+}
+
 /* ---- the program's alternate signal stack, as Linux keeps it ------------- */
 
 int shim_alt_on(const struct shim_thread *t, uint64_t sp) {

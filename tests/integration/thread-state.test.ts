@@ -69,3 +69,10 @@ test('pkey_alloc: the new key rights survive the return from the shim handler (P
   assert.equal(native.status, 0, native.stderr);
   assert.equal(programOutput('pkeys'), native.stdout);
 });
+
+test("the shim's signal frames stay off the program's stack, also after handlers left by siglongjmp", () => {
+  const native = spawnSync(program('shim_frames'), [], { encoding: 'utf8' });
+  assert.equal(native.status, 0, native.stderr);
+  assert.match(native.stdout, /a handler's frame is seen by the probe: 1/); // the probe sees frames
+  assert.equal(programOutput('shim_frames'), native.stdout);
+});
