@@ -126,7 +126,8 @@ long shim_deliver(umbra_channel *ch, uint32_t kind, long nr, const long args[6],
   uc->uc_stack = (stack_t){(void *)t->alt_sp, t->alt_flags, t->alt_size};
   uint64_t alt_sp = t->alt_sp, alt_size = t->alt_size;
   int alt_flags = t->alt_flags;
-  int disarm = top == alt_sp + alt_size && (alt_flags & SS_AUTODISARM);
+  int on_alt = top && alt_size && top == ((alt_sp + alt_size) & ~(uint64_t)15);
+  int disarm = on_alt && (alt_flags & SS_AUTODISARM);
   if (disarm) {
     t->alt_sp = t->alt_size = 0;
     t->alt_flags = SS_DISABLE;
@@ -150,8 +151,7 @@ long shim_deliver(umbra_channel *ch, uint32_t kind, long nr, const long args[6],
       ((uint64_t *)call_top)[1] = ~mark;
     }
     uint64_t hi = top ? call_top : (uint64_t)__builtin_frame_address(0);
-    uint64_t lo =
-        top && top == ((alt_sp + alt_size) & ~(uint64_t)15) ? alt_sp : hi - HANDLER_STACK_REACH;
+    uint64_t lo = on_alt ? alt_sp : hi - HANDLER_STACK_REACH;
     t->handler_lo[level] = lo > hi ? 0 : lo;
     t->handler_hi[level] = hi;
     t->handler_mark[level] = mark;

@@ -40,7 +40,7 @@ static void show(const char *what) {
     printf("%s: query failed errno=%d\n", what, errno);
     return;
   }
-  printf("%s: %s flags=%#x size=%zu\n", what, cur.ss_sp ? which((char *)cur.ss_sp + 1) : "none",
+  printf("%s: %s flags=%#x size=%zu\n", what, cur.ss_sp ? which((char *)cur.ss_sp) : "none",
          (unsigned)cur.ss_flags, cur.ss_size);
 }
 
@@ -67,7 +67,7 @@ static void on_usr1(int sig, siginfo_t *info, void *vuc) {
   printf("  SIGUSR1(%d) handler on %s\n", sig, which((const void *)&local));
   // Without a stack, the flags Linux saves are whatever the thread's ancestors left there.
   if (uc->uc_stack.ss_size)
-    printf("  uc_stack: %s flags=%#x size=%zu\n", which((char *)uc->uc_stack.ss_sp + 1),
+    printf("  uc_stack: %s flags=%#x size=%zu\n", which((char *)uc->uc_stack.ss_sp),
            (unsigned)uc->uc_stack.ss_flags, uc->uc_stack.ss_size);
   else
     printf("  uc_stack: none\n");
@@ -143,7 +143,9 @@ int main(int argc, char **argv) {
   waitpid(pid, &status, 0);
   show("main after fork child");
 
-  set("autodisarm", alt_main, (int)SS_AUTODISARM);
+  // An end that is not 16-byte aligned: the handler's frame starts below it.
+  stack_t odd = {.ss_sp = alt_main + 8, .ss_flags = (int)SS_AUTODISARM, .ss_size = ALT_BYTES - 16};
+  printf("autodisarm: set -> %d\n", sigaltstack(&odd, NULL));
   show("autodisarm armed");
   raise(SIGUSR1);
   show("autodisarm after handler");
