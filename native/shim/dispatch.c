@@ -29,6 +29,7 @@ void shim_attach_thread(umbra_channel *ch) {
  * Its thread-local state starts zeroed, so it starts in application context. */
 void umbra_thread_child(struct thread_start *ts);
 void umbra_thread_child(struct thread_start *ts) {
+  shim_thread_setup((long)ts->slot); /* %gs still names the parent's state until here */
   int prev = shim_enter();
   shim_attach_thread(shim_channel_at((long)ts->slot));
   ts->gregs[REG_RAX] = 0; /* clone returns 0 in the child */
@@ -62,6 +63,7 @@ static long clone_process(umbra_channel *ch, int *is_child) {
   shim_proc =
       (umbra_process *)(shim_shm + UMBRA_OFF_PROCS + (uint64_t)mine->proc * sizeof(umbra_process));
   RAW2(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL);
+  shim_thread_forked(slot);
   shim_preempt_forget_timer(); /* timers are not inherited by fork */
   shim_attach_thread(mine);
   if (child_stack && shim_trap_uc)

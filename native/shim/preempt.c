@@ -26,24 +26,20 @@ long shim_thread_timer(long clock, int sig, int *id) {
   return RAW3(SYS_timer_create, clock, &sev, id);
 }
 
-static SHIM_TLS int timer_state;       /* 0 = none yet, 1 = running, -1 = failed */
-static SHIM_TLS unsigned long returns; /* answers received from the simulator */
-static SHIM_TLS unsigned long seen_returns;
-static SHIM_TLS int quiet_ticks; /* consecutive ticks without an answer */
-
 void shim_preempt_forget_timer(void) {
-  timer_state = 0;
+  shim_self()->timer_state = 0;
 }
 
 /* Called after each answer from the simulator (and when a thread starts). */
 void shim_preempt_arm(void) {
   const umbra_header *h = &shim_config;
   if (!shim_header || !h->preempt_enabled) return;
-  returns++;
-  if (timer_state != 0) return;
+  struct shim_thread *t = shim_self();
+  t->returns++;
+  if (t->timer_state != 0) return;
   int id = 0;
   if (shim_thread_timer(CLOCK_THREAD_CPUTIME_ID, UMBRA_SIG_PREEMPT, &id) != 0) {
-    timer_state = -1;
+    t->timer_state = -1;
     shim_log("umbra shim: warning: cannot create the preemption timer\n");
     return;
   }
@@ -52,15 +48,16 @@ void shim_preempt_arm(void) {
   struct itimerspec its = {{(time_t)(us / 1000000), (long)(us % 1000000) * 1000},
                            {(time_t)(us / 1000000), (long)(us % 1000000) * 1000}};
   RAW4(SYS_timer_settime, id, 0, &its, 0);
-  timer_state = 1;
-  seen_returns = returns;
-  quiet_ticks = 0;
+  t->timer_state = 1;
+  t->seen_returns = t->returns;
+  t->quiet_ticks = 0;
 }
 
-static void tick(int outer_ctx) {
-  if (returns != seen_returns) {
-    seen_returns = returns;
-    quiet_ticks = 0;
+static void tick(int outer_ctx, void *uc) {
+  struct shim_thread *t = shim_self();
+  if (t->returns != t->seen_returns) {
+    t->seen_returns = t->returns;
+    t->quiet_ticks = 0;
     return;
   }
   /* Not attached, or inside the shim: no yield from here. The tick is not
@@ -68,19 +65,24 @@ static void tick(int outer_ctx) {
    * spins on clock_gettime() spends much of its time in the shim and must
    * still be preempted. */
   if (outer_ctx == SHIM_CTX_SHIM || !shim_channel || !shim_host) return;
-  if (++quiet_ticks < TICKS_PER_INTERVAL) return;
-  quiet_ticks = 0;
+  if (++t->quiet_ticks < TICKS_PER_INTERVAL) return;
+  t->quiet_ticks = 0;
   shim_channel->preempt_count++;
   shim_host->unapplied_latency_ns += shim_config.preempt_sim_interval_ns;
   long args[6] = {UMBRA_YIELD_PREEMPT, 0, 0, 0, 0, 0};
+  /* A signal that became deliverable meanwhile (Go's SIGURG) is delivered on
+   * the reply with the registers this tick interrupted, as Linux would: its
+   * handler may rewrite them (Go's asyncPreempt). */
+  void *outer = t->trap_uc;
+  t->trap_uc = uc;
   shim_forward_pseudo(UMBRA_SYS_YIELD, args);
+  t->trap_uc = outer;
 }
 
 void shim_preempt_handler(int sig, siginfo_t *info, void *uc) {
   int prev = shim_enter();
   (void)sig;
   (void)info;
-  (void)uc;
-  tick(prev);
+  tick(prev, uc);
   shim_leave(prev);
 }

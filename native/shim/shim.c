@@ -6,6 +6,8 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <asm/prctl.h>
+#include <cpuid.h>
 #include <sys/auxv.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -24,9 +26,6 @@ umbra_header shim_config;
 umbra_host shim_host_config;
 umbra_host *shim_host;
 umbra_process *shim_proc;
-SHIM_TLS umbra_channel *shim_channel;
-SHIM_TLS volatile int shim_context;
-SHIM_TLS void *shim_trap_uc;
 
 /* What the shim substitutes for /etc/hosts, copied from UMBRA_HOSTS_FILE at
  * start-up into the shim's private memory: the shared region, which every
@@ -222,8 +221,8 @@ static const uint8_t routes[NR_MAX] = {
     [SYS_setrlimit] = R_NATIVE,
     /* CPU use of native work: not simulated (RUSAGE_SELF/CHILDREN/THREAD, no pid) */
     [SYS_getrusage] = R_NATIVE,
-    /* the native thread's own signal stack and TLS register */
-    [SYS_sigaltstack] = R_NATIVE,
+    /* the native thread's TLS register (%gs, the shim's, is kept from the program in shim_syscall)
+     */
     [SYS_arch_prctl] = R_NATIVE,
     /* memory: the caller's own address space is real (no pid argument) */
     [SYS_mincore] = R_NATIVE,
@@ -343,6 +342,13 @@ long shim_syscall(long nr, const long a[6]) {
   if (!shim_channel) return umbra_raw_syscall(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
   int route = (nr >= 0 && nr < NR_MAX) ? routes[nr] : R_SIM;
   long r;
+  if (nr == SYS_sigaltstack) return shim_sigaltstack((const void *)a[0], (void *)a[1]);
+  if (nr == SYS_arch_prctl && (a[0] == ARCH_SET_GS || a[0] == ARCH_GET_GS)) {
+    /* %gs finds the shim's per-thread state: the program sees it unset and cannot move it. */
+    if (a[0] == ARCH_SET_GS) return -EPERM;
+    *(unsigned long *)a[1] = 0;
+    return 0;
+  }
   switch (route) {
   case R_LOCAL: shim_handle_time_syscall(nr, a, &r); return r;
   case R_NATIVE: return native_and_charge(nr, a);
@@ -368,6 +374,30 @@ long shim_syscall(long nr, const long a[6]) {
   }
 }
 
+/* The few registers a native syscall changes for good besides rax are
+ * restored by the kernel from the signal frame when the SIGSYS handler
+ * returns. PKRU is one of them (pkey_alloc sets the new key's rights there):
+ * the frame gets the value the call left. The others are kept by emulation:
+ * the signal mask (the simulator's) and the alternate stack (thread.c). */
+static void keep_pkru(ucontext_t *uc) {
+  unsigned eax, ebx, ecx, edx;
+  if (!__get_cpuid_count(7, 0, &eax, &ebx, &ecx, &edx) || !(ecx & (1u << 4))) return; /* OSPKE */
+  __cpuid_count(0xd, 9, eax, ebx, ecx, edx); /* PKRU's size and offset in the XSAVE area */
+  uint8_t *fp = (uint8_t *)uc->uc_mcontext.fpregs;
+  if (!fp || eax < 4) return;
+  /* The frame holds a full XSAVE area only when the legacy area's software bytes say so. */
+  const struct _fpx_sw_bytes *sw = (const struct _fpx_sw_bytes *)(fp + 464);
+  if (sw->magic1 != FP_XSTATE_MAGIC1 || !(sw->xstate_bv & (1ull << 9)) || ebx + 4 > sw->xstate_size)
+    return;
+  unsigned pkru, hi;
+  __asm__ volatile(".byte 0x0f, 0x01, 0xee" : "=a"(pkru), "=d"(hi) : "c"(0)); /* rdpkru */
+  __builtin_memcpy(fp + ebx, &pkru, 4);
+  uint64_t xstate_bv;
+  __builtin_memcpy(&xstate_bv, fp + 512, 8);
+  xstate_bv |= 1ull << 9;
+  __builtin_memcpy(fp + 512, &xstate_bv, 8);
+}
+
 static void sigsys_handler(int sig, siginfo_t *info, void *vuc) {
   int prev = shim_enter();
   (void)sig;
@@ -375,14 +405,17 @@ static void sigsys_handler(int sig, siginfo_t *info, void *vuc) {
   ucontext_t *uc = vuc;
   greg_t *g = uc->uc_mcontext.gregs;
   long a[6] = {g[REG_RDI], g[REG_RSI], g[REG_RDX], g[REG_R10], g[REG_R8], g[REG_R9]};
+  long nr = g[REG_RAX];
+  if (prev == SHIM_CTX_APP && uc->uc_stack.ss_size == 0) shim_stack_recover(uc);
   void *outer = shim_trap_uc;
   shim_trap_uc = uc;
   /* A trap from shim context (libc called by the shim) must not start a second
    * conversation inside the one in flight: it runs natively. */
   if (prev == SHIM_CTX_SHIM)
-    g[REG_RAX] = umbra_raw_syscall(g[REG_RAX], a[0], a[1], a[2], a[3], a[4], a[5]);
+    g[REG_RAX] = umbra_raw_syscall(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
   else
-    g[REG_RAX] = shim_syscall(g[REG_RAX], a);
+    g[REG_RAX] = shim_syscall(nr, a);
+  if (nr == SYS_pkey_alloc && g[REG_RAX] >= 0) keep_pkru(uc);
   shim_trap_uc = outer;
   shim_leave(prev);
 }
@@ -462,6 +495,8 @@ static void init(const char *slot_s) {
   shim_proc =
       (umbra_process *)(shim_shm + UMBRA_OFF_PROCS + (uint64_t)ch->proc * sizeof(umbra_process));
   shim_host_config = *shim_host;
+  shim_thread_setup(slot);
+  shim_set_context(SHIM_CTX_SHIM); /* this thread's fresh state says application */
 
   install_handler(SIGSYS, (void *)sigsys_handler);
   install_handler(SIGSEGV, (void *)shim_sigsegv_handler);

@@ -11,8 +11,6 @@
 
 #include "../include/umbra_ipc.h"
 
-#define SHIM_TLS __attribute__((tls_model("initial-exec"))) __thread
-
 /* raw.c: the only syscall instructions of the shim live in section umbra_raw. */
 long umbra_raw_syscall(long nr, long a1, long a2, long a3, long a4, long a5, long a6);
 void umbra_restore_rt(void);
@@ -47,8 +45,70 @@ extern umbra_header shim_config;
 extern umbra_host *shim_host;       /* this process's host: its live clock */
 extern umbra_host shim_host_config; /* its written-once latency settings, copied at start-up */
 extern umbra_process *shim_proc;    /* this process's slot */
-extern SHIM_TLS umbra_channel *shim_channel; /* this thread's channel, NULL before attach */
-extern SHIM_TLS void *shim_trap_uc; /* ucontext of the syscall trapped by SIGSYS, or NULL */
+/* Per-thread state of the shim. It is found through %gs, whose base the shim
+ * sets for every thread it starts and which neither glibc nor Go use on
+ * x86-64: the program's own thread pointer (%fs) may be shared, a dummy, or not
+ * set up yet (raw clone(), static binaries), and the shim must not depend on
+ * it. Offset 0 holds the struct's own address, so one %gs load finds it. */
+enum { SHIM_CTX_APP = 0, SHIM_CTX_SHIM = 1 };
+#define SHIM_MAX_HANDLER_DEPTH 8
+struct shim_thread {
+  struct shim_thread *self;
+  umbra_channel *channel; /* this thread's channel, NULL before attach */
+  void *trap_uc;          /* ucontext of the syscall trapped by SIGSYS, or NULL */
+  volatile int context;   /* SHIM_CTX_*, see shim_enter() */
+  int tid;                /* native tid of the owner, for reuse of the struct */
+  /* preempt.c */
+  int timer_state;       /* 0 = none yet, 1 = running, -1 = failed */
+  int quiet_ticks;       /* consecutive ticks without an answer */
+  unsigned long returns; /* answers received from the simulator */
+  unsigned long seen_returns;
+  volatile unsigned long tsc_emulated; /* time.c: rdtsc faults emulated */
+  /* The program's alternate signal stack (emulated: the native one is the shim's). */
+  uint64_t alt_sp;
+  uint64_t alt_size;
+  int alt_flags; /* as Linux keeps sas_ss_flags: mode plus SS_AUTODISARM */
+  int pad0;
+  /* The shim's own stack for its native signal handlers (SA_ONSTACK), right after this struct. */
+  uint64_t stack_lo, stack_hi;
+  /* The program's handlers running now, innermost last: the stack range each
+   * runs in. One that longjmp()ed out is found gone by shim_stack_recover(). */
+  int handler_depth;
+  int pad1;
+  uint64_t handler_lo[SHIM_MAX_HANDLER_DEPTH], handler_hi[SHIM_MAX_HANDLER_DEPTH];
+  uint64_t
+      handler_mark[SHIM_MAX_HANDLER_DEPTH]; /* 0: none (the handler runs on the shim's frame) */
+  uint64_t deliveries;
+};
+#define SHIM_THREAD_MAP_BYTES (64u * 1024u)
+
+/* Set once the first thread's %gs points at its struct; before that (and in
+ * a process umbra did not start) every thread sees shim_boot_thread. */
+extern int shim_gs_ready;
+extern struct shim_thread shim_boot_thread;
+static inline struct shim_thread *shim_self(void) {
+  struct shim_thread *t;
+  if (__builtin_expect(!shim_gs_ready, 0)) return &shim_boot_thread;
+  __asm__ volatile("movq %%gs:0, %0" : "=r"(t));
+  return t;
+}
+/* The names the shim's code used when these were %fs thread-locals. */
+#define shim_channel (shim_self()->channel)
+#define shim_trap_uc (shim_self()->trap_uc)
+#define shim_context (shim_self()->context)
+
+/* Gives the calling thread its state (reusing the one this channel slot had
+ * in this process when its owner is gone) and points %gs at it. */
+struct shim_thread *shim_thread_setup(long slot);
+void shim_thread_forked(long slot);
+/* Called by a SIGSYS that found the shim's stack disarmed (uc_stack empty). */
+void shim_stack_recover(void *uc);
+/* The program's alternate signal stack: whether sp is on it and setting it
+ * (0 or -errno). */
+int shim_alt_on(const struct shim_thread *t, uint64_t sp);
+long shim_alt_set(struct shim_thread *t, uint64_t sp, const stack_t *ss);
+/* Calls fn(a0, a1, a2) with the stack pointer at `top` (16-byte aligned). */
+void umbra_call_on_stack(void *fn, long a0, long a1, long a2, uint64_t top);
 
 /* Execution context of this thread: application code or shim code. Preemption
  * only fires in application context and a fault in shim context is the shim's
@@ -56,12 +116,10 @@ extern SHIM_TLS void *shim_trap_uc; /* ucontext of the syscall trapped by SIGSYS
  * thread start) calls shim_enter() first and shim_leave() with its result
  * last. A signal may land inside the shim: restoring the saved value, rather
  * than clearing it, keeps the outer entry in shim context. */
-enum { SHIM_CTX_APP = 0, SHIM_CTX_SHIM = 1 };
-extern SHIM_TLS volatile int shim_context;
-
 static inline int shim_set_context(int ctx) {
-  int prev = shim_context;
-  shim_context = ctx;
+  struct shim_thread *t = shim_self();
+  int prev = t->context;
+  t->context = ctx;
   /* Keep shim work from being moved across the switch, as seen by a handler on this thread. */
   __atomic_signal_fence(__ATOMIC_SEQ_CST);
   return prev;
@@ -104,6 +162,7 @@ uint32_t shim_tsc_self_test(void); /* UMBRA_TSC_*; after PR_SET_TSC and the SIGS
 long shim_deliver(umbra_channel *ch, uint32_t kind, long nr, const long args[6], long ret);
 void shim_fault_handler(int sig, void *info, void *uc);
 void shim_fault(int sig, void *info, void *uc, int outer_ctx);
+long shim_sigaltstack(const void *ss, void *old_ss); /* emulated, per thread */
 
 /* preempt.c: native preemption (signal UMBRA_SIG_PREEMPT) */
 long shim_thread_timer(long clock, int sig, int *id);

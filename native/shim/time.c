@@ -239,7 +239,7 @@ void shim_patch_vdso(void) {
 /* ---- rdtsc / rdtscp, trapped as SIGSEGV by PR_SET_TSC ------------------- */
 
 /* Emulated rdtsc/rdtscp on this thread; the self-test watches it move. */
-static SHIM_TLS volatile unsigned long tsc_emulated;
+#define tsc_emulated (shim_self()->tsc_emulated)
 
 static int emulate_tsc(siginfo_t *info, ucontext_t *uc) {
   greg_t *g = uc->uc_mcontext.gregs;

@@ -252,11 +252,6 @@ function signalfd(c: SyscallCall): Outcome {
 
 // ---------------------------------------------------------- shim's own calls
 
-/** The shim's own signal stack handling is native; the program's is kept natively too. */
-function sigaltstack(c: SyscallCall): Outcome {
-  return c.native();
-}
-
 /** A handler returned: the shim hands back the mask to restore (arg 0). */
 function sigreturn(c: SyscallCall): Outcome {
   setMask(c.k, c.t, c.u32(0), c.hi32(0));
@@ -287,7 +282,6 @@ export function registerSignals(k: Kernel): void {
   k.register(SYS.tkill, tkill);
   k.register(SYS.signalfd4, signalfd4);
   k.register(SYS.signalfd, signalfd);
-  k.register(SYS.sigaltstack, sigaltstack);
   k.register(PSEUDO_SYS.SIGRETURN, sigreturn);
   k.register(PSEUDO_SYS.FAULT, fault);
   // syscall/index.ts knows only registerSignals: the timer calls come along.

@@ -1,0 +1,3 @@
+module umbra.test/programs
+
+go 1.19
