@@ -1,0 +1,54 @@
+// Privilege dropping: a process that changes its ids and then execs keeps
+// them (file permission checks, capabilities, umask, limits as on Linux);
+// capget/capset name processes by virtual pid; setpriv and runuser work.
+// Each case is compared with the same command run natively (as root).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { config, host, program, runUmbra, which, type ProcessSpec } from '../helpers/umbra';
+
+/** The stdout of `cmd args` run natively; it must succeed. */
+function native(cmd: string, args: string[]): string {
+  const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: 30_000 });
+  assert.equal(r.status, 0, `${cmd} ${args.join(' ')}: ${r.stderr}`);
+  return r.stdout;
+}
+
+/** Runs each command as its own process on host 'box', one second apart; returns their stdouts in order. */
+function underUmbra(cmds: Array<[string, string[]]>): string[] {
+  const procs: ProcessSpec[] = cmds.map(([path, args], i) => ({ path, args, start_time: `${i}s` }));
+  const r = runUmbra(config(host('box', procs), 'stop_time: 20s'));
+  assert.equal(r.status, 0, r.stderr);
+  assert.doesNotMatch(r.stderr, /unsupported syscall/);
+  return r.outputs('box', '');
+}
+
+test('ids set before execve stay set in the new image: su-style wrapper, kept capabilities, capget by pid', () => {
+  if (process.getuid?.() !== 0) throw new Error('this test compares privilege dropping with Linux: run it as root');
+  const p = program('privdrop');
+  const cmds: Array<[string, string[]]> = [
+    [p, ['su', '65534', '65534', p, 'report']],
+    [p, ['keepcaps', p, 'report']],
+    [p, ['capget']],
+  ];
+  const expected = cmds.map(([cmd, args]) => native(cmd, args));
+  // Sanity of the native side: the new image really runs as nobody and keeps only the ambient capability.
+  assert.match(expected[0], /^uid 65534 65534 65534 gid 65534 65534 65534 groups 65534$/m);
+  assert.match(expected[0], /^open \/etc\/shadow: Permission denied$/m);
+  assert.match(expected[1], /^caps permitted 400 effective 400 inheritable 400$/m);
+  assert.match(expected[1], /^umask 027 nofile 200$/m);
+  assert.deepEqual(underUmbra(cmds), expected);
+});
+
+test('setpriv --reuid/--regid/--clear-groups and runuser -u print what they print natively', () => {
+  const setpriv = which('setpriv');
+  const runuser = which('runuser');
+  const cmds: Array<[string, string[]]> = [
+    [setpriv, ['--reuid=nobody', '--regid=nogroup', '--clear-groups', 'id']],
+    [runuser, ['-u', 'nobody', '--', 'id']],
+    [setpriv, ['--reuid=nobody', '--regid=nogroup', '--clear-groups', 'grep', '^Cap', '/proc/self/status']],
+  ];
+  const expected = cmds.map(([cmd, args]) => native(cmd, args));
+  assert.match(expected[0], /^uid=65534\(nobody\) gid=65534\(nogroup\) groups=65534\(nogroup\)$/m);
+  assert.deepEqual(underUmbra(cmds), expected);
+});
