@@ -10,27 +10,14 @@
 // Linux, and the kernel's exec then recomputes capabilities itself.
 import * as fs from 'node:fs';
 import { assert } from '../core/assert';
+import { statusField, statusIds, threadStatus } from '../host/credentials';
 
 /** RLIM_NLIMITS: the resources of /proc/<pid>/limits, in resource order. */
 const RLIMITS = 16;
 
-function field(status: string, name: string): string {
-  const m = new RegExp(`^${name}:[ \\t]*([^\\n]*)$`, 'm').exec(status);
-  assert(m !== null, `/proc status has no ${name} line`);
-  return m[1].trim();
-}
-
-function ids(status: string, name: string): number[] {
-  const v = field(status, name)
-    .split(/\s+/)
-    .map((x) => Number(x));
-  assert(v.length === 4 && v.every((x) => Number.isInteger(x) && x >= 0), `bad ${name} line`);
-  return v.slice(0, 3); // real, effective, saved (the filesystem id follows the effective one at exec)
-}
-
 /** A 64-bit hex capability mask; Linux's highest capability (40) keeps it far below 2^53. */
 function caps(status: string, name: string): number {
-  const n = Number.parseInt(field(status, name), 16);
+  const n = Number.parseInt(statusField(status, name), 16);
   assert(Number.isSafeInteger(n) && n >= 0, `bad ${name} line`);
   return n;
 }
@@ -53,24 +40,24 @@ function limits(text: string): number[] {
  * Null when the thread is already gone (a fatal signal raced the execve).
  */
 export function execCredentials(nativePid: number, nativeTid: number): number[] | null {
-  let status: string;
+  const status = threadStatus(nativePid, nativeTid);
+  if (status === null) return null;
   let limitsText: string;
   try {
-    status = fs.readFileSync(`/proc/${nativePid}/task/${nativeTid}/status`, 'utf8');
     limitsText = fs.readFileSync(`/proc/${nativePid}/limits`, 'utf8');
   } catch {
     return null;
   }
-  const groupsText = field(status, 'Groups');
+  const groupsText = statusField(status, 'Groups');
   const groups = groupsText === '' ? [] : groupsText.split(/\s+/).map((x) => Number(x));
   assert(
     groups.every((g) => Number.isInteger(g) && g >= 0),
     'bad Groups line',
   );
   return [
-    Number.parseInt(field(status, 'Umask'), 8),
-    ...ids(status, 'Uid'),
-    ...ids(status, 'Gid'),
+    Number.parseInt(statusField(status, 'Umask'), 8),
+    ...statusIds(status, 'Uid'),
+    ...statusIds(status, 'Gid'),
     caps(status, 'CapInh'),
     caps(status, 'CapPrm'),
     caps(status, 'CapEff'),

@@ -23,13 +23,14 @@ function underUmbra(cmds: Array<[string, string[]]>): string[] {
   return r.outputs('box', '');
 }
 
-test('ids set before execve stay set in the new image: su-style wrapper, kept capabilities, capget by pid', () => {
+test('ids set before execve stay set in the new image: su-style wrapper, kept capabilities, capget by pid, SO_PEERCRED', () => {
   if (process.getuid?.() !== 0) throw new Error('this test compares privilege dropping with Linux: run it as root');
   const p = program('privdrop');
   const cmds: Array<[string, string[]]> = [
     [p, ['su', '65534', '65534', p, 'report']],
     [p, ['keepcaps', p, 'report']],
     [p, ['capget']],
+    [p, ['peercred']],
   ];
   const expected = cmds.map(([cmd, args]) => native(cmd, args));
   // Sanity of the native side: the new image really runs as nobody and keeps only the ambient capability.
@@ -37,6 +38,7 @@ test('ids set before execve stay set in the new image: su-style wrapper, kept ca
   assert.match(expected[0], /^open \/etc\/shadow: Permission denied$/m);
   assert.match(expected[1], /^caps permitted 400 effective 400 inheritable 400$/m);
   assert.match(expected[1], /^umask 027 nofile 200$/m);
+  assert.match(expected[3], /^listener sees child: uid 65534 gid 65534 child yes$/m);
   assert.deepEqual(underUmbra(cmds), expected);
 });
 
