@@ -35,3 +35,25 @@ export function effectiveIds(nativePid: number, nativeTid: number): { uid: numbe
   if (status === null) return null;
   return { uid: statusIds(status, 'Uid')[1], gid: statusIds(status, 'Gid')[1] };
 }
+
+/** CAP_KILL: may signal any process. */
+const CAP_KILL = 5;
+
+/**
+ * Whether process `senderPid` may send a signal to `targetPid` (Linux's
+ * kill_ok_by_cred): the sender's real or effective uid is the target's real or
+ * saved uid, or the sender has CAP_KILL. A process that is already gone does not
+ * refuse (the caller reports it missing, or it is reaped anyway).
+ */
+export function maySignal(senderPid: number, targetPid: number): boolean {
+  if (senderPid === targetPid) return true;
+  const s = threadStatus(senderPid, senderPid);
+  const t = threadStatus(targetPid, targetPid);
+  if (s === null || t === null) return true;
+  const [sr, se] = statusIds(s, 'Uid');
+  const [tr, , ts] = statusIds(t, 'Uid');
+  if (sr === tr || sr === ts || se === tr || se === ts) return true;
+  // Bit 5 lies in the mask's last hex digits, well inside a safe integer.
+  const capEff = Number.parseInt(statusField(s, 'CapEff').slice(-8), 16);
+  return (capEff & (1 << CAP_KILL)) !== 0;
+}

@@ -39,6 +39,7 @@ test('ids set before execve stay set in the new image: su-style wrapper, kept ca
   assert.match(expected[1], /^caps permitted 400 effective 400 inheritable 400$/m);
   assert.match(expected[1], /^umask 027 nofile 200$/m);
   assert.match(expected[3], /^listener sees child: uid 65534 gid 65534 child yes$/m);
+  assert.match(expected[3], /^kill\(parent, 0\): Operation not permitted$/m);
   assert.deepEqual(underUmbra(cmds), expected);
 });
 

@@ -153,6 +153,10 @@ static int peercred(void) {
     if (getsockopt(c, SOL_SOCKET, SO_PEERCRED, &cr, &n) != 0) _exit(3);
     printf("child sees listener: uid %u gid %u parent %s\n", cr.uid, cr.gid,
            cr.pid == getppid() ? "yes" : "no");
+    // Signal permission as nobody: not the root parent, except SIGCONT within the session.
+    printf("kill(parent, 0): %s\n", kill(getppid(), 0) == 0 ? "ok" : strerror(errno));
+    printf("kill(parent, SIGCONT): %s\n", kill(getppid(), SIGCONT) == 0 ? "ok" : strerror(errno));
+    printf("kill(self, 0): %s\n", kill(getpid(), 0) == 0 ? "ok" : strerror(errno));
     // Printed first, then told: the two lines come in one order natively and under umbra.
     if (write(c, "x", 1) != 1) _exit(4);
     _exit(0);
@@ -165,6 +169,7 @@ static int peercred(void) {
   if (getsockopt(s, SOL_SOCKET, SO_PEERCRED, &cr, &n) != 0) fail("SO_PEERCRED");
   printf("listener sees child: uid %u gid %u child %s\n", cr.uid, cr.gid,
          cr.pid == child ? "yes" : "no");
+  printf("kill(child, 0) as root: %s\n", kill(child, 0) == 0 ? "ok" : strerror(errno));
   close(s);
   int st;
   waitpid(child, &st, 0);
