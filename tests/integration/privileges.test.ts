@@ -55,3 +55,11 @@ test('setpriv --reuid/--regid/--clear-groups and runuser -u print what they prin
   assert.match(expected[0], /^uid=65534\(nobody\) gid=65534\(nogroup\) groups=65534\(nogroup\)$/m);
   assert.deepEqual(underUmbra(cmds), expected);
 });
+
+test('a process that dropped its privileges still reads the simulated /etc/hosts (the data directory is private)', () => {
+  // The test's data directory lies in a 0700 temporary directory, which nobody cannot enter.
+  const [hosts] = underUmbra([
+    [which('setpriv'), ['--reuid=nobody', '--regid=nogroup', '--clear-groups', 'cat', '/etc/hosts']],
+  ]);
+  assert.match(hosts, /^11\.0\.0\.1 box$/m);
+});
