@@ -495,6 +495,34 @@ static int child_creds(const struct exec_creds *c) {
   return set_caps(c->cap_prm, c->cap_eff, c->cap_inh);
 }
 
+/* The shim is the first entry of LD_PRELOAD (managedEnv puts it there). The user a process
+ * became may be unable to read it (umbra installed under a private directory): ld.so would
+ * skip it and the program would run outside the simulation, so the exec fails instead, with
+ * ELIBACC ("cannot access a needed shared library"). Returns 0 or -1 with errno set. */
+static int child_shim_readable(char **envp, const struct exec_creds *c) {
+  /* Root gets every capability back at exec anyway. */
+  if (c->uid[0] == 0 || c->uid[1] == 0) return 0;
+  static const char key[] = "LD_PRELOAD=";
+  for (char **e = envp; *e; e++) {
+    size_t i = 0;
+    while (key[i] && (*e)[i] == key[i]) i++;
+    if (key[i]) continue;
+    char path[4096];
+    size_t n = 0;
+    for (const char *v = *e + i; v[n] && v[n] != ':' && n < sizeof path - 1; n++) path[n] = v[n];
+    path[n] = 0;
+    /* Checked with the capabilities the new image will have: for a user other than root,
+     * exec keeps only the ambient ones (no_new_privs leaves file capabilities out). */
+    if (set_caps(c->cap_prm, c->cap_amb & c->cap_prm, c->cap_inh) != 0) return -1;
+    int ok = faccessat(AT_FDCWD, path, R_OK, AT_EACCESS) == 0;
+    if (set_caps(c->cap_prm, c->cap_eff, c->cap_inh) != 0) return -1;
+    if (ok) return 0;
+    errno = ELIBACC;
+    return -1;
+  }
+  return 0;
+}
+
 /* In the child, before exec. Returns 0 or -1 with errno set. */
 static int child_fds(const struct spawn_io *io, int *errpipe_w) {
   if (io->from_pid == 0) {
@@ -609,7 +637,7 @@ static int64_t spawn_process(const char *path, char **argv, char **envp, const c
     /* Traced, the child stops at its exec before the loader reads AT_RANDOM. */
     bool traced = at_random == NULL || ptrace(PTRACE_TRACEME, 0, NULL, NULL) == 0;
     if (traced && child_fds(io, &w) == 0 && chdir(cwd) == 0 &&
-        (!io->creds || child_creds(io->creds) == 0))
+        (!io->creds || (child_creds(io->creds) == 0 && child_shim_readable(envp, io->creds) == 0)))
       execve(path, argv, envp);
     int err = errno;
     if (write(w, &err, sizeof err) < 0) {

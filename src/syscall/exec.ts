@@ -14,6 +14,7 @@ import { AT_FDCWD, O_CLOEXEC } from '../abi/fcntl';
 import { uninstallFd } from '../files/descriptors';
 import { execSignals } from '../kernel/signals';
 import { seedAtRandom } from '../kernel/spawn';
+import { SHIM_PATH } from '../native';
 import { execCredentials } from './exec-creds';
 
 const AT_EMPTY_PATH = 0x1000;
@@ -106,6 +107,8 @@ function exec(
   const atRandom = seedAtRandom(k, nt);
   const newPid = k.addon.spawnExec(abs, argv, k.managedEnv(env, nt.slot), cwd, p.nativePid, fds, atRandom, creds);
   if (newPid < 0) {
+    if (newPid === -E.ELIBACC)
+      k.log.warn(p.host.name, `${p.name}: execve ${written}: the user it runs as cannot read the shim (${SHIM_PATH})`);
     p.threads.pop();
     k.threadSlots.release(nt.slot);
     return c.result(newPid);

@@ -5,7 +5,19 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { config, host, program, runUmbra, which, type ProcessSpec } from '../helpers/umbra';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import {
+  config,
+  HANG_TIMEOUT_MS,
+  host,
+  program,
+  REPO,
+  runUmbra,
+  tempDir,
+  which,
+  type ProcessSpec,
+} from '../helpers/umbra';
 
 /** The stdout of `cmd args` run natively; it must succeed. */
 function native(cmd: string, args: string[]): string {
@@ -62,4 +74,32 @@ test('a process that dropped its privileges still reads the simulated /etc/hosts
     [which('setpriv'), ['--reuid=nobody', '--regid=nogroup', '--clear-groups', 'cat', '/etc/hosts']],
   ]);
   assert.match(hosts, /^11\.0\.0\.1 box$/m);
+});
+
+test('execve as a user who cannot read the shim fails with ELIBACC instead of running outside the simulation', () => {
+  // A copy of umbra inside the test's private (0700) directory: nobody cannot reach its shim.
+  const dir = tempDir();
+  const pkg = path.join(dir, 'umbra-copy');
+  for (const part of [
+    'package.json',
+    'binding.gyp',
+    'bin',
+    'dist',
+    'build/Release/umbra_native.node',
+    'native/out/libumbra_shim.so',
+  ])
+    fs.cpSync(path.join(REPO, part), path.join(pkg, part), { recursive: true });
+  fs.symlinkSync(path.join(REPO, 'node_modules'), path.join(pkg, 'node_modules'));
+  const cfg = path.join(dir, 'config.yaml');
+  const setpriv = `{path: ${which('setpriv')}, args: "--reuid=nobody --regid=nogroup --clear-groups true", expected_final_state: {exited: 126}}`;
+  fs.writeFileSync(cfg, config(host('box', [setpriv]), 'stop_time: 10s'));
+  const r = spawnSync(process.execPath, [path.join(pkg, 'bin', 'umbra.js'), 'config.yaml'], {
+    cwd: dir,
+    encoding: 'utf8',
+    timeout: HANG_TIMEOUT_MS,
+  });
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout + r.stderr, /execve \S*\/true: the user it runs as cannot read the shim/);
+  const stderr = fs.readFileSync(path.join(dir, 'out.data', 'hosts', 'box', 'setpriv.1000.stderr'), 'utf8');
+  assert.match(stderr, /Can not access a needed shared library/);
 });
