@@ -145,8 +145,9 @@ static int peercred(void) {
   if (l < 0 || bind(l, (struct sockaddr *)&a, alen) != 0 || listen(l, 1) != 0) fail("listen");
   pid_t child = fork();
   if (child == 0) {
-    if (setresgid(65534, 65534, 65534) != 0 || setresuid(65534, 65534, 65534) != 0) _exit(1);
+    // Made as root, connected as nobody: the peer sees who connected.
     int c = socket(AF_UNIX, SOCK_STREAM, 0);
+    if (setresgid(65534, 65534, 65534) != 0 || setresuid(65534, 65534, 65534) != 0) _exit(1);
     if (c < 0 || connect(c, (struct sockaddr *)&a, alen) != 0) _exit(2);
     struct ucred cr;
     socklen_t n = sizeof cr;

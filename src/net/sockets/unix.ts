@@ -169,6 +169,8 @@ export class UnixFile extends PlainBufferSocketFile {
     const target = s.ns.lookup(name.key);
     const missing = isAbstract(a) ? E.ECONNREFUSED : E.ENOENT;
     if (s.kind === 'dgram') return s.connectDgram(target, missing);
+    // Linux takes the peer credentials at connect, from whoever the caller is by then.
+    s.cred = credOf(t);
     return s.connectTo(target, missing);
   }
 
