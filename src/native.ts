@@ -115,6 +115,8 @@ export interface NativeAddon {
     fromPid: number,
     fds: number[],
     atRandom: Uint8Array,
+    /** What the old image's identity was (src/syscall/exec-creds.ts), for the new one to keep. */
+    creds: number[],
   ): number;
   /** Raw wait status; -1 when still running (non-blocking); -errno on error. */
   reap(nativePid: number, block: boolean): number;

@@ -8,6 +8,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
+#include <linux/capability.h>
 #include <linux/futex.h>
 #include <sched.h>
 #include <signal.h>
@@ -486,7 +488,100 @@ struct spawn_io {
   pid_t from_pid; /* execve: the old native process */
   const int *fds; /* ... and the fds it keeps, at the same numbers */
   uint32_t nfds;
+  const struct exec_creds *creds; /* execve: the identity it keeps, or NULL */
 };
+
+/* What an execve keeps of the old native process's identity, read by the
+ * simulator from /proc (the exec thread's status). The new image is a fresh
+ * child of the simulator, which runs as root: without these it would run as
+ * root with every capability again. */
+struct exec_creds {
+  uint32_t umask;
+  uint32_t uid[3]; /* real, effective, saved */
+  uint32_t gid[3];
+  uint64_t cap_inh, cap_prm, cap_eff, cap_bnd, cap_amb;
+  struct rlimit limits[RLIM_NLIMITS];
+  uint32_t ngroups;
+  gid_t *groups;
+};
+
+static int set_caps(uint64_t prm, uint64_t eff, uint64_t inh) {
+  struct __user_cap_header_struct hdr = {_LINUX_CAPABILITY_VERSION_3, 0};
+  struct __user_cap_data_struct d[2];
+  d[0].permitted = (uint32_t)prm;
+  d[1].permitted = (uint32_t)(prm >> 32);
+  d[0].effective = (uint32_t)eff;
+  d[1].effective = (uint32_t)(eff >> 32);
+  d[0].inheritable = (uint32_t)inh;
+  d[1].inheritable = (uint32_t)(inh >> 32);
+  return (int)syscall(SYS_capset, &hdr, d);
+}
+
+/* In the child, after its fds and cwd, before exec (raw syscalls only): take
+ * the old process's resource limits, umask, no_new_privs (every managed
+ * process has it: the shim's seccomp filter needs it, and it is why a setuid
+ * binary gains nothing under umbra), groups, uids and gids, and capability
+ * sets, so that the kernel's exec computes the new image's identity exactly
+ * as it would have for the old process. Keep-caps holds the permitted set
+ * across the uid change until it is narrowed to the old one. Securebits other
+ * than keep-caps (which exec clears anyway) are not carried. */
+static int child_creds(const struct exec_creds *c) {
+  for (int r = 0; r < RLIM_NLIMITS; r++)
+    if (setrlimit((enum __rlimit_resource)r, &c->limits[r]) != 0) return -1;
+  umask(c->umask);
+  if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) return -1;
+  for (int cap = 0; cap < 64; cap++)
+    if (((c->cap_bnd >> cap) & 1) == 0 && prctl(PR_CAPBSET_READ, cap, 0, 0, 0) == 1 &&
+        prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0)
+      return -1;
+  if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) != 0) return -1;
+  /* Raw syscalls: glibc's wrappers would signal every thread it believes the
+   * process has, and this child shares the simulator's memory (CLONE_VM) and
+   * so its list of threads; the kernel applies these to the calling thread,
+   * which is the whole child. */
+  if (syscall(SYS_setgroups, c->ngroups, c->groups) != 0) return -1;
+  if (syscall(SYS_setresgid, c->gid[0], c->gid[1], c->gid[2]) != 0) return -1;
+  if (syscall(SYS_setresuid, c->uid[0], c->uid[1], c->uid[2]) != 0) return -1;
+  /* Inheritable first (every capability is still permitted), then ambient, which needs both. */
+  struct __user_cap_header_struct hdr = {_LINUX_CAPABILITY_VERSION_3, 0};
+  struct __user_cap_data_struct now[2];
+  if (syscall(SYS_capget, &hdr, now) != 0) return -1;
+  uint64_t permitted = now[0].permitted | (uint64_t)now[1].permitted << 32;
+  if (set_caps(permitted, 0, c->cap_inh) != 0) return -1;
+  for (int cap = 0; cap < 64; cap++)
+    if (((c->cap_amb >> cap) & 1) != 0 &&
+        prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) != 0)
+      return -1;
+  return set_caps(c->cap_prm, c->cap_eff, c->cap_inh);
+}
+
+/* The shim is the first entry of LD_PRELOAD (managedEnv puts it there). The user a process
+ * became may be unable to read it (umbra installed under a private directory): ld.so would
+ * skip it and the program would run outside the simulation, so the exec fails instead, with
+ * ELIBACC ("cannot access a needed shared library"). Returns 0 or -1 with errno set. */
+static int child_shim_readable(char **envp, const struct exec_creds *c) {
+  /* Root gets every capability back at exec anyway. */
+  if (c->uid[0] == 0 || c->uid[1] == 0) return 0;
+  static const char key[] = "LD_PRELOAD=";
+  for (char **e = envp; *e; e++) {
+    size_t i = 0;
+    while (key[i] && (*e)[i] == key[i]) i++;
+    if (key[i]) continue;
+    char path[4096];
+    size_t n = 0;
+    for (const char *v = *e + i; v[n] && v[n] != ':' && n < sizeof path - 1; n++) path[n] = v[n];
+    path[n] = 0;
+    /* Checked with the capabilities the new image will have: for a user other than root,
+     * exec keeps only the ambient ones (no_new_privs leaves file capabilities out). */
+    if (set_caps(c->cap_prm, c->cap_amb & c->cap_prm, c->cap_inh) != 0) return -1;
+    int ok = faccessat(AT_FDCWD, path, R_OK, AT_EACCESS) == 0;
+    if (set_caps(c->cap_prm, c->cap_eff, c->cap_inh) != 0) return -1;
+    if (ok) return 0;
+    errno = ELIBACC;
+    return -1;
+  }
+  return 0;
+}
 
 /* In the child, before exec. Returns 0 or -1 with errno set. */
 static int child_fds(const struct spawn_io *io, int *errpipe_w) {
@@ -601,7 +696,10 @@ static int spawn_child_main(void *arg) {
   int w = c->errpipe_w;
   /* Traced, the child stops at its exec before the loader reads AT_RANDOM. */
   bool traced = !c->trace || ptrace(PTRACE_TRACEME, 0, NULL, NULL) == 0;
-  if (traced && child_fds(c->io, &w) == 0 && chdir(c->cwd) == 0) execve(c->path, c->argv, c->envp);
+  const struct exec_creds *creds = c->io->creds;
+  if (traced && child_fds(c->io, &w) == 0 && chdir(c->cwd) == 0 &&
+      (!creds || (child_creds(creds) == 0 && child_shim_readable(c->envp, creds) == 0)))
+    execve(c->path, c->argv, c->envp);
   int err = errno;
   if (write(w, &err, sizeof err) < 0) {
     /* nothing more we can do */
@@ -682,7 +780,7 @@ static napi_value js_spawn(napi_env env, napi_callback_info info) {
   char *err_path = arg_str(env, a[5]);
   int64_t result = -EINVAL;
   if (path && argv && envp && cwd && out_path && err_path) {
-    struct spawn_io io = {out_path, err_path, 0, NULL, 0};
+    struct spawn_io io = {out_path, err_path, 0, NULL, 0, NULL};
     result = spawn_process(path, argv, envp, cwd, &io, at_random);
   }
   free(path);
@@ -694,14 +792,63 @@ static napi_value js_spawn(napi_env env, napi_callback_info info) {
   return make_int(env, result);
 }
 
-/* spawnExec(path, argv, envp, cwd, fromPid, fds, atRandom) -> native pid or -errno.
+/* The creds argument of spawnExec: [umask, ruid, euid, suid, rgid, egid, sgid, capInh, capPrm,
+ * capEff, capBnd, capAmb, then the soft and hard limit of each of the 16 resources (-1: unlimited),
+ * then the groups] (capability masks are below 2^53). Returns 0, or -1 after throwing. */
+static int arg_creds(napi_env env, napi_value v, struct exec_creds *c) {
+  enum { FIXED = 12 + 2 * RLIM_NLIMITS };
+  uint32_t n = 0;
+  if (napi_get_array_length(env, v, &n) != napi_ok || n < FIXED || n - FIXED > 65536) {
+    napi_throw_type_error(env, NULL,
+                          "umbra_native: creds must be an array of 44 numbers and the groups");
+    return -1;
+  }
+  int64_t f[FIXED];
+  for (uint32_t i = 0; i < FIXED; i++) {
+    napi_value el;
+    napi_get_element(env, v, i, &el);
+    f[i] = arg_i64(env, el);
+  }
+  c->umask = (uint32_t)f[0];
+  for (int i = 0; i < 3; i++) {
+    c->uid[i] = (uint32_t)f[1 + i];
+    c->gid[i] = (uint32_t)f[4 + i];
+  }
+  c->cap_inh = (uint64_t)f[7];
+  c->cap_prm = (uint64_t)f[8];
+  c->cap_eff = (uint64_t)f[9];
+  c->cap_bnd = (uint64_t)f[10];
+  c->cap_amb = (uint64_t)f[11];
+  for (int r = 0; r < RLIM_NLIMITS; r++) {
+    int64_t cur = f[12 + 2 * r], max = f[13 + 2 * r];
+    c->limits[r].rlim_cur = cur < 0 ? RLIM_INFINITY : (rlim_t)cur;
+    c->limits[r].rlim_max = max < 0 ? RLIM_INFINITY : (rlim_t)max;
+  }
+  c->ngroups = n - FIXED;
+  c->groups = calloc(c->ngroups + 1, sizeof(gid_t));
+  if (!c->groups) {
+    napi_throw_error(env, NULL, "umbra_native: out of memory");
+    return -1;
+  }
+  for (uint32_t i = 0; i < c->ngroups; i++) {
+    napi_value el;
+    napi_get_element(env, v, FIXED + i, &el);
+    c->groups[i] = (gid_t)arg_i64(env, el);
+  }
+  return 0;
+}
+
+/* spawnExec(path, argv, envp, cwd, fromPid, fds, atRandom, creds) -> native pid or -errno.
  * The new image of an execve: a fresh process that takes over `fds` of the
- * old native process (pidfd_getfd) at the same numbers, as exec keeps them. */
+ * old native process (pidfd_getfd) at the same numbers, as exec keeps them,
+ * and its identity (see child_creds). */
 static napi_value js_spawn_exec(napi_env env, napi_callback_info info) {
-  napi_value a[7];
-  if (get_args(env, info, 7, a)) return NULL;
+  napi_value a[8];
+  if (get_args(env, info, 8, a)) return NULL;
   const uint8_t *at_random = arg_at_random(env, a[6]);
   if (!at_random) return NULL;
+  struct exec_creds creds;
+  if (arg_creds(env, a[7], &creds)) return NULL;
   char *path = arg_str(env, a[0]);
   char **argv = arg_str_array(env, a[1]);
   char **envp = arg_str_array(env, a[2]);
@@ -716,9 +863,10 @@ static napi_value js_spawn_exec(napi_env env, napi_callback_info info) {
   }
   int64_t result = -EINVAL;
   if (path && argv && envp && cwd && fds) {
-    struct spawn_io io = {NULL, NULL, (pid_t)arg_i64(env, a[4]), fds, nfds};
+    struct spawn_io io = {NULL, NULL, (pid_t)arg_i64(env, a[4]), fds, nfds, &creds};
     result = spawn_process(path, argv, envp, cwd, &io, at_random);
   }
+  free(creds.groups);
   free(path);
   free_str_array(argv);
   free_str_array(envp);

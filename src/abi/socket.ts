@@ -81,6 +81,7 @@ export const SO_DEBUG = 1,
 
 export const IP_TOS = 1,
   IP_TTL = 2,
+  IP_OPTIONS = 4,
   IP_MTU_DISCOVER = 10,
   IP_RECVERR = 11,
   IP_MTU = 14,

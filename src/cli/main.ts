@@ -165,9 +165,8 @@ export function run(argv: string[], ctx: RunContext = { stderrIsTty: isatty(2), 
   const problems: string[] = [];
   if (stopped !== null) problems.push(`interrupted by ${stopped.signal}`);
   if (result.unexpected > 0) {
-    problems.push(
-      `${result.unexpected} managed process${result.unexpected === 1 ? '' : 'es'} in unexpected final state`,
-    );
+    // Shadow's words, plural even for one: scripts grep for "managed processes in unexpected final state".
+    problems.push(`${result.unexpected} managed processes in unexpected final state`);
   }
   const files = result.unwritten.length;
   if (files > 0) problems.push(`${files} output file${files === 1 ? '' : 's'} could not be written`);

@@ -218,7 +218,7 @@ function checkElf(file: string, what: string): void {
       if (u32(table, i * phentsize) === PT_INTERP) return;
     }
     throw new ExecutableError(
-      `${what} is a statically linked executable; umbra cannot load its shim into statically linked programs (use a dynamically linked build)`,
+      `${what} is not a dynamically linked ELF (it is statically linked; umbra cannot load its shim into it: use a dynamically linked build)`,
     );
   } finally {
     fs.closeSync(fd);

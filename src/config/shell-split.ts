@@ -1,5 +1,6 @@
 // Splits a process's string-form `args` into argv words the way GLib's
-// g_shell_parse_argv does (config.md §7.2): quotes and backslashes, `#` comments,
+// g_shell_parse_argv does (config.md §7.2): quotes and backslashes, `#` comments
+// (only at the start of a word),
 // no expansion of any kind. Two passes, like GLib: tokenize, then unquote each token.
 
 /** Why a string could not be split; load.ts turns it into a ConfigError naming the key. */
@@ -85,10 +86,17 @@ function tokenize(text: string): string[] {
           mode = '\\';
           break;
         case '#': {
-          // §7.2: an unquoted '#' starts a comment even in the middle of a word.
-          // The comment runs to the end of the line; the newline still ends the word.
+          // GLib starts a comment only where the raw previous character is a space or a
+          // newline (not a tab), or at the very start: `sensors/#` and `a#b` keep their '#'.
+          const prev = i === 0 ? '' : text[i - 1];
+          if (prev !== '' && prev !== ' ' && prev !== '\n') {
+            token = (token ?? '') + c;
+            break;
+          }
+          // The comment and the newline that ends it are dropped; the newline delimits nothing
+          // (a word before the comment was already ended by the space, unless that was escaped).
           const newline = text.indexOf('\n', i);
-          i = (newline < 0 ? text.length : newline) - 1;
+          i = newline < 0 ? text.length : newline;
           break;
         }
         default: {

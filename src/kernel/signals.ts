@@ -53,6 +53,7 @@ import {
 } from '../abi/signals';
 import { statusCoreDumped, statusExitCode, statusSignaled, statusTermSig } from '../abi/wait';
 import { siginfo, takePending } from '../host/signal-state';
+import { maySignal } from '../host/credentials';
 import type { SigAction } from '../host/signal-state';
 import { RestartRule } from './call';
 import type { Kernel, SignalHooks } from './kernel';
@@ -234,22 +235,34 @@ export function killProcess(k: Kernel, p: Process, sig: number): void {
  * Returns 0 or -ESRCH.
  */
 export function killPids(k: Kernel, sender: Process, pid: number, sig: number): number {
-  const running = sender.host.processes.filter((p) => p.state === 'running');
+  // A zombie is there until reaped: signalling it succeeds, without effect (sendSignal skips it).
+  const present = sender.host.processes.filter((p) => !p.reaped);
   let targets: Process[];
-  if (pid > 0) targets = running.filter((p) => p.vpid === pid);
-  else if (pid === 0) targets = running.filter((p) => p.pgid === sender.pgid);
-  else if (pid === -1) targets = running.filter((p) => p !== sender);
-  else targets = running.filter((p) => p.pgid === -pid);
+  if (pid > 0) targets = present.filter((p) => p.vpid === pid);
+  else if (pid === 0) targets = present.filter((p) => p.pgid === sender.pgid);
+  else if (pid === -1) targets = present.filter((p) => p !== sender);
+  else targets = present.filter((p) => p.pgid === -pid);
   if (targets.length === 0) return -E.ESRCH;
+  // Processes may run as different users (privileges dropped): Linux's permission rule applies,
+  // and a group kill succeeds when one member could be signalled.
+  const allowed = targets.filter((p) => mayBeSignalled(sender, p, sig));
+  if (allowed.length === 0) return -E.EPERM;
   if (sig === 0) return 0;
-  for (const p of targets) sendSignal(k, p, sig, siginfo(sig, SI_USER, sender.vpid));
+  for (const p of allowed) sendSignal(k, p, sig, siginfo(sig, SI_USER, sender.vpid));
   return 0;
+}
+
+/** Linux's check_kill_permission: same user or CAP_KILL (credentials.ts), or SIGCONT within the session. */
+export function mayBeSignalled(sender: Process, target: Process, sig: number): boolean {
+  if (sig === SIGCONT && sender.sid === target.sid) return true;
+  return maySignal(sender.nativePid, target.nativePid);
 }
 
 /** tgkill(2) from `sender` (tgid -1: tkill's "any process"). Signal 0 only checks. Returns 0 or -ESRCH. */
 export function killThread(k: Kernel, sender: Process, tgid: number, tid: number, sig: number): number {
   const target = k.findThread(sender.host, tid);
   if (!target || (tgid > 0 && target.process.vpid !== tgid)) return -E.ESRCH;
+  if (!mayBeSignalled(sender, target.process, sig)) return -E.EPERM;
   if (sig === 0) return 0;
   sendSignal(k, target, sig, siginfo(sig, SI_TKILL, sender.vpid));
   return 0;

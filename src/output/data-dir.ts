@@ -9,11 +9,22 @@ import { describeIoError, errnoCode } from './sink';
 
 const KEY = 'general.data_directory';
 
+const TEMPLATE_KEY = 'general.template_directory';
+
+/** general.template_directory: what the data directory starts as (absolute path, and as the user wrote it). */
+export interface TemplateDirectory {
+  dir: string;
+  given: string;
+}
+
 /**
- * Creates `dir` (absolute; `given` is how the user wrote it). Throws a one-line
+ * Creates `dir` (absolute; `given` is how the user wrote it), as a copy of
+ * `template` when there is one (Shadow's template_directory: per-host files such
+ * as hosts/<name>/torrc are in place before anything runs). Throws a one-line
  * ConfigError when it exists already or cannot be created.
  */
-export function createDataDirectory(dir: string, given: string): void {
+export function createDataDirectory(dir: string, given: string, template: TemplateDirectory | null = null): void {
+  if (template !== null) checkTemplate(template);
   try {
     fs.mkdirSync(dir);
   } catch (err) {
@@ -23,6 +34,31 @@ export function createDataDirectory(dir: string, given: string): void {
       throw new ConfigError(`${KEY}: '${given}' already exists; remove it or choose another with -d`);
     }
     throw new ConfigError(`${KEY}: cannot create '${dir}': ${whyNotCreated(dir, code, err)}`);
+  }
+  if (template !== null) copyTemplate(template, dir);
+}
+
+function checkTemplate(t: TemplateDirectory): void {
+  const kind = fileKind(t.dir);
+  if (kind === null) throw new ConfigError(`${TEMPLATE_KEY}: '${t.given}' does not exist`);
+  if (kind !== 'directory') throw new ConfigError(`${TEMPLATE_KEY}: '${t.given}' is not a directory (it is ${kind})`);
+}
+
+/**
+ * Copies the template's contents into the new data directory: file and
+ * directory modes kept, symbolic links copied as links with their target as
+ * written (a relative link stays relative). On failure the data directory is
+ * removed again, so the next attempt does not find it "already exists".
+ */
+function copyTemplate(t: TemplateDirectory, dir: string): void {
+  try {
+    fs.cpSync(t.dir, dir, { recursive: true, verbatimSymlinks: true, errorOnExist: true, force: false });
+    fs.chmodSync(dir, fs.statSync(t.dir).mode & 0o7777);
+  } catch (err) {
+    fs.rmSync(dir, { recursive: true, force: true });
+    const why =
+      err instanceof Error ? (errnoCode(err) !== undefined ? describeIoError(err) : err.message) : String(err);
+    throw new ConfigError(`${TEMPLATE_KEY}: cannot copy '${t.given}' to '${dir}': ${why}`);
   }
 }
 

@@ -106,7 +106,12 @@ export class Simulation {
    * Throws a one-line ConfigError when the directory exists or cannot be created or written.
    */
   prepare(processedConfigText: string): void {
-    createDataDirectory(this.dataDir, this.config.general.dataDirectory);
+    const template = this.config.general.templateDirectory;
+    createDataDirectory(
+      this.dataDir,
+      this.config.general.dataDirectory,
+      template === null ? null : { dir: path.resolve(this.opts.cwd, template), given: template },
+    );
     fillDataDirectory(this.dataDir, () => this.populate(processedConfigText));
   }
 
@@ -121,9 +126,10 @@ export class Simulation {
 
   private populate(processedConfigText: string): void {
     writeNewFile(path.join(this.dataDir, 'processed-config.yaml'), processedConfigText);
-    fs.mkdirSync(path.join(this.dataDir, 'hosts'));
+    // A template may bring hosts/ and etc/ (and a host's own folder): kept, not an error, as in Shadow.
+    fs.mkdirSync(path.join(this.dataDir, 'hosts'), { recursive: true });
     const etc = path.join(this.dataDir, 'etc');
-    fs.mkdirSync(etc);
+    fs.mkdirSync(etc, { recursive: true });
     writeNewFile(path.join(etc, 'hosts'), this.network.hostsFile);
     const shm = this.kernel.shm;
     const L = shm.layout;
@@ -135,7 +141,7 @@ export class Simulation {
 
     this.config.hosts.forEach((hc, i) => {
       const dir = path.join(this.dataDir, 'hosts', hc.name);
-      fs.mkdirSync(dir);
+      fs.mkdirSync(dir, { recursive: true });
       const host = new Host(i, hc.name, this.network.hosts[i].ip, hc, dir, this.config.general.seed);
       this.hosts.push(host);
       const hOff = shm.hostOffset(i);

@@ -14,6 +14,8 @@ import { AT_FDCWD, O_CLOEXEC } from '../abi/fcntl';
 import { uninstallFd } from '../files/descriptors';
 import { execSignals } from '../kernel/signals';
 import { seedAtRandom } from '../kernel/spawn';
+import { SHIM_PATH } from '../native';
+import { execCredentials } from './exec-creds';
 
 const AT_EMPTY_PATH = 0x1000;
 const MAX_ARGS = 65536;
@@ -96,12 +98,17 @@ function exec(
     return i < 0 ? [kv, ''] : [kv.slice(0, i), kv.slice(i + 1)];
   });
   const fds = inheritedFds(p.nativePid);
+  // The calling thread's ids: Linux credentials are per thread (libc's setuid changes them all).
+  const creds = execCredentials(p.nativePid, t.nativeTid);
+  if (creds === null) return c.err(E.ESRCH); // the caller died meanwhile: nobody reads the answer
   // The new image needs a channel before the old one is released: EAGAIN, as for RLIMIT_NPROC.
   if (!k.threadSlots.hasFree()) return c.err(E.EAGAIN);
   const nt = k.newThread(p, p.vpid);
   const atRandom = seedAtRandom(k, nt);
-  const newPid = k.addon.spawnExec(abs, argv, k.managedEnv(env, nt.slot), cwd, p.nativePid, fds, atRandom);
+  const newPid = k.addon.spawnExec(abs, argv, k.managedEnv(env, nt.slot), cwd, p.nativePid, fds, atRandom, creds);
   if (newPid < 0) {
+    if (newPid === -E.ELIBACC)
+      k.log.warn(p.host.name, `${p.name}: execve ${written}: the user it runs as cannot read the shim (${SHIM_PATH})`);
     p.threads.pop();
     k.threadSlots.release(nt.slot);
     return c.result(newPid);

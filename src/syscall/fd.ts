@@ -275,6 +275,8 @@ const SPECIAL_PATHS: ReadonlySet<string> = new Set([
   '/proc/sys/kernel/random/uuid',
   '/sys/devices/system/cpu/online',
   '/sys/devices/system/cpu/possible',
+  // Forwarded only when the process cannot open the data directory's copy (privileges dropped).
+  '/etc/hosts',
 ]);
 
 /** "dev:ino" of the FIFO the path names (as the process resolves it), or null when it is not a FIFO. */
@@ -350,6 +352,9 @@ function openSpecial(c: SyscallCall, dirfd: number, pathAddr: number, flags: num
   else if (p === '/sys/devices/system/cpu/online' || p === '/sys/devices/system/cpu/possible') {
     if ((flags & O_ACCMODE) !== 0) return c.err(E.EPERM);
     f = new StaticFile(CPU_LIST);
+  } else if (p === '/etc/hosts') {
+    if ((flags & O_ACCMODE) !== 0 || k.opts.hostsFilePath === undefined) return c.err(E.EACCES);
+    f = new StaticFile(fs.readFileSync(k.opts.hostsFilePath));
   } else {
     const data = procClockFile(p, t.process, k.sched.nowNs);
     if (data === null) return c.native();

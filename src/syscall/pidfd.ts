@@ -1,7 +1,7 @@
 // Process file descriptors: pidfd_open gives an emulated PidFile naming a
 // simulated process (a native pidfd would name the wrong real process);
 // pidfd_send_signal and pidfd_getfd act on the process it names.
-import { sendSignal } from '../kernel/signals';
+import { mayBeSignalled, sendSignal } from '../kernel/signals';
 import { siginfo } from '../host/signal-state';
 import { E } from '../abi/errno';
 import { NSIG, SI_TKILL, SI_USER, SIGINFO_OFF } from '../abi/signals';
@@ -61,6 +61,7 @@ function pidfdSendSignal(c: SyscallCall): Outcome {
     if (target !== t.process && ((code | 0) >= 0 || (code | 0) === SI_TKILL)) return c.err(E.EPERM);
   }
   if (target.reaped) return c.err(E.ESRCH);
+  if (target.state === 'running' && !mayBeSignalled(t.process, target, sig)) return c.err(E.EPERM);
   // A zombie still takes signals (without effect), as on Linux.
   if (sig === 0 || target.state !== 'running') return c.ok(0);
   sendSignal(c.k, target, sig, siginfo(sig, SI_USER, t.process.vpid));

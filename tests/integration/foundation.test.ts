@@ -107,7 +107,7 @@ test('a process still running at stop time is ended and reported as running', ()
   assert.equal(r.status, 1);
   assert.match(r.stderr, /ok {3}box\.sleep\.1000: running/);
   assert.match(r.stderr, /FAIL box\.sleep\.1001: running \(expected \{exited: 0\}\)/);
-  assert.match(r.stderr, /1 managed process in unexpected final state/);
+  assert.match(r.stderr, /1 managed processes in unexpected final state/);
   assert.deepEqual(leftoverManagedProcesses(r.dir), []);
 });
 

@@ -457,7 +457,7 @@ test('executables: missing, non-executable, non-ELF and static programs are refu
   check('no-exec', /'no-exec' not found in PATH$/);
   check('./bin/text', /is neither an ELF executable nor a #! script/);
   check('./bin/empty-shebang', /#! script without an interpreter/);
-  check('static-prog', /statically linked executable; umbra cannot load its shim into statically linked programs/);
+  check('static-prog', /is not a dynamically linked ELF \(it is statically linked; umbra cannot load its shim/);
   check('static-script', /is a script whose interpreter cannot be used: .*statically linked/);
 });
 

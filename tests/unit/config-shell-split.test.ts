@@ -43,12 +43,25 @@ test('quoted pieces join adjacent text; empty quotes give an empty argument', ()
   assert.deepEqual(splitShellArgs('-o ""'), ['-o', '']);
 });
 
-test('an unquoted # discards the rest of the line, even in the middle of a word', () => {
+test('an unquoted # starts a comment only at the start of the text or after a space or newline', () => {
   assert.deepEqual(splitShellArgs('a b # c d'), ['a', 'b']);
-  assert.deepEqual(splitShellArgs('http://h/#x'), ['http://h/']);
+  assert.deepEqual(splitShellArgs('-t sensors/# -C 3'), ['-t', 'sensors/#', '-C', '3']);
+  assert.deepEqual(splitShellArgs('a#b'), ['a#b']);
+  assert.deepEqual(splitShellArgs('http://h/#x #y'), ['http://h/#x']);
   assert.deepEqual(splitShellArgs('"http://h/#x"'), ['http://h/#x']);
   assert.deepEqual(splitShellArgs("'#' \\#"), ['#', '#']);
   assert.deepEqual(splitShellArgs('a # comment\nb'), ['a', 'b']);
+  assert.deepEqual(splitShellArgs('#comment\nb c'), ['b', 'c']);
+  assert.deepEqual(splitShellArgs('a\n#comment\nb'), ['a', 'b']);
+  // After a quote or a tab a '#' is part of the word (GLib looks only for a space or a newline).
+  assert.deepEqual(splitShellArgs('"a"#b'), ['a#b']);
+  assert.deepEqual(splitShellArgs('a\t#b'), ['a', '#b']);
+  // Shadow trims the string first, so a leading comment is one even after blanks.
+  assert.deepEqual(splitShellArgs('  #comment\n x'), ['x']);
+  // An escaped space does not end the word; the comment after it is dropped with its newline,
+  // so the word goes on on the next line (GLib's own quirk).
+  assert.deepEqual(splitShellArgs('a\\ #c\nb'), ['a b']);
+  assert.deepEqual(splitShellArgs('a #c'), ['a']);
 });
 
 test('no expansion of variables, globs, tildes or commands', () => {

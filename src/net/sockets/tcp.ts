@@ -10,6 +10,7 @@ import {
   AF_INET,
   AF_UNSPEC,
   FIONREAD,
+  IP_OPTIONS,
   IP_TTL,
   IPPROTO_IP,
   IPPROTO_TCP,
@@ -55,7 +56,7 @@ import type { ShutdownHow } from '../tcp/types';
 import { checkSockaddrIn, inIp, inPort, putSockaddrIn, type SockAddr } from './address';
 import { layerOf, STAGE_BYTES } from './layer';
 import type { IoProgress, UserMsg } from './message';
-import type { OptValue } from './option';
+import { IpOptions, type OptValue } from './option';
 import { SocketFile } from './socket-file';
 import { SIGPIPE } from '../../abi/signals';
 
@@ -83,6 +84,8 @@ export class TcpFile extends SocketFile {
   readonly type = SOCK_STREAM;
   readonly protocol = IPPROTO_TCP;
   readonly sock: TcpSocket;
+  /** IP_OPTIONS as set (sshd checks that an accepted connection has none). */
+  private readonly ipOptions = new IpOptions();
 
   constructor(tcp: TcpStack, accepted: { ep: TcpEndpoint; from: TcpFile } | null = null) {
     super();
@@ -499,6 +502,7 @@ export class TcpFile extends SocketFile {
 
   protected override setLevelOption(level: number, name: number, v: number, val: OptValue): number {
     if (level === IPPROTO_IP) {
+      if (name === IP_OPTIONS) return this.ipOptions.set(val);
       if (val.len < 1) return -E.EINVAL;
       this.storeOpt(level, name, v);
       return 0;
@@ -508,6 +512,7 @@ export class TcpFile extends SocketFile {
 
   protected override getLevelOption(level: number, name: number, out: DataView): number {
     if (level === IPPROTO_IP) {
+      if (name === IP_OPTIONS) return this.ipOptions.get(out);
       out.setInt32(0, this.storedOpt(level, name, name === IP_TTL ? DEFAULT_TTL : 0), true);
       return 4;
     }

@@ -13,6 +13,7 @@ import {
   IP_PMTUDISC_WANT,
   IP_RECVERR,
   IP_TOS,
+  IP_OPTIONS,
   IP_TTL,
   IPPROTO_IP,
   IPPROTO_UDP,
@@ -31,7 +32,7 @@ import type { NetworkStack } from '../stack';
 import { UdpSocket } from '../udp';
 import { checkSockaddrIn, inIp, inPort, putSockaddrIn, type SockAddr } from './address';
 import type { UserMsg } from './message';
-import type { OptValue } from './option';
+import { IpOptions, type OptValue } from './option';
 import { PlainBufferSocketFile } from './socket-file';
 
 /** What IP_TTL reports until set (net.ipv4.ip_default_ttl). */
@@ -45,6 +46,8 @@ export class UdpFile extends PlainBufferSocketFile {
   readonly type = SOCK_DGRAM;
   readonly protocol = IPPROTO_UDP;
   readonly sock: UdpSocket;
+  /** IP_OPTIONS as set. */
+  private readonly ipOptions = new IpOptions();
 
   constructor(stack: NetworkStack) {
     super();
@@ -188,6 +191,7 @@ export class UdpFile extends PlainBufferSocketFile {
 
   protected override setLevelOption(level: number, name: number, v: number, val: OptValue): number {
     if (level === IPPROTO_IP) {
+      if (name === IP_OPTIONS) return this.ipOptions.set(val);
       if (val.len < 1) return -E.EINVAL;
       if (name === IP_RECVERR) this.sock.recvErr = v !== 0;
       if (name === IP_TTL && (v < -1 || v === 0 || v > 255)) return -E.EINVAL;
@@ -205,6 +209,7 @@ export class UdpFile extends PlainBufferSocketFile {
 
   protected override getLevelOption(level: number, name: number, out: DataView): number {
     if (level === IPPROTO_IP) {
+      if (name === IP_OPTIONS) return this.ipOptions.get(out);
       const s = this.sock;
       let v: number;
       switch (name) {

@@ -31,13 +31,16 @@ import type { SockAddr } from './address';
 import type { UserMsg } from './message';
 import { PlainBufferSocketFile, type SocketFile } from './socket-file';
 import { SIGPIPE } from '../../abi/signals';
+import { effectiveIds } from '../../host/credentials';
 
 export function unixKind(type: number): UnixKind | null {
   return type === SOCK_STREAM ? 'stream' : type === SOCK_DGRAM ? 'dgram' : type === SOCK_SEQPACKET ? 'seqpacket' : null;
 }
 
-/** The creator's credentials (SO_PEERCRED): virtual pid, and the uid/gid the processes really run as. */
+/** The creator's credentials (SO_PEERCRED): virtual pid, and the effective uid/gid it really runs with. */
 export function credOf(t: Thread): UnixCred {
+  const ids = effectiveIds(t.process.nativePid, t.nativeTid);
+  if (ids !== null) return { pid: t.process.vpid, uid: ids.uid, gid: ids.gid };
   const uid = typeof process.getuid === 'function' ? process.getuid() : 0;
   const gid = typeof process.getgid === 'function' ? process.getgid() : 0;
   return { pid: t.process.vpid, uid, gid };
@@ -224,6 +227,8 @@ export class UnixFile extends PlainBufferSocketFile {
     const target = typeof key === 'string' ? s.ns.lookup(key) : undefined;
     const missing = typeof key === 'number' ? key : E.ECONNREFUSED;
     if (s.kind === 'dgram') return s.connectDgram(target, missing);
+    // Linux takes the peer credentials at connect, from whoever the caller is by then.
+    s.cred = credOf(t);
     return s.connectTo(target, missing);
   }
 
