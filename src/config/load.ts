@@ -22,6 +22,7 @@ import {
   setExperimental,
 } from './schema';
 import type { CliOverrides, FieldKind } from './schema';
+import { readSchedule, readStartDate } from './schedule';
 import { ShellSplitError, splitShellArgs } from './shell-split';
 import { parseSignal } from './signals';
 import { SIGTERM } from '../abi/signals';
@@ -62,7 +63,15 @@ export interface LoadContext {
   env: NodeJS.ProcessEnv;
 }
 
-const TOP_KEYS = ['general', 'network', 'host_option_defaults', 'experimental', 'hosts'] as const;
+const TOP_KEYS = [
+  'general',
+  'network',
+  'host_option_defaults',
+  'experimental',
+  'hosts',
+  // umbra extensions
+  'schedule',
+] as const;
 const GENERAL_KEYS = [
   'stop_time',
   'seed',
@@ -74,6 +83,8 @@ const GENERAL_KEYS = [
   'template_directory',
   'progress',
   'model_unblocked_syscall_latency',
+  // umbra extensions
+  'start_date',
 ] as const;
 const NETWORK_KEYS = ['graph', 'use_shortest_path'] as const;
 const HOST_OPTION_KEYS = ['log_level', 'pcap_enabled', 'pcap_capture_size'] as const;
@@ -157,7 +168,7 @@ function editDistance(a: string, b: string): number {
 }
 
 /** Typed access to the generic tree; every failure names the file and key path. */
-class Reader {
+export class Reader {
   constructor(private readonly fileName: string) {}
 
   fail(at: string, message: string): never {
@@ -608,6 +619,9 @@ export function loadConfig(
       'general.model_unblocked_syscall_latency',
       r.bool,
     ),
+    startDateUnixMs: r.optional(g.get('start_date'), 'general.start_date', (node, at) =>
+      readStartDate(r, r.string(node, at), at),
+    ),
   };
 
   // network
@@ -830,11 +844,19 @@ export function loadConfig(
     );
   }
 
+  // umbra extension: the fault schedule, checked against the hosts and stop time.
+  const scheduleNode = top.get('schedule');
+  const schedule =
+    scheduleNode === undefined
+      ? []
+      : readSchedule(r, scheduleNode, new Set(hosts.map((h) => h.name)), stopNs, stopText);
+
   return {
     general,
     network: { graph: graphSource, useShortestPath },
     experimental,
     hosts,
     units,
+    schedule,
   };
 }
