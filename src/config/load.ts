@@ -22,7 +22,10 @@ import {
   setExperimental,
 } from './schema';
 import type { CliOverrides, FieldKind } from './schema';
-import { readSchedule, readStartDate } from './schedule';
+import { drawRandomSchedule, mergeSchedules, readRandomSchedule, readSchedule, readStartDate } from './schedule';
+import type { FlappableLink } from './schedule';
+import { loadGraph } from '../net/graph';
+import { Rng, hostSeed } from '../host/rng';
 import { ShellSplitError, splitShellArgs } from './shell-split';
 import { parseSignal } from './signals';
 import { SIGTERM } from '../abi/signals';
@@ -71,6 +74,7 @@ const TOP_KEYS = [
   'hosts',
   // umbra extensions
   'schedule',
+  'schedule_random',
 ] as const;
 const GENERAL_KEYS = [
   'stop_time',
@@ -846,10 +850,20 @@ export function loadConfig(
 
   // umbra extension: the fault schedule, checked against the hosts and stop time.
   const scheduleNode = top.get('schedule');
-  const schedule =
+  let schedule =
     scheduleNode === undefined
       ? []
       : readSchedule(r, scheduleNode, new Set(hosts.map((h) => h.name)), stopNs, stopText);
+  const randomNode = top.get('schedule_random');
+  if (randomNode !== undefined) {
+    const random = readRandomSchedule(r, randomNode, new Set(hosts.map((h) => h.name)));
+    const links = random.linkFlapsPerHour > 0 ? flappableLinks(r, graphSource, ctx) : [];
+    const rng = new Rng(hostSeed(random.seed, '#schedule_random'));
+    schedule = mergeSchedules(
+      schedule,
+      drawRandomSchedule(random, stopNs, links, () => rng.nextFloat()),
+    );
+  }
 
   return {
     general,
@@ -859,4 +873,15 @@ export function loadConfig(
     units,
     schedule,
   };
+}
+
+/** Links between distinct nodes of the graph, which schedule_random may take down. */
+function flappableLinks(r: Reader, graph: GraphSource, ctx: LoadContext): FlappableLink[] {
+  const links = loadGraph(graph, ctx.cwd)
+    .edges.filter((e) => e.source !== e.target)
+    .map((e) => ({ source: e.source, target: e.target }));
+  if (links.length === 0) {
+    r.fail('schedule_random.link_flaps_per_hour', 'the network graph has no link between two different nodes');
+  }
+  return links;
 }

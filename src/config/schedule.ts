@@ -282,3 +282,147 @@ export function readStartDate(r: Reader, text: string, at: string): number {
 export function startDateText(ms: number): string {
   return new Date(ms).toISOString().replace('.000Z', 'Z');
 }
+
+// ---------------------------------------------------------------------------
+// schedule_random: events drawn from their own seed, replayable from processed-config.yaml
+
+export interface RandomSchedule {
+  seed: number;
+  partitionsPerHour: number;
+  hostCrashesPerHour: number;
+  linkFlapsPerHour: number;
+  meanDurationNs: number;
+  /** Hosts that may be crashed or partitioned (default: all). */
+  hosts: string[];
+}
+
+const RANDOM_KEYS = [
+  'seed',
+  'partitions_per_hour',
+  'host_crashes_per_hour',
+  'link_flaps_per_hour',
+  'mean_duration',
+  'hosts',
+] as const;
+
+const NS_PER_HOUR = 3_600_000_000_000;
+const NS_PER_MS = 1_000_000;
+
+export function readRandomSchedule(r: Reader, node: YNode, hosts: ReadonlySet<string>): RandomSchedule {
+  const at = 'schedule_random';
+  const f = r.struct(node, at, RANDOM_KEYS);
+  const rate = (key: string): number => {
+    const n = f.get(key);
+    if (n === undefined) return 0;
+    const v = n.kind === 'int' || n.kind === 'float' ? Number(n.text) : NaN;
+    if (!(v >= 0 && v <= 1e6)) r.fail(childPath(at, key), 'expected a rate per hour, a number from 0 to 1000000');
+    return v;
+  };
+  const seed = r.u32(r.required(f, at, 'seed'), childPath(at, 'seed'));
+  const mean = r.time(r.required(f, at, 'mean_duration'), childPath(at, 'mean_duration'));
+  if (mean.base < NS_PER_MS) r.fail(childPath(at, 'mean_duration'), 'must be at least 1 ms');
+  const hostsNode = f.get('hosts');
+  let names = [...hosts];
+  if (hostsNode !== undefined) {
+    if (hostsNode.kind !== 'seq' || hostsNode.items.length === 0) {
+      r.fail(childPath(at, 'hosts'), 'expected a non-empty list of host names');
+    }
+    names = hostsNode.items.map((item, i) => {
+      const name = r.string(item, `${at}.hosts[${i}]`);
+      if (!hosts.has(name)) r.fail(`${at}.hosts[${i}]`, `no host named '${name}'`);
+      return name;
+    });
+  }
+  const out: RandomSchedule = {
+    seed,
+    partitionsPerHour: rate('partitions_per_hour'),
+    hostCrashesPerHour: rate('host_crashes_per_hour'),
+    linkFlapsPerHour: rate('link_flaps_per_hour'),
+    meanDurationNs: mean.base,
+    hosts: [...new Set(names)],
+  };
+  if (out.partitionsPerHour > 0 && out.hosts.length < 2) {
+    r.fail(childPath(at, 'hosts'), 'a partition needs at least two hosts');
+  }
+  return out;
+}
+
+/** A link the random schedule may flap: two GML node ids. */
+export interface FlappableLink {
+  source: number;
+  target: number;
+}
+
+/**
+ * Draws the events: for each kind, starts arrive as a Poisson process at its
+ * rate and each fault lasts an exponential time of mean `meanDurationNs`. One
+ * partition at a time (a heal ends every partition); a host or link already down
+ * is not picked again. Times are whole milliseconds; events at or past `stopNs` are
+ * left out. `draw` gives uniform numbers in [0, 1) from the schedule's seed.
+ */
+export function drawRandomSchedule(
+  s: RandomSchedule,
+  stopNs: number,
+  links: readonly FlappableLink[],
+  draw: () => number,
+): ScheduleEntry[] {
+  const out: ScheduleEntry[] = [];
+  const push = (atNs: number, action: ScheduleAction): void => {
+    if (atNs < stopNs) out.push({ atNs, action, where: 'schedule_random', units: { at: 'ms' } });
+  };
+  const exponentialMs = (meanNs: number): number =>
+    Math.max(1, Math.round((-Math.log(1 - draw()) * meanNs) / NS_PER_MS));
+  const pick = <T>(items: readonly T[]): T => items[Math.min(items.length - 1, Math.floor(draw() * items.length))];
+  const arrivals = (perHour: number, each: (atNs: number, durationNs: number) => void): void => {
+    if (perHour <= 0) return;
+    const meanGapNs = NS_PER_HOUR / perHour;
+    for (let t = exponentialMs(meanGapNs) * NS_PER_MS; t < stopNs; t += exponentialMs(meanGapNs) * NS_PER_MS) {
+      each(t, exponentialMs(s.meanDurationNs) * NS_PER_MS);
+    }
+  };
+
+  let partitionEndNs = 0;
+  arrivals(s.partitionsPerHour, (t, d) => {
+    if (t < partitionEndNs) return;
+    // A random split into two non-empty groups, in the order the hosts were listed.
+    const side = s.hosts.map(() => draw() < 0.5);
+    if (side.every((x) => x === side[0])) side[Math.floor(draw() * side.length) % side.length] = !side[0];
+    push(t, {
+      kind: 'partition',
+      groups: [s.hosts.filter((_, i) => side[i]), s.hosts.filter((_, i) => !side[i])],
+    });
+    push(t + d, { kind: 'heal' });
+    partitionEndNs = t + d;
+  });
+
+  const hostUpAt = new Map<string, number>();
+  arrivals(s.hostCrashesPerHour, (t, d) => {
+    const up = s.hosts.filter((h) => (hostUpAt.get(h) ?? 0) <= t);
+    if (up.length === 0) return;
+    const h = pick(up);
+    push(t, { kind: 'host-down', host: h });
+    push(t + d, { kind: 'host-up', host: h });
+    hostUpAt.set(h, t + d);
+  });
+
+  const linkUpAt = new Map<number, number>();
+  arrivals(s.linkFlapsPerHour, (t, d) => {
+    const up = links.map((_, i) => i).filter((i) => (linkUpAt.get(i) ?? 0) <= t);
+    if (up.length === 0) return;
+    const i = pick(up);
+    const { source, target } = links[i];
+    push(t, { kind: 'link', source, target, change: { up: false } });
+    push(t + d, { kind: 'link', source, target, change: { up: true } });
+    linkUpAt.set(i, t + d);
+  });
+  return out;
+}
+
+/** The explicit schedule and the drawn one, in time order (explicit entries first at equal times). */
+export function mergeSchedules(explicit: readonly ScheduleEntry[], drawn: readonly ScheduleEntry[]): ScheduleEntry[] {
+  const all = [...explicit, ...drawn];
+  return all
+    .map((e, i) => ({ e, i }))
+    .sort((a, b) => a.e.atNs - b.e.atNs || a.i - b.i)
+    .map(({ e }, i) => ({ ...e, where: e.where === 'schedule_random' ? `schedule_random[${i}]` : e.where }));
+}

@@ -246,4 +246,51 @@ test('schedule mistakes exit 2 with one line naming the entry', () => {
     assert.match(r.stderr, message);
     assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
   }
+  const random = runUmbra(base + 'schedule_random: {seed: 1, mean_duration: 1 s, hosts: [client, nobody]}\n');
+  assert.equal(random.status, 2);
+  assert.match(random.stderr, /schedule_random\.hosts\[1\]: no host named 'nobody'/);
+});
+
+test('kill: a signal to the processes of one name on a host, the others keep running', () => {
+  const yaml =
+    config(
+      host('server', [
+        { path: program('req_loop'), args: 'server 80', expected_final_state: '{signaled: SIGTERM}' },
+        { path: program('sleeper'), args: '1000 30', expected_final_state: 'running' },
+      ]),
+      'stop_time: 10 s',
+    ) +
+    'schedule:\n- {at: 3 s, host: {name: server, kill: SIGTERM, process: req_loop}}\n' +
+    '- {at: 4 s, host: {name: server, kill: SIGUSR1, process: nothing-by-this-name}}\n';
+  const r = runUmbra(yaml);
+  assert.equal(r.status, 0, r.stderr + r.stdout);
+  assert.match(r.stdout, /00:00:03\.000000000 .*schedule\[0\]: host server: SIGTERM to 'req_loop'/);
+  assert.match(r.stdout, /server\.req_loop\.1000: killed by SIGTERM/);
+  assert.match(r.stdout + r.stderr, /schedule\[1\]: no running process matched/);
+});
+
+test('schedule_random: drawn from its seed into processed-config.yaml; same seed, same run; another seed differs', () => {
+  const run = (seed: number): { schedule: string; client: string } => {
+    const yaml =
+      config(reqLoop('reconnect'), 'stop_time: 40 s') +
+      `schedule_random: {seed: ${seed}, partitions_per_hour: 300, host_crashes_per_hour: 200, ` +
+      'mean_duration: 4 s, hosts: [client, server]}\n';
+    const r = runUmbra(yaml);
+    // A client restarted late has not finished its requests at stop time (exit status 1), which is fine here.
+    assert.ok(r.status === 0 || r.status === 1, r.stderr + r.stdout);
+    assert.match(r.stdout, /schedule_random\[0\]: /, 'drawn events are logged as they happen');
+    const processed = fs.readFileSync(path.join(r.dataDir, 'processed-config.yaml'), 'utf8');
+    assert.doesNotMatch(processed, /schedule_random/, 'the drawn events replace the recipe');
+    const schedule = processed.slice(processed.indexOf('\nschedule:\n'));
+    return { schedule, client: r.outputs('client', 'req_loop.').join('---\n') };
+  };
+  const a = run(7);
+  assert.match(a.schedule, /partition: \[\[/);
+  assert.match(a.schedule, /down: true/);
+  const b = run(7);
+  assert.equal(b.schedule, a.schedule);
+  assert.equal(b.client, a.client);
+  const c = run(8);
+  assert.notEqual(c.schedule, a.schedule);
+  assert.notEqual(c.client, a.client);
 });
