@@ -20,7 +20,8 @@ import { Kernel } from '../kernel/kernel';
 import { registerAllSyscalls } from '../syscall/index';
 import { attachInternet } from '../syscall/socket';
 import { SIGKILL } from '../abi/signals';
-import { FaultSchedule, type HostControl } from './schedule';
+import { FaultSchedule, makeControl, type FaultControl, type HostControl, type ProcessView } from './schedule';
+import { ConfigError } from '../config/types';
 import { syscallName } from '../abi/syscalls';
 import { Scheduler } from '../core/scheduler';
 import { formatSimTime } from '../core/time';
@@ -82,6 +83,8 @@ export class Simulation {
   /** Built by prepare(): the network's packet path and the fault schedule acting on it. */
   private internet: Internet | null = null;
   private faults: FaultSchedule | null = null;
+  /** TypeScript API schedule entries with a function, by time (added before run()). */
+  private readonly apiRuns: Array<{ atNs: number; run: (ctl: FaultControl) => void }> = [];
 
   constructor(
     readonly config: Config,
@@ -211,7 +214,12 @@ export class Simulation {
         }
       });
     }
-    if (this.faults !== null) this.faults.scheduleAll(this.config.schedule ?? []);
+    if (this.faults !== null) {
+      const faults = this.faults;
+      faults.scheduleAll(this.config.schedule ?? []);
+      const ctl = this.control(faults);
+      for (const { atNs, run } of this.apiRuns) this.sched.at(atNs, 0, () => run(ctl));
+    }
     let interrupted: RunResult['interrupted'] = null;
     try {
       const onTick = this.onTick;
@@ -267,6 +275,38 @@ export class Simulation {
     const [low, high] = host.realtime.halves();
     shm.u32[off >> 2] = low;
     shm.i32[(off >> 2) + 1] = high;
+  }
+
+  /**
+   * Adds a TypeScript schedule entry: `run` is called at simulated time `atNs`
+   * with a FaultControl. Call before run(); entries at one time run in the order added,
+   * after the configuration's own schedule entries at that time.
+   */
+  scheduleRun(atNs: number, run: (ctl: FaultControl) => void, what = 'schedule'): void {
+    if (!Number.isSafeInteger(atNs) || atNs < 0 || atNs >= this.config.general.stopTimeNs) {
+      throw new ConfigError(`${what}: at ${atNs} ns is not within 0 .. general.stop_time`);
+    }
+    this.apiRuns.push({ atNs, run });
+  }
+
+  private control(faults: FaultSchedule): FaultControl {
+    return makeControl(
+      {
+        sched: this.sched,
+        dataDir: this.dataDir,
+        hostNames: this.hosts.map((h) => h.name),
+        processes: (): ProcessView[] =>
+          this.kernel.processes.map((p) => ({
+            host: p.host.name,
+            name: p.name,
+            pid: p.vpid,
+            running: p.state === 'running',
+            exit: p.state === 'running' ? null : p.finalState(),
+            stdoutPath: p.config === null ? null : path.join(p.host.dir, `${p.exeName}.${p.vpid}.stdout`),
+          })),
+      },
+      faults,
+    );
   }
 
   /** The host actions of the fault schedule. */
