@@ -1,6 +1,8 @@
 // Prints the host's clocks once per simulated second, ROUNDS times: realtime
 // through libc (vDSO), the raw syscall, gettimeofday and time(), then monotonic
-// (vDSO and raw). Fault-schedule tests check which of them jump.
+// (vDSO and raw). Fault-schedule tests check which of them jump. Then sleeps
+// until 1.5 s past the realtime clock's reading (an absolute CLOCK_REALTIME
+// deadline) and prints how long that took on the monotonic clock.
 //   clock_jump ROUNDS
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,5 +32,17 @@ int main(int argc, char **argv) {
     fflush(stdout);
     sleep(1);
   }
+  struct timespec start, deadline, end;
+  clock_gettime(CLOCK_MONOTONIC, &start);
+  clock_gettime(CLOCK_REALTIME, &deadline);
+  deadline.tv_sec += 1;
+  deadline.tv_nsec += 500000000;
+  if (deadline.tv_nsec >= 1000000000) {
+    deadline.tv_sec++;
+    deadline.tv_nsec -= 1000000000;
+  }
+  int r = clock_nanosleep(CLOCK_REALTIME, TIMER_ABSTIME, &deadline, NULL);
+  clock_gettime(CLOCK_MONOTONIC, &end);
+  printf("absolute sleep %d took %lld\n", r, ns_of(end) - ns_of(start));
   return 0;
 }
