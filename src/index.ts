@@ -5,11 +5,14 @@ import { stringify } from 'yaml';
 import { loadConfig, processedConfigYaml, type CliOverrides } from './config/load';
 import type { Config } from './config/types';
 import { Simulation, type RunResult } from './sim/simulation';
+import { apiAtNs, type FaultControl } from './sim/schedule';
 import { Logger } from './output/log';
 
 export type { Config, FinalState, HostConfig, ProcessConfig } from './config/types';
 export { ConfigError } from './config/types';
+import { ConfigError } from './config/types';
 export type { RunResult, ProcessOutcome } from './sim/simulation';
+export type { FaultControl, HostHandle, LinkSettings, ProcessView } from './sim/schedule';
 export { loadConfig, processedConfigYaml };
 export type { CliOverrides };
 
@@ -22,6 +25,40 @@ export interface SimulateOptions {
   overrides?: CliOverrides;
   /** The simulator's own log (default: errors only, on stdout). */
   logLevel?: 'error' | 'warning' | 'info' | 'debug' | 'trace';
+  /** More schedule entries with a function (also for a configuration given as YAML text). */
+  schedule?: ScheduledRun[];
+}
+
+/**
+ * A schedule entry with a function (umbra extension): at simulated time `at`
+ * ('10 s', or ns), `run` acts on the running simulation through `ctl`, with the
+ * same actions as the YAML schedule, and reads its state.
+ */
+export interface ScheduledRun {
+  at: string | number;
+  run: (ctl: FaultControl) => void;
+}
+
+function isScheduledRun(entry: unknown): entry is ScheduledRun {
+  return typeof entry === 'object' && entry !== null && 'run' in entry;
+}
+
+/** Splits a configuration object's `schedule` into the YAML entries and those with a function. */
+function takeScheduledRuns(config: Record<string, unknown>): {
+  config: Record<string, unknown>;
+  runs: Array<ScheduledRun & { where: string }>;
+} {
+  const schedule = config['schedule'];
+  if (!Array.isArray(schedule) || !schedule.some(isScheduledRun)) return { config, runs: [] };
+  const runs: Array<ScheduledRun & { where: string }> = [];
+  const plain: unknown[] = [];
+  schedule.forEach((entry: unknown, i) => {
+    if (!isScheduledRun(entry)) plain.push(entry);
+    else runs.push({ at: entry.at, run: entry.run, where: `schedule[${i}]` });
+  });
+  const rest: Record<string, unknown> = { ...config, schedule: plain };
+  if (plain.length === 0) delete rest['schedule'];
+  return { config: rest, runs };
 }
 
 /**
@@ -33,13 +70,22 @@ export interface SimulateOptions {
  */
 export function simulate(config: string | Record<string, unknown>, opts: SimulateOptions = {}): RunResult {
   const cwd = opts.cwd ?? process.cwd();
-  const text = typeof config === 'string' ? config : stringify(config);
+  const split = typeof config === 'string' ? { config, runs: [] } : takeScheduledRuns(config);
+  const runs = [
+    ...split.runs,
+    ...(opts.schedule ?? []).map((entry, i) => ({ ...entry, where: `options.schedule[${i}]` })),
+  ];
+  const text = typeof split.config === 'string' ? split.config : stringify(split.config);
   const cfg: Config = loadConfig({ text, fileName: '<api>' }, opts.overrides ?? {}, {
     cwd,
     env: opts.env ?? process.env,
   });
   const logger = new Logger(opts.logLevel ?? 'error');
   const sim = new Simulation(cfg, { cwd, logger });
+  for (const { at, run, where } of runs) {
+    if (typeof run !== 'function') throw new ConfigError(`${where}.run: expected a function`);
+    sim.scheduleRun(apiAtNs(at, `${where}.at`), run, where);
+  }
   sim.prepare(processedConfigYaml(cfg));
   return sim.run();
 }

@@ -44,6 +44,8 @@ export interface Layout {
   hSyscallLatency: number;
   hVdsoLatency: number;
   hMaxUnapplied: number;
+  /** umbra_host.realtime_base_ns: Unix ns of simulated time 0 on the host's realtime clocks. */
+  hRealtimeBase: number;
   pNativePid: number;
   pVpid: number;
   pInUse: number;

@@ -142,7 +142,11 @@ typedef struct umbra_host {
   uint64_t unblocked_syscall_latency_ns;
   uint64_t unblocked_vdso_latency_ns;
   uint64_t max_unapplied_latency_ns;
-  uint8_t pad[128 - 8 * 6 - 4 * 2];
+  /* Live, written by the simulator: Unix time in ns of simulated time 0 on this host's
+   * realtime clocks (the start date, moved by scheduled clock jumps). Monotonic clocks
+   * and the TSC never use it. */
+  int64_t realtime_base_ns;
+  uint8_t pad[128 - 8 * 7 - 4 * 2];
 } umbra_host;
 
 typedef struct umbra_process {

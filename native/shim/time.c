@@ -14,7 +14,8 @@
 #include "shim.h"
 
 uint64_t shim_now_ns(void) {
-  return UMBRA_EPOCH_NS + __atomic_load_n(&shim_host->sim_time_ns, __ATOMIC_RELAXED);
+  int64_t base = __atomic_load_n(&shim_host->realtime_base_ns, __ATOMIC_RELAXED);
+  return (uint64_t)base + __atomic_load_n(&shim_host->sim_time_ns, __ATOMIC_RELAXED);
 }
 
 /* Charge simulated CPU time for work that did not block. Time moves locally
@@ -248,7 +249,9 @@ static int emulate_tsc(siginfo_t *info, ucontext_t *uc) {
       !(ip[1] == 0x31 || (ip[1] == 0x01 && ip[2] == 0xf9)))
     return 0;
   int is_rdtscp = ip[1] == 0x01;
-  uint64_t ns = shim_host ? shim_now_ns() : 0;
+  /* A fixed base: the TSC keeps counting steadily when a realtime clock jumps. */
+  uint64_t ns =
+      shim_host ? UMBRA_EPOCH_NS + __atomic_load_n(&shim_host->sim_time_ns, __ATOMIC_RELAXED) : 0;
   unsigned __int128 ticks = (unsigned __int128)ns * shim_config.tsc_hz / 1000000000ull;
   uint64_t tsc = (uint64_t)ticks;
   g[REG_RAX] = (greg_t)(tsc & 0xffffffffu);

@@ -22,6 +22,10 @@ import {
   setExperimental,
 } from './schema';
 import type { CliOverrides, FieldKind } from './schema';
+import { drawRandomSchedule, mergeSchedules, readRandomSchedule, readSchedule, readStartDate } from './schedule';
+import type { FlappableLink } from './schedule';
+import { loadGraph } from '../net/graph';
+import { Rng, hostSeed } from '../host/rng';
 import { ShellSplitError, splitShellArgs } from './shell-split';
 import { parseSignal } from './signals';
 import { SIGTERM } from '../abi/signals';
@@ -62,7 +66,16 @@ export interface LoadContext {
   env: NodeJS.ProcessEnv;
 }
 
-const TOP_KEYS = ['general', 'network', 'host_option_defaults', 'experimental', 'hosts'] as const;
+const TOP_KEYS = [
+  'general',
+  'network',
+  'host_option_defaults',
+  'experimental',
+  'hosts',
+  // umbra extensions
+  'schedule',
+  'schedule_random',
+] as const;
 const GENERAL_KEYS = [
   'stop_time',
   'seed',
@@ -74,6 +87,8 @@ const GENERAL_KEYS = [
   'template_directory',
   'progress',
   'model_unblocked_syscall_latency',
+  // umbra extensions
+  'start_date',
 ] as const;
 const NETWORK_KEYS = ['graph', 'use_shortest_path'] as const;
 const HOST_OPTION_KEYS = ['log_level', 'pcap_enabled', 'pcap_capture_size'] as const;
@@ -157,7 +172,7 @@ function editDistance(a: string, b: string): number {
 }
 
 /** Typed access to the generic tree; every failure names the file and key path. */
-class Reader {
+export class Reader {
   constructor(private readonly fileName: string) {}
 
   fail(at: string, message: string): never {
@@ -614,6 +629,9 @@ export function loadConfig(
       'general.model_unblocked_syscall_latency',
       r.bool,
     ),
+    startDateUnixMs: r.optional(g.get('start_date'), 'general.start_date', (node, at) =>
+      readStartDate(r, r.string(node, at), at),
+    ),
   };
 
   // network
@@ -837,11 +855,40 @@ export function loadConfig(
     );
   }
 
+  // umbra extension: the fault schedule, checked against the hosts and stop time.
+  const scheduleNode = top.get('schedule');
+  let schedule =
+    scheduleNode === undefined
+      ? []
+      : readSchedule(r, scheduleNode, new Set(hosts.map((h) => h.name)), stopNs, stopText);
+  const randomNode = top.get('schedule_random');
+  if (randomNode !== undefined) {
+    const random = readRandomSchedule(r, randomNode, new Set(hosts.map((h) => h.name)));
+    const links = random.linkFlapsPerHour > 0 ? flappableLinks(r, graphSource, ctx) : [];
+    const rng = new Rng(hostSeed(random.seed, '#schedule_random'));
+    schedule = mergeSchedules(
+      schedule,
+      drawRandomSchedule(random, stopNs, links, () => rng.nextFloat()),
+    );
+  }
+
   return {
     general,
     network: { graph: graphSource, useShortestPath },
     experimental,
     hosts,
     units,
+    schedule,
   };
+}
+
+/** Links between distinct nodes of the graph, which schedule_random may take down. */
+function flappableLinks(r: Reader, graph: GraphSource, ctx: LoadContext): FlappableLink[] {
+  const links = loadGraph(graph, ctx.cwd)
+    .edges.filter((e) => e.source !== e.target)
+    .map((e) => ({ source: e.source, target: e.target }));
+  if (links.length === 0) {
+    r.fail('schedule_random.link_flaps_per_hour', 'the network graph has no link between two different nodes');
+  }
+  return links;
 }

@@ -3,6 +3,7 @@
 // the same Config always prints the same bytes, and so umbra can load it back.
 
 import { EXPERIMENTAL_FIELDS, getExperimental, hostUnitKey, processUnitKey } from './schema';
+import { scheduleEntryText, startDateText } from './schedule';
 import { formatFinalState, signalName } from './signals';
 import type { Config, GraphSource, HostConfig, ProcessConfig } from './types';
 import { formatBandwidth, formatBytes, formatTime } from './units';
@@ -174,6 +175,10 @@ export function processedConfigYaml(cfg: Config): string {
         ['template_directory', nullable(g.templateDirectory, str)],
         ['progress', bool(g.progress)],
         ['model_unblocked_syscall_latency', bool(g.modelUnblockedSyscallLatency)],
+        // umbra extension, printed only when set so Shadow-only configs print as before.
+        ...(g.startDateUnixMs === undefined
+          ? []
+          : [['start_date', scalar(startDateText(g.startDateUnixMs))] as [string, Out]]),
       ]),
     ],
     [
@@ -186,5 +191,10 @@ export function processedConfigYaml(cfg: Config): string {
     ['experimental', map(experimental)],
     ['hosts', map(cfg.hosts.map((h): [string, Out] => [h.name, hostOut(cfg, h)]))],
   ]);
+  // umbra extension, printed only when present so Shadow-only configs print as before.
+  const schedule = cfg.schedule ?? [];
+  if (doc.t === 'map' && schedule.length > 0) {
+    doc.entries.push(['schedule', { t: 'seq', items: schedule.map((e) => scalar(scheduleEntryText(e))) }]);
+  }
   return doc.t === 'map' ? emitMap(doc.entries, '') : '';
 }

@@ -2,6 +2,8 @@
 // Produced by config/load.ts from Shadow-compatible YAML plus command-line
 // overrides; every time is an integer count of nanoseconds (SimTime).
 
+import type { ScheduleEntry } from './schedule';
+
 export type LogLevel = 'error' | 'warning' | 'info' | 'debug' | 'trace';
 
 /** x86-64 signal number 1..31. */
@@ -22,6 +24,9 @@ export interface GeneralConfig {
   templateDirectory: string | null;
   progress: boolean;
   modelUnblockedSyscallLatency: boolean;
+  // umbra extensions
+  /** general.start_date: Unix time in ms of simulated time 0 on realtime clocks (absent: 2000-01-01). */
+  startDateUnixMs?: number;
 }
 
 export type GraphSource =
@@ -112,6 +117,10 @@ export interface Config {
    * Optional: a missing entry prints in a natural unit.
    */
   units?: Record<string, string>;
+
+  // umbra extensions
+  /** The fault schedule, ordered by time (absent: none). */
+  schedule?: ScheduleEntry[];
 }
 
 /** A user mistake in the configuration or command line: one line, names the key/file. */

@@ -1,5 +1,7 @@
 // Simulated time: an integer count of nanoseconds since the simulation start
-// (2000-01-01T00:00:00Z). JS numbers are exact to 2^53 ns (~104 days).
+// (by default 2000-01-01T00:00:00Z on the realtime clocks; general.start_date
+// moves it, and scheduled clock jumps move one host's). JS numbers are exact
+// to 2^53 ns (~104 days).
 import { CLOCK_REALTIME, CLOCK_REALTIME_ALARM, CLOCK_REALTIME_COARSE, CLOCK_TAI } from '../abi/time';
 
 export type SimTime = number;
@@ -29,10 +31,46 @@ export function isRealtimeClock(clockId: number): boolean {
   );
 }
 
-/** An absolute (sec, nsec) reading of clock `clockId` as simulated ns (negative: before the start). */
-export function absoluteToSimNs(clockId: number, sec: number, nsec: number): number {
-  const base = isRealtimeClock(clockId) ? EPOCH_UNIX_SEC : MONOTONIC_BASE_SEC;
-  return (sec - base) * NS_PER_SEC + nsec;
+/**
+ * One host's realtime clocks: the Unix time (sec, nsec) they read at simulated
+ * time 0. Every host starts at the start date; a scheduled clock jump moves one
+ * host's. Kept as whole seconds plus ns because Unix ns exceed 2^53.
+ */
+export class RealtimeBase {
+  constructor(
+    public sec: number = EPOCH_UNIX_SEC,
+    public nsec: number = 0,
+  ) {}
+
+  /** Moves the clocks by `offsetNs` (negative: back). */
+  jump(offsetNs: number): void {
+    const total = this.nsec + (offsetNs % NS_PER_SEC);
+    this.sec += Math.trunc(offsetNs / NS_PER_SEC) + Math.floor(total / NS_PER_SEC);
+    this.nsec = ((total % NS_PER_SEC) + NS_PER_SEC) % NS_PER_SEC;
+  }
+
+  /** As the shared region holds it: Unix ns, split into 32-bit halves (low, high) without BigInt rounding. */
+  halves(): [number, number] {
+    const ns = BigInt(this.sec) * 1_000_000_000n + BigInt(this.nsec);
+    return [Number(ns & 0xffff_ffffn), Number(BigInt.asIntN(32, ns >> 32n))];
+  }
+}
+
+/** The default start: Shadow's 2000-01-01T00:00:00Z. Never mutated (each host owns its own RealtimeBase). */
+export const DEFAULT_REALTIME: Readonly<RealtimeBase> = Object.freeze(new RealtimeBase());
+
+/**
+ * An absolute (sec, nsec) reading of clock `clockId` as simulated ns (negative: before the start).
+ * Realtime readings are taken against `realtime`, the reading host's clock.
+ */
+export function absoluteToSimNs(
+  clockId: number,
+  sec: number,
+  nsec: number,
+  realtime: Readonly<RealtimeBase> = DEFAULT_REALTIME,
+): number {
+  if (isRealtimeClock(clockId)) return (sec - realtime.sec) * NS_PER_SEC + (nsec - realtime.nsec);
+  return (sec - MONOTONIC_BASE_SEC) * NS_PER_SEC + nsec;
 }
 
 export function assertSimTime(t: number): SimTime {

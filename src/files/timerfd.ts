@@ -3,7 +3,7 @@
 // reader), and one scheduler event per "becomes readable" wakes the waiters.
 import type { SimEvent } from '../core/event-queue';
 import type { Scheduler } from '../core/scheduler';
-import { absoluteToSimNs, MAX_SIM_TIME, NS_PER_SEC } from '../core/time';
+import { absoluteToSimNs, DEFAULT_REALTIME, MAX_SIM_TIME, NS_PER_SEC, type RealtimeBase } from '../core/time';
 import type { Descriptor } from '../host/fd-table';
 import type { Thread } from '../host/thread';
 import type { Kernel } from '../kernel/kernel';
@@ -37,6 +37,7 @@ export class TimerFd implements SimFile {
     private readonly sched: Scheduler,
     private readonly hostId: number,
     readonly clockId: number,
+    private readonly realtime: Readonly<RealtimeBase> = DEFAULT_REALTIME,
   ) {}
 
   /** Counts every expiration up to now (Linux forwards an interval timer the same way on read). */
@@ -100,7 +101,7 @@ export class TimerFd implements SimFile {
     // Absolute times are readings of the timer's clock; the clock's origin comes
     // off the seconds first (Unix-epoch nanoseconds exceed 2^53).
     if (valueSec === 0 && valueNsec === 0) this.disarm();
-    else if (absolute) this.arm(absoluteToSimNs(this.clockId, valueSec, valueNsec), intervalNs);
+    else if (absolute) this.arm(absoluteToSimNs(this.clockId, valueSec, valueNsec, this.realtime), intervalNs);
     else this.arm(this.sched.nowNs + valueSec * NS_PER_SEC + valueNsec, intervalNs);
   }
 

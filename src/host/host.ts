@@ -5,6 +5,7 @@ import { Rng, hostSeed } from './rng';
 import type { HostConfig } from '../config/types';
 import type { Process } from './process';
 import { FutexTable } from './futex-table';
+import { RealtimeBase } from '../core/time';
 
 export class Host {
   readonly rng: Rng;
@@ -12,6 +13,8 @@ export class Host {
   private nextVid = 1000;
   /** Waiters on futexes in MAP_SHARED memory of this host's processes, keyed by mapped object and offset. */
   readonly sharedFutexes = new FutexTable();
+  /** This host's realtime clocks (start date, scheduled jumps); mirrored into its shared-region block. */
+  readonly realtime = new RealtimeBase();
 
   constructor(
     readonly id: number,

@@ -124,7 +124,7 @@ export class PosixTimer {
     if (valueSec === 0 && valueNsec === 0) return;
     const now = this.k.now;
     this.expiresNs = absolute
-      ? Math.max(now, absoluteToSimNs(this.clockId, valueSec, valueNsec))
+      ? Math.max(now, absoluteToSimNs(this.clockId, valueSec, valueNsec, this.p.host.realtime))
       : now + valueSec * NS_PER_SEC + valueNsec;
     this.ev = this.k.sched.at(this.expiresNs, this.p.host.id, this.fire);
   }

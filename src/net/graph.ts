@@ -26,6 +26,27 @@ export interface GraphEdge {
   readonly loss: number;
   /** GML line of the edge, for error messages. */
   readonly line: number;
+  // umbra's link model (each 0 / null when the edge does not say; see README "Link model")
+  /** Each packet's latency is uniform in [latency − jitter, latency + jitter]. */
+  readonly jitterNs: number;
+  /** Per-link limit (each direction), on top of the hosts' bandwidth; null: none. */
+  readonly bandwidthBitsPerSec: number | null;
+  /** Gilbert–Elliott correlated loss; null when the edge has none. */
+  readonly gilbertElliott: GilbertElliott | null;
+  /** Probability that a packet arrives twice. */
+  readonly duplicate: number;
+  /** Probability that a packet is held back one extra latency, so later ones overtake it. */
+  readonly reorder: number;
+}
+
+/** Two-state loss: per packet, move between the states, then drop with the state's loss. */
+export interface GilbertElliott {
+  /** P(good → bad) per packet. */
+  readonly enterBad: number;
+  /** P(bad → good) per packet. */
+  readonly leaveBad: number;
+  readonly lossGood: number;
+  readonly lossBad: number;
 }
 
 export interface NetworkGraph {
@@ -236,24 +257,60 @@ function validateEdge(edge: GmlEdge, nodes: ReadonlyMap<number, GraphNode>, labe
   const latencyNs = time('latency', latencyValue);
   if (latencyNs === 0) throw new ConfigError(`${where}: 'latency' must not be zero`);
 
-  // Jitter is validated so typos surface, but it has no effect (reference §3.3).
+  // Shadow validates jitter and ignores it; umbra spreads each packet's latency by it.
   const jitterValue = edge.attrs.get('jitter');
-  if (jitterValue !== undefined) time('jitter', jitterValue);
+  const jitterNs = jitterValue === undefined ? 0 : time('jitter', jitterValue);
 
-  let loss = 0;
-  const lossValue = edge.attrs.get('packet_loss');
-  if (lossValue !== undefined) {
-    if (lossValue.kind !== 'float') {
+  const probability = (key: string): number | undefined => {
+    const value = edge.attrs.get(key);
+    if (value === undefined) return undefined;
+    if (value.kind !== 'float') {
       throw new ConfigError(
-        `${where}: 'packet_loss' must be a float literal such as 0.0 or 0.01, not ${gmlValueText(lossValue)}`,
+        `${where}: '${key}' must be a float literal such as 0.0 or 0.01, not ${gmlValueText(value)}`,
       );
     }
-    loss = Math.fround(lossValue.value);
-    if (!(loss >= 0 && loss <= 1)) {
-      throw new ConfigError(`${where}: 'packet_loss' must be in [0, 1], not ${lossValue.value}`);
+    const p = Math.fround(value.value);
+    if (!(p >= 0 && p <= 1)) throw new ConfigError(`${where}: '${key}' must be in [0, 1], not ${value.value}`);
+    return p;
+  };
+  const loss = probability('packet_loss') ?? 0;
+
+  let bandwidthBitsPerSec: number | null = null;
+  const bandwidthValue = edge.attrs.get('bandwidth');
+  if (bandwidthValue !== undefined) {
+    const text = expectString(bandwidthValue, `${where}: 'bandwidth' must be a string like "100 Mbit"`);
+    try {
+      bandwidthBitsPerSec = parseBandwidth(text).base;
+    } catch (err) {
+      throw unitError(err, `${where}: 'bandwidth' "${text}"`);
     }
+    if (bandwidthBitsPerSec === 0) throw new ConfigError(`${where}: 'bandwidth' "${text}" must be greater than zero`);
   }
-  return { source: edge.source, target: edge.target, latencyNs, loss, line: edge.line };
+
+  const enterBad = probability('loss_enter_bad');
+  const leaveBad = probability('loss_leave_bad');
+  const lossGood = probability('loss_good');
+  const lossBad = probability('loss_bad');
+  let gilbertElliott: GilbertElliott | null = null;
+  if (enterBad !== undefined || leaveBad !== undefined || lossGood !== undefined || lossBad !== undefined) {
+    if (enterBad === undefined || leaveBad === undefined) {
+      throw new ConfigError(`${where}: correlated loss needs both 'loss_enter_bad' and 'loss_leave_bad'`);
+    }
+    if (loss > 0) throw new ConfigError(`${where}: give either 'packet_loss' or the 'loss_*' model, not both`);
+    gilbertElliott = { enterBad, leaveBad, lossGood: lossGood ?? 0, lossBad: lossBad ?? 1 };
+  }
+  return {
+    source: edge.source,
+    target: edge.target,
+    latencyNs,
+    loss,
+    line: edge.line,
+    jitterNs,
+    bandwidthBitsPerSec,
+    gilbertElliott,
+    duplicate: probability('packet_duplicate') ?? 0,
+    reorder: probability('packet_reorder') ?? 0,
+  };
 }
 
 function expectString(value: GmlValue, message: string): string {
@@ -280,32 +337,52 @@ function combineLoss(accumulated: number, edgeLoss: number): number {
   return f(1 - f(f(1 - accumulated) * f(1 - edgeLoss)));
 }
 
-/** Static (latency, loss) for every ordered pair of used nodes; computed once at startup. */
+/**
+ * Everything a packet needs about the way between two nodes. A route that
+ * does not exist (its links are down) has infinite latency and drops all.
+ */
+export interface Route {
+  readonly latencyNs: number;
+  readonly loss: number;
+  /** Sum of the edges' jitter: the half-width of the uniform spread around latencyNs. */
+  readonly jitterNs: number;
+  /** Directed edges crossed, in order: edge index × 2, plus 1 when crossed from target to source. */
+  readonly hops: readonly number[];
+  readonly reachable: boolean;
+}
+
+const UNREACHABLE: Route = { latencyNs: Infinity, loss: 1, jitterNs: 0, hops: [], reachable: false };
+
+/** Routes for every ordered pair of used nodes, computed when built (at startup and after link changes). */
 export class RoutingTable {
-  /** Smallest latency over all used pairs, self pairs included. */
+  /** Smallest latency over all reachable used pairs, self pairs included. */
   readonly minLatencyNs: number;
   private readonly indexOf: ReadonlyMap<number, number>;
 
   constructor(
     readonly nodeIds: readonly number[],
-    private readonly latencyNs: Float64Array,
-    private readonly loss: Float32Array,
+    private readonly routes: readonly Route[],
   ) {
     this.indexOf = new Map(nodeIds.map((id, index) => [id, index]));
     let min = Infinity;
-    for (const value of latencyNs) min = Math.min(min, value);
+    for (const r of routes) min = Math.min(min, r.latencyNs);
     this.minLatencyNs = min;
   }
 
   /** Path properties from node `srcNode` to node `dstNode`; both must be used nodes. */
   path(srcNode: number, dstNode: number): PathProperties {
+    const r = this.route(srcNode, dstNode);
+    return { latencyNs: r.latencyNs, loss: r.loss };
+  }
+
+  /** The precomputed route (no allocation: the packet path asks this per packet). */
+  route(srcNode: number, dstNode: number): Route {
     const src = this.indexOf.get(srcNode);
     const dst = this.indexOf.get(dstNode);
     if (src === undefined || dst === undefined) {
       throw new Error(`routing table: no route ${srcNode}->${dstNode}: not a node with hosts`);
     }
-    const cell = src * this.nodeIds.length + dst;
-    return { latencyNs: this.latencyNs[cell], loss: this.loss[cell] };
+    return this.routes[src * this.nodeIds.length + dst];
   }
 }
 
@@ -313,36 +390,47 @@ export class RoutingTable {
  * Builds the routing table over the nodes that carry hosts (reference §5–§6).
  * With `useShortestPath`, Dijkstra over the whole graph ordered by (latency,
  * loss) and the node's own self-loop for same-node pairs; otherwise exactly one
- * direct edge per ordered pair.
+ * direct edge per ordered pair. With `edgeUp` (after a link went down), edges
+ * it refuses are left out and pairs with no way left become unreachable
+ * instead of a configuration error.
  */
-export function buildRoutes(graph: NetworkGraph, usedNodeIds: number[], useShortestPath: boolean): RoutingTable {
+export function buildRoutes(
+  graph: NetworkGraph,
+  usedNodeIds: number[],
+  useShortestPath: boolean,
+  edgeUp?: (edgeIndex: number) => boolean,
+): RoutingTable {
   const used = [...new Set(usedNodeIds)].sort((a, b) => a - b);
   for (const id of used) {
     if (!graph.nodes.has(id)) throw new ConfigError(`${graph.label}: node ${id} does not exist`);
   }
   const count = used.length;
-  const latencyNs = new Float64Array(count * count);
-  const loss = new Float32Array(count * count);
+  const routes: Route[] = new Array<Route>(count * count).fill(UNREACHABLE);
 
   const selfLoops = findSelfLoops(graph, used);
   if (useShortestPath) {
-    fillShortestPaths(graph, used, latencyNs, loss);
+    fillShortestPaths(graph, used, routes, edgeUp);
   } else {
-    fillDirectPaths(graph, used, latencyNs, loss);
+    fillDirectPaths(graph, used, routes, edgeUp);
   }
   // Same-node traffic always takes the self-loop, even when a cheaper cycle exists.
-  selfLoops.forEach((edge, index) => {
-    latencyNs[index * count + index] = edge.latencyNs;
-    loss[index * count + index] = edge.loss;
+  selfLoops.forEach((edgeIndex, index) => {
+    const up = edgeUp === undefined || edgeUp(edgeIndex);
+    routes[index * count + index] = up ? edgeRoute(graph.edges[edgeIndex], edgeIndex * 2) : UNREACHABLE;
   });
-  return new RoutingTable(used, latencyNs, loss);
+  return new RoutingTable(used, routes);
 }
 
-function findSelfLoops(graph: NetworkGraph, used: readonly number[]): GraphEdge[] {
-  const loopsByNode = new Map<number, GraphEdge[]>(used.map((id) => [id, []]));
-  for (const edge of graph.edges) {
-    if (edge.source === edge.target) loopsByNode.get(edge.source)?.push(edge);
-  }
+function edgeRoute(edge: GraphEdge, hop: number): Route {
+  return { latencyNs: edge.latencyNs, loss: edge.loss, jitterNs: edge.jitterNs, hops: [hop], reachable: true };
+}
+
+/** Index in graph.edges of each used node's one self-loop. */
+function findSelfLoops(graph: NetworkGraph, used: readonly number[]): number[] {
+  const loopsByNode = new Map<number, number[]>(used.map((id) => [id, []]));
+  graph.edges.forEach((edge, i) => {
+    if (edge.source === edge.target) loopsByNode.get(edge.source)?.push(i);
+  });
   return used.map((id) => {
     const loops = loopsByNode.get(id) ?? [];
     const [first] = loops;
@@ -355,7 +443,7 @@ function findSelfLoops(graph: NetworkGraph, used: readonly number[]): GraphEdge[
     if (loops.length > 1) {
       throw new ConfigError(
         `${graph.label}: node ${id} has ${loops.length} self-loop edges ` +
-          `(lines ${loops.map((e) => e.line).join(', ')}); ` +
+          `(lines ${loops.map((e) => graph.edges[e].line).join(', ')}); ` +
           'a node with hosts needs exactly one',
       );
     }
@@ -366,25 +454,27 @@ function findSelfLoops(graph: NetworkGraph, used: readonly number[]): GraphEdge[
 function fillDirectPaths(
   graph: NetworkGraph,
   used: readonly number[],
-  latencyNs: Float64Array,
-  loss: Float32Array,
+  routes: Route[],
+  edgeUp: ((edgeIndex: number) => boolean) | undefined,
 ): void {
   const count = used.length;
   const indexOf = new Map(used.map((id, index) => [id, index]));
   const edgeCount = new Uint32Array(count * count);
-  const record = (from: number, to: number, edge: GraphEdge): void => {
+  const record = (from: number, to: number, edge: GraphEdge, hop: number): void => {
     const cell = from * count + to;
     edgeCount[cell]++;
-    latencyNs[cell] = edge.latencyNs;
-    loss[cell] = edge.loss;
+    routes[cell] = edgeRoute(edge, hop);
   };
-  for (const edge of graph.edges) {
+  graph.edges.forEach((edge, i) => {
     const from = indexOf.get(edge.source);
     const to = indexOf.get(edge.target);
-    if (from === undefined || to === undefined) continue;
-    record(from, to, edge);
-    if (!graph.directed && from !== to) record(to, from, edge);
-  }
+    if (from === undefined || to === undefined) return;
+    if (edgeUp !== undefined && !edgeUp(i)) return;
+    record(from, to, edge, i * 2);
+    if (!graph.directed && from !== to) record(to, from, edge, i * 2 + 1);
+  });
+  // Once the run has started the graph was already checked; a missing edge is a link that is down.
+  if (edgeUp !== undefined) return;
   for (let from = 0; from < count; from++) {
     for (let to = 0; to < count; to++) {
       const n = edgeCount[from * count + to];
@@ -405,10 +495,10 @@ function fillDirectPaths(
 function fillShortestPaths(
   graph: NetworkGraph,
   used: readonly number[],
-  latencyNs: Float64Array,
-  loss: Float32Array,
+  routes: Route[],
+  edgeUp: ((edgeIndex: number) => boolean) | undefined,
 ): void {
-  const adjacency = buildAdjacency(graph);
+  const adjacency = buildAdjacency(graph, edgeUp);
   const count = used.length;
   used.forEach((srcId, srcIndex) => {
     const src = adjacency.indexOf.get(srcId);
@@ -419,13 +509,29 @@ function fillShortestPaths(
       if (dst === undefined) throw new Error(`unreachable: used node ${dstId} not indexed`);
       const pathLatencyNs = best.latencyNs[dst];
       if (pathLatencyNs === Infinity) {
+        if (edgeUp !== undefined) return;
         throw new ConfigError(
           `${graph.label}: no path from node ${srcId} to node ${dstId}; nodes with hosts must all reach each other` +
             (graph.directed ? ' (the graph is directed: edges go from source to target only)' : ''),
         );
       }
-      latencyNs[srcIndex * count + dstIndex] = pathLatencyNs;
-      loss[srcIndex * count + dstIndex] = best.loss[dst];
+      // Walk the predecessor arcs back from the destination to list the hops.
+      const hops: number[] = [];
+      let jitterNs = 0;
+      for (let node = dst; node !== src;) {
+        const arc = best.viaArc[node];
+        hops.push(adjacency.hop[arc]);
+        jitterNs += graph.edges[adjacency.hop[arc] >> 1].jitterNs;
+        node = adjacency.from[arc];
+      }
+      hops.reverse();
+      routes[srcIndex * count + dstIndex] = {
+        latencyNs: pathLatencyNs,
+        loss: best.loss[dst],
+        jitterNs,
+        hops,
+        reachable: true,
+      };
     });
   });
 }
@@ -437,11 +543,14 @@ interface Adjacency {
   /** Out-edges of node i are offsets[i] .. offsets[i+1]-1 in the arrays below. */
   readonly offsets: Uint32Array;
   readonly target: Uint32Array;
+  readonly from: Uint32Array;
+  /** The directed edge each arc is (see Route.hops). */
+  readonly hop: Uint32Array;
   readonly latencyNs: Float64Array;
   readonly loss: Float32Array;
 }
 
-function buildAdjacency(graph: NetworkGraph): Adjacency {
+function buildAdjacency(graph: NetworkGraph, edgeUp?: (edgeIndex: number) => boolean): Adjacency {
   const indexOf = new Map<number, number>();
   for (const id of graph.nodes.keys()) indexOf.set(id, indexOf.size);
   const nodeCount = indexOf.size;
@@ -452,34 +561,40 @@ function buildAdjacency(graph: NetworkGraph): Adjacency {
   };
 
   // Self-loops never shorten a path (latency > 0), so Dijkstra skips them.
-  const arcs: Array<[number, number, GraphEdge]> = [];
-  for (const edge of graph.edges) {
-    if (edge.source === edge.target) continue;
+  const arcs: Array<[number, number, GraphEdge, number]> = [];
+  graph.edges.forEach((edge, i) => {
+    if (edge.source === edge.target) return;
+    if (edgeUp !== undefined && !edgeUp(i)) return;
     const from = index(edge.source);
     const to = index(edge.target);
-    arcs.push([from, to, edge]);
-    if (!graph.directed) arcs.push([to, from, edge]);
-  }
+    arcs.push([from, to, edge, i * 2]);
+    if (!graph.directed) arcs.push([to, from, edge, i * 2 + 1]);
+  });
 
   const offsets = new Uint32Array(nodeCount + 1);
   for (const [from] of arcs) offsets[from + 1]++;
   for (let i = 0; i < nodeCount; i++) offsets[i + 1] += offsets[i];
   const fill = offsets.slice(0, nodeCount);
   const target = new Uint32Array(arcs.length);
+  const fromNode = new Uint32Array(arcs.length);
+  const hop = new Uint32Array(arcs.length);
   const latencyNs = new Float64Array(arcs.length);
   const loss = new Float32Array(arcs.length);
-  for (const [from, to, edge] of arcs) {
+  for (const [from, to, edge, h] of arcs) {
     const slot = fill[from]++;
     target[slot] = to;
+    fromNode[slot] = from;
+    hop[slot] = h;
     latencyNs[slot] = edge.latencyNs;
     loss[slot] = edge.loss;
   }
-  return { indexOf, nodeCount, offsets, target, latencyNs, loss };
+  return { indexOf, nodeCount, offsets, target, from: fromNode, hop, latencyNs, loss };
 }
 
 /** Single-source shortest paths ordered by (latency, then loss); unreachable = Infinity. */
-function dijkstra(adj: Adjacency, src: number): { latencyNs: Float64Array; loss: Float32Array } {
+function dijkstra(adj: Adjacency, src: number): { latencyNs: Float64Array; loss: Float32Array; viaArc: Uint32Array } {
   const latencyNs = new Float64Array(adj.nodeCount).fill(Infinity);
+  const viaArc = new Uint32Array(adj.nodeCount);
   const loss = new Float32Array(adj.nodeCount).fill(Infinity);
   const done = new Uint8Array(adj.nodeCount);
   latencyNs[src] = 0;
@@ -506,11 +621,12 @@ function dijkstra(adj: Adjacency, src: number): { latencyNs: Float64Array; loss:
       ) {
         latencyNs[next] = candidateLatencyNs;
         loss[next] = candidateLoss;
+        viaArc[next] = arc;
         heap.push(candidateLatencyNs, candidateLoss, next);
       }
     }
   }
-  return { latencyNs, loss };
+  return { latencyNs, loss, viaArc };
 }
 
 /** Binary min-heap of (latency, loss, node) with lazy deletion of stale entries. */

@@ -2,6 +2,9 @@
 // path between them. A packet leaving a host's interface is dropped with the
 // path's loss (drawn from the sender's RNG), delayed by the path latency
 // (never less than the runahead), and handed to the receiver's router queue.
+// The fault schedule cuts it (partitions, blocks, down hosts and links) and the
+// link model (jitter, per-link bandwidth, correlated loss…) shapes it.
+import { Rng, hostSeed } from '../host/rng';
 import { answerDnsQuery, DNS_PORT } from './dns';
 import { Interface, type Clock, type Qdisc } from './interface';
 import type { Network } from './network';
@@ -21,7 +24,14 @@ export interface InternetOptions {
   qdisc: Qdisc;
   socketRecvBufferBytes: number;
   socketSendBufferBytes: number;
+  /** general.seed: the link model draws from its own stream of it. */
+  seed?: number;
 }
+
+/** A link's queue holds at least this much before it drops (drop-tail)… */
+const LINK_QUEUE_MIN_BYTES = 64 * 1024;
+/** …or this long a backlog at its rate, whichever is more. */
+const LINK_QUEUE_NS = 50_000_000;
 
 /** Event class of a packet arrival (see core/event-queue: arrivals run first at an instant). */
 const PACKET_ARRIVAL = 0;
@@ -35,6 +45,17 @@ export class Internet implements Router {
   /** Packets lost on paths / sent to addresses nobody owns (statistics). */
   lost = 0;
   unroutable = 0;
+  /** Packets dropped by the fault schedule: partitions, blocks, down hosts or links. */
+  cut = 0;
+  /** hostCount × hostCount: 1 where packets from row to column are dropped (partition, block). */
+  private readonly blocked: Uint8Array;
+  /** 1 for a host that is down (crashed): it neither sends nor receives. */
+  readonly hostDown: Uint8Array;
+  /** Per directed edge (Route.hops): when its transmitter is free again, and its Gilbert–Elliott state (1: bad). */
+  private readonly linkFreeNs: Float64Array;
+  private readonly linkBad: Uint8Array;
+  /** The link model's random stream (jitter, correlated loss, duplication, reordering). */
+  private readonly linkRng: Rng;
 
   constructor(
     readonly network: Network,
@@ -44,6 +65,11 @@ export class Internet implements Router {
     private readonly opts: InternetOptions,
   ) {
     this.minDelayNs = opts.runaheadNs ?? 0;
+    this.blocked = new Uint8Array(hosts.length * hosts.length);
+    this.hostDown = new Uint8Array(hosts.length);
+    this.linkFreeNs = new Float64Array(network.edges.length * 2);
+    this.linkBad = new Uint8Array(network.edges.length * 2);
+    this.linkRng = new Rng(hostSeed(opts.seed ?? 1, '#links'));
     for (const h of hosts) {
       const stack = new NetworkStack(h, clock, {
         recvBufferBytes: opts.socketRecvBufferBytes,
@@ -99,19 +125,112 @@ export class Internet implements Router {
       this.unowned(p, now);
       return;
     }
-    const path = this.network.path(src, dst);
+    const n = this.hosts.length;
+    if (this.hostDown[src] === 1 || this.hostDown[dst] === 1 || this.blocked[src * n + dst] === 1) {
+      this.cut++;
+      return;
+    }
+    const path = this.network.route(src, dst);
+    if (!path.reachable) {
+      this.cut++;
+      return;
+    }
+    const lossy = now >= this.opts.bootstrapEndNs;
     // Only packets with payload are lost (reference §7), except on a path that
     // loses everything: that is a dead link, and handshakes die on it too.
-    if (path.loss > 0 && now >= this.opts.bootstrapEndNs && (hasPayload(p) || path.loss >= 1)) {
+    if (path.loss > 0 && lossy && (hasPayload(p) || path.loss >= 1)) {
       // Reference §7: dropped iff a uniform draw in [0,1) is >= 1 - loss.
       if (this.hosts[src].rng.nextFloat() >= 1 - path.loss) {
         this.lost++;
         return;
       }
     }
-    const lat = path.latencyNs > this.minDelayNs ? path.latencyNs : this.minDelayNs;
+    let lat = path.latencyNs > this.minDelayNs ? path.latencyNs : this.minDelayNs;
+    let departNs = now;
+    let duplicate = false;
+    const edges = this.network.edges;
+    for (let i = 0; i < path.hops.length; i++) {
+      const hop = path.hops[i];
+      const edge = edges[hop >> 1];
+      if (edge.bandwidthBitsPerSec !== null) {
+        // Serialised at the link's rate behind what it already carries; a full queue drops.
+        const backlogNs = this.linkFreeNs[hop] - now;
+        const limitNs = Math.max(LINK_QUEUE_NS, (LINK_QUEUE_MIN_BYTES * 8 * 1e9) / edge.bandwidthBitsPerSec);
+        if (backlogNs > limitNs) {
+          this.lost++;
+          return;
+        }
+        const start = Math.max(departNs, this.linkFreeNs[hop]);
+        departNs = start + Math.ceil((p.wireBytes * 8 * 1e9) / edge.bandwidthBitsPerSec);
+        this.linkFreeNs[hop] = departNs;
+      }
+      if (!lossy) continue;
+      const ge = edge.gilbertElliott;
+      if (ge !== null) {
+        const bad = this.linkBad[hop] === 1;
+        const switchState = this.linkRng.nextFloat() < (bad ? ge.leaveBad : ge.enterBad);
+        const nowBad = bad !== switchState;
+        this.linkBad[hop] = nowBad ? 1 : 0;
+        const stateLoss = nowBad ? ge.lossBad : ge.lossGood;
+        if (stateLoss > 0 && this.linkRng.nextFloat() < stateLoss) {
+          this.lost++;
+          return;
+        }
+      }
+      if (edge.duplicate > 0 && this.linkRng.nextFloat() < edge.duplicate) duplicate = true;
+      if (edge.reorder > 0 && this.linkRng.nextFloat() < edge.reorder) lat += path.latencyNs;
+    }
+    if (path.jitterNs > 0) {
+      // Uniform in [latency − jitter, latency + jitter] (as netem's default), never below the runahead.
+      lat += Math.round((this.linkRng.nextFloat() * 2 - 1) * path.jitterNs);
+      if (lat < this.minDelayNs) lat = this.minDelayNs;
+      if (lat < 1) lat = 1;
+    }
     const iface = this.stacks[dst].iface as Interface;
-    this.clock.at(now + lat, src, () => iface.receive(p, this.clock.nowNs), PACKET_ARRIVAL);
+    // A host that crashed while the packet was on its way does not receive it.
+    this.clock.at(
+      departNs + lat,
+      src,
+      () => {
+        if (this.hostDown[dst] === 0) iface.receive(p, this.clock.nowNs);
+      },
+      PACKET_ARRIVAL,
+    );
+    if (duplicate) {
+      const copy: Packet = { ...p, onDepart: null };
+      this.clock.at(
+        departNs + lat,
+        src,
+        () => {
+          if (this.hostDown[dst] === 0) iface.receive(copy, this.clock.nowNs);
+        },
+        PACKET_ARRIVAL,
+      );
+    }
+  }
+
+  // ---- the fault schedule's controls
+
+  /** Hosts in different groups exchange no packets (added to any earlier partition or block). */
+  partition(groups: readonly (readonly number[])[]): void {
+    const n = this.hosts.length;
+    groups.forEach((a, i) =>
+      groups.forEach((b, j) => {
+        if (i === j) return;
+        for (const x of a) for (const y of b) this.blocked[x * n + y] = 1;
+      }),
+    );
+  }
+
+  /** Packets from any of `from` to any of `to` are dropped; the other way still flows. */
+  block(from: readonly number[], to: readonly number[]): void {
+    const n = this.hosts.length;
+    for (const x of from) for (const y of to) this.blocked[x * n + y] = 1;
+  }
+
+  /** Removes every partition and block. */
+  heal(): void {
+    this.blocked.fill(0);
   }
 
   /**
@@ -124,6 +243,12 @@ export class Internet implements Router {
     const back = dst === undefined || dst === p.srcHostId ? 0 : this.delayNs(dst, p.srcHostId);
     const srcStack = this.stacks[p.srcHostId];
     if (p.protocol !== IPPROTO_UDP) return;
+    // No error comes back over a way the fault schedule has cut.
+    if (dst !== undefined && dst !== p.srcHostId) {
+      const n = this.hosts.length;
+      if (this.hostDown[dst] === 1 || this.blocked[dst * n + p.srcHostId] === 1) return;
+      if (!this.network.route(dst, p.srcHostId).reachable) return;
+    }
     // Within a host the error comes back through loopback at once, as on Linux.
     if (dst === p.srcHostId) UdpSocket.icmpError(srcStack, p, errno);
     else this.clock.at(now + back, dst ?? p.srcHostId, () => UdpSocket.icmpError(srcStack, p, errno));

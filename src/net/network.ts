@@ -1,10 +1,19 @@
-// The static network of a run, built once from the config: each host's node,
-// address and bandwidth, the (latency, loss) between any two hosts, and the
-// hosts file. Everything here is fixed for the whole simulation.
+// The network of a run, built from the config: each host's node, address and
+// bandwidth, the route between any two hosts, and the hosts file. Routes are
+// fixed unless the fault schedule changes a link (changeLink rebuilds them).
 
+import type { LinkChange } from '../config/schedule';
 import { ConfigError, type Config, type HostConfig } from '../config/types';
 import { assignAddresses, hostsFileText, resolveHostBandwidth } from './addressing';
-import { buildRoutes, loadGraph, type PathProperties } from './graph';
+import {
+  buildRoutes,
+  loadGraph,
+  type GraphEdge,
+  type NetworkGraph,
+  type PathProperties,
+  type Route,
+  type RoutingTable,
+} from './graph';
 
 export interface NetworkHost {
   readonly name: string;
@@ -24,12 +33,22 @@ export interface Network {
    * ask (it would get the self-loop too).
    */
   path(srcHostIndex: number, dstHostIndex: number): PathProperties;
-  /** Smallest latency over all pairs of host-bearing nodes (self pairs included). */
+  /** The full route between two hosts (hops, jitter, reachability); allocates nothing. */
+  route(srcHostIndex: number, dstHostIndex: number): Route;
+  /** Smallest latency over all pairs of host-bearing nodes (self pairs included), at the start. */
   readonly minLatencyNs: number;
   /** Index of the host owning `ip`, or undefined (packets to it are dropped). */
   hostIndexByIp(ip: number): number | undefined;
   /** Contents of the simulated /etc/hosts. */
   readonly hostsFile: string;
+  /** The graph's edges as they are now (link changes replace entries; indices never change). */
+  readonly edges: readonly GraphEdge[];
+  readonly directed: boolean;
+  /** Index of the edge between two GML nodes (either way round unless directed), or undefined. */
+  findEdge(source: number, target: number): number | undefined;
+  /** Applies a scheduled link change and recomputes every route. */
+  changeLink(edgeIndex: number, change: LinkChange): void;
+  isEdgeUp(edgeIndex: number): boolean;
 }
 
 /** The parts of a Config the network depends on (a whole Config fits). */
@@ -38,6 +57,7 @@ export interface NetworkInputs {
   readonly hosts: ReadonlyArray<
     Pick<HostConfig, 'name' | 'networkNodeId' | 'ipAddr' | 'bandwidthDownBits' | 'bandwidthUpBits'>
   >;
+  readonly schedule?: Config['schedule'];
 }
 
 export function buildNetwork(cfg: NetworkInputs, cwd: string): Network {
@@ -67,25 +87,86 @@ export function buildNetwork(cfg: NetworkInputs, cwd: string): Network {
     };
   });
 
-  const routes = buildRoutes(
-    graph,
-    hosts.map((host) => host.nodeId),
-    cfg.network.useShortestPath,
-  );
+  const hostNodes = hosts.map((host) => host.nodeId);
+  const initial = buildRoutes(graph, hostNodes, cfg.network.useShortestPath);
   const indexByIp = new Map(hosts.map((host, index) => [host.ip, index]));
+  return new LiveNetwork(graph, hosts, hostNodes, initial, indexByIp, cfg);
+}
 
-  return {
-    hosts,
-    path(srcHostIndex: number, dstHostIndex: number): PathProperties {
-      const src = hosts[srcHostIndex];
-      const dst = hosts[dstHostIndex];
-      if (src === undefined || dst === undefined) {
-        throw new Error(`network: no host index ${src === undefined ? srcHostIndex : dstHostIndex}`);
+class LiveNetwork implements Network {
+  readonly minLatencyNs: number;
+  readonly hostsFile: string;
+  readonly edges: GraphEdge[];
+  readonly directed: boolean;
+  private readonly up: Uint8Array;
+  private readonly edgeByPair = new Map<string, number>();
+
+  constructor(
+    private readonly graph: NetworkGraph,
+    readonly hosts: readonly NetworkHost[],
+    private readonly hostNodes: number[],
+    private routes: RoutingTable,
+    private readonly indexByIp: ReadonlyMap<number, number>,
+    private readonly cfg: NetworkInputs,
+  ) {
+    this.minLatencyNs = routes.minLatencyNs;
+    this.hostsFile = hostsFileText(hosts);
+    this.edges = [...graph.edges];
+    this.directed = graph.directed;
+    this.up = new Uint8Array(graph.edges.length).fill(1);
+    graph.edges.forEach((e, i) => {
+      this.edgeByPair.set(`${e.source}:${e.target}`, i);
+      if (!graph.directed) this.edgeByPair.set(`${e.target}:${e.source}`, i);
+    });
+    // A scheduled link must name an edge of this graph: a one-line error before the run starts.
+    for (const entry of cfg.schedule ?? []) {
+      const a = entry.action;
+      if (a.kind === 'link' && this.findEdge(a.source, a.target) === undefined) {
+        throw new ConfigError(
+          `${entry.where}.link: ${graph.label} has no edge ${a.source} -> ${a.target}` +
+            (graph.directed ? ' (the graph is directed)' : ''),
+        );
       }
-      return routes.path(src.nodeId, dst.nodeId);
-    },
-    minLatencyNs: routes.minLatencyNs,
-    hostIndexByIp: (ip: number) => indexByIp.get(ip),
-    hostsFile: hostsFileText(hosts),
-  };
+    }
+  }
+
+  private host(index: number): NetworkHost {
+    const h = this.hosts[index];
+    if (h === undefined) throw new Error(`network: no host index ${index}`);
+    return h;
+  }
+
+  path(srcHostIndex: number, dstHostIndex: number): PathProperties {
+    return this.routes.path(this.host(srcHostIndex).nodeId, this.host(dstHostIndex).nodeId);
+  }
+
+  route(srcHostIndex: number, dstHostIndex: number): Route {
+    return this.routes.route(this.host(srcHostIndex).nodeId, this.host(dstHostIndex).nodeId);
+  }
+
+  hostIndexByIp(ip: number): number | undefined {
+    return this.indexByIp.get(ip);
+  }
+
+  findEdge(source: number, target: number): number | undefined {
+    return this.edgeByPair.get(`${source}:${target}`);
+  }
+
+  isEdgeUp(edgeIndex: number): boolean {
+    return this.up[edgeIndex] === 1;
+  }
+
+  changeLink(edgeIndex: number, change: LinkChange): void {
+    const e = this.edges[edgeIndex];
+    this.edges[edgeIndex] = {
+      ...e,
+      latencyNs: change.latencyNs ?? e.latencyNs,
+      jitterNs: change.jitterNs ?? e.jitterNs,
+      loss: change.loss === undefined ? e.loss : Math.fround(change.loss),
+      bandwidthBitsPerSec: change.bandwidthBitsPerSec ?? e.bandwidthBitsPerSec,
+    };
+    if (change.up !== undefined) this.up[edgeIndex] = change.up ? 1 : 0;
+    const current: NetworkGraph = { ...this.graph, edges: this.edges };
+    this.routes = buildRoutes(current, this.hostNodes, this.cfg.network.useShortestPath, (i) => this.up[i] === 1);
+  }
 }

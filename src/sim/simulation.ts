@@ -19,6 +19,9 @@ import { Logger } from '../output/log';
 import { Kernel } from '../kernel/kernel';
 import { registerAllSyscalls } from '../syscall/index';
 import { attachInternet } from '../syscall/socket';
+import { SIGKILL } from '../abi/signals';
+import { FaultSchedule, makeControl, type FaultControl, type HostControl, type ProcessView } from './schedule';
+import { ConfigError } from '../config/types';
 import { syscallName } from '../abi/syscalls';
 import { Scheduler } from '../core/scheduler';
 import { formatSimTime } from '../core/time';
@@ -77,6 +80,11 @@ export class Simulation {
   private staleShimReported = false;
   /** Name of the signal that asked the run to stop, or null. */
   private stopSignal: string | null = null;
+  /** Built by prepare(): the network's packet path and the fault schedule acting on it. */
+  private internet: Internet | null = null;
+  private faults: FaultSchedule | null = null;
+  /** TypeScript API schedule entries with a function, by time (added before run()). */
+  private readonly apiRuns: Array<{ atNs: number; run: (ctl: FaultControl) => void }> = [];
 
   constructor(
     readonly config: Config,
@@ -150,6 +158,13 @@ export class Simulation {
       shm.writeI64(hOff + L.hSyscallLatency, x.unblockedSyscallLatencyNs);
       shm.writeI64(hOff + L.hVdsoLatency, x.unblockedVdsoLatencyNs);
       shm.writeI64(hOff + L.hMaxUnapplied, x.maxUnappliedCpuLatencyNs);
+      // umbra extension general.start_date: where every host's realtime clocks start.
+      const startMs = this.config.general.startDateUnixMs;
+      if (startMs !== undefined) {
+        host.realtime.sec = Math.floor(startMs / 1000);
+        host.realtime.nsec = (startMs - host.realtime.sec * 1000) * 1_000_000;
+      }
+      this.publishRealtime(host);
     });
     shm.sealSettings(this.config.hosts.length);
     const g = this.config.general;
@@ -159,8 +174,11 @@ export class Simulation {
       qdisc: x.interfaceQdisc,
       socketRecvBufferBytes: x.socketRecvBufferBytes,
       socketSendBufferBytes: x.socketSendBufferBytes,
+      seed: g.seed,
     });
     attachInternet(this.kernel, internet);
+    this.internet = internet;
+    this.faults = new FaultSchedule(this.sched, this.network, internet, this.hostControl(), this.opts.logger);
     for (const stack of internet.stacks) {
       TcpStack.attach(stack, {
         sendBufferBytes: x.socketSendBufferBytes,
@@ -189,6 +207,8 @@ export class Simulation {
         const slot = { host, index, process: null as Process | null, refused: false };
         this.configured.push(slot);
         this.sched.at(pc.startTimeNs, host.id, () => {
+          // A host that is down starts its processes when it comes back up.
+          if (this.internet?.hostDown[host.id] === 1) return;
           slot.process = this.kernel.spawnConfigured(host, pc);
           slot.refused = slot.process === null;
           this.checkShimReports(slot.process);
@@ -200,6 +220,12 @@ export class Simulation {
           });
         }
       });
+    }
+    if (this.faults !== null) {
+      const faults = this.faults;
+      faults.scheduleAll(this.config.schedule ?? []);
+      const ctl = this.control(faults);
+      for (const { atNs, run } of this.apiRuns) this.sched.at(atNs, 0, () => run(ctl));
     }
     let interrupted: RunResult['interrupted'] = null;
     try {
@@ -250,6 +276,106 @@ export class Simulation {
       interrupted,
       unwritten,
     };
+  }
+
+  /** Writes a host's realtime base where its shims read it (clock reads never make a round trip). */
+  private publishRealtime(host: Host): void {
+    const shm = this.kernel.shm;
+    const off = shm.hostOffset(host.id) + shm.layout.hRealtimeBase;
+    const [low, high] = host.realtime.halves();
+    shm.u32[off >> 2] = low;
+    shm.i32[(off >> 2) + 1] = high;
+  }
+
+  /**
+   * Adds a TypeScript schedule entry: `run` is called at simulated time `atNs`
+   * with a FaultControl. Call before run(); entries at one time run in the order added,
+   * after the configuration's own schedule entries at that time.
+   */
+  scheduleRun(atNs: number, run: (ctl: FaultControl) => void, what = 'schedule'): void {
+    if (!Number.isSafeInteger(atNs) || atNs < 0 || atNs >= this.config.general.stopTimeNs) {
+      throw new ConfigError(`${what}: at ${atNs} ns is not within 0 .. general.stop_time`);
+    }
+    this.apiRuns.push({ atNs, run });
+  }
+
+  private control(faults: FaultSchedule): FaultControl {
+    return makeControl(
+      {
+        sched: this.sched,
+        dataDir: this.dataDir,
+        hostNames: this.hosts.map((h) => h.name),
+        processes: (): ProcessView[] =>
+          this.kernel.processes.map((p) => ({
+            host: p.host.name,
+            name: p.name,
+            pid: p.vpid,
+            running: p.state === 'running',
+            exit: p.state === 'running' ? null : p.finalState(),
+            stdoutPath: p.config === null ? null : path.join(p.host.dir, `${p.exeName}.${p.vpid}.stdout`),
+          })),
+      },
+      faults,
+    );
+  }
+
+  /** The host actions of the fault schedule. */
+  private hostControl(): HostControl {
+    const internet = (): Internet => {
+      if (this.internet === null) throw new Error('invariant: host control before prepare()');
+      return this.internet;
+    };
+    return {
+      hostIndex: (name) => {
+        const i = this.hosts.findIndex((h) => h.name === name);
+        if (i < 0) throw new Error(`invariant: no host '${name}'`);
+        return i;
+      },
+      isDown: (i) => internet().hostDown[i] === 1,
+      crash: (i) => this.crashHost(internet(), i),
+      restart: (i) => {
+        internet().hostDown[i] = 0;
+        const now = this.sched.nowNs;
+        for (const slot of this.configured) {
+          if (slot.host.id !== i) continue;
+          const pc = slot.host.config.processes[slot.index];
+          // Processes not yet due start at their own start time.
+          if (pc.startTimeNs > now) continue;
+          slot.process = this.kernel.spawnConfigured(slot.host, pc);
+        }
+      },
+      jumpClock: (i, offsetNs) => {
+        this.hosts[i].realtime.jump(offsetNs);
+        this.publishRealtime(this.hosts[i]);
+      },
+      kill: (i, signal, name) => {
+        let n = 0;
+        for (const p of [...this.hosts[i].processes]) {
+          if (p.state !== 'running' || (name !== null && p.exeName !== name)) continue;
+          this.kernel.deliverSignal(p, signal);
+          n++;
+        }
+        return n;
+      },
+    };
+  }
+
+  /**
+   * A crash: the host stops sending and receiving first, so its processes'
+   * deaths reach no peer; every process is killed natively; then the
+   * connections their closes left behind vanish without a FIN or RST.
+   */
+  private crashHost(internet: Internet, i: number): void {
+    internet.hostDown[i] = 1;
+    const k = this.kernel;
+    for (const p of [...this.hosts[i].processes]) {
+      if (p.state !== 'running' || p.nativePid <= 0) continue;
+      k.addon.kill(p.nativePid, SIGKILL);
+      const st = k.addon.reap(p.nativePid, true);
+      p.waitStatus = st >= 0 ? st : SIGKILL;
+      k.endProcess(p);
+    }
+    TcpStack.of(internet.stacks[i]).crash();
   }
 
   /**

@@ -129,7 +129,7 @@ function wait(
     if (m.tsSec < 0 || m.tsNsec < 0 || m.tsNsec >= NS_PER_SEC) return c.err(E.EINVAL);
     // Absolute timeouts are on CLOCK_REALTIME with FUTEX_CLOCK_REALTIME, else CLOCK_MONOTONIC.
     deadline = absolute
-      ? absoluteToSimNs(realtime ? CLOCK_REALTIME : CLOCK_MONOTONIC, m.tsSec, m.tsNsec)
+      ? absoluteToSimNs(realtime ? CLOCK_REALTIME : CLOCK_MONOTONIC, m.tsSec, m.tsNsec, p.host.realtime)
       : k.now + m.tsSec * NS_PER_SEC + m.tsNsec;
     if (deadline <= k.now) return c.err(E.ETIMEDOUT);
   }

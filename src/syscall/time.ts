@@ -59,7 +59,9 @@ function clockNanosleep(c: SyscallCall): Outcome {
   if (!m.readTimespec(t.process.nativePid, c.ptr(2))) return c.err(E.EFAULT);
   if (m.tsSec < 0 || m.tsNsec < 0 || m.tsNsec >= NS_PER_SEC) return c.err(E.EINVAL);
   const until =
-    (flags & TIMER_ABSTIME) !== 0 ? absoluteToSimNs(clock, m.tsSec, m.tsNsec) : k.now + m.tsSec * NS_PER_SEC + m.tsNsec;
+    (flags & TIMER_ABSTIME) !== 0
+      ? absoluteToSimNs(clock, m.tsSec, m.tsNsec, t.process.host.realtime)
+      : k.now + m.tsSec * NS_PER_SEC + m.tsNsec;
   if (until <= k.now) return c.ok(0);
   return sleepUntil(c, until, rem);
 }

@@ -30,7 +30,7 @@ function timerfdCreate(c: SyscallCall): Outcome {
   if (clock === CLOCK_REALTIME_ALARM || clock === CLOCK_BOOTTIME_ALARM) return c.err(E.EPERM); // needs CAP_WAKE_ALARM
   if (clock !== CLOCK_REALTIME && clock !== CLOCK_MONOTONIC && clock !== CLOCK_BOOTTIME) return c.err(E.EINVAL);
   if ((flags & ~(O_NONBLOCK | O_CLOEXEC)) !== 0) return c.err(E.EINVAL);
-  const f = new TimerFd(c.k.sched, c.t.process.host.id, clock);
+  const f = new TimerFd(c.k.sched, c.t.process.host.id, clock, c.t.process.host.realtime);
   f.statusFlags = flags & O_NONBLOCK;
   return c.result(installFile(c.k, c.t, f, (flags & O_CLOEXEC) !== 0));
 }

@@ -357,6 +357,18 @@ export class TcpStack {
     return best;
   }
 
+  /**
+   * The host crashed (fault schedule): every connection vanishes at once, with
+   * no FIN or RST and no timer left to send one later. Sockets were closed by
+   * killing their processes first; this drops what their closes left behind.
+   */
+  crash(): void {
+    const all: TcpEndpoint[] = [];
+    for (const byRemote of this.conns.values()) for (const list of byRemote.values()) all.push(...list);
+    for (const ep of all) this.remove(ep);
+    this.inbox.clear();
+  }
+
   /** Whether dst is reached over loopback (127/8 or the host's own address). */
   isLocal(ip: number): boolean {
     return isLoopback(ip) || ip === this.stack.host.ip;
