@@ -11,7 +11,7 @@
 #define UMBRA_MAGIC 0x41524d55u /* "UMRA" */
 /* Bump on any change to the layout or the meaning of a constant: the shim
  * refuses a region of another version, TypeScript an addon of another one. */
-#define UMBRA_VERSION 4u
+#define UMBRA_VERSION 5u
 
 /* Exit status of a managed process whose shim found a region of another
  * protocol version (a stale build); it says so on its stderr first. */
