@@ -1,7 +1,9 @@
 // PostgreSQL for the tests: a cluster made natively with initdb in a temp dir
 // (trusting every address, so other simulated hosts may connect), and the
 // process specs of a server and its clients. PostgreSQL refuses to run as
-// root: when the tests run as root, the cluster and umbra run as `postgres`.
+// root: when the tests run as root, initdb runs natively as `postgres`, and the
+// server is started under umbra through `runuser -u postgres --` (umbra keeps
+// the dropped ids across the exec), as a user of a root-run umbra would.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -15,8 +17,11 @@ export interface PgCluster {
   dir: string;
   dataDir: string;
   socketDir: string;
-  /** Options for runUmbra: the directory, and the user when the tests run as root. */
+  /** Options for runUmbra: the directory. */
   run: RunOptions;
+  /** Under root, the server is started through runuser: its output files carry that name. */
+  serverName: string;
+  asRoot: boolean;
 }
 
 function postgresUser(): { uid: number; gid: number } | undefined {
@@ -40,14 +45,17 @@ export function initCluster(): PgCluster {
   });
   assert.equal(r.status, 0, `initdb failed: ${r.stderr}`);
   fs.appendFileSync(path.join(dataDir, 'pg_hba.conf'), 'host all all 0.0.0.0/0 trust\n');
-  return { dir, dataDir, socketDir, run: { dir, ...(asUser ? { asUser } : {}) } };
+  const asRoot = asUser !== undefined;
+  return { dir, dataDir, socketDir, run: { dir }, serverName: asRoot ? 'runuser' : 'postgres', asRoot };
 }
 
 /** The server: TCP on every address and the unix socket in the cluster's socket folder. */
 export function postgresServer(c: PgCluster, start = '1 s'): ProcessSpec {
+  const args = ['-D', c.dataDir, '-k', c.socketDir, '-c', 'listen_addresses=*', '-c', 'max_connections=20'];
+  const postgres = path.join(PG_BIN, 'postgres');
   return {
-    path: path.join(PG_BIN, 'postgres'),
-    args: ['-D', c.dataDir, '-k', c.socketDir, '-c', 'listen_addresses=*', '-c', 'max_connections=20'],
+    path: c.asRoot ? '/usr/sbin/runuser' : postgres,
+    args: c.asRoot ? ['-u', 'postgres', '--', postgres, ...args] : args,
     start_time: start,
     expected_final_state: 'running',
   };

@@ -28,7 +28,7 @@ test('postgres serves psql over TCP from another host and over its unix socket',
   assert.equal(r.status, 0, r.stderr + r.stdout);
   assert.equal(r.output('server', 'pg_wrapper.'), 'unix socket 42\n');
   assert.equal(r.output('client', 'pg_wrapper.'), 'CREATE TABLE\nINSERT 0 1000\n500500\n');
-  const log = r.output('server', 'postgres.1000.stderr');
+  const log = r.output('server', `${pg.serverName}.1000.stderr`);
   assert.match(log, /listening on Unix socket ".*\.s\.PGSQL\.5432"/);
   assert.match(log, /database system is ready to accept connections/);
   assert.ok(fs.statSync(path.join(pg.socketDir, '.s.PGSQL.5432')).isSocket());
