@@ -131,7 +131,7 @@ function handleMessage(k: Kernel, t: Thread): number {
   }
   const ret = outcome === Outcome.Done ? c.ret : 0;
   if (k.traceSyscalls || t.process.straceFd >= 0) {
-    const line = describeSyscall(nr, c.args, outcome, ret);
+    const line = describeSyscall(nr, c.args, outcome, ret, k.opts.straceLoggingMode === 'deterministic');
     if (k.traceSyscalls) k.log.log('trace', t.process.host.name, `${t.name}: ${line}`);
     if (t.process.straceFd >= 0) {
       fs.writeSync(t.process.straceFd, `${formatSimTime(k.sched.nowNs)} [tid ${t.vtid}] ${line}\n`);

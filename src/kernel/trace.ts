@@ -1,24 +1,64 @@
 // How a syscall looks in the trace (log level trace, strace_logging_mode):
-// name(args) = result, with errno names. Addresses are stable (no ASLR), so
-// the trace is deterministic.
+// name(args) = result, with errno names. Only the arguments the syscall has are
+// shown (src/abi/syscall-args.ts); the deterministic mode hides addresses, which
+// shift with the environment and the data directory's path, so two runs of the
+// same configuration give identical traces.
 import { E } from '../abi/errno';
+import { syscallShape, type ArgKind } from '../abi/syscall-args';
 import { syscallName } from '../abi/syscalls';
 import { Outcome } from './call';
 
 const ERRNO_NAMES: string[] = [];
 for (const [name, v] of Object.entries(E)) if (ERRNO_NAMES[v] === undefined) ERRNO_NAMES[v] = name;
 
+const TWO64 = 2 ** 64;
+
 /** The symbolic name of a positive errno value. */
 export function errnoName(n: number): string {
   return ERRNO_NAMES[n] ?? `errno ${n}`;
 }
 
-/** name(args) = result, as the syscall trace shows it. */
-export function describeSyscall(nr: number, a: Float64Array, outcome: Outcome, ret: number): string {
-  const args = Array.from(a, (x) => (x > 0xffff ? '0x' + x.toString(16) : String(x))).join(', ');
+/** One argument word (a signed 64-bit value held in a double) shown as its kind says. */
+export function formatArg(kind: ArgKind, v: number, deterministic: boolean): string {
+  switch (kind) {
+    case 'd':
+      return String(v | 0); // a C int: the upper half of the register is not part of it
+    case 'x':
+      return '0x' + (v >>> 0).toString(16);
+    case 'l':
+      return String(v);
+    case 'u':
+      return String(v < 0 ? v + TWO64 : v);
+    case 'X':
+      return '0x' + (v < 0 ? v + TWO64 : v).toString(16);
+    case 'p':
+      if (v === 0) return 'NULL';
+      return deterministic ? 'ptr' : '0x' + (v < 0 ? v + TWO64 : v).toString(16);
+  }
+}
+
+/** name(args) = result, as the syscall trace shows it; `deterministic` hides addresses. */
+export function describeSyscall(
+  nr: number,
+  a: Float64Array,
+  outcome: Outcome,
+  ret: number,
+  deterministic = false,
+): string {
+  const shape = syscallShape(nr);
+  const parts: string[] = [];
+  if (shape === undefined) {
+    // A number Linux does not define: its arguments are unknown, so all six registers are shown (not in
+    // deterministic mode, where garbage would make two runs differ).
+    if (!deterministic) for (const x of a) parts.push(formatArg('X', x, false));
+  } else {
+    for (let i = 0; i < shape.args.length; i++) parts.push(formatArg(shape.args[i], a[i], deterministic));
+  }
   let res: string;
   if (outcome === Outcome.Native) res = '<native>';
   else if (outcome !== Outcome.Done) res = '?';
-  else res = ret < 0 && ret > -4096 ? `-1 ${errnoName(-ret)}` : String(ret);
-  return `${syscallName(nr)}(${args}) = ${res}`;
+  else if (ret < 0 && ret > -4096) res = `-1 ${errnoName(-ret)}`;
+  else if (shape?.returnsAddress === true) res = formatArg('p', ret, deterministic);
+  else res = String(ret);
+  return `${syscallName(nr)}(${parts.join(', ')}) = ${res}`;
 }
