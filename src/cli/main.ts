@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { isatty } from 'node:tty';
 import { Worker } from 'node:worker_threads';
+import type { ChildProcess } from 'node:child_process';
 import { parseArgs } from './args';
 import { handleStopSignals, StopFlag } from './stop';
 import { loadConfig, processedConfigYaml, formatFinalState } from '../config/load';
@@ -17,6 +18,8 @@ import { Logger } from '../output/log';
 import { Progress } from '../output/progress';
 import { STDERR, STDOUT } from '../output/sink';
 import { native } from '../native';
+import { checkDeterminism } from './determinism';
+import { CHECK_DETERMINISM_COMMAND, CHECK_DETERMINISM_FLAG } from './args';
 
 const VERSION = '0.1.0';
 
@@ -202,6 +205,10 @@ export interface WorkerInput {
  * and stops it cleanly on SIGINT or SIGTERM; sets process.exitCode.
  */
 export function main(argv: string[]): void {
+  if (isDeterminismCheck(argv)) {
+    mainCheckDeterminism(argv);
+    return;
+  }
   const stop = new StopFlag();
   const input: WorkerInput = { argv, stderrIsTty: isatty(2), stop: stop.buffer };
   const worker = new Worker(path.join(__dirname, 'worker.js'), { workerData: input });
@@ -218,4 +225,59 @@ export function main(argv: string[]): void {
     release();
     process.exitCode = code;
   });
+}
+
+function isDeterminismCheck(argv: string[]): boolean {
+  const end = argv.indexOf('--') < 0 ? argv.length : argv.indexOf('--');
+  return argv[0] === CHECK_DETERMINISM_COMMAND || argv.slice(0, end).includes(CHECK_DETERMINISM_FLAG);
+}
+
+/**
+ * `umbra check-determinism CONFIG`: the two runs are child processes, so this thread only waits;
+ * a stop signal is passed on to them (each stops cleanly, as a single run would).
+ */
+function mainCheckDeterminism(argv: string[]): void {
+  let parsed;
+  try {
+    parsed = parseArgs(argv);
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+    err(`umbra: ${e.message}`);
+    err(`Try 'umbra --help' for usage.`);
+    process.exitCode = 2;
+    return;
+  }
+  if (parsed.kind !== 'run') {
+    STDOUT.write(parsed.text.endsWith('\n') ? parsed.text : parsed.text + '\n');
+    return;
+  }
+  const children = new Set<ChildProcess>();
+  const forward = (signal: NodeJS.Signals) => () => {
+    for (const c of children) c.kill(signal);
+  };
+  const onInt = forward('SIGINT');
+  const onTerm = forward('SIGTERM');
+  process.on('SIGINT', onInt);
+  process.on('SIGTERM', onTerm);
+  checkDeterminism({
+    argv: parsed.runArgv,
+    configPath: parsed.configPath,
+    overrides: parsed.overrides,
+    cwd: process.cwd(),
+    write: err,
+    children,
+  })
+    .then(
+      (code) => {
+        process.exitCode = code;
+      },
+      (e: unknown) => {
+        err(`umbra: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+        process.exitCode = 3;
+      },
+    )
+    .finally(() => {
+      process.off('SIGINT', onInt);
+      process.off('SIGTERM', onTerm);
+    });
 }
