@@ -284,6 +284,15 @@ function buildCommand(overrides: CliOverrides, hideExperimental: boolean): Comma
     },
   );
   add(
+    '--report <true|false>',
+    `write report.html, an overview of the run, into the data directory (general.report; default ${d.report})`,
+    GENERAL_GROUP,
+    parseBool,
+    (v) => {
+      general.report = v;
+    },
+  );
+  add(
     '--model-unblocked-syscall-latency <true|false>',
     `charge CPU time for syscalls that do not block (general.model_unblocked_syscall_latency; default ${d.modelUnblockedSyscallLatency})`,
     GENERAL_GROUP,

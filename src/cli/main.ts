@@ -19,6 +19,7 @@ import { Progress } from '../output/progress';
 import { STDERR, STDOUT } from '../output/sink';
 import { native } from '../native';
 import { checkDeterminism } from './determinism';
+import { finishReport, startReport } from '../report/attach';
 import { CHECK_DETERMINISM_COMMAND, CHECK_DETERMINISM_FLAG } from './args';
 
 const VERSION = '0.1.0';
@@ -130,6 +131,7 @@ export function run(argv: string[], ctx: RunContext = { stderrIsTty: isatty(2), 
     countdown = 0;
     progress.tick(t);
   };
+  const recorder = startReport(sim, logger);
   const result = sim.run();
   if (progress) progress.finish(result.simTimeNs);
 
@@ -160,6 +162,9 @@ export function run(argv: string[], ctx: RunContext = { stderrIsTty: isatty(2), 
       );
     }
   }
+  // After the summary, so the report lists its errors too.
+  const title = parsed.configPath === '-' ? 'standard input' : path.basename(parsed.configPath);
+  if (recorder !== null) finishReport(recorder, sim, result, title);
   for (const lost of result.unwritten) err(`** Could not write ${lost.path}: ${lost.reason}`);
   // The log is the user's to cut short (`| head`): said here, but the run still counts.
   const logLost = logger.out.report('The log');

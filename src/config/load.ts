@@ -74,6 +74,8 @@ const GENERAL_KEYS = [
   'template_directory',
   'progress',
   'model_unblocked_syscall_latency',
+  // umbra extensions
+  'report',
 ] as const;
 const NETWORK_KEYS = ['graph', 'use_shortest_path'] as const;
 const HOST_OPTION_KEYS = ['log_level', 'pcap_enabled', 'pcap_capture_size'] as const;
@@ -608,6 +610,7 @@ export function loadConfig(
       'general.model_unblocked_syscall_latency',
       r.bool,
     ),
+    report: r.optional(g.get('report'), 'general.report', r.bool),
   };
 
   // network

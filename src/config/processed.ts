@@ -174,6 +174,7 @@ export function processedConfigYaml(cfg: Config): string {
         ['template_directory', nullable(g.templateDirectory, str)],
         ['progress', bool(g.progress)],
         ['model_unblocked_syscall_latency', bool(g.modelUnblockedSyscallLatency)],
+        ['report', bool(g.report)],
       ]),
     ],
     [

@@ -22,6 +22,9 @@ export interface GeneralConfig {
   templateDirectory: string | null;
   progress: boolean;
   modelUnblockedSyscallLatency: boolean;
+  // umbra extensions
+  /** Write report.html into the data directory at the end (umbra extension; default true). */
+  report: boolean;
 }
 
 export type GraphSource =

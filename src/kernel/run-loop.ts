@@ -122,6 +122,7 @@ function handleMessage(k: Kernel, t: Thread): number {
   if (outcome === Outcome.Blocked) {
     if (k.signals === null || !k.signals.hasDeliverable(t)) {
       if (k.traceSyscalls) k.log.log('trace', t.process.host.name, `${t.name}: ${syscallName(nr)} blocks`);
+      if (k.report !== null) k.report.syscall(t.process.host.id, t.slot, nr, true);
       t.state = 'blocked';
       return NO_REPLY_NOW;
     }
@@ -131,6 +132,7 @@ function handleMessage(k: Kernel, t: Thread): number {
     outcome = c.err(E.EINTR);
   }
   const ret = outcome === Outcome.Done ? c.ret : 0;
+  if (k.report !== null && outcome !== Outcome.Deferred) k.report.syscall(t.process.host.id, t.slot, nr, false);
   if (k.traceSyscalls || t.process.straceFd >= 0) {
     const line = describeSyscall(
       nr,

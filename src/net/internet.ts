@@ -23,6 +23,11 @@ export interface InternetOptions {
   socketSendBufferBytes: number;
 }
 
+/** Counts packets per pair of hosts (the run report); a call per routed packet, no allocation. */
+export interface PathCounters {
+  routed(srcHostId: number, dstHostId: number, lost: boolean): void;
+}
+
 /** Event class of a packet arrival (see core/event-queue: arrivals run first at an instant). */
 const PACKET_ARRIVAL = 0;
 
@@ -35,6 +40,8 @@ export class Internet implements Router {
   /** Packets lost on paths / sent to addresses nobody owns (statistics). */
   lost = 0;
   unroutable = 0;
+  /** Per-path packet counts for the run report, or null. */
+  pathCounters: PathCounters | null = null;
 
   constructor(
     readonly network: Network,
@@ -106,9 +113,11 @@ export class Internet implements Router {
       // Reference §7: dropped iff a uniform draw in [0,1) is >= 1 - loss.
       if (this.hosts[src].rng.nextFloat() >= 1 - path.loss) {
         this.lost++;
+        if (this.pathCounters !== null) this.pathCounters.routed(src, dst, true);
         return;
       }
     }
+    if (this.pathCounters !== null) this.pathCounters.routed(src, dst, false);
     const lat = path.latencyNs > this.minDelayNs ? path.latencyNs : this.minDelayNs;
     const iface = this.stacks[dst].iface as Interface;
     this.clock.at(now + lat, src, () => iface.receive(p, this.clock.nowNs), PACKET_ARRIVAL);
