@@ -148,6 +148,8 @@ function runChild(input: DeterminismInput, dataDir: string, logBase: string, std
     'true',
     '--progress',
     'false',
+    '--report',
+    'false',
   ];
   return new Promise((resolve, reject) => {
     const log = fs.openSync(`${logBase}.log`, 'w');
