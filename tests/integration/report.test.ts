@@ -8,6 +8,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { config, host, program, REPO, runUmbra, runUmbraFile, tempDir } from '../helpers/umbra';
 import { loadPage, pixelDifference, readPng, screenshot } from '../helpers/browser';
+import { renderReport } from '../../src/report/html';
+import type { ReportData } from '../../src/report/data';
 
 const REFERENCE = path.join(REPO, 'tests', 'fixtures', 'report-python-curl.png');
 
@@ -113,4 +115,73 @@ test('a 100-host run: the report opens, aggregates, searches and links problems 
   assert.match(searched, /<tr id="host-h42">/);
   assert.doesNotMatch(searched, /<tr id="host-h43">/);
   assert.match(searched, /<h3>Hosts \(1\)<\/h3>/);
+});
+
+test('a 1000-host report (synthetic data) stays small and readable: top-N tables, counts of the rest', () => {
+  const n = 1000;
+  const samples = 400;
+  const series = (k: number) => Array.from({ length: samples }, (_, i) => ((i * 7 + k) % 13) * 1000);
+  const names = Array.from({ length: n }, (_, i) => `relay${i}`);
+  const data: ReportData = {
+    version: 1,
+    title: 'synthetic',
+    seed: 1,
+    stopTimeNs: 600e9,
+    endNs: 600e9,
+    intervalNs: 1.5e9,
+    samples,
+    hosts: names.map((name, i) => ({
+      name,
+      sentBytes: i * 1000,
+      receivedBytes: i * 900,
+      drops: 0,
+      syscalls: i,
+      warnings: 0,
+      errors: 0,
+      processes: 1,
+    })),
+    hostSeries: names
+      .slice(0, 100)
+      .map((name, i) => ({ name, sent: series(i), received: series(i + 1), drops: series(0) })),
+    total: { sent: series(1), received: series(2), drops: series(3), carried: series(4), lost: series(5) },
+    linkCount: 5000,
+    processes: names.map((host, i) => ({
+      host,
+      name: `${host}.tor.1000`,
+      pid: 1000,
+      startNs: i * 1e8,
+      endNs: -1,
+      state: 'running',
+      configured: true,
+      asExpected: true,
+    })),
+    events: [],
+    eventsDropped: 0,
+    connections: names
+      .slice(0, 400)
+      .map((host, i) => ({ host, label: `c${i}`, samples: [1e9, 5e7, 14600, 2e9, 6e7, 29200] })),
+    links: names.slice(0, 100).map((h, i) => ({
+      label: `${h} → relay${i + 1}`,
+      carried: 1000 - i,
+      lost: i,
+      carriedSeries: series(i),
+      lostSeries: series(0),
+    })),
+    syscalls: { frequent: [['epoll_wait', 1e6]], perHost: [], slowest: [] },
+    problems: [],
+    problemsDropped: 0,
+  };
+  const dir = tempDir();
+  const file = path.join(dir, 'report.html');
+  fs.writeFileSync(file, renderReport(data));
+  assert.ok(fs.statSync(file).size < 8 * 1024 * 1024, `${fs.statSync(file).size} bytes`);
+  const dom = assertCleanLoad(file);
+  assert.match(dom, /<h3>Hosts \(1000\)<\/h3>/);
+  assert.match(dom, /900 more hosts \(narrow with the search box\)/);
+  assert.match(dom, /850 more processes/);
+  assert.match(dom, /392 more connections/);
+  assert.equal((dom.match(/data-process="/g) ?? []).length, 150);
+  const one = assertCleanLoad(file, '#q=relay999');
+  assert.match(one, /<tr id="host-relay999">/);
+  assert.match(one, /<h3>Hosts \(1\)<\/h3>/);
 });
