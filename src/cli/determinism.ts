@@ -47,8 +47,9 @@ export async function checkDeterminism(input: DeterminismInput): Promise<number>
       try {
         text = fs.readFileSync(input.configPath, 'utf8');
       } catch (e) {
-        const code = (e as NodeJS.ErrnoException).code ?? String(e);
-        throw new ConfigError(`${input.configPath}: cannot read the configuration file (${code})`);
+        const code = (e as NodeJS.ErrnoException).code;
+        const why = code === 'ENOENT' ? 'no such file' : (code ?? String(e));
+        throw new ConfigError(`${input.configPath}: cannot read the configuration file (${why})`);
       }
     }
     const config = loadConfig({ text, fileName: input.configPath }, input.overrides, {

@@ -70,3 +70,10 @@ test('a divergence planted by a program reading a file the other run changed is 
   assert.match(err, /hosts\/noisy\/run_counter\.1000\.stdout: first difference at byte 4, line 1/);
   assert.doesNotMatch(err, /hosts\/quiet\//);
 });
+
+test('check-determinism with a bad configuration: one line naming the key, exit 2, nothing run', () => {
+  const r = runUmbra(config(host('box', [{ path: 'true' }]), 'stop_time: soon'), ['check-determinism']);
+  assert.equal(r.status, 2, r.stderr);
+  assert.match(r.stderr, /^umbra: .*general\.stop_time.*\n$/);
+  assert.ok(!fs.existsSync(r.dataDir));
+});
