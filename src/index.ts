@@ -4,8 +4,10 @@
 import { stringify } from 'yaml';
 import { loadConfig, processedConfigYaml, type CliOverrides } from './config/load';
 import type { Config } from './config/types';
-import { Simulation, type RunResult } from './sim/simulation';
+import { Simulation } from './sim/simulation';
 import { apiAtNs, type FaultControl } from './sim/schedule';
+import { startReport, finishReport } from './report/attach';
+import { collectResult, type SimulationResult } from './api/result';
 import { Logger } from './output/log';
 
 export type { Config, FinalState, HostConfig, ProcessConfig } from './config/types';
@@ -13,6 +15,13 @@ export { ConfigError } from './config/types';
 import { ConfigError } from './config/types';
 export type { RunResult, ProcessOutcome } from './sim/simulation';
 export type { FaultControl, HostHandle, LinkSettings, ProcessView } from './sim/schedule';
+export type { SimulationResult, ProcessResult, HostResult } from './api/result';
+export type { ReportHooks } from './report/hooks';
+export type { ReportData } from './report/data';
+export { run, type RunOptions, type RunResult as AsyncRunResult } from './api/run';
+export * from './api/builders';
+export { sweepSeeds, type SeedOutcome, type SweepOptions, type SweepResult } from './api/seeds';
+export { expectProcess, findProcess, SimulationAssertionError } from './api/assert';
 export { loadConfig, processedConfigYaml };
 export type { CliOverrides };
 
@@ -25,6 +34,8 @@ export interface SimulateOptions {
   overrides?: CliOverrides;
   /** The simulator's own log (default: errors only, on stdout). */
   logLevel?: 'error' | 'warning' | 'info' | 'debug' | 'trace';
+  /** The title of report.html (default: "simulate()"). */
+  title?: string;
   /** More schedule entries with a function (also for a configuration given as YAML text). */
   schedule?: ScheduledRun[];
 }
@@ -68,7 +79,7 @@ function takeScheduledRuns(config: Record<string, unknown>): {
  * Simulations in one process run one after the other (they share the
  * native shared-memory region), never at the same time.
  */
-export function simulate(config: string | Record<string, unknown>, opts: SimulateOptions = {}): RunResult {
+export function simulate(config: string | Record<string, unknown>, opts: SimulateOptions = {}): SimulationResult {
   const cwd = opts.cwd ?? process.cwd();
   const split = typeof config === 'string' ? { config, runs: [] } : takeScheduledRuns(config);
   const runs = [
@@ -87,5 +98,8 @@ export function simulate(config: string | Record<string, unknown>, opts: Simulat
     sim.scheduleRun(apiAtNs(at, `${where}.at`), run, where);
   }
   sim.prepare(processedConfigYaml(cfg));
-  return sim.run();
+  const recorder = startReport(sim, logger);
+  const result = sim.run();
+  const reportPath = recorder === null ? null : finishReport(recorder, sim, result, opts.title ?? 'simulate()');
+  return collectResult(sim, result, reportPath);
 }

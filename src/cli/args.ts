@@ -26,7 +26,20 @@ import type { Quantity } from '../config/units';
 export type ParsedArgs =
   | { kind: 'help'; text: string }
   | { kind: 'version'; text: string }
-  | { kind: 'run'; configPath: string; showConfig: boolean; overrides: CliOverrides };
+  | {
+      kind: 'run';
+      configPath: string;
+      showConfig: boolean;
+      overrides: CliOverrides;
+      /** `umbra check-determinism CONFIG` or `--check-determinism`: run twice and compare. */
+      checkDeterminism: boolean;
+      /** The command line without the check-determinism marker (what each of the two runs gets). */
+      runArgv: string[];
+    };
+
+/** The subcommand (first argument) and the flag that ask for a determinism check. */
+export const CHECK_DETERMINISM_COMMAND = 'check-determinism';
+export const CHECK_DETERMINISM_FLAG = '--check-determinism';
 
 const U32_MAX = 0xffff_ffff;
 
@@ -271,6 +284,15 @@ function buildCommand(overrides: CliOverrides, hideExperimental: boolean): Comma
     },
   );
   add(
+    '--report <true|false>',
+    `write report.html, an overview of the run, into the data directory (general.report; default ${d.report})`,
+    GENERAL_GROUP,
+    parseBool,
+    (v) => {
+      general.report = v;
+    },
+  );
+  add(
     '--model-unblocked-syscall-latency <true|false>',
     `charge CPU time for syscalls that do not block (general.model_unblocked_syscall_latency; default ${d.modelUnblockedSyscallLatency})`,
     GENERAL_GROUP,
@@ -357,6 +379,12 @@ function buildCommand(overrides: CliOverrides, hideExperimental: boolean): Comma
   program.addOption(
     new Option('--show-config', 'print the effective configuration and exit without running').helpGroup(OTHER_GROUP),
   );
+  program.addOption(
+    new Option(
+      CHECK_DETERMINISM_FLAG,
+      `run the simulation twice and report where the runs first differ (also: umbra ${CHECK_DETERMINISM_COMMAND} CONFIG)`,
+    ).helpGroup(OTHER_GROUP),
+  );
   program.addOption(new Option('-h', 'show help without the experimental options').helpGroup(OTHER_GROUP));
   program.addOption(new Option('--help', 'show help with every option').helpGroup(OTHER_GROUP));
   program.addOption(new Option('-V, --version', 'show the version').helpGroup(OTHER_GROUP));
@@ -400,10 +428,17 @@ export function parseArgs(argv: string[]): ParsedArgs {
     return { kind: 'version', text: `umbra ${umbraVersion()}\n` };
   }
 
+  const dashDash = argv.indexOf('--');
+  const checkDeterminism = argv[0] === CHECK_DETERMINISM_COMMAND || beforeDashDash.includes(CHECK_DETERMINISM_FLAG);
+  const runArgv = argv.filter(
+    (a, i) =>
+      !(i === 0 && a === CHECK_DETERMINISM_COMMAND) &&
+      !(a === CHECK_DETERMINISM_FLAG && (dashDash < 0 || i < dashDash)),
+  );
   const overrides: CliOverrides = {};
   const program = buildCommand(overrides, false);
   try {
-    program.parse(argv, { from: 'user' });
+    program.parse(runArgv, { from: 'user' });
   } catch (err) {
     if (err instanceof CommanderError) throw new ConfigError(commanderMessage(err));
     throw err;
@@ -413,7 +448,7 @@ export function parseArgs(argv: string[]): ParsedArgs {
     throw new ConfigError('missing CONFIG argument (a YAML file, or - for standard input); see umbra --help');
   }
   const showConfig = program.opts<{ showConfig?: boolean }>().showConfig === true;
-  return { kind: 'run', configPath, showConfig, overrides: prune(overrides) };
+  return { kind: 'run', configPath, showConfig, overrides: prune(overrides), checkDeterminism, runArgv };
 }
 
 /** Drops empty override groups so callers can test `overrides.general === undefined`. */

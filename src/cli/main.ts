@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { isatty } from 'node:tty';
 import { Worker } from 'node:worker_threads';
+import type { ChildProcess } from 'node:child_process';
 import { parseArgs } from './args';
 import { handleStopSignals, StopFlag } from './stop';
 import { loadConfig, processedConfigYaml, formatFinalState } from '../config/load';
@@ -17,6 +18,9 @@ import { Logger } from '../output/log';
 import { Progress } from '../output/progress';
 import { STDERR, STDOUT } from '../output/sink';
 import { native } from '../native';
+import { checkDeterminism } from './determinism';
+import { finishReport, startReport } from '../report/attach';
+import { CHECK_DETERMINISM_COMMAND, CHECK_DETERMINISM_FLAG } from './args';
 
 const VERSION = '0.1.0';
 
@@ -127,6 +131,7 @@ export function run(argv: string[], ctx: RunContext = { stderrIsTty: isatty(2), 
     countdown = 0;
     progress.tick(t);
   };
+  const recorder = startReport(sim, logger);
   const result = sim.run();
   if (progress) progress.finish(result.simTimeNs);
 
@@ -157,6 +162,9 @@ export function run(argv: string[], ctx: RunContext = { stderrIsTty: isatty(2), 
       );
     }
   }
+  // After the summary, so the report lists its errors too.
+  const title = parsed.configPath === '-' ? 'standard input' : path.basename(parsed.configPath);
+  if (recorder !== null) finishReport(recorder, sim, result, title);
   for (const lost of result.unwritten) err(`** Could not write ${lost.path}: ${lost.reason}`);
   // The log is the user's to cut short (`| head`): said here, but the run still counts.
   const logLost = logger.out.report('The log');
@@ -201,6 +209,10 @@ export interface WorkerInput {
  * and stops it cleanly on SIGINT or SIGTERM; sets process.exitCode.
  */
 export function main(argv: string[]): void {
+  if (isDeterminismCheck(argv)) {
+    mainCheckDeterminism(argv);
+    return;
+  }
   const stop = new StopFlag();
   const input: WorkerInput = { argv, stderrIsTty: isatty(2), stop: stop.buffer };
   const worker = new Worker(path.join(__dirname, 'worker.js'), { workerData: input });
@@ -217,4 +229,59 @@ export function main(argv: string[]): void {
     release();
     process.exitCode = code;
   });
+}
+
+function isDeterminismCheck(argv: string[]): boolean {
+  const end = argv.indexOf('--') < 0 ? argv.length : argv.indexOf('--');
+  return argv[0] === CHECK_DETERMINISM_COMMAND || argv.slice(0, end).includes(CHECK_DETERMINISM_FLAG);
+}
+
+/**
+ * `umbra check-determinism CONFIG`: the two runs are child processes, so this thread only waits;
+ * a stop signal is passed on to them (each stops cleanly, as a single run would).
+ */
+function mainCheckDeterminism(argv: string[]): void {
+  let parsed;
+  try {
+    parsed = parseArgs(argv);
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+    err(`umbra: ${e.message}`);
+    err(`Try 'umbra --help' for usage.`);
+    process.exitCode = 2;
+    return;
+  }
+  if (parsed.kind !== 'run') {
+    STDOUT.write(parsed.text.endsWith('\n') ? parsed.text : parsed.text + '\n');
+    return;
+  }
+  const children = new Set<ChildProcess>();
+  const forward = (signal: NodeJS.Signals) => () => {
+    for (const c of children) c.kill(signal);
+  };
+  const onInt = forward('SIGINT');
+  const onTerm = forward('SIGTERM');
+  process.on('SIGINT', onInt);
+  process.on('SIGTERM', onTerm);
+  checkDeterminism({
+    argv: parsed.runArgv,
+    configPath: parsed.configPath,
+    overrides: parsed.overrides,
+    cwd: process.cwd(),
+    write: err,
+    children,
+  })
+    .then(
+      (code) => {
+        process.exitCode = code;
+      },
+      (e: unknown) => {
+        err(`umbra: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+        process.exitCode = 3;
+      },
+    )
+    .finally(() => {
+      process.off('SIGINT', onInt);
+      process.off('SIGTERM', onTerm);
+    });
 }

@@ -89,6 +89,7 @@ const GENERAL_KEYS = [
   'model_unblocked_syscall_latency',
   // umbra extensions
   'start_date',
+  'report',
 ] as const;
 const NETWORK_KEYS = ['graph', 'use_shortest_path'] as const;
 const HOST_OPTION_KEYS = ['log_level', 'pcap_enabled', 'pcap_capture_size'] as const;
@@ -632,6 +633,7 @@ export function loadConfig(
     startDateUnixMs: r.optional(g.get('start_date'), 'general.start_date', (node, at) =>
       readStartDate(r, r.string(node, at), at),
     ),
+    report: r.optional(g.get('report'), 'general.report', r.bool),
   };
 
   // network

@@ -179,6 +179,7 @@ export function processedConfigYaml(cfg: Config): string {
         ...(g.startDateUnixMs === undefined
           ? []
           : [['start_date', scalar(startDateText(g.startDateUnixMs))] as [string, Out]]),
+        ['report', bool(g.report)],
       ]),
     ],
     [

@@ -27,6 +27,7 @@ export const DEFAULT_GENERAL: Omit<GeneralConfig, 'stopTimeNs'> = {
   templateDirectory: null,
   progress: false,
   modelUnblockedSyscallLatency: false,
+  report: true,
 };
 
 export const DEFAULT_HOST_OPTIONS: HostOptions = {

@@ -27,6 +27,8 @@ export interface GeneralConfig {
   // umbra extensions
   /** general.start_date: Unix time in ms of simulated time 0 on realtime clocks (absent: 2000-01-01). */
   startDateUnixMs?: number;
+  /** Write report.html into the data directory at the end (umbra extension; default true). */
+  report: boolean;
 }
 
 export type GraphSource =

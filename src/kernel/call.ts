@@ -52,6 +52,8 @@ export class SyscallCall {
   private argIndex = 0;
   /** Arguments as doubles (exact below 2^53), for code that still takes an array. */
   readonly args = new Float64Array(6);
+  /** The arguments as the program gave them, kept for the syscall trace (handlers may rewrite `args`). */
+  readonly givenArgs = new Float64Array(6);
 
   constructor(readonly k: Kernel) {}
 

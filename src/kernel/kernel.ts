@@ -12,6 +12,7 @@ import type { Process } from '../host/process';
 import { SharedRegion, SlotAllocator } from '../host/shm';
 import type { Thread } from '../host/thread';
 import type { Logger } from '../output/log';
+import type { ReportHooks } from '../report/hooks';
 import { MSG } from '../abi/protocol';
 import type { SocketLayer } from '../net/sockets/layer';
 import { FifoTable } from '../files/fifo';
@@ -79,6 +80,10 @@ export class Kernel {
   readonly traceSyscalls: boolean;
   /** Hooks other layers attach (process end notifications). */
   readonly onProcessEnd: ((p: Process) => void)[] = [];
+
+  // --- run report (src/report): counters and timeline events; null when no report is recorded
+  report: ReportHooks | null = null;
+
   /** Hooks run when a thread exits with a clear-child-tid address (the futex module wakes joiners). */
   readonly onThreadExit: ((t: Thread, clearTidAddr: number) => void)[] = [];
   // --- hooks of System V IPC (syscall/sysv.ts): shm attachments follow fork, exec and the run's end

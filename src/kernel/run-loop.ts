@@ -10,7 +10,7 @@ import { formatSimTime } from '../core/time';
 import { Outcome } from './call';
 import { chargeCpuLatency } from './cpu-latency';
 import { clearWaits } from './blocking';
-import { describeSyscall } from './trace';
+import { describeSyscall, pidLabelFor } from './trace';
 import { watchSilentThread } from './watchdog';
 import { WAIT_RESULT } from '../native';
 import { ProcessVanished } from './shim-calls';
@@ -107,6 +107,7 @@ function handleMessage(k: Kernel, t: Thread): number {
   // A program's own syscall with a pseudo number: ENOSYS, as Linux answers, never our handlers.
   const reserved = msg === MSG.SYSCALL && pseudoNr;
   c.bind(t, nr, ch + L.chArgs);
+  if (k.traceSyscalls || t.process.straceFd >= 0) c.givenArgs.set(c.args);
   t.lastNr = reserved ? -1 : nr;
   t.syscallSeq++;
   if (k.opts.useSyscallCounters && nr >= 0 && nr < k.syscalls.counts.length) k.syscalls.counts[nr]++;
@@ -121,6 +122,7 @@ function handleMessage(k: Kernel, t: Thread): number {
   if (outcome === Outcome.Blocked) {
     if (k.signals === null || !k.signals.hasDeliverable(t)) {
       if (k.traceSyscalls) k.log.log('trace', t.process.host.name, `${t.name}: ${syscallName(nr)} blocks`);
+      if (k.report !== null) k.report.syscall(t.process.host.id, t.slot, nr, true);
       t.state = 'blocked';
       return NO_REPLY_NOW;
     }
@@ -130,8 +132,16 @@ function handleMessage(k: Kernel, t: Thread): number {
     outcome = c.err(E.EINTR);
   }
   const ret = outcome === Outcome.Done ? c.ret : 0;
+  if (k.report !== null && outcome !== Outcome.Deferred) k.report.syscall(t.process.host.id, t.slot, nr, false);
   if (k.traceSyscalls || t.process.straceFd >= 0) {
-    const line = describeSyscall(nr, c.args, outcome, ret);
+    const line = describeSyscall(
+      nr,
+      c.givenArgs,
+      outcome,
+      ret,
+      k.opts.straceLoggingMode === 'deterministic',
+      pidLabelFor(k, t),
+    );
     if (k.traceSyscalls) k.log.log('trace', t.process.host.name, `${t.name}: ${line}`);
     if (t.process.straceFd >= 0) {
       fs.writeSync(t.process.straceFd, `${formatSimTime(k.sched.nowNs)} [tid ${t.vtid}] ${line}\n`);

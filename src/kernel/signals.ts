@@ -183,6 +183,7 @@ export function setAction(p: Process, sig: number, a: SigAction): void {
 export function sendSignal(k: Kernel, target: Process | Thread, sig: number, info: Uint8Array): void {
   const p = 'process' in target ? target.process : target;
   if (p.state !== 'running' || !isValidSignal(sig)) return;
+  if (k.report !== null) k.report.signal(p.host.name, p.vpid, sig);
   if (sig === SIGKILL) {
     killProcess(k, p, SIGKILL);
     return;

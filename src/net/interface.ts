@@ -144,6 +144,11 @@ export class Interface {
   private readonly routerQueue: CodelQueue<Packet>;
   /** Packets the router queue dropped (CoDel or tail). */
   inboundDrops = 0;
+  // --- traffic counters (the run report samples them): packets and wire bytes that left and arrived
+  sentPackets = 0;
+  sentBytes = 0;
+  receivedPackets = 0;
+  receivedBytes = 0;
 
   constructor(
     readonly hostId: number,
@@ -165,6 +170,8 @@ export class Interface {
       () => this.nextOutbound(),
       (p) => {
         if (p.onDepart !== null) p.onDepart(p); // the sender's buffer space comes back
+        this.sentPackets++;
+        this.sentBytes += p.wireBytes;
         depart(p);
       },
     );
@@ -174,7 +181,11 @@ export class Interface {
       hostId,
       opts.bootstrapEndNs,
       (now) => this.routerQueue.dequeue(now),
-      (p) => arrive(p),
+      (p) => {
+        this.receivedPackets++;
+        this.receivedBytes += p.wireBytes;
+        arrive(p);
+      },
     );
   }
 

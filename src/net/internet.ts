@@ -32,6 +32,10 @@ export interface InternetOptions {
 const LINK_QUEUE_MIN_BYTES = 64 * 1024;
 /** …or this long a backlog at its rate, whichever is more. */
 const LINK_QUEUE_NS = 50_000_000;
+/** Counts packets per pair of hosts (the run report); a call per routed packet, no allocation. */
+export interface PathCounters {
+  routed(srcHostId: number, dstHostId: number, lost: boolean): void;
+}
 
 /** Event class of a packet arrival (see core/event-queue: arrivals run first at an instant). */
 const PACKET_ARRIVAL = 0;
@@ -56,6 +60,8 @@ export class Internet implements Router {
   private readonly linkBad: Uint8Array;
   /** The link model's random stream (jitter, correlated loss, duplication, reordering). */
   private readonly linkRng: Rng;
+  /** Per-path packet counts for the run report, or null. */
+  pathCounters: PathCounters | null = null;
 
   constructor(
     readonly network: Network,
@@ -128,11 +134,13 @@ export class Internet implements Router {
     const n = this.hosts.length;
     if (this.hostDown[src] === 1 || this.hostDown[dst] === 1 || this.blocked[src * n + dst] === 1) {
       this.cut++;
+      if (this.pathCounters !== null) this.pathCounters.routed(src, dst, true);
       return;
     }
     const path = this.network.route(src, dst);
     if (!path.reachable) {
       this.cut++;
+      if (this.pathCounters !== null) this.pathCounters.routed(src, dst, true);
       return;
     }
     const lossy = now >= this.opts.bootstrapEndNs;
@@ -142,6 +150,7 @@ export class Internet implements Router {
       // Reference §7: dropped iff a uniform draw in [0,1) is >= 1 - loss.
       if (this.hosts[src].rng.nextFloat() >= 1 - path.loss) {
         this.lost++;
+        if (this.pathCounters !== null) this.pathCounters.routed(src, dst, true);
         return;
       }
     }
@@ -158,6 +167,7 @@ export class Internet implements Router {
         const limitNs = Math.max(LINK_QUEUE_NS, (LINK_QUEUE_MIN_BYTES * 8 * 1e9) / edge.bandwidthBitsPerSec);
         if (backlogNs > limitNs) {
           this.lost++;
+          if (this.pathCounters !== null) this.pathCounters.routed(src, dst, true);
           return;
         }
         const start = Math.max(departNs, this.linkFreeNs[hop]);
@@ -174,6 +184,7 @@ export class Internet implements Router {
         const stateLoss = nowBad ? ge.lossBad : ge.lossGood;
         if (stateLoss > 0 && this.linkRng.nextFloat() < stateLoss) {
           this.lost++;
+          if (this.pathCounters !== null) this.pathCounters.routed(src, dst, true);
           return;
         }
       }
@@ -186,6 +197,7 @@ export class Internet implements Router {
       if (lat < this.minDelayNs) lat = this.minDelayNs;
       if (lat < 1) lat = 1;
     }
+    if (this.pathCounters !== null) this.pathCounters.routed(src, dst, false);
     const iface = this.stacks[dst].iface as Interface;
     // A host that crashed while the packet was on its way does not receive it.
     this.clock.at(

@@ -20,6 +20,8 @@ export class Logger {
   /** Current simulated time source; set by the simulation. */
   clock: () => number = () => -1;
   echoErrorsToStderr = true;
+  /** Sees every warning and error, whatever the level (the run report lists them by host). */
+  onProblem: ((level: 'error' | 'warning', where: string | null, timeNs: number, msg: string) => void) | null = null;
 
   constructor(
     level: LogLevel,
@@ -34,6 +36,8 @@ export class Logger {
   }
 
   log(level: LogLevel, where: string | null, msg: string): void {
+    if (this.onProblem !== null && (level === 'error' || level === 'warning'))
+      this.onProblem(level, where, this.clock(), msg);
     if (RANK[level] > this.rank) return;
     const t = this.clock();
     const time = t >= 0 ? formatSimTime(t) : 'n/a';

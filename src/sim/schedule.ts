@@ -9,6 +9,7 @@ import type { Scheduler } from '../core/scheduler';
 import type { Internet } from '../net/internet';
 import type { Network } from '../net/network';
 import type { Logger } from '../output/log';
+import type { ReportHooks } from '../report/hooks';
 
 /** What the schedule needs from the simulation to act on hosts. */
 export interface HostControl {
@@ -33,7 +34,16 @@ export class FaultSchedule {
     private readonly internet: Internet,
     private readonly hosts: HostControl,
     private readonly log: Logger,
+    /** The run report's timeline, when a report is being recorded (read at each event). */
+    private readonly report: () => ReportHooks | null = () => null,
   ) {}
+
+  /** Logs an action and puts it on the report's timeline, on its host or the whole run's. */
+  private note(a: ScheduleAction, where: string): void {
+    const text = `${where}: ${describeAction(a)}`;
+    this.log.info(null, text);
+    this.report()?.event('host' in a ? a.host : null, a.kind, text);
+  }
 
   /** Puts every entry in the event queue at its time (entries are sorted; equal times keep their order). */
   scheduleAll(entries: readonly ScheduleEntry[]): void {
@@ -51,7 +61,7 @@ export class FaultSchedule {
   /** The kill action, returning how many processes got the signal. */
   kill(host: string, signal: number, process: string | null, where: string): number {
     const a: ScheduleAction = { kind: 'kill', host, signal, process };
-    this.log.info(null, `${where}: ${describeAction(a)}`);
+    this.note(a, where);
     const n = this.hosts.kill(this.hosts.hostIndex(host), signal, process);
     if (n === 0) this.log.warn(host, `${where}: no running process matched`);
     return n;
@@ -59,7 +69,7 @@ export class FaultSchedule {
 
   /** Carries out one action now; `where` names it in the log (`schedule[3]`, `api`). */
   apply(a: ScheduleAction, where: string): void {
-    this.log.info(null, `${where}: ${describeAction(a)}`);
+    this.note(a, where);
     switch (a.kind) {
       case 'link': {
         const edge = this.network.findEdge(a.source, a.target);

@@ -178,7 +178,14 @@ export class Simulation {
     });
     attachInternet(this.kernel, internet);
     this.internet = internet;
-    this.faults = new FaultSchedule(this.sched, this.network, internet, this.hostControl(), this.opts.logger);
+    this.faults = new FaultSchedule(
+      this.sched,
+      this.network,
+      internet,
+      this.hostControl(),
+      this.opts.logger,
+      () => this.kernel.report,
+    );
     for (const stack of internet.stacks) {
       TcpStack.attach(stack, {
         sendBufferBytes: x.socketSendBufferBytes,

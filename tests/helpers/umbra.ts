@@ -194,6 +194,8 @@ export interface RunOptions {
   configName?: string;
   /** Run umbra under these ids (root only): for programs that refuse to run as root (PostgreSQL). */
   asUser?: { uid: number; gid: number };
+  /** Arguments before the flags, e.g. a subcommand ('check-determinism'). */
+  argsFirst?: string[];
 }
 
 /** Runs `umbra [args] config.yaml` with `yaml` written to a new temp dir (or opts.dir). */
@@ -210,7 +212,7 @@ export function runUmbraFile(file: string, args: string[] = [], opts: RunOptions
   const timeout = opts.timeoutMs ?? HANG_TIMEOUT_MS;
   const configArg = path.dirname(file) === dir ? path.basename(file) : file;
   const t0 = process.hrtime.bigint();
-  const r = spawnSync(process.execPath, [UMBRA, ...args, configArg], {
+  const r = spawnSync(process.execPath, [UMBRA, ...(opts.argsFirst ?? []), ...args, configArg], {
     cwd: dir,
     encoding: 'utf8',
     timeout,

@@ -134,8 +134,14 @@ test('a disk that fills up during the run: the run ends normally and the summary
     r.stderr.includes(`** Could not write ${disk}/out/sim-stats.json: no space left on the device (ENOSPC)\n`),
     r.stderr,
   );
-  assert.match(r.stderr, /\*\* umbra did not complete successfully: 1 output file could not be written\n/);
+  // report.html finds no room either.
+  assert.ok(
+    r.stderr.includes(`** Could not write ${disk}/out/report.html: no space left on the device (ENOSPC)\n`),
+    r.stderr,
+  );
+  assert.match(r.stderr, /\*\* umbra did not complete successfully: 2 output files could not be written\n/);
   assert.equal(fs.existsSync(`${disk}/out/sim-stats.json`), false, 'no truncated sim-stats.json');
+  assert.equal(fs.existsSync(`${disk}/out/report.html`), false, 'no truncated report.html');
   assert.deepEqual(leftoverManagedProcesses(dir), []);
 });
 

@@ -31,8 +31,26 @@ function fails(argv: string[], pattern: RegExp): void {
   );
 }
 
+test('check-determinism as the first argument or as a flag, removed from what the runs get', () => {
+  const a = parseArgs(['check-determinism', '--seed', '3', 'exp.yaml']);
+  assert.ok(a.kind === 'run' && a.checkDeterminism);
+  assert.deepEqual(a.kind === 'run' ? a.runArgv : [], ['--seed', '3', 'exp.yaml']);
+  const b = parseArgs(['--seed', '3', '--check-determinism', 'exp.yaml']);
+  assert.ok(b.kind === 'run' && b.checkDeterminism && b.overrides.general?.seed === 3);
+  assert.deepEqual(b.kind === 'run' ? b.runArgv : [], ['--seed', '3', 'exp.yaml']);
+  const c = parseArgs(['--report', 'false', 'exp.yaml']);
+  assert.ok(c.kind === 'run' && !c.checkDeterminism && c.overrides.general?.report === false);
+});
+
 test('a bare config path gives no overrides', () => {
-  assert.deepEqual(parseArgs(['exp.yaml']), { kind: 'run', configPath: 'exp.yaml', showConfig: false, overrides: {} });
+  assert.deepEqual(parseArgs(['exp.yaml']), {
+    kind: 'run',
+    configPath: 'exp.yaml',
+    showConfig: false,
+    overrides: {},
+    checkDeterminism: false,
+    runArgv: ['exp.yaml'],
+  });
   assert.equal(run(['-']).configPath, '-');
   assert.equal(run(['--show-config', 'x.yaml']).showConfig, true);
 });

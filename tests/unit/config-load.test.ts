@@ -101,6 +101,7 @@ test('§14 minimal configuration gets every default', () => {
     templateDirectory: null,
     progress: false,
     modelUnblockedSyscallLatency: false,
+    report: true,
   });
   assert.deepEqual(cfg.network, { graph: { type: '1_gbit_switch' }, useShortestPath: true });
   assert.equal(cfg.experimental.runaheadNs, 1e6);
@@ -620,6 +621,7 @@ hosts:
   template_directory: null
   progress: false
   model_unblocked_syscall_latency: false
+  report: true
 network:
   graph:
     type: gml

@@ -124,6 +124,11 @@ export class TcpStack {
     return tcp;
   }
 
+  /** Calls fn on every connection of this host (statistics sampling for the run report). */
+  forEachConnection(fn: (e: TcpEndpoint) => void): void {
+    for (const byRemote of this.conns.values()) for (const list of byRemote.values()) for (const e of list) fn(e);
+  }
+
   static of(stack: NetworkStack): TcpStack {
     const tcp = stack.tcp;
     assert(tcp !== null, 'TCP used on a stack it was not attached to');
