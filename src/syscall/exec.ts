@@ -70,12 +70,24 @@ function exec(
   if (written === null) return c.err(E.EFAULT);
   if (written === '' && (flags & AT_EMPTY_PATH) === 0) return c.err(E.ENOENT);
   if (k.traceSyscalls) k.log.log('trace', p.host.name, `${p.name}: execve path '${written}'`);
-  if (dirfd !== AT_FDCWD && !written.startsWith('/')) return c.err(E.ENOSYS);
   const argv = readStringArray(k, t, argvAddr);
   const envp = readStringArray(k, t, envAddr);
   if (argv === null || envp === null) return c.err(E.EFAULT);
   const cwd = fs.readlinkSync(`/proc/${p.nativePid}/cwd`);
-  const abs = path.resolve(cwd, written);
+  let abs: string;
+  if (written === '') {
+    // fexecve: the file open at dirfd, seen from the calling process.
+    if (p.fds.get(dirfd) !== undefined) return c.err(E.EACCES);
+    abs = `/proc/${p.nativePid}/fd/${dirfd}`;
+  } else if (dirfd !== AT_FDCWD && !written.startsWith('/')) {
+    if (p.fds.get(dirfd) !== undefined) return c.err(E.ENOTDIR);
+    abs = path.join(`/proc/${p.nativePid}/fd/${dirfd}`, written);
+  } else {
+    abs = ownProcPath(path.resolve(cwd, written), p.nativePid, t.nativeTid, (vpid) => {
+      const other = k.findProcess(p.host, vpid);
+      return other === undefined ? null : other.nativePid;
+    });
+  }
   let st: fs.Stats;
   try {
     st = fs.statSync(abs);
@@ -144,6 +156,27 @@ function exec(
   }
   k.startThread(nt);
   return c.deferred();
+}
+
+/**
+ * The simulator runs the exec, in its own process: a path through the
+ * caller's /proc entries (/proc/self/exe, /proc/self/fd/N, the virtual pid)
+ * must name the caller's native ones, not the simulator's.
+ */
+function ownProcPath(
+  abs: string,
+  nativePid: number,
+  nativeTid: number,
+  nativeOf: (vpid: number) => number | null,
+): string {
+  const m = /^\/proc\/(self|thread-self|\d+)(\/.*)?$/.exec(abs);
+  if (m === null) return abs;
+  const rest = m[2] ?? '';
+  if (m[1] === 'self') return `/proc/${nativePid}${rest}`;
+  if (m[1] === 'thread-self') return `/proc/${nativePid}/task/${nativeTid}${rest}`;
+  // A pid of the host's own; any other number names no process here (never the machine's).
+  const native = nativeOf(Number(m[1]));
+  return native === null ? '/proc/umbra-no-such-process' : `/proc/${native}${rest}`;
 }
 
 /** execve(path, argv, envp). */

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { config, host, runUmbra, tempDir } from '../helpers/umbra';
+import { config, host, program, runUmbra, tempDir } from '../helpers/umbra';
 
 test('a script behind a symlink sees the link as $0, natively and under umbra', () => {
   const dir = tempDir();
@@ -35,4 +35,12 @@ test("Debian's pg_wrapper behind /usr/bin/psql finds the program it stands for",
   assert.equal(r.status, 0, r.stderr + r.stdout);
   assert.match(r.output('box', 'pg_wrapper.'), /^psql \(PostgreSQL\) \d+/);
   assert.equal(r.output('box', 'pg_wrapper.'), native.stdout);
+});
+
+test('a process re-executes itself through /proc/self/exe, its own /proc/<pid>/exe and fexecve, as natively', () => {
+  const native = spawnSync(program('exec_self'), [], { encoding: 'utf8' });
+  assert.equal(native.status, 0);
+  const r = runUmbra(config(host('box', [{ path: program('exec_self') }])));
+  assert.equal(r.status, 0, r.stderr + r.stdout);
+  assert.equal(r.output('box', 'exec_self.'), native.stdout);
 });
