@@ -248,6 +248,18 @@ export class Kernel {
     return host.processes.find((p) => p.vpid === vpid && p.state === 'running');
   }
 
+  /**
+   * The thread a pid argument from `caller`'s process names. glibc caches the
+   * first thread's tid before the shim attaches, so pthread calls on the main
+   * thread pass its native tid: that number names the caller's own leader
+   * (a virtual id of the host wins if they coincide).
+   */
+  threadFor(caller: Process, id: number): Thread | undefined {
+    const t = this.findThread(caller.host, id);
+    if (t !== undefined || id !== caller.nativePid || caller.state !== 'running') return t;
+    return caller.threads.find((o) => o.vtid === caller.vpid && o.state !== 'exited');
+  }
+
   findThread(host: Host, vtid: number): Thread | undefined {
     for (const p of host.processes) {
       if (p.state !== 'running') continue;

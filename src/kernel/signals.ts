@@ -261,7 +261,7 @@ export function mayBeSignalled(sender: Process, target: Process, sig: number): b
 
 /** tgkill(2) from `sender` (tgid -1: tkill's "any process"). Signal 0 only checks. Returns 0 or -ESRCH. */
 export function killThread(k: Kernel, sender: Process, tgid: number, tid: number, sig: number): number {
-  const target = k.findThread(sender.host, tid);
+  const target = k.threadFor(sender, tid);
   if (!target || (tgid > 0 && target.process.vpid !== tgid)) return -E.ESRCH;
   if (!mayBeSignalled(sender, target.process, sig)) return -E.EPERM;
   if (sig === 0) return 0;

@@ -32,7 +32,7 @@ export const NO_SUCH_PID = 0x7fffffff;
 /** The native tid of the live thread with virtual id `vid` on the caller's host, or NO_SUCH_PID. */
 export function nativeTidOf(c: SyscallCall, vid: number): number {
   if (vid <= 0) return NO_SUCH_PID;
-  const t = c.k.findThread(c.t.process.host, vid);
+  const t = c.k.threadFor(c.t.process, vid);
   return t ? t.nativeTid : NO_SUCH_PID;
 }
 
@@ -238,7 +238,7 @@ function capability(c: SyscallCall): Outcome {
 function getRobustList(c: SyscallCall): Outcome {
   const { k, t } = c;
   const vid = c.int(0);
-  const target = vid === 0 ? t : k.findThread(t.process.host, vid);
+  const target = vid === 0 ? t : k.threadFor(t.process, vid);
   if (!target) return c.err(E.ESRCH);
   // Set before the shim attached (the dynamic loader's, for the first thread): the real kernel has it.
   if (target.robustListAddr === 0) {

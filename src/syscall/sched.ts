@@ -31,7 +31,7 @@ function schedYield(c: SyscallCall): Outcome {
 
 /** Whether pid (0: the caller) names a live thread of the caller's host. */
 function threadExists(c: SyscallCall, pid: number): boolean {
-  return pid === 0 || c.k.findThread(c.t.process.host, pid) !== undefined;
+  return pid === 0 || c.k.threadFor(c.t.process, pid) !== undefined;
 }
 
 /** sched_getaffinity(pid, cpusetsize, mask): CPU 0 only. */

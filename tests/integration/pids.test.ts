@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { config, program, runUmbra, tempDir } from '../helpers/umbra';
+import { config, host, program, runUmbra, tempDir } from '../helpers/umbra';
 
 const box = (processes: string) => `  box:\n    network_node_id: 0\n    processes:\n${processes}`;
 
@@ -104,4 +104,12 @@ test('calls that reach the machine are refused as for an unprivileged caller; ti
       '',
     ].join('\n'),
   );
+});
+
+test("pthread calls on the main thread (glibc's cached native tid) name that thread, as natively", () => {
+  const native = spawnSync(program('main_tid'), [], { encoding: 'utf8' });
+  assert.equal(native.status, 0);
+  const r = runUmbra(config(host('box', [{ path: program('main_tid') }])));
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.output('box', 'main_tid'), native.stdout);
 });
