@@ -44,6 +44,8 @@ export interface Layout {
   hSyscallLatency: number;
   hVdsoLatency: number;
   hMaxUnapplied: number;
+  /** The host's generator state (4 × u32, xoshiro128++), advanced by the simulator and the shim. */
+  hRngState: number;
   pNativePid: number;
   pVpid: number;
   pInUse: number;

@@ -94,6 +94,7 @@ enum route {
   R_LOCAL,   /* time, answered from shared memory */
   R_STATAT,  /* native unless it is fstat of an emulated fd (AT_EMPTY_PATH) */
   R_FCNTL, /* as R_FD0, but lock commands always go to the simulator (it waits in simulated time) */
+  R_RANDOM, /* getrandom: the host's seeded stream, advanced in the shim (random.c) */
 };
 
 #define NR_MAX 512
@@ -143,6 +144,7 @@ static const uint8_t routes[NR_MAX] = {
     [SYS_gettimeofday] = R_LOCAL,
     [SYS_time] = R_LOCAL,
     [SYS_clock_getres] = R_LOCAL,
+    [SYS_getrandom] = R_RANDOM,
     /* Audit of R_NATIVE (each group says why the real kernel's answer is the
      * simulated one). Nothing here names a process: calls taking a pid
      * (prlimit64, getpriority, capget, sched_*, ioprio_*, kcmp, pidfd_*,
@@ -355,6 +357,7 @@ long shim_syscall(long nr, const long a[6]) {
   case R_FD01:
     if (fd_emulated(a[0]) || fd_emulated(a[1])) return shim_forward(nr, a);
     return native_and_charge(nr, a);
+  case R_RANDOM: return shim_getrandom(a);
   case R_PATH0: return route_path(nr, a, 0);
   case R_PATH1: return route_path(nr, a, 1);
   case R_STATAT: {

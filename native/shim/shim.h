@@ -111,6 +111,9 @@ void shim_preempt_arm(void);
 void shim_preempt_forget_timer(void);
 void shim_preempt_handler(int sig, siginfo_t *info, void *uc);
 
+/* random.c: getrandom from the host's seeded stream in the shared region */
+long shim_getrandom(const long args[6]);
+
 /* seccomp.c */
 void shim_install_filter(void);
 

@@ -144,6 +144,8 @@ export class Simulation {
       shm.writeI64(hOff + L.hSyscallLatency, x.unblockedSyscallLatencyNs);
       shm.writeI64(hOff + L.hVdsoLatency, x.unblockedVdsoLatencyNs);
       shm.writeI64(hOff + L.hMaxUnapplied, x.maxUnappliedCpuLatencyNs);
+      // The shim serves getrandom from this same stream (native/shim/random.c).
+      host.rng.shareState(shm.u32.subarray((hOff + L.hRngState) >> 2, ((hOff + L.hRngState) >> 2) + 4));
     });
     shm.sealSettings(this.config.hosts.length);
     const g = this.config.general;
