@@ -1,0 +1,24 @@
+// Small C programs that print what Linux defines (results, errnos, who waits)
+// give the same output natively and under umbra.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { config, host, program, runUmbra } from '../helpers/umbra';
+
+/** Runs tests/programs/<name> natively and alone under umbra; both outputs, checked to have ended well. */
+function bothWays(name: string, args: string[] = []): { native: string; umbra: string } {
+  const native = execFileSync(program(name), args, { encoding: 'utf8', timeout: 60_000 });
+  const r = runUmbra(config(host('box', [{ path: program(name), args }]), 'stop_time: 1 min'));
+  assert.equal(r.status, 0, r.stderr + r.stdout);
+  assert.doesNotMatch(r.stdout + r.stderr, /unsupported syscall/);
+  return { native, umbra: r.output('box', `${name}.1000.stdout`) };
+}
+
+test('read/readv of zero bytes return 0 at once on sockets; recv of zero bytes waits for data', () => {
+  const { native, umbra } = bothWays('zero_reads');
+  assert.equal(umbra, native);
+  // What the comparison covers, as Linux answered it.
+  assert.match(native, /^tcp read\(fd, buf, 0\), nothing queued = 0$/m);
+  assert.match(native, /^it waited for the byte: 1$/m);
+  assert.match(native, /^udp recv\(fd, buf, 16, MSG_DONTWAIT\) finds no datagram = -1 EAGAIN$/m);
+});
