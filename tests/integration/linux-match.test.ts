@@ -22,3 +22,11 @@ test('read/readv of zero bytes return 0 at once on sockets; recv of zero bytes w
   assert.match(native, /^it waited for the byte: 1$/m);
   assert.match(native, /^udp recv\(fd, buf, 16, MSG_DONTWAIT\) finds no datagram = -1 EAGAIN$/m);
 });
+
+test('SCM_RIGHTS with a descriptor that is not open, and bad signal-mask arguments: Linux errnos in its order', () => {
+  const { native, umbra } = bothWays('bad_args');
+  assert.equal(umbra, native);
+  assert.match(native, /^unix sendmsg SCM_RIGHTS \{pipe, closed fd 900\} = -1 EBADF$/m);
+  assert.match(native, /^epoll_pwait\(mask unreadable\) = -1 EFAULT$/m);
+  assert.match(native, /^pselect6\(mask unreadable\) = -1 EFAULT$/m);
+});
