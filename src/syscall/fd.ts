@@ -336,7 +336,7 @@ function waitForPartner(c: SyscallCall, fifo: Fifo, reading: boolean, firstRun: 
 }
 
 /** open family, reached only for the special paths the shim forwards and for FIFOs. */
-function openSpecial(c: SyscallCall, dirfd: number, pathAddr: number, flags: number): Outcome {
+export function openSpecial(c: SyscallCall, dirfd: number, pathAddr: number, flags: number): Outcome {
   const { k, t } = c;
   const p = k.mem.readCString(t.process.nativePid, pathAddr);
   if (p === null) return c.err(E.EFAULT);

@@ -23,6 +23,7 @@ import { registerPoll } from './poll';
 import { registerSocket } from './socket';
 import { registerTimerfd } from './timerfd';
 import { registerWait } from './wait';
+import { registerAtFamily } from './at-family';
 
 export function registerAllSyscalls(k: Kernel): void {
   registerTime(k);
@@ -48,4 +49,5 @@ export function registerAllSyscalls(k: Kernel): void {
   registerPoll(k);
   registerIoctl(k);
   registerSocket(k);
+  registerAtFamily(k);
 }
