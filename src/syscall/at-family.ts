@@ -4,7 +4,8 @@
 // AT_EMPTY_PATH, a NULL path for utimensat/futimesat) when that fd is
 // emulated, whose native twin is a placeholder. They are answered here as
 // Linux answers them for a socket, pipe or anonymous inode owned by the
-// caller. openat2 comes here whole, as openat does for its special paths.
+// caller; statx's AT_EMPTY_PATH form as fstat. openat2 comes here whole, as
+// openat does for its special paths.
 import { E } from '../abi/errno';
 import { SYS } from '../abi/syscalls';
 import { O_CREAT, O_TMPFILE } from '../abi/fcntl';
@@ -130,6 +131,33 @@ function answer(pathArg: number, r: number): (c: SyscallCall) => Outcome {
   return (c) => onTarget(c, 0, pathArg, () => r);
 }
 
+const STATX_BYTES = 256;
+const STATX_BASIC_STATS = 0x7ff;
+const STATX_RESERVED = 0x80000000;
+const AT_NO_AUTOMOUNT = 0x800;
+const AT_STATX_SYNC_TYPE = 0x6000;
+
+/**
+ * statx(fd, "", AT_EMPTY_PATH, mask, buf) on an emulated fd (the shim forwards
+ * only that form): what fstat reports of the object (type and mode, one link,
+ * 4096-byte blocks), as the basic fields.
+ */
+function statx(c: SyscallCall): Outcome {
+  const flags = c.int(2);
+  const known = AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT | AT_EMPTY_PATH | AT_STATX_SYNC_TYPE;
+  if ((flags & ~known) !== 0 || (flags & AT_STATX_SYNC_TYPE) === AT_STATX_SYNC_TYPE) return c.err(E.EINVAL);
+  if ((c.u32(3) & STATX_RESERVED) !== 0) return c.err(E.EINVAL);
+  return onTarget(c, 0, 1, (f) => {
+    const dv = c.k.mem.view();
+    for (let i = 0; i < STATX_BYTES; i += 4) dv.setUint32(i, 0, true);
+    dv.setUint32(0, STATX_BASIC_STATS, true); // stx_mask
+    dv.setUint32(4, 4096, true); // stx_blksize
+    dv.setUint32(16, 1, true); // stx_nlink
+    dv.setUint16(28, f.statMode ?? 0o140777, true); // stx_mode
+    return c.k.mem.writeScratch(c.t.process.nativePid, c.ptr(4), STATX_BYTES) === STATX_BYTES ? 0 : -E.EFAULT;
+  });
+}
+
 /** openat2(dirfd, path, how, size): openat with its flags in struct open_how. */
 function openat2(c: SyscallCall): Outcome {
   const size = c.u64(3);
@@ -168,4 +196,5 @@ export function registerAtFamily(k: Kernel): void {
   k.register(SYS.removexattrat, answer(1, -E.ENODATA));
   k.register(SYS.setxattrat, answer(1, -E.EOPNOTSUPP));
   k.register(SYS.openat2, openat2);
+  k.register(SYS.statx, statx);
 }

@@ -127,6 +127,14 @@ static void on_emulated_fd(void) {
   show("fchownat(pipe, bad path, AT_EMPTY_PATH)",
        fchownat(e, (const char *)8, (uid_t)-1, (gid_t)-1, AT_EMPTY_PATH));
   show("readlinkat(pipe, \"\")", readlinkat(e, "", handle, sizeof handle));
+  struct statx px;
+  memset(&px, 0xff, sizeof px);
+  show("statx(pipe, \"\", AT_EMPTY_PATH)", statx(e, "", AT_EMPTY_PATH, STATX_BASIC_STATS, &px));
+  printf("statx fifo %d mode %o nlink %u blksize %u basic %d\n", S_ISFIFO(px.stx_mode),
+         px.stx_mode & 07777, px.stx_nlink, px.stx_blksize,
+         (px.stx_mask & STATX_BASIC_STATS) == STATX_BASIC_STATS);
+  show("statx(pipe, \"\", AT_EMPTY_PATH, reserved mask)",
+       statx(e, "", AT_EMPTY_PATH, 0x80000000u, &px));
   close(p[0]);
   close(p[1]);
 }
