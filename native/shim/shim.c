@@ -255,6 +255,9 @@ static const uint8_t routes[NR_MAX] = {
     [SYS_inotify_init1] = R_NATIVE,
     [SYS_inotify_add_watch] = R_FD0,
     [SYS_inotify_rm_watch] = R_FD0,
+    /* no fanotify fd can exist (fanotify_init is refused): the kernel answers EBADF or EINVAL,
+     * as Linux does for a socket or pipe given as the fanotify fd */
+    [SYS_fanotify_mark] = R_NATIVE,
     [SYS_copy_file_range] = R_FD01,
 };
 

@@ -75,6 +75,14 @@ static void on_paths(int d) {
   struct statx stx;
   show("statx(d, f)", statx(d, "f", 0, STATX_BASIC_STATS, &stx));
   printf("statx size %llu mode %o\n", (unsigned long long)stx.stx_size, stx.stx_mode & 07777);
+  struct {
+    unsigned bytes;
+    int type;
+    unsigned char h[128];
+  } fh = {.bytes = 128};
+  int mnt;
+  show("name_to_handle_at(d, f, 0)", syscall(SYS_name_to_handle_at, d, "f", &fh, &mnt, 0));
+  show("fanotify_mark(999, ADD, OPEN, d, f)", syscall(SYS_fanotify_mark, 999, 1, 0x20ull, d, "f"));
   show("unlinkat(d, hard2, 0)", unlinkat(d, "hard2", 0));
   show("unlinkat(d, sub, AT_REMOVEDIR)", unlinkat(d, "sub", AT_REMOVEDIR));
 }
