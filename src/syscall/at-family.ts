@@ -48,6 +48,15 @@ function onTarget(c: SyscallCall, fdArg: number, pathArg: number, act: (f: SimFi
   return c.result(act(f));
 }
 
+/**
+ * For calls newer than some kernels (fchmodat2: 6.6, the xattrat calls: 6.13,
+ * file_getattr/setattr: 6.17): a kernel without the call answers ENOSYS for
+ * emulated objects too. The probe (dirfd -1, no path) fails without effect.
+ */
+function ifKernelHas(handler: (c: SyscallCall) => Outcome): (c: SyscallCall) => Outcome {
+  return (c) => (c.k.nativeCall(c.t, c.nr, -1) === -E.ENOSYS ? c.err(E.ENOSYS) : handler(c));
+}
+
 /** Linux's nsec_valid: a time, or UTIME_NOW / UTIME_OMIT. */
 function nsecValid(nsec: number): boolean {
   return nsec === UTIME_NOW || nsec === UTIME_OMIT || (nsec >= 0 && nsec < 1e9);
@@ -182,19 +191,19 @@ export function registerAtFamily(k: Kernel): void {
   k.register(SYS.utimensat, utimensat);
   k.register(SYS.futimesat, futimesat);
   k.register(SYS.fchownat, fchownat);
-  k.register(SYS.fchmodat2, fchmodat2);
+  k.register(SYS.fchmodat2, ifKernelHas(fchmodat2));
   k.register(SYS.faccessat2, faccessat2);
   k.register(SYS.linkat, linkat);
   // sockfs, pipefs and anonymous inodes cannot be exported or carry file attributes.
   k.register(SYS.name_to_handle_at, answer(1, -E.EOPNOTSUPP));
-  k.register(SYS.file_getattr, answer(1, -E.EOPNOTSUPP));
-  k.register(SYS.file_setattr, answer(1, -E.EOPNOTSUPP));
+  k.register(SYS.file_getattr, ifKernelHas(answer(1, -E.EOPNOTSUPP)));
+  k.register(SYS.file_setattr, ifKernelHas(answer(1, -E.EOPNOTSUPP)));
   // Extended attributes of emulated objects are not kept: none is ever found, and storing
   // one is refused as by kernels before 6.16 (which had no user.* xattrs on sockets and pipes).
-  k.register(SYS.getxattrat, answer(1, -E.ENODATA));
-  k.register(SYS.listxattrat, answer(1, 0));
-  k.register(SYS.removexattrat, answer(1, -E.ENODATA));
-  k.register(SYS.setxattrat, answer(1, -E.EOPNOTSUPP));
+  k.register(SYS.getxattrat, ifKernelHas(answer(1, -E.ENODATA)));
+  k.register(SYS.listxattrat, ifKernelHas(answer(1, 0)));
+  k.register(SYS.removexattrat, ifKernelHas(answer(1, -E.ENODATA)));
+  k.register(SYS.setxattrat, ifKernelHas(answer(1, -E.EOPNOTSUPP)));
   k.register(SYS.openat2, openat2);
   k.register(SYS.statx, statx);
 }
