@@ -10,6 +10,7 @@ import { runUdp } from './udp';
 import { runTcp } from './tcp';
 import { runCurlExample } from './curl-example';
 import { runManyHosts } from './hosts';
+import { runRandom } from './random';
 
 interface Benchmark {
   name: string;
@@ -25,6 +26,7 @@ const BENCHMARKS: Benchmark[] = [
   { name: 'tcp', run: runTcp },
   { name: 'curl-example', run: runCurlExample },
   { name: 'hosts', run: runManyHosts },
+  { name: 'getrandom', run: runRandom },
 ];
 
 async function main(argv: string[]): Promise<number> {

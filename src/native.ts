@@ -46,6 +46,8 @@ export interface Layout {
   hMaxUnapplied: number;
   /** umbra_host.realtime_base_ns: Unix ns of simulated time 0 on the host's realtime clocks. */
   hRealtimeBase: number;
+  /** The host's generator state (4 × u32, xoshiro128++), advanced by the simulator and the shim. */
+  hRngState: number;
   pNativePid: number;
   pVpid: number;
   pInUse: number;

@@ -11,7 +11,7 @@
 #define UMBRA_MAGIC 0x41524d55u /* "UMRA" */
 /* Bump on any change to the layout or the meaning of a constant: the shim
  * refuses a region of another version, TypeScript an addon of another one. */
-#define UMBRA_VERSION 5u
+#define UMBRA_VERSION 6u
 
 /* Exit status of a managed process whose shim found a region of another
  * protocol version (a stale build); it says so on its stderr first. */
@@ -146,7 +146,13 @@ typedef struct umbra_host {
    * realtime clocks (the start date, moved by scheduled clock jumps). Monotonic clocks
    * and the TSC never use it. */
   int64_t realtime_base_ns;
-  uint8_t pad[128 - 8 * 7 - 4 * 2];
+  /* Live: the host's seeded generator (xoshiro128++, src/host/rng.ts and
+   * native/shim/random.c), advanced by the simulator for every draw it makes
+   * and by the shim for getrandom, one thread at a time, so all draws of a host
+   * form one stream in simulated order. A program can rewrite it: that spoils
+   * only its own host's randomness (never the simulator's state). */
+  uint32_t rng_state[4];
+  uint8_t pad[128 - 8 * 7 - 4 * 2 - 4 * 4];
 } umbra_host;
 
 typedef struct umbra_process {

@@ -93,6 +93,8 @@ enum route {
   R_LOCAL,   /* time, answered from shared memory */
   R_STATAT,  /* native unless it is fstat of an emulated fd (AT_EMPTY_PATH) */
   R_FCNTL, /* as R_FD0, but lock commands always go to the simulator (it waits in simulated time) */
+  R_RANDOM, /* getrandom: the host's seeded stream, advanced in the shim (random.c) */
+  R_AT,     /* *at path call: native unless it acts on an emulated dirfd itself (at.c) */
 };
 
 #define NR_MAX 512
@@ -142,6 +144,7 @@ static const uint8_t routes[NR_MAX] = {
     [SYS_gettimeofday] = R_LOCAL,
     [SYS_time] = R_LOCAL,
     [SYS_clock_getres] = R_LOCAL,
+    [SYS_getrandom] = R_RANDOM,
     /* Audit of R_NATIVE (each group says why the real kernel's answer is the
      * simulated one). Nothing here names a process: calls taking a pid
      * (prlimit64, getpriority, capget, sched_*, ioprio_*, kcmp, pidfd_*,
@@ -158,7 +161,7 @@ static const uint8_t routes[NR_MAX] = {
     [SYS_statx] = R_STATAT,
     [SYS_access] = R_NATIVE,
     [SYS_faccessat] = R_NATIVE,
-    [SYS_faccessat2] = R_NATIVE,
+    [SYS_faccessat2] = R_AT,
     [SYS_readlink] = R_NATIVE,
     [SYS_readlinkat] = R_NATIVE,
     [SYS_mkdir] = R_NATIVE,
@@ -170,17 +173,27 @@ static const uint8_t routes[NR_MAX] = {
     [SYS_renameat] = R_NATIVE,
     [SYS_renameat2] = R_NATIVE,
     [SYS_link] = R_NATIVE,
-    [SYS_linkat] = R_NATIVE,
+    [SYS_linkat] = R_AT,
     [SYS_symlink] = R_NATIVE,
     [SYS_symlinkat] = R_NATIVE,
     [SYS_chmod] = R_NATIVE,
     [SYS_fchmodat] = R_NATIVE,
     [SYS_chown] = R_NATIVE,
-    [SYS_fchownat] = R_NATIVE,
+    [SYS_fchownat] = R_AT,
     [SYS_lchown] = R_NATIVE,
     [SYS_truncate] = R_NATIVE,
-    [SYS_utimensat] = R_NATIVE,
+    [SYS_utimensat] = R_AT,
     [SYS_utimes] = R_NATIVE,
+    [SYS_futimesat] = R_AT,
+    [SYS_mknodat] = R_NATIVE,
+    [SYS_name_to_handle_at] = R_AT,
+    [UMBRA_NR_FCHMODAT2] = R_AT,
+    [UMBRA_NR_SETXATTRAT] = R_AT,
+    [UMBRA_NR_GETXATTRAT] = R_AT,
+    [UMBRA_NR_LISTXATTRAT] = R_AT,
+    [UMBRA_NR_REMOVEXATTRAT] = R_AT,
+    [UMBRA_NR_FILE_GETATTR] = R_AT,
+    [UMBRA_NR_FILE_SETATTR] = R_AT,
     [SYS_utime] = R_NATIVE,
     [SYS_statfs] = R_NATIVE,
     [SYS_getxattr] = R_NATIVE,
@@ -241,6 +254,9 @@ static const uint8_t routes[NR_MAX] = {
     [SYS_inotify_init1] = R_NATIVE,
     [SYS_inotify_add_watch] = R_FD0,
     [SYS_inotify_rm_watch] = R_FD0,
+    /* no fanotify fd can exist (fanotify_init is refused): the kernel answers EBADF or EINVAL,
+     * as Linux does for a socket or pipe given as the fanotify fd */
+    [SYS_fanotify_mark] = R_NATIVE,
     [SYS_copy_file_range] = R_FD01,
 };
 
@@ -364,6 +380,10 @@ long shim_syscall(long nr, const long a[6]) {
     return native_and_charge(nr, a);
   case R_FD01:
     if (fd_emulated(a[0]) || fd_emulated(a[1])) return shim_forward(nr, a);
+    return native_and_charge(nr, a);
+  case R_RANDOM: return shim_getrandom(a);
+  case R_AT:
+    if (shim_at_on_emulated_fd(nr, a)) return shim_forward(nr, a);
     return native_and_charge(nr, a);
   case R_PATH0: return route_path(nr, a, 0);
   case R_PATH1: return route_path(nr, a, 1);

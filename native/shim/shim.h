@@ -170,6 +170,19 @@ void shim_preempt_arm(void);
 void shim_preempt_forget_timer(void);
 void shim_preempt_handler(int sig, siginfo_t *info, void *uc);
 
+/* random.c: getrandom from the host's seeded stream in the shared region */
+long shim_getrandom(const long args[6]);
+
+/* at.c: the *at calls that act on their dirfd itself. Numbers newer than the system headers: */
+#define UMBRA_NR_FCHMODAT2 452
+#define UMBRA_NR_SETXATTRAT 463
+#define UMBRA_NR_GETXATTRAT 464
+#define UMBRA_NR_LISTXATTRAT 465
+#define UMBRA_NR_REMOVEXATTRAT 466
+#define UMBRA_NR_FILE_GETATTR 468
+#define UMBRA_NR_FILE_SETATTR 469
+int shim_at_on_emulated_fd(long nr, const long args[6]);
+
 /* seccomp.c */
 void shim_install_filter(void);
 

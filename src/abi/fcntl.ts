@@ -9,6 +9,8 @@ export const O_ACCMODE = 3;
 
 // Creation and status flags (octal, as in the kernel headers).
 export const O_CREAT = 0o100;
+/** O_TMPFILE includes O_DIRECTORY, as Linux defines it. */
+export const O_TMPFILE = 0o20200000;
 /** Also the bit pipe2 reads as O_NOTIFICATION_PIPE (watch-queue pipes). */
 export const O_EXCL = 0o200;
 export const O_TRUNC = 0o1000;

@@ -364,6 +364,14 @@ export const SYS = {
   process_mrelease: 448,
   futex_waitv: 449,
   set_mempolicy_home_node: 450,
+  // Newer than 450: the *at calls (native/shim/at.c routes them).
+  fchmodat2: 452,
+  setxattrat: 463,
+  getxattrat: 464,
+  listxattrat: 465,
+  removexattrat: 466,
+  file_getattr: 468,
+  file_setattr: 469,
 } as const;
 
 const NAMES: string[] = [];

@@ -7,7 +7,10 @@ import { E } from '../abi/errno';
 import type { Kernel } from '../kernel/kernel';
 import type { SimFile } from './file';
 
-/** Writes len host-random bytes at addr. Returns len, the bytes written before a fault, or -EFAULT. */
+/**
+ * Writes len host-random bytes at addr. Returns len, the bytes written before a
+ * fault (as Linux, up to the first unwritable byte), or -EFAULT.
+ */
 export function fillRandom(k: Kernel, t: Thread, addr: number, len: number): number {
   const pid = t.process.nativePid;
   const rng = t.process.host.rng;
@@ -16,7 +19,11 @@ export function fillRandom(k: Kernel, t: Thread, addr: number, len: number): num
   while (done < len) {
     const n = Math.min(chunk, len - done);
     rng.fill(k.mem.scratch, 0, n);
-    if (k.mem.writeScratch(pid, addr + done, n) !== n) return done > 0 ? done : -E.EFAULT;
+    const written = k.mem.writeScratch(pid, addr + done, n);
+    if (written !== n) {
+      done += Math.max(written, 0);
+      return done > 0 ? done : -E.EFAULT;
+    }
     done += n;
   }
   return len;

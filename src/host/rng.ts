@@ -1,6 +1,7 @@
 // Seeded per-host random numbers (xoshiro128++ over 32-bit words, seeded with
 // splitmix32), so getrandom, /dev/urandom, ports and packet loss are the same
-// for the same seed and host name, and differ between hosts.
+// for the same seed and host name, and differ between hosts. The shim runs the
+// same generator on the same state for getrandom (native/shim/random.c).
 
 function splitmix32(state: { s: number }): number {
   state.s = (state.s + 0x9e3779b9) | 0;
@@ -21,30 +22,43 @@ export function hashName(name: string): number {
 }
 
 export class Rng {
-  private a: number;
-  private b: number;
-  private c: number;
-  private d: number;
+  /**
+   * xoshiro128++ state words a, b, c, d. Private at first; shareState moves
+   * them into the host's block of the shared region, where the shim advances
+   * the same stream for getrandom (native/shim/random.c, the same algorithm).
+   */
+  private s: Uint32Array = new Uint32Array(4);
 
   constructor(seed: number) {
     const st = { s: seed | 0 };
-    this.a = splitmix32(st);
-    this.b = splitmix32(st);
-    this.c = splitmix32(st);
-    this.d = splitmix32(st);
-    if ((this.a | this.b | this.c | this.d) === 0) this.a = 1;
+    const s = this.s;
+    for (let i = 0; i < 4; i++) s[i] = splitmix32(st);
+    if ((s[0] | s[1] | s[2] | s[3]) === 0) s[0] = 1;
+  }
+
+  /**
+   * From now on the state lives in `words` (4 words of the shared region),
+   * continuing the stream where it was. Any value a program writes there is a
+   * valid state (all zeros included, which yields zeros): nothing to check.
+   */
+  shareState(words: Uint32Array): void {
+    words.set(this.s);
+    this.s = words;
   }
 
   /** Uniform 32-bit unsigned integer. */
   nextU32(): number {
-    const result = (rotl((this.a + this.d) | 0, 7) + this.a) | 0;
-    const t = this.b << 9;
-    this.c ^= this.a;
-    this.d ^= this.b;
-    this.b ^= this.c;
-    this.a ^= this.d;
-    this.c ^= t;
-    this.d = rotl(this.d, 11);
+    const s = this.s;
+    const a = s[0];
+    const b = s[1];
+    const result = (rotl((a + s[3]) | 0, 7) + a) | 0;
+    const t = b << 9;
+    s[2] ^= a;
+    s[3] ^= b;
+    s[1] ^= s[2];
+    s[0] ^= s[3];
+    s[2] ^= t;
+    s[3] = rotl(s[3], 11);
     return result >>> 0;
   }
 

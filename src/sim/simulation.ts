@@ -165,6 +165,8 @@ export class Simulation {
         host.realtime.nsec = (startMs - host.realtime.sec * 1000) * 1_000_000;
       }
       this.publishRealtime(host);
+      // The shim serves getrandom from this same stream (native/shim/random.c).
+      host.rng.shareState(shm.u32.subarray((hOff + L.hRngState) >> 2, ((hOff + L.hRngState) >> 2) + 4));
     });
     shm.sealSettings(this.config.hosts.length);
     const g = this.config.general;

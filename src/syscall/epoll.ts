@@ -11,6 +11,7 @@ import { descriptor, installFile, nativeFdOpen } from '../files/descriptors';
 import { EpollFile } from '../files/epoll';
 import type { SimFile } from '../files/file';
 import { deadlineOf, expired, msToNs } from './wait-timeout';
+import { checkSigmaskArg } from './sigmask-arg';
 
 const EP_MAX_EVENTS = Math.floor(0x7fffffff / EPOLL_EVENT_SIZE);
 
@@ -68,13 +69,8 @@ function epollWait(c: SyscallCall, timeoutNs: number): Outcome {
   return c.blockOn(ep.watchers.asSources, deadlineOf(c, timeoutNs));
 }
 
-/** A sigmask argument is accepted with the right size; masks are not emulated yet, so it is ignored. */
-function badSigmask(maskAddr: number, size: number): boolean {
-  return maskAddr !== 0 && size !== 8;
-}
-
+/** epoll_pwait2: the timeout is read first, then the mask (Linux's order of errors). */
 function epollPwait2(c: SyscallCall): Outcome {
-  if (badSigmask(c.ptr(4), c.u64(5))) return c.err(E.EINVAL);
   let timeoutNs = -1;
   const tsAddr = c.ptr(3);
   if (tsAddr !== 0 && c.firstRun) {
@@ -83,7 +79,14 @@ function epollPwait2(c: SyscallCall): Outcome {
     if (ns < 0) return c.err(E.EINVAL);
     timeoutNs = ns;
   }
-  return epollWait(c, timeoutNs);
+  const m = checkSigmaskArg(c, c.ptr(4), c.u64(5));
+  return m < 0 ? c.result(m) : epollWait(c, timeoutNs);
+}
+
+/** epoll_pwait: the mask is checked before the epoll fd. */
+function epollPwait(c: SyscallCall): Outcome {
+  const m = checkSigmaskArg(c, c.ptr(4), c.u64(5));
+  return m < 0 ? c.result(m) : epollWait(c, msToNs(c.int(3)));
 }
 
 export function registerEpoll(k: Kernel): void {
@@ -91,8 +94,6 @@ export function registerEpoll(k: Kernel): void {
   k.register(SYS.epoll_create1, (c) => epollCreate1(c, c.int(0)));
   k.register(SYS.epoll_ctl, epollCtl);
   k.register(SYS.epoll_wait, (c) => epollWait(c, msToNs(c.int(3))));
-  k.register(SYS.epoll_pwait, (c) =>
-    badSigmask(c.ptr(4), c.u64(5)) ? c.err(E.EINVAL) : epollWait(c, msToNs(c.int(3))),
-  );
+  k.register(SYS.epoll_pwait, epollPwait);
   k.register(SYS.epoll_pwait2, epollPwait2);
 }

@@ -338,7 +338,7 @@ function waitForPartner(c: SyscallCall, fifo: Fifo, reading: boolean, firstRun: 
 }
 
 /** open family, reached only for the special paths the shim forwards and for FIFOs. */
-function openSpecial(c: SyscallCall, dirfd: number, pathAddr: number, flags: number): Outcome {
+export function openSpecial(c: SyscallCall, dirfd: number, pathAddr: number, flags: number): Outcome {
   const { k, t } = c;
   const p = k.mem.readCString(t.process.nativePid, pathAddr);
   if (p === null) return c.err(E.EFAULT);
@@ -384,7 +384,6 @@ export function registerFd(k: Kernel): void {
   // fstat spelled as newfstatat(fd, "", buf, AT_EMPTY_PATH), as glibc does; the shim
   // forwards only that form on emulated fds.
   k.register(SYS.newfstatat, (c) => fstat(c, c.int(0), c.ptr(2)));
-  k.register(SYS.statx, notOnEmulated(E.ENOSYS));
   k.register(SYS.fadvise64, notOnEmulated(E.ESPIPE));
   k.register(SYS.open, (c) => openSpecial(c, AT_FDCWD, c.ptr(0), c.int(1)));
   k.register(SYS.creat, (c) => openSpecial(c, AT_FDCWD, c.ptr(0), O_CREAT | O_WRONLY | O_TRUNC));

@@ -24,6 +24,7 @@ import { registerSocket } from './socket';
 import { registerTimerfd } from './timerfd';
 import { registerWait } from './wait';
 import { registerSysv } from './sysv';
+import { registerAtFamily } from './at-family';
 
 export function registerAllSyscalls(k: Kernel): void {
   registerTime(k);
@@ -50,4 +51,5 @@ export function registerAllSyscalls(k: Kernel): void {
   registerIoctl(k);
   registerSocket(k);
   registerSysv(k);
+  registerAtFamily(k);
 }

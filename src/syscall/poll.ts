@@ -22,6 +22,7 @@ import { Outcome, SyscallCall } from '../kernel/call';
 import { descriptor, nativeFdOpen } from '../files/descriptors';
 import { ALWAYS_READY, readiness, SimFile } from '../files/file';
 import { deadlineOf, expired, msToNs } from './wait-timeout';
+import { checkSigmaskArg } from './sigmask-arg';
 
 const POLLFD_SIZE = 8;
 /** Linux refuses more pollfds than RLIMIT_NOFILE; ours is what the scratch buffer holds. */
@@ -110,15 +111,19 @@ function writeRemaining(c: SyscallCall, addr: number, timeval: boolean, deadline
   return c.k.mem.writeScratch(c.t.process.nativePid, addr, 16) === 16;
 }
 
-/** ppoll: timespec timeout, updated with the time left. The signal mask is not emulated yet. */
+/**
+ * ppoll: timespec timeout, updated with the time left; the timeout is read
+ * before the signal mask is checked, as Linux does. The mask is not applied yet.
+ */
 function ppoll(c: SyscallCall): Outcome {
-  if (c.ptr(3) !== 0 && c.u64(4) !== 8) return c.err(E.EINVAL);
   const tsAddr = c.ptr(2);
   let timeoutNs = -1;
   if (c.firstRun) {
     timeoutNs = readTimeout(c, tsAddr, false);
     if (timeoutNs < -1) return c.result(timeoutNs);
   }
+  const m = checkSigmaskArg(c, c.ptr(3), c.u64(4));
+  if (m < 0) return c.result(m);
   const o = doPoll(c, c.ptr(0), c.u32(1), timeoutNs);
   if (o !== Outcome.Done || c.ret < 0 || timeoutNs === 0) return o;
   return writeRemaining(c, tsAddr, false, deadlineOf(c, timeoutNs)) ? o : c.err(E.EFAULT);
@@ -126,17 +131,23 @@ function ppoll(c: SyscallCall): Outcome {
 
 // ----------------------------------------------------------------- select
 
-/** select and pselect6 share their first five arguments: nfds, the three sets, the timeout. */
-function doSelect(c: SyscallCall, timeval: boolean): Outcome {
+/**
+ * select and pselect6 share their first five arguments: nfds, the three sets,
+ * the timeout. Linux reads the timeout first, then checks pselect6's signal
+ * mask (maskAddr, maskBytes; 0 for select), then nfds.
+ */
+function doSelect(c: SyscallCall, timeval: boolean, maskAddr = 0, maskBytes = 0): Outcome {
   const { k, t } = c;
   const nfdsArg = c.int(0);
   const tvAddr = c.ptr(4);
-  if (nfdsArg < 0) return c.err(E.EINVAL);
   let timeoutNs = -1;
   if (c.firstRun) {
     timeoutNs = readTimeout(c, tvAddr, timeval);
     if (timeoutNs < -1) return c.result(timeoutNs);
   }
+  const m = checkSigmaskArg(c, maskAddr, maskBytes);
+  if (m < 0) return c.result(m);
+  if (nfdsArg < 0) return c.err(E.EINVAL);
   const nfds = Math.min(nfdsArg, FD_SETSIZE);
   // The kernel reads and writes whole longs of each set.
   const bytes = Math.ceil(nfds / 64) * 8;
@@ -186,22 +197,20 @@ function doSelect(c: SyscallCall, timeval: boolean): Outcome {
   return c.ok(count);
 }
 
-/** pselect6's sixth argument: {const sigset_t *ss; size_t ss_len}; the mask itself is not emulated yet. */
-function pselectMaskOk(c: SyscallCall, addr: number): number {
-  if (addr === 0) return 0;
-  if (c.k.mem.read(c.t.process.nativePid, addr, 16) !== 16) return -E.EFAULT;
+/** pselect6: its sixth argument, {const sigset_t *ss; size_t ss_len}, is read before anything else. */
+function pselect6(c: SyscallCall): Outcome {
+  const addr = c.ptr(5);
+  if (addr === 0) return doSelect(c, false);
+  if (c.k.mem.read(c.t.process.nativePid, addr, 16) !== 16) return c.err(E.EFAULT);
   const dv = c.k.mem.view();
-  const hasMask = (dv.getUint32(0, true) | dv.getUint32(4, true)) !== 0;
-  const len8 = dv.getUint32(8, true) === 8 && dv.getUint32(12, true) === 0;
-  return hasMask && !len8 ? -E.EINVAL : 0;
+  const maskAddr = dv.getUint32(4, true) * 4294967296 + dv.getUint32(0, true);
+  const maskBytes = dv.getUint32(12, true) * 4294967296 + dv.getUint32(8, true);
+  return doSelect(c, false, maskAddr, maskBytes);
 }
 
 export function registerPoll(k: Kernel): void {
   k.register(SYS.poll, (c) => doPoll(c, c.ptr(0), c.u32(1), msToNs(c.int(2))));
   k.register(SYS.ppoll, ppoll);
   k.register(SYS.select, (c) => doSelect(c, true));
-  k.register(SYS.pselect6, (c) => {
-    const m = pselectMaskOk(c, c.ptr(5));
-    return m < 0 ? c.result(m) : doSelect(c, false);
-  });
+  k.register(SYS.pselect6, pselect6);
 }

@@ -1,5 +1,7 @@
 // getrandom: bytes from the host's seeded generator (the random devices are
-// in files/random-device.ts).
+// in files/random-device.ts). The shim answers getrandom itself from the same
+// stream (native/shim/random.c), so this handler serves only a call that
+// reaches the simulator anyway (the fake kernel of the unit tests).
 import type { Kernel } from '../kernel/kernel';
 import type { Outcome, SyscallCall } from '../kernel/call';
 import { SYS } from '../abi/syscalls';

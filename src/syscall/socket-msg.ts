@@ -16,7 +16,7 @@ import {
 } from '../abi/socket';
 import type { SyscallCall } from '../kernel/call';
 import { type SimFile } from '../files/file';
-import { installFile } from '../files/descriptors';
+import { installFile, nativeFdOpen } from '../files/descriptors';
 import type { SockAddr } from '../net/sockets/address';
 import type { UserMsg } from '../net/sockets/message';
 import { OPTVAL_BYTES, type OptValue } from '../net/sockets/option';
@@ -24,6 +24,8 @@ import { OPTVAL_BYTES, type OptValue } from '../net/sockets/option';
 const TWO32 = 4294967296;
 /** The most control data sendmsg looks at. */
 const CONTROL_MAX = 4096;
+/** Linux's SCM_MAX_FD: the most descriptors one SCM_RIGHTS message may carry. */
+const SCM_MAX_FD = 253;
 
 // struct msghdr field offsets.
 const MSG_NAME = 0,
@@ -91,10 +93,12 @@ export function loadMsghdr(c: SyscallCall, addr: number, m: UserMsg, sending: bo
 }
 
 /**
- * sendmsg's control messages: SCM_RIGHTS passes open emulated files (each
- * keeps a reference while in flight, in m.rights). Others are ignored.
+ * sendmsg's control messages: on a unix socket, SCM_RIGHTS passes open
+ * emulated files (each keeps a reference while in flight, in m.rights); a
+ * descriptor that is not open fails the send with EBADF, as Linux's
+ * scm_fp_copy. Other sockets ignore SCM_RIGHTS, as Linux's inet sockets do.
  */
-export function loadRights(c: SyscallCall, m: UserMsg): number {
+export function loadRights(c: SyscallCall, m: UserMsg, unixSocket: boolean): number {
   if (m.controlAddr === 0 || m.controlLen < CMSGHDR_SIZE) return 0;
   const { k, t } = c;
   const len = Math.min(m.controlLen, CONTROL_MAX);
@@ -104,11 +108,13 @@ export function loadRights(c: SyscallCall, m: UserMsg): number {
   while (off + CMSGHDR_SIZE <= len) {
     const cmsgLen = buf.readUInt32LE(off);
     if (cmsgLen < CMSGHDR_SIZE || off + cmsgLen > len) return -E.EINVAL;
-    if (buf.readInt32LE(off + 8) === SOL_SOCKET && buf.readInt32LE(off + 12) === SCM_RIGHTS) {
+    if (unixSocket && buf.readInt32LE(off + 8) === SOL_SOCKET && buf.readInt32LE(off + 12) === SCM_RIGHTS) {
+      if ((cmsgLen - CMSGHDR_SIZE) >> 2 > SCM_MAX_FD) return -E.EINVAL;
       for (let i = off + CMSGHDR_SIZE; i + 4 <= off + cmsgLen; i += 4) {
         const fd = buf.readInt32LE(i);
         const d = t.process.fds.get(fd);
         if (!d) {
+          if (!nativeFdOpen(k, t, fd)) return -E.EBADF; // the caller drops what was taken so far
           // A native fd (a regular file) cannot be handed to another native process here.
           if (!t.process.warned.has(-SCM_RIGHTS)) {
             t.process.warned.add(-SCM_RIGHTS);

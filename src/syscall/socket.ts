@@ -299,7 +299,7 @@ function sendmsg(c: SyscallCall): Outcome {
   const m = layerOf(c.k).msg;
   const r0 = loadMsghdr(c, c.ptr(1), m, true);
   if (r0 < 0) return c.result(r0);
-  const rr = loadRights(c, m);
+  const rr = loadRights(c, m, s.domain === AF_UNIX);
   if (rr < 0) {
     dropRights(m);
     return c.result(rr);

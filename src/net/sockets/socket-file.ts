@@ -184,6 +184,8 @@ export abstract class SocketFile implements SimFile {
   // t.resumeProgressBytes; readv/writev get a short count instead.
 
   read(k: Kernel, t: Thread, _d: Descriptor, bufAddr: number, len: number): number {
+    // read(2) of nothing returns 0 before any receive (sock_read_iter); only recv(2) of 0 bytes waits.
+    if (len === 0) return 0;
     const m = layerOf(k).fileMsg.single(bufAddr, len);
     return this.recvMsg(k, t, m.resume(0), 0);
   }
@@ -198,6 +200,7 @@ export abstract class SocketFile implements SimFile {
     m.clearExtras();
     const r0 = m.load(k, t, iovAddr, count);
     if (r0 < 0) return r0 === -E.EMSGSIZE ? -E.EINVAL : r0;
+    if (m.total === 0) return 0; // as vfs_readv, for every file
     const r = this.recvMsg(k, t, m.resume(0), 0);
     return r === -E.EAGAIN && m.progressed > 0 ? m.progressed : r;
   }
@@ -207,6 +210,7 @@ export abstract class SocketFile implements SimFile {
     m.clearExtras();
     const r0 = m.load(k, t, iovAddr, count);
     if (r0 < 0) return r0 === -E.EMSGSIZE ? -E.EINVAL : r0;
+    if (m.total === 0) return 0; // vfs_writev sends nothing, not even an empty datagram
     const r = this.sendMsg(k, t, m.resume(0), 0);
     return r === -E.EAGAIN && m.progressed > 0 ? m.progressed : r;
   }

@@ -254,6 +254,7 @@ export class TcpFile extends SocketFile {
     m.clearExtras();
     const r0 = m.load(k, t, iovAddr, count);
     if (r0 < 0) return r0 === -E.EMSGSIZE ? -E.EINVAL : r0;
+    if (m.total === 0) return 0; // vfs_writev: nothing to write, no state checked
     return this.resumableWrite(k, t, m);
   }
 

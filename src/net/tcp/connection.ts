@@ -1568,6 +1568,15 @@ export class TcpConnection {
     }
   }
 
+  /**
+   * Linux tcp_rcv_space_adjust: once per RTT, if the application read more
+   * than in the previous one, offer twice that (plus slack), up to
+   * tcp_rmem[2]. When simulated time stands still (loopback at one instant)
+   * no RTT ever passes, yet the application reads at an unbounded rate: once
+   * it has read more than in the last period without time moving at all, the
+   * period ends there, so a fast reader grows the buffer as on Linux (where
+   * only the CPU bounds a loopback reader).
+   */
   private autotuneReceiveBuffer(): void {
     if (!this.s.autotune || this.rcvBufLocked) return;
     const srtt = this.rtt.srttNs;
@@ -1578,8 +1587,9 @@ export class TcpConnection {
       this.rcvSpaceCopied = this.bytesRead;
       return;
     }
-    if (this.nowNs - this.rcvSpaceMarkNs < srtt) return;
+    const elapsedNs = this.nowNs - this.rcvSpaceMarkNs;
     const copied = this.bytesRead - this.rcvSpaceCopied;
+    if (elapsedNs < srtt && !(elapsedNs === 0 && copied > this.rcvSpaceBytes)) return;
     if (copied > this.rcvSpaceBytes) {
       // Offer twice what the application consumed in one RTT, so the sender is never window-limited.
       const want = Math.min(2 * copied + 16 * this.s.mssBytes, this.s.rcvBufMaxBytes);

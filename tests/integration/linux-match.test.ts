@@ -1,0 +1,41 @@
+// Small C programs that print what Linux defines (results, errnos, who waits)
+// give the same output natively and under umbra.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { config, host, program, runUmbra, tempDir } from '../helpers/umbra';
+
+/** Runs tests/programs/<name> natively and alone under umbra; both outputs, checked to have ended well. */
+function bothWays(name: string, args: string[] = []): { native: string; umbra: string } {
+  const native = execFileSync(program(name), args, { encoding: 'utf8', timeout: 60_000, cwd: tempDir() });
+  const r = runUmbra(config(host('box', [{ path: program(name), args }]), 'stop_time: 1 min'));
+  assert.equal(r.status, 0, r.stderr + r.stdout);
+  assert.doesNotMatch(r.stdout + r.stderr, /unsupported syscall/);
+  return { native, umbra: r.output('box', `${name}.1000.stdout`) };
+}
+
+test('read/readv of zero bytes return 0 at once on sockets; recv of zero bytes waits for data', () => {
+  const { native, umbra } = bothWays('zero_reads');
+  assert.equal(umbra, native);
+  // What the comparison covers, as Linux answered it.
+  assert.match(native, /^tcp read\(fd, buf, 0\), nothing queued = 0$/m);
+  assert.match(native, /^it waited for the byte: 1$/m);
+  assert.match(native, /^udp recv\(fd, buf, 16, MSG_DONTWAIT\) finds no datagram = -1 EAGAIN$/m);
+});
+
+test('SCM_RIGHTS with a descriptor that is not open, and bad signal-mask arguments: Linux errnos in its order', () => {
+  const { native, umbra } = bothWays('bad_args');
+  assert.equal(umbra, native);
+  assert.match(native, /^unix sendmsg SCM_RIGHTS \{pipe, closed fd 900\} = -1 EBADF$/m);
+  assert.match(native, /^epoll_pwait\(mask unreadable\) = -1 EFAULT$/m);
+  assert.match(native, /^pselect6\(mask unreadable\) = -1 EFAULT$/m);
+});
+
+test('the *at family: path calls natively, the forms acting on an emulated dirfd itself emulated, as Linux', () => {
+  const { native, umbra } = bothWays('at_calls');
+  assert.equal(umbra, native);
+  assert.match(native, /^futimesat\(d, f, times\) = 0\nmtime 1000000001$/m);
+  assert.match(native, /^futimesat\(pipe, NULL, NULL\) = 0$/m);
+  assert.match(native, /^fchownat\(pipe, "", -1, -1, AT_EMPTY_PATH\) = 0$/m);
+  assert.match(native, /^openat2\(\/dev\/urandom\) then read 16 = 16$/m);
+});
