@@ -1,8 +1,9 @@
 // The simulator's half of the unblocked-syscall CPU-latency model: syscalls
 // that do not block still cost simulated CPU time, collected by the shim and
 // here, and charged in one step once it exceeds max_unapplied_cpu_latency.
+// The spin rule's charges (native/shim/spin.h) travel the same way, model or not.
 import type { Thread } from '../host/thread';
-import { PSEUDO_SYS } from '../abi/protocol';
+import { PSEUDO_SYS, YIELD_REASON } from '../abi/protocol';
 import type { Kernel } from './kernel';
 
 /** Latency settings of the model (experimental.unblocked_* keys). */
@@ -26,7 +27,9 @@ export function chargeCpuLatency(k: Kernel, t: Thread, nr: number, kind: number,
   if (opts.modelUnblockedSyscallLatency && nr !== PSEUDO_SYS.YIELD) {
     unapplied += opts.unblockedSyscallLatencyNs;
   }
-  if (unapplied <= opts.maxUnappliedCpuLatencyNs) {
+  // The spin rule's charge is due now, however small: the thread is waiting for the clock to move.
+  const spinCharge = nr === PSEUDO_SYS.YIELD && k.call.int(0) === YIELD_REASON.SPIN && unapplied > 0;
+  if (unapplied <= opts.maxUnappliedCpuLatencyNs && !spinCharge) {
     if (unapplied !== 0) shm.writeI64(hostOff + L.hUnapplied, unapplied);
     return true;
   }
@@ -42,4 +45,27 @@ export function chargeCpuLatency(k: Kernel, t: Thread, nr: number, kind: number,
   t.state = 'runnable';
   t.resumeEvent = k.sched.at(target, t.process.host.id, () => k.runThread(t));
   return false;
+}
+
+// ------------------------------------------------------------ the spin rule
+// A thread that keeps reading the clock, yielding or polling with a zero
+// timeout without ever blocking is charged simulated time, so that the loop
+// ends; clock reads are counted by the shim (native/shim/spin.h), yields are
+// always charged (politeDelay), empty polls here.
+
+/** The thread blocks: its clock reads start a new count (the shim's counter in its channel). */
+export function spinBlocked(k: Kernel, t: Thread): void {
+  k.shm.u32[(t.chOff + k.shm.layout.chSpinReads) >> 2] = 0;
+}
+
+/**
+ * Whether an empty zero-timeout poll by t repeats one made at the same
+ * simulated instant with no block in between (then it waits the polite
+ * delay); records this one either way.
+ */
+export function isRepeatedEmptyPoll(k: Kernel, t: Thread): boolean {
+  const again = t.emptyPollAtNs === k.sched.nowNs && t.emptyPollBlockGen === t.blockGen;
+  t.emptyPollAtNs = k.sched.nowNs;
+  t.emptyPollBlockGen = t.blockGen;
+  return again;
 }
