@@ -33,18 +33,20 @@ export class Thread {
   restartRule: RestartRule = RestartRule.ByNumber;
   /** Why the last block ended. */
   wokenBy: 'none' | 'timeout' | 'event' | 'signal' = 'none';
-  /** Syscalls that reached the simulator. */
+  /** Syscalls that reached the simulator, and the last one that was an empty zero-timeout poll. */
   syscallSeq = 0;
+  emptyPollSeq = -2;
   /** Number of the syscall being handled (for signal restart decisions). */
   lastNr = -1;
 
   // --- signals (kernel/signals.ts): pending thread-directed signals, sigtimedwait and sigsuspend state
   readonly signals = new ThreadSignals();
 
-  // --- the spin rule (kernel/cpu-latency.ts): the simulated time and block generation of the
-  // thread's last empty zero-timeout poll; another one at the same instant and generation is a spin.
+  // --- the spin rule (kernel/cpu-latency.ts): empty zero-timeout polls at the simulated instant
+  // emptyPollAtNs since the thread last blocked (block generation emptyPollBlockGen).
   emptyPollAtNs = -1;
   emptyPollBlockGen = -1;
+  emptyPollsAtInstant = 0;
 
   // --- futex (syscall/futex.ts)
   /** Set by a FUTEX_WAKE that woke this thread; the re-run of its FUTEX_WAIT consumes it and returns 0. */

@@ -4,7 +4,7 @@
 import type { Thread } from '../host/thread';
 import type { Kernel } from './kernel';
 import { assert, InvariantError } from '../core/assert';
-import { isRepeatedEmptyPoll, spinBlocked } from './cpu-latency';
+import { isSpinningPoll, spinBlocked } from './cpu-latency';
 
 /** What a handler decided about the syscall it was given. */
 export enum Outcome {
@@ -177,9 +177,9 @@ export class SyscallCall {
     return Outcome.Deferred;
   }
 
-  /** An empty zero-timeout poll: free once per instant, the polite delay when repeated (the spin rule). */
+  /** An empty zero-timeout poll: free once, the polite delay when repeated (the spin rule: isSpinningPoll). */
   emptyPoll(ret: number): Outcome {
-    return isRepeatedEmptyPoll(this.k, this.t) ? this.politeDelay(ret) : this.ok(ret);
+    return isSpinningPoll(this.k, this.t) ? this.politeDelay(ret) : this.ok(ret);
   }
 
   /** No reply goes out now: the handler ended the thread or process, or scheduled the reply itself. */

@@ -5,6 +5,7 @@
 import type { Thread } from '../host/thread';
 import { PSEUDO_SYS, YIELD_REASON } from '../abi/protocol';
 import type { Kernel } from './kernel';
+import { politeDelayNs } from './blocking';
 
 /** Latency settings of the model (experimental.unblocked_* keys). */
 export interface CpuLatencyOptions {
@@ -59,13 +60,28 @@ export function spinBlocked(k: Kernel, t: Thread): void {
 }
 
 /**
- * Whether an empty zero-timeout poll by t repeats one made at the same
- * simulated instant with no block in between (then it waits the polite
- * delay); records this one either way.
+ * Empty zero-timeout polls a thread may make at one simulated instant, with no
+ * block between, before each costs the polite delay.
  */
-export function isRepeatedEmptyPoll(k: Kernel, t: Thread): boolean {
-  const again = t.emptyPollAtNs === k.sched.nowNs && t.emptyPollBlockGen === t.blockGen;
-  t.emptyPollAtNs = k.sched.nowNs;
-  t.emptyPollBlockGen = t.blockGen;
-  return again;
+export const SPIN_FREE_EMPTY_POLLS = 1000;
+
+/**
+ * Whether an empty zero-timeout poll by t is a spin and waits the polite
+ * delay: it comes right after another one (no syscall between), or more than
+ * SPIN_FREE_EMPTY_POLLS of them came at this simulated instant since the
+ * thread last blocked. Records this one either way.
+ */
+export function isSpinningPoll(k: Kernel, t: Thread): boolean {
+  const consecutive = t.emptyPollSeq === t.syscallSeq - 1;
+  t.emptyPollSeq = t.syscallSeq;
+  if (t.emptyPollAtNs !== k.sched.nowNs || t.emptyPollBlockGen !== t.blockGen) {
+    t.emptyPollAtNs = k.sched.nowNs;
+    t.emptyPollBlockGen = t.blockGen;
+    t.emptyPollsAtInstant = 0;
+  }
+  t.emptyPollsAtInstant++;
+  if (t.emptyPollsAtInstant <= SPIN_FREE_EMPTY_POLLS) return consecutive;
+  // Spinning: the polite delay's own move of the clock does not start a new count.
+  t.emptyPollAtNs = k.sched.nowNs + politeDelayNs(k);
+  return true;
 }

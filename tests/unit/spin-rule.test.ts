@@ -1,6 +1,6 @@
 // The spin rule on its own: the shim's clock-read counter (native/shim/spin.h,
 // driven by the spin_rule test program) and the simulator's rule for empty
-// zero-timeout polls, through the fake kernel.
+// zero-timeout polls (kernel/cpu-latency.ts), through the fake kernel.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -9,6 +9,7 @@ import { program } from '../helpers/umbra';
 import { SYS } from '../../src/abi/syscalls';
 import { SPIN } from '../../src/abi/protocol';
 import { Outcome } from '../../src/kernel/call';
+import { SPIN_FREE_EMPTY_POLLS } from '../../src/kernel/cpu-latency';
 
 /** The spin_rule program's report, one line per run of reads. */
 function clockReads(...steps: string[]): string[] {
@@ -76,21 +77,40 @@ function emptyPoll(f: FakeKernel): Outcome {
   return r.outcome;
 }
 
-test('an empty zero-timeout poll is free once per instant; repeated at that instant it waits, even with calls between', () => {
+/** n empty polls, each followed by another syscall, all answered at once. */
+function interleavedPolls(f: FakeKernel, n: number): void {
+  for (let i = 0; i < n; i++) {
+    assert.equal(emptyPoll(f), Outcome.Done, `empty poll ${i + 1} is free`);
+    assert.equal(f.syscall(SYS.getpid).outcome, Outcome.Done);
+  }
+}
+
+test('two empty zero-timeout polls in a row: the second waits the polite delay', () => {
   const { f } = withPipe();
   assert.equal(emptyPoll(f), Outcome.Done);
-  assert.equal(f.syscall(SYS.getpid).outcome, Outcome.Done);
-  assert.equal(emptyPoll(f), Outcome.Deferred, 'the second empty poll at the same instant is a spin');
+  assert.equal(emptyPoll(f), Outcome.Deferred);
   assert.equal(f.thread.resumeEvent?.timeNs, 1000, 'answered after the polite delay');
-  f.advanceTo(1000);
-  assert.equal(emptyPoll(f), Outcome.Done, 'the clock moved on: free again');
 });
 
-test('a block between two empty polls at the same instant makes the second one free, and zeroes the clock-read count', () => {
+test('empty polls with other calls between are free up to the allowance per instant, then each waits until the clock moves otherwise', () => {
+  const { f } = withPipe();
+  interleavedPolls(f, SPIN_FREE_EMPTY_POLLS);
+  assert.equal(emptyPoll(f), Outcome.Deferred, 'one more at the same instant is a spin');
+  assert.equal(f.thread.resumeEvent?.timeNs, 1000);
+  f.advanceTo(1000);
+  assert.equal(f.syscall(SYS.getpid).outcome, Outcome.Done);
+  assert.equal(emptyPoll(f), Outcome.Deferred, "the polite delay's own step does not end the spin");
+  f.advanceTo(2000);
+  f.advanceTo(2500);
+  assert.equal(f.syscall(SYS.getpid).outcome, Outcome.Done);
+  interleavedPolls(f, SPIN_FREE_EMPTY_POLLS);
+});
+
+test('a block starts a new count of empty polls even at the same instant, and zeroes the clock-read count', () => {
   const { f, rfd, wfd } = withPipe();
   const L = f.shm.layout;
   const reader = f.thread;
-  assert.equal(emptyPoll(f), Outcome.Done);
+  interleavedPolls(f, SPIN_FREE_EMPTY_POLLS);
   f.shm.u32[(reader.chOff + L.chSpinReads) >> 2] = 5;
   assert.equal(f.syscall(SYS.read, rfd, BUF, 1).outcome, Outcome.Blocked);
   assert.equal(f.shm.u32[(reader.chOff + L.chSpinReads) >> 2], 0, 'the shim counts clock reads anew');
@@ -102,5 +122,5 @@ test('a block between two empty polls at the same instant makes the second one f
   f.advanceTo(f.sched.nowNs);
   assert.equal(f.syscall(SYS.read, rfd, BUF, 1).ret, 1);
   assert.equal(f.sched.nowNs, 0, 'woken at the same instant');
-  assert.equal(emptyPoll(f), Outcome.Done, 'the block ended the spin');
+  interleavedPolls(f, SPIN_FREE_EMPTY_POLLS);
 });
