@@ -9,6 +9,7 @@ import { runSyscall } from './syscall';
 import { runUdp } from './udp';
 import { runTcp } from './tcp';
 import { runCurlExample } from './curl-example';
+import { runSpin } from './spin';
 
 interface Benchmark {
   name: string;
@@ -23,6 +24,7 @@ const BENCHMARKS: Benchmark[] = [
   { name: 'udp', run: runUdp },
   { name: 'tcp', run: runTcp },
   { name: 'curl-example', run: runCurlExample },
+  { name: 'spin-rule', run: runSpin },
 ];
 
 async function main(argv: string[]): Promise<number> {

@@ -56,6 +56,9 @@ static int attached(void) {
  * shim_charge_latency; otherwise the simulator applies it (UMBRA_YIELD_SPIN)
  * and lets whatever comes first run. */
 static void spin_clock_read(void) {
+#ifdef UMBRA_NO_SPIN_RULE /* only in the baseline shim of bench/spin.ts */
+  return;
+#endif
   umbra_channel *ch = shim_channel;
   umbra_host *h = shim_host;
   uint64_t now = __atomic_load_n(&h->sim_time_ns, __ATOMIC_RELAXED);
