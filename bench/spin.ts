@@ -8,9 +8,9 @@ import * as path from 'node:path';
 import { configYaml, field, fmtCount, note, program, report, UmbraConfig, us, verdict } from './harness';
 import { HANG_TIMEOUT_MS, REPO, tempDir } from '../tests/helpers/umbra';
 
-const N = 400_000;
+const N = 100_000;
 const SMALL = 10;
-const REPS = 5;
+const REPS = 3;
 
 /** The shim's compiler flags, as native/Makefile has them. */
 const SHIM_CFLAGS = [
