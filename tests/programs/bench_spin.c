@@ -1,7 +1,8 @@
-// Benchmark loop for the spin rule's cost: `bench_spin N` runs N rounds of a
-// syscall-heavy program that never spins: two clock reads (libc, answered in
-// the shim) and a getppid (a round trip to the simulator) per round, and a
-// 1 µs nanosleep (a block) every 64 rounds. Prints "rounds=N elapsed_ns=T".
+// Benchmark loop for the spin rule's cost: `bench_spin N R` runs N rounds of a
+// syscall-heavy program that never spins: R clock reads (libc, answered in the
+// shim) and a getppid (a round trip to the simulator) per round, and a 1 µs
+// nanosleep (a block) every 64 rounds, so that at most 64 R reads (below the
+// rule's allowance) come at one instant. Prints "rounds=N elapsed_ns=T".
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/syscall.h>
@@ -15,17 +16,16 @@ static long long mono_ns(void) {
 }
 
 int main(int argc, char **argv) {
-  if (argc != 2) {
-    fprintf(stderr, "usage: bench_spin N\n");
+  if (argc != 3) {
+    fprintf(stderr, "usage: bench_spin N R\n");
     return 2;
   }
-  long n = atol(argv[1]);
+  long n = atol(argv[1]), reads = atol(argv[2]);
   long long start = mono_ns(), sum = 0;
   struct timespec us1 = {0, 1000};
   for (long i = 0; i < n; i++) {
-    sum += mono_ns() & 1;
+    for (long r = 0; r < reads; r++) sum += mono_ns() & 1;
     sum += syscall(SYS_getppid) & 1;
-    sum += mono_ns() & 1;
     if (i % 64 == 63) nanosleep(&us1, NULL);
   }
   printf("rounds=%ld elapsed_ns=%lld sum=%lld\n", n, mono_ns() - start, sum);
