@@ -11,6 +11,7 @@ import { runTcp } from './tcp';
 import { runCurlExample } from './curl-example';
 import { runManyHosts } from './hosts';
 import { runRandom } from './random';
+import { runSpin } from './spin';
 
 interface Benchmark {
   name: string;
@@ -27,6 +28,7 @@ const BENCHMARKS: Benchmark[] = [
   { name: 'curl-example', run: runCurlExample },
   { name: 'hosts', run: runManyHosts },
   { name: 'getrandom', run: runRandom },
+  { name: 'spin-rule', run: runSpin },
 ];
 
 async function main(argv: string[]): Promise<number> {

@@ -36,6 +36,8 @@ export interface Layout {
   chHandlerFlags: number;
   chHandlerMask: number;
   chSiginfo: number;
+  chSpinSince: number;
+  chSpinReads: number;
   hSimTime: number;
   hMaxRunahead: number;
   hUnapplied: number;
@@ -81,6 +83,7 @@ export interface ProtocolConstants {
   shimSignals: Record<string, number>;
   tscTrap: Record<string, number>;
   clock: Record<string, number>;
+  spin: Record<string, number>;
 }
 
 export interface NativeAddon {

@@ -146,6 +146,8 @@ static napi_value js_layout(napi_env env, napi_callback_info info) {
   set_num(env, o, "chHandlerFlags", offsetof(umbra_channel, handler_flags));
   set_num(env, o, "chHandlerMask", offsetof(umbra_channel, handler_mask));
   set_num(env, o, "chSiginfo", offsetof(umbra_channel, siginfo));
+  set_num(env, o, "chSpinSince", offsetof(umbra_channel, spin_since_ns));
+  set_num(env, o, "chSpinReads", offsetof(umbra_channel, spin_reads));
   set_num(env, o, "hSimTime", offsetof(umbra_host, sim_time_ns));
   set_num(env, o, "hMaxRunahead", offsetof(umbra_host, max_runahead_ns));
   set_num(env, o, "hUnapplied", offsetof(umbra_host, unapplied_latency_ns));
@@ -213,6 +215,10 @@ static napi_value js_protocol(napi_env env, napi_callback_info info) {
   napi_value yield = group(env, o, "yieldReason");
   set_num(env, yield, "LATENCY", UMBRA_YIELD_LATENCY);
   set_num(env, yield, "PREEMPT", UMBRA_YIELD_PREEMPT);
+  set_num(env, yield, "SPIN", UMBRA_YIELD_SPIN);
+  napi_value spin = group(env, o, "spin");
+  set_num(env, spin, "FREE_READS", UMBRA_SPIN_FREE_READS);
+  set_num(env, spin, "STEP_NS", (double)UMBRA_SPIN_STEP_NS);
   napi_value ch = group(env, o, "channel");
   set_num(env, ch, "APP", UMBRA_CH_APP);
   set_num(env, ch, "REQUEST", UMBRA_CH_REQUEST);

@@ -11,7 +11,7 @@
 #define UMBRA_MAGIC 0x41524d55u /* "UMRA" */
 /* Bump on any change to the layout or the meaning of a constant: the shim
  * refuses a region of another version, TypeScript an addon of another one. */
-#define UMBRA_VERSION 6u
+#define UMBRA_VERSION 7u
 
 /* Exit status of a managed process whose shim found a region of another
  * protocol version (a stale build); it says so on its stderr first. */
@@ -78,6 +78,13 @@
 /* Reasons the shim reports in a YIELD's args[0]. */
 #define UMBRA_YIELD_LATENCY 1
 #define UMBRA_YIELD_PREEMPT 2
+#define UMBRA_YIELD_SPIN 3 /* the spin rule's charge: apply all unapplied latency now */
+
+/* The spin rule (native/shim/spin.h): a thread may read the clock this many
+ * times at one simulated instant without blocking; each further read costs
+ * UMBRA_SPIN_STEP_NS of simulated time, so a loop waiting for the clock ends. */
+#define UMBRA_SPIN_FREE_READS 10000u
+#define UMBRA_SPIN_STEP_NS 1000ull
 
 /* Signals the shim uses natively (x86-64 Linux numbers). The program never
  * reaches the kernel's dispositions or masks for them: its own use is emulated. */
@@ -123,7 +130,13 @@ typedef struct umbra_channel {
   uint64_t handler_flags; /* sa_flags */
   uint64_t handler_mask;
   uint8_t siginfo[128];
-  uint8_t pad[512 - 4 * 4 - 8 * 8 - 4 * 4 - 16 - 8 - 8 - 4 * 2 - 8 * 3 - 128];
+  /* The spin rule: clock reads since the simulated time was spin_since_ns, with
+   * no block in between. The shim counts; the simulator zeroes spin_reads when
+   * the thread blocks. */
+  uint64_t spin_since_ns;
+  uint32_t spin_reads;
+  uint32_t spin_pad;
+  uint8_t pad[512 - 4 * 4 - 8 * 8 - 4 * 4 - 16 - 8 - 8 - 4 * 2 - 8 * 3 - 128 - 8 - 4 * 2];
 } umbra_channel;
 
 /* deliver_flags */

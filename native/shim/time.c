@@ -12,6 +12,7 @@
 #include <ucontext.h>
 
 #include "shim.h"
+#include "spin.h"
 
 uint64_t shim_now_ns(void) {
   int64_t base = __atomic_load_n(&shim_host->realtime_base_ns, __ATOMIC_RELAXED);
@@ -49,6 +50,33 @@ static int attached(void) {
   return shim_host != NULL && shim_channel != NULL;
 }
 
+/* ---- the spin rule (spin.h), on every clock read of an attached thread ----
+ * Independent of the CPU-latency model: a loop that waits for the clock to
+ * pass a deadline must end under the default configuration too. The charge
+ * moves the clock locally while that cannot overtake the next event, like
+ * shim_charge_latency; otherwise the simulator applies it (UMBRA_YIELD_SPIN)
+ * and lets whatever comes first run. */
+static void spin_clock_read(void) {
+#ifdef UMBRA_NO_SPIN_RULE /* only in the baseline shim of bench/spin.ts */
+  return;
+#endif
+  umbra_channel *ch = shim_channel;
+  umbra_host *h = shim_host;
+  uint64_t now = __atomic_load_n(&h->sim_time_ns, __ATOMIC_RELAXED);
+  uint64_t ns = umbra_spin_read(&ch->spin_since_ns, &ch->spin_reads, now);
+  if (ns == 0) return;
+  uint64_t pending = h->unapplied_latency_ns + ns;
+  if (now + pending <= h->max_runahead_ns) {
+    __atomic_store_n(&h->sim_time_ns, now + pending, __ATOMIC_RELAXED);
+    h->unapplied_latency_ns = 0;
+  } else {
+    h->unapplied_latency_ns = pending;
+    long args[6] = {UMBRA_YIELD_SPIN, 0, 0, 0, 0, 0};
+    shim_forward_pseudo(UMBRA_SYS_YIELD, args);
+  }
+  umbra_spin_charged(&ch->spin_since_ns, __atomic_load_n(&h->sim_time_ns, __ATOMIC_RELAXED));
+}
+
 /* Shared by the libc interposers, the vDSO patches and the trapped syscalls. */
 static long time_clock_gettime(long clk, struct timespec *ts) {
   if (!attached()) return RAW2(SYS_clock_gettime, clk, ts);
@@ -60,6 +88,7 @@ static long time_clock_gettime(long clk, struct timespec *ts) {
   ts->tv_sec = (time_t)(now / 1000000000ull);
   ts->tv_nsec = (long)(now % 1000000000ull);
   shim_charge_latency(shim_host_config.unblocked_vdso_latency_ns);
+  spin_clock_read();
   return 0;
 }
 
@@ -71,6 +100,7 @@ static long time_gettimeofday(struct timeval *tv, void *tz) {
     tv->tv_usec = (suseconds_t)((now % 1000000000ull) / 1000);
   }
   shim_charge_latency(shim_host_config.unblocked_vdso_latency_ns);
+  spin_clock_read();
   return 0;
 }
 
@@ -79,6 +109,7 @@ static long time_time(time_t *t) {
   time_t secs = (time_t)(shim_now_ns() / 1000000000ull);
   if (t) *t = secs;
   shim_charge_latency(shim_host_config.unblocked_vdso_latency_ns);
+  spin_clock_read();
   return secs;
 }
 
@@ -260,6 +291,7 @@ static int emulate_tsc(siginfo_t *info, ucontext_t *uc) {
   g[REG_RIP] += is_rdtscp ? 3 : 2;
   tsc_emulated++;
   if (shim_host) shim_charge_latency(shim_host_config.unblocked_vdso_latency_ns);
+  if (attached()) spin_clock_read();
   return 1;
 }
 

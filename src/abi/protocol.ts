@@ -5,7 +5,7 @@
 import { ADDON_PATH, native, NativeAddon, ProtocolConstants } from '../native';
 
 /** The protocol version (UMBRA_VERSION) this TypeScript is written against. */
-export const EXPECTED_PROTOCOL_VERSION = 6;
+export const EXPECTED_PROTOCOL_VERSION = 7;
 
 type Table<K extends string> = { readonly [P in K]: number };
 
@@ -83,7 +83,13 @@ export const PSEUDO_SYS = table(P.pseudoSys, 'pseudoSys', ['YIELD', 'SIGRETURN',
 export const DELIVER = table(P.deliver, 'deliver', ['RESTART', 'DIE'] as const);
 
 /** Why the shim yields (args[0] of PSEUDO_SYS.YIELD, UMBRA_YIELD_*). */
-export const YIELD_REASON = table(P.yieldReason, 'yieldReason', ['LATENCY', 'PREEMPT'] as const);
+export const YIELD_REASON = table(P.yieldReason, 'yieldReason', ['LATENCY', 'PREEMPT', 'SPIN'] as const);
+
+/**
+ * The spin rule's constants (UMBRA_SPIN_*): clock reads a thread may make at one simulated instant
+ * without blocking, and the simulated time each further read costs (see native/shim/spin.h).
+ */
+export const SPIN = table(P.spin, 'spin', ['FREE_READS', 'STEP_NS'] as const);
 
 /** The channel's futex word (UMBRA_CH_*): owner in the low byte, sleeper bits above. */
 export const CHANNEL_STATE = table(P.channel, 'channel', [

@@ -42,6 +42,12 @@ export class Thread {
   // --- signals (kernel/signals.ts): pending thread-directed signals, sigtimedwait and sigsuspend state
   readonly signals = new ThreadSignals();
 
+  // --- the spin rule (kernel/cpu-latency.ts): empty zero-timeout polls at the simulated instant
+  // emptyPollAtNs since the thread last blocked (block generation emptyPollBlockGen).
+  emptyPollAtNs = -1;
+  emptyPollBlockGen = -1;
+  emptyPollsAtInstant = 0;
+
   // --- futex (syscall/futex.ts)
   /** Set by a FUTEX_WAKE that woke this thread; the re-run of its FUTEX_WAIT consumes it and returns 0. */
   futexWoken = false;

@@ -41,7 +41,12 @@ export function delayReply(k: Kernel, t: Thread, ret: number, atNs: number): voi
  * progress, and timed waits elsewhere (Python's GIL hand-off) expire.
  */
 export function politeDelay(k: Kernel, t: Thread, ret: number): void {
-  delayReply(k, t, ret, k.sched.nowNs + Math.max(POLITE_DELAY_NS, k.opts.unblockedSyscallLatencyNs));
+  delayReply(k, t, ret, k.sched.nowNs + politeDelayNs(k));
+}
+
+/** How long a polite delay lasts. */
+export function politeDelayNs(k: Kernel): number {
+  return Math.max(POLITE_DELAY_NS, k.opts.unblockedSyscallLatencyNs);
 }
 
 /** Wakes a blocked thread because `why` happened; its syscall runs again from the top. */

@@ -4,6 +4,7 @@
 import type { Thread } from '../host/thread';
 import type { Kernel } from './kernel';
 import { assert, InvariantError } from '../core/assert';
+import { isSpinningPoll, spinBlocked } from './cpu-latency';
 
 /** What a handler decided about the syscall it was given. */
 export enum Outcome {
@@ -152,6 +153,7 @@ export class SyscallCall {
     const t = this.t;
     t.restartRule = rule;
     for (const s of sources) t.waitCleanups.push(s.add(() => this.k.wake(t)));
+    spinBlocked(this.k, t);
     this.k.parkThread(t, deadlineNs);
     return Outcome.Blocked;
   }
@@ -160,6 +162,7 @@ export class SyscallCall {
   block(deadlineNs: number, rule = RestartRule.ByNumber): Outcome {
     const t = this.t;
     t.restartRule = rule;
+    spinBlocked(this.k, t);
     this.k.parkThread(t, deadlineNs);
     return Outcome.Blocked;
   }
@@ -176,12 +179,9 @@ export class SyscallCall {
     return Outcome.Deferred;
   }
 
-  /** An empty zero-timeout poll: free once, the polite delay when repeated. */
+  /** An empty zero-timeout poll: free once, the polite delay when repeated (the spin rule: isSpinningPoll). */
   emptyPoll(ret: number): Outcome {
-    const t = this.t;
-    const again = t.emptyPollSeq === t.syscallSeq - 1;
-    t.emptyPollSeq = t.syscallSeq;
-    return again ? this.politeDelay(ret) : this.ok(ret);
+    return isSpinningPoll(this.k, this.t) ? this.politeDelay(ret) : this.ok(ret);
   }
 
   /** No reply goes out now: the handler ended the thread or process, or scheduled the reply itself. */

@@ -14,6 +14,7 @@ import {
   PROTOCOL,
   PSEUDO_SYS,
   SHIM_SIGNALS,
+  SPIN,
   TSC_TRAP,
   YIELD_REASON,
 } from '../../src/abi/protocol';
@@ -32,6 +33,7 @@ test('the TypeScript tables are the addon constants, frozen', () => {
   assert.deepEqual({ ...LIMITS }, p.limits);
   assert.deepEqual({ ...SHIM_SIGNALS }, p.shimSignals);
   assert.deepEqual({ ...TSC_TRAP }, p.tscTrap);
+  assert.deepEqual({ ...SPIN }, p.spin);
   for (const t of [MSG, PSEUDO_SYS, DELIVER, LIMITS]) assert.ok(Object.isFrozen(t));
   // Pseudo-syscalls sit above Linux's syscall numbers.
   for (const nr of Object.values(PSEUDO_SYS)) assert.ok(nr > 1000);
