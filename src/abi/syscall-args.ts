@@ -375,6 +375,13 @@ const SIGNATURES: Readonly<Record<keyof typeof SYS, string>> = {
   process_mrelease: 'dx',
   futex_waitv: 'pxxpd',
   set_mempolicy_home_node: 'uuuX',
+  fchmodat2: 'dpxx',
+  setxattrat: 'dpxppu',
+  getxattrat: 'dpxppu',
+  listxattrat: 'dpxpu',
+  removexattrat: 'dpxp',
+  file_getattr: 'dppux',
+  file_setattr: 'dppux',
 };
 
 /** What the trace needs to know of one syscall. */
