@@ -69,7 +69,7 @@ const SIGNATURES: Readonly<Record<keyof typeof SYS, string>> = {
   socketpair: 'dxdp',
   setsockopt: 'dddpd',
   getsockopt: 'dddpp',
-  clone: 'Xppppl',
+  clone: 'Xpppp',
   fork: '',
   vfork: '',
   execve: 'ppp',

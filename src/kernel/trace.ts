@@ -89,6 +89,8 @@ export function describeSyscall(
 export function pidLabelFor(k: Kernel, t: Thread): PidLabel {
   return (v) => {
     if (v <= 0 || k.findThread(t.process.host, v) !== undefined) return String(v);
+    // A process that ended but is not reaped yet (waitpid's usual argument) still has its id.
+    for (const p of t.process.host.processes) if (p.vpid === v) return String(v);
     for (const p of t.process.host.processes) {
       if (p.nativePid === v) return `native:${p.vpid}`;
       for (const th of p.threads) if (th.nativeTid === v) return `native:${th.vtid}`;
