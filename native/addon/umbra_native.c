@@ -360,8 +360,9 @@ static bool spin_worthwhile(int64_t now_ns) {
   }
   if (!p) return g_spin_ok;
   long runnable = strtol(p, NULL, 10);
-  /* Ours and the managed thread we wait for: both must fit beside the rest. */
-  g_spin_ok = runnable + 1 <= g_usable_cpus;
+  /* Sampled while we wait: the count holds this thread and, usually, the managed
+   * thread we just answered; spinning pays while nothing else wants a CPU. */
+  g_spin_ok = runnable <= g_usable_cpus;
   if (g_shm)
     atomic_store_explicit((_Atomic uint32_t *)&((umbra_header *)g_shm)->spin_ok, g_spin_ok,
                           memory_order_relaxed);
