@@ -42,6 +42,16 @@ export class RealtimeBase {
     public nsec: number = 0,
   ) {}
 
+  /** Whole Unix seconds these clocks read at simulated time `simNs`. */
+  unixSecAt(simNs: number): number {
+    return this.sec + Math.floor((this.nsec + simNs) / NS_PER_SEC);
+  }
+
+  /** Unix second of the simulated boot (monotonic zero), as /proc/stat's btime gives it. */
+  bootUnixSec(): number {
+    return this.sec - MONOTONIC_BASE_SEC;
+  }
+
   /** Moves the clocks by `offsetNs` (negative: back). */
   jump(offsetNs: number): void {
     const total = this.nsec + (offsetNs % NS_PER_SEC);
@@ -108,8 +118,6 @@ function pad2(n: number): string {
 
 /** Clock ticks per second of /proc times (Linux's USER_HZ, sysconf(_SC_CLK_TCK)). */
 export const USER_HZ = 100;
-/** Unix time of the simulated machine's boot, one second before the start (see MONOTONIC_BASE_SEC). */
-export const BOOT_UNIX_SEC = EPOCH_UNIX_SEC - MONOTONIC_BASE_SEC;
 
 /** Simulated time `t` as time since boot, the base of CLOCK_MONOTONIC and /proc's times. */
 export function sinceBootNs(t: SimTime): number {

@@ -4,7 +4,7 @@
 import type { Process } from '../host/process';
 import type { Host } from '../host/host';
 import { E } from '../abi/errno';
-import { BOOT_UNIX_SEC, NS_PER_SEC, sinceBootNs, sinceBootTicks } from '../core/time';
+import { NS_PER_SEC, sinceBootNs, sinceBootTicks } from '../core/time';
 
 /** Longest command name /proc shows (TASK_COMM_LEN - 1). */
 const COMM_MAX = 15;
@@ -59,7 +59,7 @@ export function systemStat(host: Host, nowNs: number): string {
     `cpu0 ${cpu}`,
     'intr 0',
     'ctxt 0',
-    `btime ${BOOT_UNIX_SEC}`,
+    `btime ${host.realtime.bootUnixSec()}`,
     `processes ${host.processes.length}`,
     `procs_running ${Math.max(1, running)}`,
     'procs_blocked 0',

@@ -58,7 +58,6 @@ import {
   SHMMIN,
   SHMMNI,
 } from '../abi/sysv';
-import { EPOCH_UNIX_SEC, NS_PER_SEC } from '../core/time';
 import type { Process } from '../host/process';
 import { MsgQueue } from '../ipc/msg';
 import { IpcPerm, type IpcCred, type IpcNamespace, type IpcObject } from '../ipc/namespace';
@@ -79,8 +78,13 @@ const PAGE_BYTES = 4096;
 /** A native call's result that is an errno rather than an address. */
 const MAX_ERRNO = 4095;
 
-function nowSec(k: Kernel): number {
-  return EPOCH_UNIX_SEC + Math.floor(k.now / NS_PER_SEC);
+/** The caller's host's realtime clock, whole seconds (IPC times, as Linux keeps them). */
+function nowSec(c: SyscallCall): number {
+  return hostNowSec(c.k, c.t.process);
+}
+
+function hostNowSec(k: Kernel, p: Process): number {
+  return p.host.realtime.unixSecAt(k.now);
 }
 
 function isErr(r: number): boolean {
@@ -188,7 +192,7 @@ function shmget(ipc: SysvIpc, c: SyscallCall): Outcome {
       file = ipc.backing.create(h.id, sizeBytes) ?? '';
       return file === '' ? -E.ENOMEM : 0;
     },
-    (id, perm) => new ShmSegment(id, perm, sizeBytes, file, c.t.process.vpid, nowSec(c.k)),
+    (id, perm) => new ShmSegment(id, perm, sizeBytes, file, c.t.process.vpid, nowSec(c)),
     (s) => (s.sizeBytes < sizeBytes ? -E.EINVAL : 0),
     () => ipc.backing.release(file),
   );
@@ -230,7 +234,7 @@ function shmat(ipc: SysvIpc, c: SyscallCall): Outcome {
   if (!s.perm.permits(cred(c), want)) return c.err(E.EACCES);
   const r = mapSegment(c, s, addr, flags);
   if (isErr(r)) return c.result(r);
-  ipc.attach(p, s, r, nowSec(c.k));
+  ipc.attach(p, s, r, nowSec(c));
   return c.ok(r);
 }
 
@@ -242,7 +246,7 @@ function shmdt(ipc: SysvIpc, c: SyscallCall): Outcome {
   const i = list.findIndex((a) => a.addr === addr);
   if (i < 0) return c.err(E.EINVAL);
   c.k.nativeCall(c.t, SYS.munmap, addr, list[i].segment.mappedBytes);
-  ipc.detach(p, i, nowSec(c.k));
+  ipc.detach(p, i, nowSec(c));
   return c.ok(0);
 }
 
@@ -300,7 +304,7 @@ function shmctl(ipc: SysvIpc, c: SyscallCall): Outcome {
       const dv = readStructFrom(c, buf, SHMID_DS.size);
       if (dv === null) return c.err(E.EFAULT);
       setPerm(dv, s.perm);
-      s.ctimeSec = nowSec(c.k);
+      s.ctimeSec = nowSec(c);
       return c.ok(0);
     }
     case IPC_RMID:
@@ -327,7 +331,7 @@ function semget(ipc: SysvIpc, c: SyscallCall): Outcome {
     c.int(0),
     c.int(2),
     () => (nsems === 0 ? -E.EINVAL : 0),
-    (id, perm) => new SemSet(id, perm, nsems, nowSec(c.k)),
+    (id, perm) => new SemSet(id, perm, nsems, nowSec(c)),
     (s) => (s.nsems < nsems ? -E.EINVAL : 0),
   );
 }
@@ -388,7 +392,7 @@ function semop(ipc: SysvIpc, c: SyscallCall, timeoutAddr: number): Outcome {
   if (c.firstRun && !set.perm.permits(cred(c), alter ? 2 : 4)) return c.err(E.EACCES);
   const r = set.trySemop(ops, p.vpid, () => ipc.undoOf(p, set));
   if (r === SEMOP_DONE) {
-    set.otimeSec = nowSec(k);
+    set.otimeSec = nowSec(c);
     if (alter) set.changed.notify();
     return c.ok(0);
   }
@@ -444,7 +448,7 @@ function semctl(ipc: SysvIpc, c: SyscallCall): Outcome {
       const dv = readStructFrom(c, arg, SEMID_DS.size);
       if (dv === null) return c.err(E.EFAULT);
       setPerm(dv, s.perm);
-      s.ctimeSec = nowSec(k);
+      s.ctimeSec = nowSec(c);
       return c.ok(0);
     }
     case IPC_RMID:
@@ -474,7 +478,7 @@ function semctl(ipc: SysvIpc, c: SyscallCall): Outcome {
       if (!s.perm.permits(cred(c), 2)) return c.err(E.EACCES);
       s.values[num] = val;
       s.pids[num] = p.vpid;
-      s.ctimeSec = nowSec(k);
+      s.ctimeSec = nowSec(c);
       ipc.clearUndo(s, num);
       s.changed.notify();
       return c.ok(0);
@@ -488,7 +492,7 @@ function semctl(ipc: SysvIpc, c: SyscallCall): Outcome {
         s.values[i] = dv.getUint16(i * 2, true);
         s.pids[i] = p.vpid;
       }
-      s.ctimeSec = nowSec(k);
+      s.ctimeSec = nowSec(c);
       ipc.clearUndo(s, -1);
       s.changed.notify();
       return c.ok(0);
@@ -507,7 +511,7 @@ function msgget(ipc: SysvIpc, c: SyscallCall): Outcome {
     c.int(0),
     c.int(1),
     () => 0,
-    (id, perm) => new MsgQueue(id, perm, MSGMNB, nowSec(c.k)),
+    (id, perm) => new MsgQueue(id, perm, MSGMNB, nowSec(c)),
     () => 0,
   );
 }
@@ -541,7 +545,7 @@ function msgsnd(ipc: SysvIpc, c: SyscallCall): Outcome {
   const data = Buffer.alloc(size);
   if (size > 0 && k.mem.readBuf(p.nativePid, c.ptr(1) + 8, data, 0, size) !== size) return c.err(E.EFAULT);
   q.push({ type, data });
-  q.stimeSec = nowSec(k);
+  q.stimeSec = nowSec(c);
   q.lspid = p.vpid;
   q.changed.notify();
   return c.ok(0);
@@ -579,7 +583,7 @@ function msgrcv(ipc: SysvIpc, c: SyscallCall): Outcome {
   if (n > 0 && k.mem.writeBuf(p.nativePid, c.ptr(1) + 8, m.data, 0, n) !== n) return c.err(E.EFAULT);
   if ((flags & MSG_COPY) === 0) {
     q.take(i);
-    q.rtimeSec = nowSec(k);
+    q.rtimeSec = nowSec(c);
     q.lrpid = p.vpid;
     q.changed.notify();
   }
@@ -644,7 +648,7 @@ function msgctl(ipc: SysvIpc, c: SyscallCall): Outcome {
       if (qbytes > MSGMNB && qbytes > q.qbytes && who.euid !== 0) return c.err(E.EPERM);
       setPerm(dv, q.perm);
       q.qbytes = qbytes;
-      q.ctimeSec = nowSec(c.k);
+      q.ctimeSec = nowSec(c);
       q.changed.notify();
       return c.ok(0);
     }
@@ -659,7 +663,7 @@ function msgctl(ipc: SysvIpc, c: SyscallCall): Outcome {
 
 /** Detaches what a process had attached (its mappings are gone) and, at exit, applies SEM_UNDO. */
 function processGone(ipc: SysvIpc, k: Kernel, p: Process): void {
-  ipc.exited(p, nowSec(k));
+  ipc.exited(p, hostNowSec(k, p));
 }
 
 export function registerSysv(k: Kernel): void {
@@ -677,7 +681,7 @@ export function registerSysv(k: Kernel): void {
   k.register(SYS.msgrcv, (c) => msgrcv(ipc, c));
   k.register(SYS.msgctl, (c) => msgctl(ipc, c));
   k.onProcessEnd.push((p) => processGone(ipc, k, p));
-  k.onFork.push((parent, child) => ipc.forked(parent, child, nowSec(k)));
-  k.onExec.push((p) => ipc.execed(p, nowSec(k)));
+  k.onFork.push((parent, child) => ipc.forked(parent, child, hostNowSec(k, parent)));
+  k.onExec.push((p) => ipc.execed(p, hostNowSec(k, p)));
   k.onRunEnd.push(() => ipc.dispose());
 }

@@ -229,6 +229,20 @@ test('clock_offset jumps one host realtime clocks (vDSO, syscall, gettimeofday, 
   assert.match(processed, /- \{at: 1500 ms, host: \{name: beta, clock_offset: "-2 sec"\}\}/);
 });
 
+test("/proc/stat's btime follows the start date and a host's clock jump, as Linux's boot time does", () => {
+  const btime = { path: '/bin/sh', args: ['-c', 'grep ^btime /proc/stat'] };
+  const yaml =
+    config(
+      host('alpha', [{ ...btime, start_time: '5 s' }]) + host('beta', [{ ...btime, start_time: '5 s' }]),
+      'stop_time: 10 s\nstart_date: 2026-01-01T00:00:00Z',
+    ) + 'schedule:\n- {at: 2 s, host: {name: beta, clock_offset: 10 s}}\n';
+  const r = runUmbra(yaml);
+  assert.equal(r.status, 0, r.stderr + r.stdout);
+  // Boot is monotonic zero, one second before simulated time 0 (2026-01-01T00:00:00Z = 1767225600).
+  assert.equal(r.output('alpha', 'dash.'), 'btime 1767225599\n');
+  assert.equal(r.output('beta', 'dash.'), 'btime 1767225609\n');
+});
+
 test('schedule mistakes exit 2 with one line naming the entry', () => {
   const base = config(reqLoop('reconnect'), 'stop_time: 40 s', twoNodeGraph());
   for (const [entry, message] of [
