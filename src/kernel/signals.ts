@@ -279,6 +279,18 @@ export function suspendWithMask(k: Kernel, t: Thread, lo: number, hi: number): v
   setMask(k, t, lo, hi);
 }
 
+/**
+ * The end of a wait with a temporary mask (ppoll, pselect6, epoll_pwait) that
+ * no signal interrupted: the old mask returns at once, and a signal that only
+ * the temporary mask let through stays pending, as on Linux.
+ */
+export function endTemporaryMask(k: Kernel, t: Thread): void {
+  const ts = t.signals;
+  if (!ts.suspended) return;
+  setMask(k, t, ts.suspendRestore.lo, ts.suspendRestore.hi);
+  ts.suspended = false;
+}
+
 /** rt_sigtimedwait: while t's call is parked, the signals of (lo, hi) wake it even when blocked. */
 export function awaitSignals(t: Thread, lo: number, hi: number): void {
   const ts = t.signals;

@@ -11,7 +11,7 @@ import { descriptor, installFile, nativeFdOpen } from '../files/descriptors';
 import { EpollFile } from '../files/epoll';
 import type { SimFile } from '../files/file';
 import { deadlineOf, expired, msToNs } from './wait-timeout';
-import { checkSigmaskArg } from './sigmask-arg';
+import { applySigmaskArg, checkSigmaskArg, settleSigmask } from './sigmask-arg';
 
 const EP_MAX_EVENTS = Math.floor(0x7fffffff / EPOLL_EVENT_SIZE);
 
@@ -80,13 +80,17 @@ function epollPwait2(c: SyscallCall): Outcome {
     timeoutNs = ns;
   }
   const m = checkSigmaskArg(c, c.ptr(4), c.u64(5));
-  return m < 0 ? c.result(m) : epollWait(c, timeoutNs);
+  if (m < 0) return c.result(m);
+  applySigmaskArg(c, c.ptr(4));
+  return settleSigmask(c, epollWait(c, timeoutNs));
 }
 
 /** epoll_pwait: the mask is checked before the epoll fd. */
 function epollPwait(c: SyscallCall): Outcome {
   const m = checkSigmaskArg(c, c.ptr(4), c.u64(5));
-  return m < 0 ? c.result(m) : epollWait(c, msToNs(c.int(3)));
+  if (m < 0) return c.result(m);
+  applySigmaskArg(c, c.ptr(4));
+  return settleSigmask(c, epollWait(c, msToNs(c.int(3))));
 }
 
 export function registerEpoll(k: Kernel): void {

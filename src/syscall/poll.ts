@@ -22,7 +22,7 @@ import { Outcome, SyscallCall } from '../kernel/call';
 import { descriptor, nativeFdOpen } from '../files/descriptors';
 import { ALWAYS_READY, readiness, SimFile } from '../files/file';
 import { deadlineOf, expired, msToNs } from './wait-timeout';
-import { checkSigmaskArg } from './sigmask-arg';
+import { applySigmaskArg, checkSigmaskArg, settleSigmask } from './sigmask-arg';
 
 const POLLFD_SIZE = 8;
 /** Linux refuses more pollfds than RLIMIT_NOFILE; ours is what the scratch buffer holds. */
@@ -113,7 +113,7 @@ function writeRemaining(c: SyscallCall, addr: number, timeval: boolean, deadline
 
 /**
  * ppoll: timespec timeout, updated with the time left; the timeout is read
- * before the signal mask is checked, as Linux does. The mask is not applied yet.
+ * before the signal mask is checked, as Linux does.
  */
 function ppoll(c: SyscallCall): Outcome {
   const tsAddr = c.ptr(2);
@@ -124,7 +124,8 @@ function ppoll(c: SyscallCall): Outcome {
   }
   const m = checkSigmaskArg(c, c.ptr(3), c.u64(4));
   if (m < 0) return c.result(m);
-  const o = doPoll(c, c.ptr(0), c.u32(1), timeoutNs);
+  applySigmaskArg(c, c.ptr(3));
+  const o = settleSigmask(c, doPoll(c, c.ptr(0), c.u32(1), timeoutNs));
   if (o !== Outcome.Done || c.ret < 0 || timeoutNs === 0) return o;
   return writeRemaining(c, tsAddr, false, deadlineOf(c, timeoutNs)) ? o : c.err(E.EFAULT);
 }
@@ -148,6 +149,7 @@ function doSelect(c: SyscallCall, timeval: boolean, maskAddr = 0, maskBytes = 0)
   const m = checkSigmaskArg(c, maskAddr, maskBytes);
   if (m < 0) return c.result(m);
   if (nfdsArg < 0) return c.err(E.EINVAL);
+  applySigmaskArg(c, maskAddr);
   const nfds = Math.min(nfdsArg, FD_SETSIZE);
   // The kernel reads and writes whole longs of each set.
   const bytes = Math.ceil(nfds / 64) * 8;
@@ -205,7 +207,7 @@ function pselect6(c: SyscallCall): Outcome {
   const dv = c.k.mem.view();
   const maskAddr = dv.getUint32(4, true) * 4294967296 + dv.getUint32(0, true);
   const maskBytes = dv.getUint32(12, true) * 4294967296 + dv.getUint32(8, true);
-  return doSelect(c, false, maskAddr, maskBytes);
+  return settleSigmask(c, doSelect(c, false, maskAddr, maskBytes));
 }
 
 export function registerPoll(k: Kernel): void {

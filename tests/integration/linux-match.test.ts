@@ -39,3 +39,11 @@ test('the *at family: path calls natively, the forms acting on an emulated dirfd
   assert.match(native, /^fchownat\(pipe, "", -1, -1, AT_EMPTY_PATH\) = 0$/m);
   assert.match(native, /^openat2\(\/dev\/urandom\) then read 16 = 16$/m);
 });
+
+test('the temporary mask of ppoll, pselect and epoll_pwait lets a blocked signal interrupt the wait, then is undone', () => {
+  const { native, umbra } = bothWays('wait_sigmask');
+  assert.equal(umbra, native);
+  assert.match(native, /^ppoll: ret -1 Interrupted system call, handled 1, SIGALRM blocked after 1$/m);
+  assert.match(native, /^epoll_pwait: ret -1 Interrupted system call, handled 1, SIGALRM blocked after 1$/m);
+  assert.match(native, /^ppoll, fd ready: ret 1 -, handled 0, SIGALRM blocked after 1\npending after: 1$/m);
+});
