@@ -35,6 +35,8 @@ export interface SimFile extends FileObject {
   readonly watchers?: Watchers;
   /** fstat: st_mode for the synthetic stat. */
   readonly statMode?: number;
+  /** Permission bits set by fchmod, replacing those of statMode (anonymous inodes keep them too). */
+  chmodBits?: number;
   /** Access mode F_GETFL reports (O_RDONLY, O_WRONLY, O_RDWR); O_RDWR when absent. */
   readonly accessMode?: number;
   /** fcntl commands fd.ts does not handle itself (e.g. F_GETPIPE_SZ); absent: EINVAL. */
@@ -56,4 +58,10 @@ export function readiness(f: SimFile): number {
   if (r & EPOLLIN) r |= EPOLLRDNORM;
   if (r & EPOLLOUT) r |= EPOLLWRNORM;
   return r;
+}
+
+/** st_mode of an emulated object as fstat shows it: its type and mode, with fchmod's bits when set. */
+export function statModeOf(f: SimFile): number {
+  const base = f.statMode ?? 0o140777;
+  return f.chmodBits === undefined ? base : (base & ~0o7777) | f.chmodBits;
 }

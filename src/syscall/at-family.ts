@@ -12,7 +12,7 @@ import { O_CREAT, O_TMPFILE } from '../abi/fcntl';
 import type { Kernel } from '../kernel/kernel';
 import type { Outcome, SyscallCall } from '../kernel/call';
 import { fileOf } from '../files/descriptors';
-import type { SimFile } from '../files/file';
+import { statModeOf, type SimFile } from '../files/file';
 import { openSpecial } from './fd';
 
 const AT_SYMLINK_NOFOLLOW = 0x100;
@@ -100,16 +100,43 @@ function futimesat(c: SyscallCall): Outcome {
 /** fchownat(fd, "", uid, gid, AT_EMPTY_PATH): no change is always allowed; a change needs CAP_CHOWN. */
 function fchownat(c: SyscallCall): Outcome {
   if ((c.int(4) & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)) !== 0) return c.err(E.EINVAL);
-  return onTarget(c, 0, 1, () => {
-    if (c.int(2) === -1 && c.int(3) === -1) return 0;
-    return c.k.nativeCall(c.t, SYS.geteuid) === 0 ? 0 : -E.EPERM;
-  });
+  return onTarget(c, 0, 1, (f) => chown(c, f, c.int(2), c.int(3)));
 }
 
-/** fchmodat2(fd, "", mode, AT_EMPTY_PATH): the owner may. */
+/** fchmodat2(fd, "", mode, AT_EMPTY_PATH): the owner may; fstat shows the new bits. */
 function fchmodat2(c: SyscallCall): Outcome {
   if ((c.int(3) & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)) !== 0) return c.err(E.EINVAL);
-  return onTarget(c, 0, 1, () => 0);
+  const mode = c.u32(2);
+  return onTarget(c, 0, 1, (f) => chmod(f, mode));
+}
+
+/** Objects on an anonymous inode (eventfd, timerfd, signalfd, pidfd) have no attributes to change. */
+function isAnonInode(f: SimFile): boolean {
+  return f.statMode !== undefined && (f.statMode & 0o170000) === 0;
+}
+
+function chmod(f: SimFile, mode: number): number {
+  if (isAnonInode(f)) return -E.EOPNOTSUPP;
+  f.chmodBits = mode & 0o7777;
+  return 0;
+}
+
+/** A change of owner needs CAP_CHOWN (root here); no change is always allowed. */
+function chown(c: SyscallCall, f: SimFile, uid: number, gid: number): number {
+  if (isAnonInode(f)) return -E.EOPNOTSUPP;
+  if (uid === -1 && gid === -1) return 0;
+  return c.k.nativeCall(c.t, SYS.geteuid) === 0 ? 0 : -E.EPERM;
+}
+
+/** The fd-only calls (fchmod, fchown, f*xattr) on an emulated fd; the shim forwards no other. */
+function onFd(c: SyscallCall, act: (f: SimFile) => number): Outcome {
+  const f = fileOf(c.t, c.int(0));
+  return f === undefined ? c.native() : c.result(act(f));
+}
+
+/** fchown(fd, uid, gid). */
+function fchown(c: SyscallCall): Outcome {
+  return onFd(c, (f) => chown(c, f, c.int(1), c.int(2)));
 }
 
 /**
@@ -122,7 +149,7 @@ function faccessat2(c: SyscallCall): Outcome {
   if ((c.int(3) & ~(AT_EACCESS | AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)) !== 0) return c.err(E.EINVAL);
   if ((mode & ~7) !== 0) return c.err(E.EINVAL);
   return onTarget(c, 0, 1, (f) => {
-    const bits = (f.statMode ?? 0o140777) & 0o777;
+    const bits = statModeOf(f) & 0o777;
     const root = c.k.nativeCall(c.t, c.int(3) & AT_EACCESS ? SYS.geteuid : SYS.getuid) === 0;
     if (root) return (mode & 1) === 0 || (bits & 0o111) !== 0 ? 0 : -E.EACCES;
     return ((bits >> 6) & mode) === mode ? 0 : -E.EACCES;
@@ -162,7 +189,7 @@ function statx(c: SyscallCall): Outcome {
     dv.setUint32(0, STATX_BASIC_STATS, true); // stx_mask
     dv.setUint32(4, 4096, true); // stx_blksize
     dv.setUint32(16, 1, true); // stx_nlink
-    dv.setUint16(28, f.statMode ?? 0o140777, true); // stx_mode
+    dv.setUint16(28, statModeOf(f), true); // stx_mode
     return c.k.mem.writeScratch(c.t.process.nativePid, c.ptr(4), STATX_BYTES) === STATX_BYTES ? 0 : -E.EFAULT;
   });
 }
@@ -206,4 +233,10 @@ export function registerAtFamily(k: Kernel): void {
   k.register(SYS.setxattrat, ifKernelHas(answer(1, -E.EOPNOTSUPP)));
   k.register(SYS.openat2, openat2);
   k.register(SYS.statx, statx);
+  k.register(SYS.fchmod, (c) => onFd(c, (f) => chmod(f, c.u32(1))));
+  k.register(SYS.fchown, fchown);
+  k.register(SYS.fgetxattr, (c) => onFd(c, () => -E.ENODATA));
+  k.register(SYS.flistxattr, (c) => onFd(c, () => 0));
+  k.register(SYS.fremovexattr, (c) => onFd(c, () => -E.ENODATA));
+  k.register(SYS.fsetxattr, (c) => onFd(c, () => -E.EOPNOTSUPP));
 }

@@ -38,7 +38,7 @@ import { Outcome, RestartRule, SyscallCall } from '../kernel/call';
 import { descriptor, fileOf, installFile, shareFile, uninstallFd } from '../files/descriptors';
 import { type Fifo, type FifoAccess, FifoEnd } from '../files/fifo';
 import { procClockFile } from '../files/proc-file';
-import type { SimFile } from '../files/file';
+import { statModeOf, type SimFile } from '../files/file';
 import { StaticFile } from '../files/static-file';
 import { RandomDevice, randomUuid } from '../files/random-device';
 import { fcntlLock, isLockCommand } from './locks';
@@ -174,7 +174,7 @@ function fstat(c: SyscallCall, fd: number, bufAddr: number): Outcome {
   if (!f) return c.native();
   const dv = c.k.mem.view();
   for (let i = 0; i < STAT_SIZE; i += 4) dv.setUint32(i, 0, true);
-  dv.setUint32(24, f.statMode ?? 0o140777, true); // st_mode
+  dv.setUint32(24, statModeOf(f), true); // st_mode
   dv.setUint32(16, 1, true); // st_nlink
   dv.setUint32(56, 4096, true); // st_blksize
   const ok = c.k.mem.writeScratch(c.t.process.nativePid, bufAddr, STAT_SIZE) === STAT_SIZE;

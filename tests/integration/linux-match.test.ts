@@ -47,3 +47,10 @@ test('the temporary mask of ppoll, pselect and epoll_pwait lets a blocked signal
   assert.match(native, /^epoll_pwait: ret -1 Interrupted system call, handled 1, SIGALRM blocked after 1$/m);
   assert.match(native, /^ppoll, fd ready: ret 1 -, handled 0, SIGALRM blocked after 1\npending after: 1$/m);
 });
+
+test('fchmod and fchown on a pipe, a socket and an eventfd: allowed, shown by fstat, refused on anonymous inodes', () => {
+  const { native, umbra } = bothWays('fd_attrs');
+  assert.equal(umbra, native);
+  assert.match(native, /^pipe: fchmod 0640 = 0 -, mode 600 -> 640/m);
+  assert.match(native, /^eventfd: fchmod 0640 = -1 Operation not supported/m);
+});
