@@ -170,6 +170,40 @@ function setPerm(dv: DataView, perm: IpcPerm): void {
 }
 
 /** The kernel's rule for *_STAT (an index) versus IPC_STAT (an id). */
+/**
+ * IPC_STAT and its X_STAT / X_STAT_ANY forms, alike for the three kinds: read
+ * permission (except for _ANY), then the kind's struct; X_STAT answers the id.
+ */
+function statCmd<T extends IpcObject>(
+  c: SyscallCall,
+  o: T,
+  anyAllowed: boolean,
+  byIndex: boolean,
+  write: (c: SyscallCall, o: T, addr: number) => boolean,
+  addr: number,
+): Outcome {
+  if (!anyAllowed && !o.perm.permits(cred(c), 4)) return c.err(E.EACCES);
+  if (!write(c, o, addr)) return c.err(E.EFAULT);
+  return c.ok(byIndex ? o.id : 0);
+}
+
+/** IPC_RMID: the owner (or creator) only. */
+function removeCmd(c: SyscallCall, o: IpcObject, remove: () => void): Outcome {
+  if (!o.perm.isOwner(cred(c))) return c.err(E.EPERM);
+  remove();
+  return c.ok(0);
+}
+
+/** IPC_SET of a segment or a semaphore set: owner, mode and ctime from the struct at addr. */
+function setCmd(c: SyscallCall, o: IpcObject & { ctimeSec: number }, addr: number, sizeBytes: number): Outcome {
+  if (!o.perm.isOwner(cred(c))) return c.err(E.EPERM);
+  const dv = readStructFrom(c, addr, sizeBytes);
+  if (dv === null) return c.err(E.EFAULT);
+  setPerm(dv, o.perm);
+  o.ctimeSec = nowSec(c);
+  return c.ok(0);
+}
+
 function lookup<T extends IpcObject>(ns: IpcNamespace<T>, idOrIndex: number, byIndex: boolean): T | undefined {
   return byIndex ? ns.atIndex(idOrIndex) : ns.find(idOrIndex);
 }
@@ -296,21 +330,11 @@ function shmctl(ipc: SysvIpc, c: SyscallCall): Outcome {
     case IPC_STAT:
     case SHM_STAT:
     case SHM_STAT_ANY:
-      if (cmd !== SHM_STAT_ANY && !s.perm.permits(cred(c), 4)) return c.err(E.EACCES);
-      if (!shmStat(c, s, buf)) return c.err(E.EFAULT);
-      return c.ok(byIndex ? s.id : 0);
-    case IPC_SET: {
-      if (!s.perm.isOwner(cred(c))) return c.err(E.EPERM);
-      const dv = readStructFrom(c, buf, SHMID_DS.size);
-      if (dv === null) return c.err(E.EFAULT);
-      setPerm(dv, s.perm);
-      s.ctimeSec = nowSec(c);
-      return c.ok(0);
-    }
+      return statCmd(c, s, cmd === SHM_STAT_ANY, byIndex, shmStat, buf);
+    case IPC_SET:
+      return setCmd(c, s, buf, SHMID_DS.size);
     case IPC_RMID:
-      if (!s.perm.isOwner(cred(c))) return c.err(E.EPERM);
-      ipc.removeSegment(p.host, s);
-      return c.ok(0);
+      return removeCmd(c, s, () => ipc.removeSegment(p.host, s));
     case SHM_LOCK:
     case SHM_UNLOCK:
       s.locked = cmd === SHM_LOCK;
@@ -440,21 +464,11 @@ function semctl(ipc: SysvIpc, c: SyscallCall): Outcome {
     case IPC_STAT:
     case SEM_STAT:
     case SEM_STAT_ANY:
-      if (cmd !== SEM_STAT_ANY && !s.perm.permits(cred(c), 4)) return c.err(E.EACCES);
-      if (!semStat(c, s, arg)) return c.err(E.EFAULT);
-      return c.ok(byIndex ? s.id : 0);
-    case IPC_SET: {
-      if (!s.perm.isOwner(cred(c))) return c.err(E.EPERM);
-      const dv = readStructFrom(c, arg, SEMID_DS.size);
-      if (dv === null) return c.err(E.EFAULT);
-      setPerm(dv, s.perm);
-      s.ctimeSec = nowSec(c);
-      return c.ok(0);
-    }
+      return statCmd(c, s, cmd === SEM_STAT_ANY, byIndex, semStat, arg);
+    case IPC_SET:
+      return setCmd(c, s, arg, SEMID_DS.size);
     case IPC_RMID:
-      if (!s.perm.isOwner(cred(c))) return c.err(E.EPERM);
-      ipc.removeSemSet(p.host, s);
-      return c.ok(0);
+      return removeCmd(c, s, () => ipc.removeSemSet(p.host, s));
     case GETVAL:
     case GETPID:
     case GETNCNT:
@@ -635,9 +649,7 @@ function msgctl(ipc: SysvIpc, c: SyscallCall): Outcome {
     case IPC_STAT:
     case MSG_STAT:
     case MSG_STAT_ANY:
-      if (cmd !== MSG_STAT_ANY && !q.perm.permits(cred(c), 4)) return c.err(E.EACCES);
-      if (!msgStat(c, q, buf)) return c.err(E.EFAULT);
-      return c.ok(byIndex ? q.id : 0);
+      return statCmd(c, q, cmd === MSG_STAT_ANY, byIndex, msgStat, buf);
     case IPC_SET: {
       const who = cred(c);
       if (!q.perm.isOwner(who)) return c.err(E.EPERM);
@@ -653,9 +665,7 @@ function msgctl(ipc: SysvIpc, c: SyscallCall): Outcome {
       return c.ok(0);
     }
     case IPC_RMID:
-      if (!q.perm.isOwner(cred(c))) return c.err(E.EPERM);
-      ipc.removeQueue(p.host, q);
-      return c.ok(0);
+      return removeCmd(c, q, () => ipc.removeQueue(p.host, q));
     default:
       return c.err(E.EINVAL);
   }
