@@ -260,6 +260,28 @@ static const uint8_t routes[NR_MAX] = {
     [SYS_copy_file_range] = R_FD01,
 };
 
+/* Path calls the shim runs natively whose path may name a socket file that
+ * the host's simulated machine keeps apart from the shared one (a path outside
+ * the host's directory, src/net/unix-paths.ts). While the host has none, they
+ * stay native; otherwise they go to the simulator, which may point them at
+ * the host's own file. */
+static const uint8_t path_calls[NR_MAX] = {
+    [SYS_open] = 1,      [SYS_creat] = 1,      [SYS_openat] = 1,    [SYS_stat] = 1,
+    [SYS_lstat] = 1,     [SYS_newfstatat] = 1, [SYS_statx] = 1,     [SYS_access] = 1,
+    [SYS_faccessat] = 1, [SYS_faccessat2] = 1, [SYS_readlink] = 1,  [SYS_readlinkat] = 1,
+    [SYS_mkdir] = 1,     [SYS_mkdirat] = 1,    [SYS_rmdir] = 1,     [SYS_unlink] = 1,
+    [SYS_unlinkat] = 1,  [SYS_rename] = 1,     [SYS_renameat] = 1,  [SYS_renameat2] = 1,
+    [SYS_link] = 1,      [SYS_linkat] = 1,     [SYS_symlink] = 1,   [SYS_symlinkat] = 1,
+    [SYS_chmod] = 1,     [SYS_fchmodat] = 1,   [SYS_chown] = 1,     [SYS_fchownat] = 1,
+    [SYS_lchown] = 1,    [SYS_truncate] = 1,   [SYS_utimensat] = 1, [SYS_utimes] = 1,
+    [SYS_futimesat] = 1, [SYS_utime] = 1,      [SYS_mknodat] = 1,   [UMBRA_NR_FCHMODAT2] = 1,
+};
+
+/* A path call to run natively: through the simulator while the host has namespaced socket paths. */
+static inline int path_call_to_sim(long nr) {
+  return path_calls[nr] && __atomic_load_n(&shim_host->unix_ns_paths, __ATOMIC_RELAXED) != 0;
+}
+
 static inline int fd_emulated(long fd) {
   if (fd < 0) return 0;
   if (fd >= UMBRA_FD_BITMAP_FDS) return 1;
@@ -337,8 +359,9 @@ static long route_path(long nr, const long a[6], int arg) {
     } else if (path_is(p, "/etc/localtime")) {
       b[arg] = (long)"/usr/share/zoneinfo/Etc/UTC";
     }
-    return umbra_raw_syscall(nr, b[0], b[1], b[2], b[3], b[4], b[5]);
+    if (b[arg] != a[arg]) return umbra_raw_syscall(nr, b[0], b[1], b[2], b[3], b[4], b[5]);
   }
+  if (path_call_to_sim(nr)) return shim_forward_kind(UMBRA_MSG_PATH, nr, a);
   return umbra_raw_syscall(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
 }
 
@@ -351,6 +374,7 @@ struct ksigaction {
 };
 
 static long native_and_charge(long nr, const long a[6]) {
+  if (path_call_to_sim(nr)) return shim_forward_kind(UMBRA_MSG_PATH, nr, a);
   long r = umbra_raw_syscall(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
   shim_charge_latency(shim_host_config.unblocked_syscall_latency_ns);
   return r;
