@@ -52,6 +52,8 @@ export interface Layout {
   hRngState: number;
   /** umbra_host.unix_ns_paths: socket paths outside its directory the host bound (the shim forwards path calls). */
   hUnixNsPaths: number;
+  /** umbra_host.unix_ns_names: Bloom filter (128 bits) of those paths' last components. */
+  hUnixNsNames: number;
   pNativePid: number;
   pVpid: number;
   pInUse: number;

@@ -159,6 +159,7 @@ static napi_value js_layout(napi_env env, napi_callback_info info) {
   set_num(env, o, "hRealtimeBase", offsetof(umbra_host, realtime_base_ns));
   set_num(env, o, "hRngState", offsetof(umbra_host, rng_state));
   set_num(env, o, "hUnixNsPaths", offsetof(umbra_host, unix_ns_paths));
+  set_num(env, o, "hUnixNsNames", offsetof(umbra_host, unix_ns_names));
   set_num(env, o, "pNativePid", offsetof(umbra_process, native_pid));
   set_num(env, o, "pVpid", offsetof(umbra_process, vpid));
   set_num(env, o, "pInUse", offsetof(umbra_process, in_use));

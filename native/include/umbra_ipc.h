@@ -147,6 +147,10 @@ typedef struct umbra_channel {
 #define UMBRA_DELIVER_RESTART 1 /* re-issue the interrupted syscall after the handler */
 #define UMBRA_DELIVER_DIE 2     /* die of deliver_sig natively (default action of a fault) */
 
+/* The two filter bits of a last component whose FNV-1a hash is h (see umbra_host.unix_ns_names). */
+#define UMBRA_NS_NAME_BIT0(h) ((h)&127u)
+#define UMBRA_NS_NAME_BIT1(h) (((h) >> 7) & 127u)
+
 typedef struct umbra_host {
   /* Live: simulated ns since the simulation start. Written by the simulator before a
    * thread resumes; the shim may advance it (CPU-latency model) up to max_runahead_ns. */
@@ -170,11 +174,16 @@ typedef struct umbra_host {
    * only its own host's randomness (never the simulator's state). */
   uint32_t rng_state[4];
   /* Live, written by the simulator: how many socket paths outside the host's
-   * directory this host has bound (src/net/unix-paths.ts). While 0 the shim
-   * runs path calls natively; otherwise it sends them as UMBRA_MSG_PATH. A
-   * program that rewrites it only changes which file its own host's calls see. */
+   * directory this host has bound (src/net/unix-paths.ts), and a Bloom filter
+   * of their last components (bits FNV-1a % 128 and (FNV-1a >> 7) % 128 of its
+   * bytes, UMBRA_NS_NAME_BIT). While the count is 0, or a path call's last
+   * components miss the filter, the shim runs the call natively; otherwise it
+   * sends it as UMBRA_MSG_PATH. A program that rewrites them only changes
+   * which file its own host's calls see. */
   uint32_t unix_ns_paths;
-  uint8_t pad[128 - 8 * 7 - 4 * 2 - 4 * 4 - 4];
+  uint32_t unix_ns_pad;
+  uint64_t unix_ns_names[2];
+  uint8_t pad[128 - 8 * 7 - 4 * 2 - 4 * 4 - 4 * 2 - 8 * 2];
 } umbra_host;
 
 typedef struct umbra_process {

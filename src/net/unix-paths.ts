@@ -72,6 +72,10 @@ export class UnixPathSpace {
     return this.names.has(name);
   }
 
+  lastComponents(): ReadonlySet<string> {
+    return this.names;
+  }
+
   has(canonical: string): boolean {
     return this.paths.has(canonical);
   }
@@ -116,8 +120,27 @@ export function unixPathSpace(k: Kernel, host: Host, create: boolean): UnixPathS
   return ns.pathSpace;
 }
 
-/** Tells the host's shims how many namespaced paths it has: while none, they run path calls natively. */
+/** FNV-1a (32 bits) of a last component's UTF-8 bytes, as the shim hashes it (path_in_filter). */
+export function nameHash(name: string): number {
+  let h = 2166136261;
+  for (const b of Buffer.from(name, 'utf8')) h = Math.imul(h ^ b, 16777619) >>> 0;
+  return h;
+}
+
+/**
+ * Tells the host's shims how many namespaced paths it has and the filter of
+ * their last components: a path call whose last components miss it runs
+ * natively with no round trip (umbra_host.unix_ns_names).
+ */
 export function publishUnixPaths(k: Kernel, host: Host, space: UnixPathSpace): void {
   const shm = k.shm;
-  shm.u32[(shm.hostOffset(host.id) + shm.layout.hUnixNsPaths) >> 2] = space.size;
+  const off = shm.hostOffset(host.id);
+  const words = [0, 0, 0, 0];
+  for (const name of space.lastComponents()) {
+    const h = nameHash(name);
+    for (const bit of [h & 127, (h >>> 7) & 127]) words[bit >>> 5] |= 1 << (bit & 31);
+  }
+  const names = (off + shm.layout.hUnixNsNames) >> 2;
+  for (let i = 0; i < 4; i++) shm.u32[names + i] = words[i] >>> 0;
+  shm.u32[(off + shm.layout.hUnixNsPaths) >> 2] = space.size;
 }

@@ -116,11 +116,18 @@ test('bind outside the host directory checks the real directory and file as Linu
       "print('through link:', oct(os.stat('/tmp/' + name).st_mode))",
       "os.unlink('/tmp/' + name)",
       "print('after unlink:', os.path.exists('tmplink/' + name))",
+      // A name that is not ASCII: the shim's filter hashes its UTF-8 bytes.
+      "name = '/tmp/umbra-test-\u00fc' + sys.argv[1] + '.sock'",
+      's = socket.socket(socket.AF_UNIX); s.bind(name)',
+      'c = socket.socket(socket.AF_UNIX); s.listen(1); c.connect(name)',
+      "print('not ascii:', oct(os.lstat(name).st_mode))",
+      'os.unlink(name)',
       '',
     ].join('\n'),
   );
   const linked = crypto.randomBytes(6).toString('hex');
   t.after(() => fs.rmSync(`/tmp/umbra-test-${linked}.sock`, { force: true }));
+  t.after(() => fs.rmSync(`/tmp/umbra-test-\u00fc${linked}.sock`, { force: true }));
   const native = spawnSync('/usr/bin/python3', [script, linked], { cwd: tempDir(), encoding: 'utf8', timeout: 60_000 });
   assert.equal(native.status, 0, native.stderr);
   const r = runUmbra(config(host('box', [{ path: '/usr/bin/python3', args: [script, linked] }])), [], { dir });
@@ -129,7 +136,7 @@ test('bind outside the host directory checks the real directory and file as Linu
   assert.equal(
     native.stdout,
     'missing dir: No such file or directory\nregular file: Address already in use\n' +
-      'through link: 0o140755\nafter unlink: False\n',
+      'through link: 0o140755\nafter unlink: False\nnot ascii: 0o140755\n',
   );
   assert.equal(fs.readFileSync(regular, 'utf8'), 'not a socket');
 });

@@ -81,7 +81,8 @@ function unixName(t: Thread, a: SockAddr, kind: UnixKind): UnixName | null {
   }
   let end = 2;
   while (end < len && s[end] !== 0) end++;
-  const given = s.toString('latin1', 2, end);
+  // UTF-8, as paths read from process memory and given to the file system are.
+  const given = s.toString('utf8', 2, end);
   let cwd = '/';
   try {
     cwd = fs.readlinkSync(`/proc/${t.process.nativePid}/cwd`);
