@@ -93,7 +93,7 @@ export function pathCall(c: SyscallCall): Outcome {
   const space = unixPathSpace(k, t.process.host, false);
   if (space === null) return c.native();
   const pid = t.process.nativePid;
-  // At most two paths; the common answer (none of the host's) allocates nothing beyond reading them.
+  // At most two paths. The shim's filter already left out most calls naming none of the host's.
   const given: [string | null, string | null] = [null, null];
   const swapped: [string | null, string | null] = [null, null];
   let any = false;
