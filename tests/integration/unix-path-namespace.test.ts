@@ -88,6 +88,21 @@ test('two runs on one machine bind the same path while the first one still has i
   assert.ok(!fs.existsSync(sock));
 });
 
+test('two runs at once bind and keep the same path: each has its own file, and the runs are alike', (t) => {
+  const sock = tmpSocketPath(t);
+  const r = runUmbra(config(host('alpha', [unixNs(sock, '600', 'alpha', true)])), [], {
+    argsFirst: ['check-determinism'],
+  });
+  assert.equal(r.status, 0, r.stderr + r.stdout);
+  assert.match(r.stderr, /Deterministic/);
+  for (const run of ['run-1', 'run-2']) {
+    const dir = path.join(r.dataDir, run, 'hosts', 'alpha');
+    assert.equal(fs.readFileSync(path.join(dir, 'unix_ns.1000.stdout'), 'utf8'), nativeOutput(t, '600', 'alpha', true));
+    assert.ok(fs.statSync(path.join(dir, '.unix', sock)).isSocket(), `${run} kept its own file`);
+  }
+  assert.ok(!fs.existsSync(sock));
+});
+
 test('bind outside the host directory checks the real directory and file as Linux does', (t) => {
   const dir = tempDir();
   const missing = `/tmp/umbra-test-${crypto.randomBytes(6).toString('hex')}-missing/x.sock`;
