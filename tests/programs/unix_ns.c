@@ -1,6 +1,7 @@
 /* A unix socket at a path outside the host's directory (e.g. in /tmp), as a
  * server on a machine of its own sees it: bind makes the file, stat, lstat,
- * access, chmod and chown act on it, a forked client connects through it,
+ * access, chmod, chown, open and calls relative to a directory fd act on it
+ * (a bad path pointer is EFAULT still), a forked client connects through it,
  * rename moves it, a second bind finds it taken, unlink removes it.
  * Usage: unix_ns PATH MODE TOKEN [keep]: MODE (octal) for chmod, TOKEN is what
  * the client sends; with "keep" the file is left bound at the end. */
@@ -91,6 +92,24 @@ int main(int argc, char **argv) {
   int r = fstatat(AT_FDCWD, path, &st, AT_SYMLINK_NOFOLLOW);
   printf("fstatat path: %s mode %o\n", res(r), r == 0 ? st.st_mode & 07777 : 0);
   printf("faccessat path: %s\n", res(faccessat(AT_FDCWD, path, R_OK, 0)));
+  /* Relative to a directory fd, an open (a socket file cannot be opened), a bad pointer. */
+  char dir[200];
+  snprintf(dir, sizeof dir, "%s", path);
+  char *slash = strrchr(dir, '/');
+  const char *base = path;
+  if (slash) {
+    *slash = 0;
+    base = path + (slash - dir) + 1;
+  }
+  int dfd = open(slash && dir[0] ? dir : slash ? "/" : ".", O_RDONLY | O_DIRECTORY);
+  r = fstatat(dfd, base, &st, 0);
+  printf("fstatat dirfd: %s socket %d mode %o\n", res(r), r == 0 && S_ISSOCK(st.st_mode),
+         r == 0 ? st.st_mode & 07777 : 0);
+  close(dfd);
+  r = open(path, O_RDONLY);
+  printf("open path: %s\n", res(r));
+  if (r >= 0) close(r);
+  printf("stat bad pointer: %s\n", res(stat((const char *)8, &st)));
   printf("listen: %s\n", res(listen(s, 4)));
 
   pid_t child = fork();
