@@ -50,6 +50,10 @@ export interface Layout {
   hRealtimeBase: number;
   /** The host's generator state (4 × u32, xoshiro128++), advanced by the simulator and the shim. */
   hRngState: number;
+  /** umbra_host.unix_ns_paths: socket paths outside its directory the host bound (the shim forwards path calls). */
+  hUnixNsPaths: number;
+  /** umbra_host.unix_ns_names: Bloom filter (128 bits) of those paths' last components. */
+  hUnixNsNames: number;
   pNativePid: number;
   pVpid: number;
   pInUse: number;

@@ -158,6 +158,8 @@ static napi_value js_layout(napi_env env, napi_callback_info info) {
   set_num(env, o, "hMaxUnapplied", offsetof(umbra_host, max_unapplied_latency_ns));
   set_num(env, o, "hRealtimeBase", offsetof(umbra_host, realtime_base_ns));
   set_num(env, o, "hRngState", offsetof(umbra_host, rng_state));
+  set_num(env, o, "hUnixNsPaths", offsetof(umbra_host, unix_ns_paths));
+  set_num(env, o, "hUnixNsNames", offsetof(umbra_host, unix_ns_names));
   set_num(env, o, "pNativePid", offsetof(umbra_process, native_pid));
   set_num(env, o, "pVpid", offsetof(umbra_process, vpid));
   set_num(env, o, "pInUse", offsetof(umbra_process, in_use));
@@ -198,6 +200,7 @@ static napi_value js_protocol(napi_env env, napi_callback_info info) {
   set_num(env, msg, "SYSCALL", UMBRA_MSG_SYSCALL);
   set_num(env, msg, "CALL_RESULT", UMBRA_MSG_CALL_RESULT);
   set_num(env, msg, "PSEUDO", UMBRA_MSG_PSEUDO);
+  set_num(env, msg, "PATH", UMBRA_MSG_PATH);
   set_num(env, msg, "COMPLETE", UMBRA_MSG_COMPLETE);
   set_num(env, msg, "DO_NATIVE", UMBRA_MSG_DO_NATIVE);
   set_num(env, msg, "START_OK", UMBRA_MSG_START_OK);

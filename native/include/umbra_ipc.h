@@ -11,7 +11,7 @@
 #define UMBRA_MAGIC 0x41524d55u /* "UMRA" */
 /* Bump on any change to the layout or the meaning of a constant: the shim
  * refuses a region of another version, TypeScript an addon of another one. */
-#define UMBRA_VERSION 7u
+#define UMBRA_VERSION 8u
 
 /* Exit status of a managed process whose shim found a region of another
  * protocol version (a stale build); it says so on its stderr first. */
@@ -55,6 +55,10 @@
 #define UMBRA_MSG_SYSCALL 2     /* nr + args */
 #define UMBRA_MSG_CALL_RESULT 3 /* result of a simulator-requested native call (ret) */
 #define UMBRA_MSG_PSEUDO 4      /* a pseudo-syscall of the shim itself (UMBRA_SYS_*): nr + args */
+/* A path call the shim would run natively, sent instead because its host has
+ * socket files namespaced per host (umbra_host.unix_ns_paths): nr + args; the
+ * simulator answers DO_NATIVE, or COMPLETE after running it on the host's file. */
+#define UMBRA_MSG_PATH 5
 
 /* ---- message kinds: simulator -> shim ----------------------------------- */
 #define UMBRA_MSG_COMPLETE 16    /* ret is the syscall's result */
@@ -143,6 +147,10 @@ typedef struct umbra_channel {
 #define UMBRA_DELIVER_RESTART 1 /* re-issue the interrupted syscall after the handler */
 #define UMBRA_DELIVER_DIE 2     /* die of deliver_sig natively (default action of a fault) */
 
+/* The two filter bits of a last component whose FNV-1a hash is h (see umbra_host.unix_ns_names). */
+#define UMBRA_NS_NAME_BIT0(h) ((h)&127u)
+#define UMBRA_NS_NAME_BIT1(h) (((h) >> 7) & 127u)
+
 typedef struct umbra_host {
   /* Live: simulated ns since the simulation start. Written by the simulator before a
    * thread resumes; the shim may advance it (CPU-latency model) up to max_runahead_ns. */
@@ -165,7 +173,17 @@ typedef struct umbra_host {
    * form one stream in simulated order. A program can rewrite it: that spoils
    * only its own host's randomness (never the simulator's state). */
   uint32_t rng_state[4];
-  uint8_t pad[128 - 8 * 7 - 4 * 2 - 4 * 4];
+  /* Live, written by the simulator: how many socket paths outside the host's
+   * directory this host has bound (src/net/unix-paths.ts), and a Bloom filter
+   * of their last components (bits FNV-1a % 128 and (FNV-1a >> 7) % 128 of its
+   * bytes, UMBRA_NS_NAME_BIT). While the count is 0, or a path call's last
+   * components miss the filter, the shim runs the call natively; otherwise it
+   * sends it as UMBRA_MSG_PATH. A program that rewrites them only changes
+   * which file its own host's calls see. */
+  uint32_t unix_ns_paths;
+  uint32_t unix_ns_pad;
+  uint64_t unix_ns_names[2];
+  uint8_t pad[128 - 8 * 7 - 4 * 2 - 4 * 4 - 4 * 2 - 8 * 2];
 } umbra_host;
 
 typedef struct umbra_process {

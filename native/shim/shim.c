@@ -260,6 +260,69 @@ static const uint8_t routes[NR_MAX] = {
     [SYS_copy_file_range] = R_FD01,
 };
 
+/* Path calls the shim runs natively whose path may name a socket file that
+ * the host's simulated machine keeps apart from the shared one (a path outside
+ * the host's directory, src/net/unix-paths.ts), and which arguments are paths
+ * (bit i: argument i). While the host has none, they stay native; otherwise
+ * one whose path's last component is in the host's filter goes to the
+ * simulator, which may point it at the host's own file. */
+#define P0 1
+#define P1 2
+#define P2 4
+#define P3 8
+static const uint8_t path_calls[NR_MAX] = {
+    [SYS_open] = P0,          [SYS_creat] = P0,          [SYS_openat] = P1,
+    [SYS_stat] = P0,          [SYS_lstat] = P0,          [SYS_newfstatat] = P1,
+    [SYS_statx] = P1,         [SYS_access] = P0,         [SYS_faccessat] = P1,
+    [SYS_faccessat2] = P1,    [SYS_readlink] = P0,       [SYS_readlinkat] = P1,
+    [SYS_mkdir] = P0,         [SYS_mkdirat] = P1,        [SYS_rmdir] = P0,
+    [SYS_unlink] = P0,        [SYS_unlinkat] = P1,       [SYS_rename] = P0 | P1,
+    [SYS_renameat] = P1 | P3, [SYS_renameat2] = P1 | P3, [SYS_link] = P0 | P1,
+    [SYS_linkat] = P1 | P3,   [SYS_symlink] = P1,        [SYS_symlinkat] = P2,
+    [SYS_chmod] = P0,         [SYS_fchmodat] = P1,       [UMBRA_NR_FCHMODAT2] = P1,
+    [SYS_chown] = P0,         [SYS_fchownat] = P1,       [SYS_lchown] = P0,
+    [SYS_truncate] = P0,      [SYS_utimensat] = P1,      [SYS_utimes] = P0,
+    [SYS_futimesat] = P1,     [SYS_utime] = P0,          [SYS_mknodat] = P1,
+};
+
+/* Whether the last component of the path at p (trailing slashes ignored) is in
+ * the host's filter. A bad pointer must give the program EFAULT from the
+ * native call, not a fault in the shim: the kernel reads the string first
+ * (access, which has no effect), and only one it could read is read here. */
+static int path_in_filter(const char *p, uint64_t lo, uint64_t hi) {
+  if (RAW2(SYS_access, p, F_OK) == -EFAULT) return 0;
+  uint32_t cur = 2166136261u, last = 0;
+  int in_name = 0, have_last = 0;
+  for (int i = 0; i < 4096; i++) {
+    uint8_t ch = (uint8_t)p[i];
+    if (ch == 0 || ch == '/') {
+      if (in_name) last = cur, have_last = 1;
+      cur = 2166136261u;
+      in_name = 0;
+      if (ch == 0) break;
+    } else {
+      cur = (cur ^ ch) * 16777619u;
+      in_name = 1;
+    }
+  }
+  if (!have_last) return 0;
+  uint32_t b0 = UMBRA_NS_NAME_BIT0(last), b1 = UMBRA_NS_NAME_BIT1(last);
+  uint64_t w0 = b0 < 64 ? lo : hi, w1 = b1 < 64 ? lo : hi;
+  return ((w0 >> (b0 & 63)) & 1) && ((w1 >> (b1 & 63)) & 1);
+}
+
+/* A path call to run natively: through the simulator when it may name one of the host's socket
+ * paths. */
+static int path_call_to_sim(long nr, const long a[6]) {
+  uint8_t which = path_calls[nr];
+  if (!which || __atomic_load_n(&shim_host->unix_ns_paths, __ATOMIC_RELAXED) == 0) return 0;
+  uint64_t lo = __atomic_load_n(&shim_host->unix_ns_names[0], __ATOMIC_RELAXED);
+  uint64_t hi = __atomic_load_n(&shim_host->unix_ns_names[1], __ATOMIC_RELAXED);
+  for (int i = 0; i < 4; i++)
+    if ((which >> i & 1) && a[i] && path_in_filter((const char *)a[i], lo, hi)) return 1;
+  return 0;
+}
+
 static inline int fd_emulated(long fd) {
   if (fd < 0) return 0;
   if (fd >= UMBRA_FD_BITMAP_FDS) return 1;
@@ -337,8 +400,9 @@ static long route_path(long nr, const long a[6], int arg) {
     } else if (path_is(p, "/etc/localtime")) {
       b[arg] = (long)"/usr/share/zoneinfo/Etc/UTC";
     }
-    return umbra_raw_syscall(nr, b[0], b[1], b[2], b[3], b[4], b[5]);
+    if (b[arg] != a[arg]) return umbra_raw_syscall(nr, b[0], b[1], b[2], b[3], b[4], b[5]);
   }
+  if (path_call_to_sim(nr, a)) return shim_forward_kind(UMBRA_MSG_PATH, nr, a);
   return umbra_raw_syscall(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
 }
 
@@ -351,6 +415,7 @@ struct ksigaction {
 };
 
 static long native_and_charge(long nr, const long a[6]) {
+  if (path_call_to_sim(nr, a)) return shim_forward_kind(UMBRA_MSG_PATH, nr, a);
   long r = umbra_raw_syscall(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
   shim_charge_latency(shim_host_config.unblocked_syscall_latency_ns);
   return r;

@@ -5,7 +5,7 @@
 import { ADDON_PATH, native, NativeAddon, ProtocolConstants } from '../native';
 
 /** The protocol version (UMBRA_VERSION) this TypeScript is written against. */
-export const EXPECTED_PROTOCOL_VERSION = 7;
+export const EXPECTED_PROTOCOL_VERSION = 8;
 
 type Table<K extends string> = { readonly [P in K]: number };
 
@@ -55,7 +55,7 @@ export const PROTOCOL: Table<'MAGIC' | 'VERSION' | 'SHM_FD'> = Object.freeze({
 export const SHIM_EXIT: Table<'PROTOCOL_MISMATCH'> = Object.freeze({ PROTOCOL_MISMATCH: P.exitProtocolMismatch });
 
 /**
- * Message kinds a channel carries (UMBRA_MSG_*): START..PSEUDO from the shim, the rest from us.
+ * Message kinds a channel carries (UMBRA_MSG_*): START..PATH from the shim, the rest from us.
  * PSEUDO carries the shim's own pseudo-syscalls; a program's syscall always arrives as SYSCALL.
  */
 export const MSG = table(P.msg, 'msg', [
@@ -63,6 +63,7 @@ export const MSG = table(P.msg, 'msg', [
   'SYSCALL',
   'CALL_RESULT',
   'PSEUDO',
+  'PATH',
   'COMPLETE',
   'DO_NATIVE',
   'START_OK',

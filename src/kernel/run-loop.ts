@@ -16,6 +16,7 @@ import { WAIT_RESULT } from '../native';
 import { ProcessVanished } from './shim-calls';
 import { killForProtocolViolation } from './lifecycle';
 import type { Kernel } from './kernel';
+import { isPathCall, pathCall } from '../syscall/path-calls';
 
 /** handleMessage's answer when no reply goes out now. */
 const NO_REPLY_NOW = 0;
@@ -94,7 +95,7 @@ function handleMessage(k: Kernel, t: Thread): number {
     return MSG.START_OK;
   }
   // Everything in the channel is program-writable input: check it before acting on it.
-  if (msg !== MSG.SYSCALL && msg !== MSG.PSEUDO) {
+  if (msg !== MSG.SYSCALL && msg !== MSG.PSEUDO && msg !== MSG.PATH) {
     killForProtocolViolation(k, t.process, `${t.name} sent message kind ${msg}`);
     return NO_REPLY_NOW;
   }
@@ -102,6 +103,10 @@ function handleMessage(k: Kernel, t: Thread): number {
   const pseudoNr = nr === PSEUDO_SYS.YIELD || nr === PSEUDO_SYS.SIGRETURN || nr === PSEUDO_SYS.FAULT;
   if (msg === MSG.PSEUDO && !pseudoNr) {
     killForProtocolViolation(k, t.process, `${t.name} sent pseudo-syscall ${nr}`);
+    return NO_REPLY_NOW;
+  }
+  if (msg === MSG.PATH && !isPathCall(nr)) {
+    killForProtocolViolation(k, t.process, `${t.name} sent ${syscallName(nr)} as a path call`);
     return NO_REPLY_NOW;
   }
   // A program's own syscall with a pseudo number: ENOSYS, as Linux answers, never our handlers.
@@ -113,7 +118,8 @@ function handleMessage(k: Kernel, t: Thread): number {
   if (k.opts.useSyscallCounters && nr >= 0 && nr < k.syscalls.counts.length) k.syscalls.counts[nr]++;
   let outcome: Outcome;
   try {
-    outcome = reserved ? k.syscalls.unsupported(c) : k.syscalls.dispatch(c);
+    if (msg === MSG.PATH) outcome = pathCall(c);
+    else outcome = reserved ? k.syscalls.unsupported(c) : k.syscalls.dispatch(c);
   } catch (e) {
     if (!(e instanceof ProcessVanished)) throw e;
     k.processDied(t.process);

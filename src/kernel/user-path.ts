@@ -16,13 +16,33 @@ const ENAMETOOLONG = 36;
 
 /** Runs `call` with the address of `p` (NUL-terminated) in t's process; returns its result or -errno. */
 export function nativeCallWithPath(k: Kernel, t: Thread, p: string, call: (addr: number) => number): number {
-  const bytes = Buffer.byteLength(p, 'utf8');
-  if (bytes >= PAGE_BYTES) return -ENAMETOOLONG;
-  const page = k.nativeCall(t, SYS.mmap, 0, PAGE_BYTES, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  return nativeCallWithPaths(k, t, [p], (addrs) => call(addrs[0]));
+}
+
+/** As nativeCallWithPath for several paths, placed one after the other in the same mapping. */
+export function nativeCallWithPaths(
+  k: Kernel,
+  t: Thread,
+  paths: readonly string[],
+  call: (addrs: readonly number[]) => number,
+): number {
+  const offsets: number[] = [];
+  let total = 0;
+  for (const p of paths) {
+    const bytes = Buffer.byteLength(p, 'utf8');
+    if (bytes >= PAGE_BYTES) return -ENAMETOOLONG;
+    offsets.push(total);
+    total += bytes + 1;
+  }
+  const mapBytes = Math.ceil(total / PAGE_BYTES) * PAGE_BYTES;
+  const page = k.nativeCall(t, SYS.mmap, 0, mapBytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (page < 0 && page >= -MAX_ERRNO) return page;
-  k.mem.scratch.write(p, 0, 'utf8');
-  k.mem.scratch[bytes] = 0;
-  const r = k.mem.writeScratch(t.process.nativePid, page, bytes + 1) === bytes + 1 ? call(page) : -EFAULT;
-  k.nativeCall(t, SYS.munmap, page, PAGE_BYTES);
+  paths.forEach((p, i) => {
+    const end = offsets[i] + k.mem.scratch.write(p, offsets[i], 'utf8');
+    k.mem.scratch[end] = 0;
+  });
+  const r =
+    k.mem.writeScratch(t.process.nativePid, page, total) === total ? call(offsets.map((o) => page + o)) : -EFAULT;
+  k.nativeCall(t, SYS.munmap, page, mapBytes);
   return r;
 }

@@ -4,6 +4,7 @@
 import { E } from '../abi/errno';
 import { ArrayQueue } from './interface';
 import { Ready, type Notifier } from './stack';
+import type { UnixPathSpace } from './unix-paths';
 
 export type UnixKind = 'stream' | 'dgram' | 'seqpacket';
 
@@ -56,6 +57,8 @@ export function datagramTruesize(len: number): number {
 export class UnixNamespace {
   private readonly names = new Map<string, UnixSocket>();
   private autobindNext = 0;
+  /** The host's socket files of paths outside its directory; null until it binds one (src/net/unix-paths.ts). */
+  pathSpace: UnixPathSpace | null = null;
 
   lookup(key: string): UnixSocket | undefined {
     return this.names.get(key);

@@ -1,6 +1,7 @@
 // PostgreSQL 15 under umbra: the postmaster (SysV shared memory, a unix socket
-// file it chmods, TCP) on one host, psql through Debian's pg_wrapper from
-// another host over TCP and on the server's host over the unix socket.
+// file it chmods, in a directory outside the host's, TCP) on one host, psql
+// through Debian's pg_wrapper from another host over TCP and on the server's
+// host over the unix socket.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -31,5 +32,8 @@ test('postgres serves psql over TCP from another host and over its unix socket',
   const log = r.output('server', `${pg.serverName}.1000.stderr`);
   assert.match(log, /listening on Unix socket ".*\.s\.PGSQL\.5432"/);
   assert.match(log, /database system is ready to accept connections/);
-  assert.ok(fs.statSync(path.join(pg.socketDir, '.s.PGSQL.5432')).isSocket());
+  // The socket directory is outside the host's: the file is the server host's own, kept in its directory.
+  const own = path.join(r.dataDir, 'hosts', 'server', '.unix', fs.realpathSync(pg.socketDir), '.s.PGSQL.5432');
+  assert.ok(fs.statSync(own).isSocket());
+  assert.ok(!fs.existsSync(path.join(pg.socketDir, '.s.PGSQL.5432')), 'nothing at the shared path');
 });

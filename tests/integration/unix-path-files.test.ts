@@ -18,28 +18,34 @@ test('socket files: stat, chmod, readdir, EADDRINUSE, unlink, rename as on Linux
   assert.match(native.stdout, /stat srv.sock: socket 1 mode 755\n/);
 });
 
-test('the socket file is in the real file system, where the program put it', () => {
+test('a socket file in the host directory is a real file there; one outside it is in the host directory too', () => {
   const dir = tempDir();
-  const sock = path.join(dir, 'listener.sock');
+  const outside = path.join(dir, 'listener.sock');
   const script = path.join(dir, 'listen.py');
   fs.writeFileSync(
     script,
     [
       'import os, socket',
-      's = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)',
-      `s.bind(${JSON.stringify(sock)})`,
-      's.listen(1)',
-      `print(oct(os.stat(${JSON.stringify(sock)}).st_mode))`,
+      `for p in ('inside.sock', ${JSON.stringify(outside)}):`,
+      '    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)',
+      '    s.bind(p)',
+      '    s.listen(1)',
+      '    print(oct(os.stat(p).st_mode))',
       '',
     ].join('\n'),
   );
   const r = runUmbra(config(host('box', [{ path: '/usr/bin/python3', args: [script] }])), [], { dir });
   assert.equal(r.status, 0, r.stderr + r.stdout);
-  assert.match(r.output('box', 'python3'), /^0o140\d\d\d\n$/);
-  assert.ok(fs.statSync(sock).isSocket(), 'the file stays after the run, as on Linux');
+  assert.match(r.output('box', 'python3'), /^0o140\d\d\d\n0o140\d\d\d\n$/);
+  const hostDir = path.join(r.dataDir, 'hosts', 'box');
+  assert.ok(fs.statSync(path.join(hostDir, 'inside.sock')).isSocket(), 'the file stays after the run, as on Linux');
+  // Outside the host directory the machine is shared: the file is the host's own, kept in its directory.
+  assert.ok(!fs.existsSync(outside), 'nothing at the shared path');
+  const own = path.join(hostDir, '.unix', fs.realpathSync(dir), 'listener.sock');
+  assert.ok(fs.statSync(own).isSocket(), 'the host keeps its file');
 });
 
-test('two hosts may bind the same path: they share the file, each reaches its own socket', () => {
+test('two hosts may bind the same path: each has its own file and reaches its own socket', () => {
   const dir = tempDir();
   const sock = path.join(dir, 'shared.sock');
   const server = path.join(dir, 'server.py');
@@ -97,6 +103,7 @@ test('two hosts may bind the same path: they share the file, each reaches its ow
   for (const h of ['alpha', 'beta']) {
     assert.deepEqual(r.outputs(h, 'python3'), ['', `served by ${h}\n`, 'bind: Address already in use\n']);
   }
-  // A host that bound nothing finds a socket file nobody listens on, as on Linux.
-  assert.deepEqual(r.outputs('gamma', 'python3'), ['connect: Connection refused\n']);
+  // A host that bound nothing finds no file at all: the others' files are theirs.
+  assert.deepEqual(r.outputs('gamma', 'python3'), ['connect: No such file or directory\n']);
+  assert.ok(!fs.existsSync(sock), 'nothing at the shared path');
 });

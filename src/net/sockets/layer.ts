@@ -29,12 +29,6 @@ export class SocketLayer {
   readonly optOut: DataView;
   readonly stage = Buffer.allocUnsafe(STAGE_BYTES);
   private readonly optOutBuf = Buffer.alloc(OPT_OUT_BYTES);
-  /**
-   * Unix socket files made in this run ("<dev>:<inode>") and the ids of the
-   * hosts that bound them: hosts share the file system, so a second host may
-   * bind the same path and share the file, each with its own socket.
-   */
-  readonly unixFileHosts = new Map<string, Set<number>>();
 
   constructor(readonly internet: Internet) {
     this.optOut = new DataView(this.optOutBuf.buffer, this.optOutBuf.byteOffset, OPT_OUT_BYTES);

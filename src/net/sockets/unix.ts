@@ -25,13 +25,20 @@ import { nativeCallWithPath } from '../../kernel/user-path';
 import { SYS } from '../../abi/syscalls';
 import { AT_FDCWD } from '../../abi/fcntl';
 import type { NetworkStack } from '../stack';
-import { layerOf } from './layer';
-import { UnixSocket, type UnixCred, type UnixKind, type UnixName } from '../unix';
+import { UnixSocket, type UnixNamespace, type UnixCred, type UnixKind, type UnixName } from '../unix';
 import type { SockAddr } from './address';
 import type { UserMsg } from './message';
 import { PlainBufferSocketFile, type SocketFile } from './socket-file';
 import { SIGPIPE } from '../../abi/signals';
 import { effectiveIds } from '../../host/credentials';
+import {
+  canonicalPath,
+  insideHostDir,
+  lastComponent,
+  publishUnixPaths,
+  unixPathSpace,
+  type UnixPathSpace,
+} from '../unix-paths';
 
 export function unixKind(type: number): UnixKind | null {
   return type === SOCK_STREAM ? 'stream' : type === SOCK_DGRAM ? 'dgram' : type === SOCK_SEQPACKET ? 'seqpacket' : null;
@@ -74,7 +81,8 @@ function unixName(t: Thread, a: SockAddr, kind: UnixKind): UnixName | null {
   }
   let end = 2;
   while (end < len && s[end] !== 0) end++;
-  const given = s.toString('latin1', 2, end);
+  // UTF-8, as paths read from process memory and given to the file system are.
+  const given = s.toString('utf8', 2, end);
   let cwd = '/';
   try {
     cwd = fs.readlinkSync(`/proc/${t.process.nativePid}/cwd`);
@@ -109,31 +117,70 @@ function pathKey(p: string): string | number {
 /**
  * Creates the socket file of a path bind natively in the caller (mknod
  * S_IFSOCK), so it gets the caller's owner, umask and permission checks as
- * Linux's bind gives it. An existing file is EADDRINUSE, as on Linux, unless
- * other hosts of this run made it: on their own machines the path would be
- * free, so this host shares the file and binds a socket of its own there.
- * Returns the name keyed by the file's inode, or -errno.
+ * Linux's bind gives it; an existing file is EADDRINUSE, as on Linux. Only a
+ * path inside the host's directory names a real file there: any other is the
+ * host's own (makeHostSocketFile). Returns the name keyed by the file's inode, or -errno.
  */
 function makeSocketFile(k: Kernel, t: Thread, name: UnixName): UnixName | number {
-  const made = layerOf(k).unixFileHosts;
-  const hostId = t.process.host.id;
-  const r = nativeCallWithPath(k, t, name.key, (at) => k.nativeCall(t, SYS.mknodat, AT_FDCWD, at, S_IFSOCK | 0o777, 0));
-  if (r < 0 && r !== -E.EEXIST) return r;
-  const key = pathKey(name.key);
-  if (typeof key === 'number') return r === -E.EEXIST ? -E.EADDRINUSE : -key;
-  if (r === -E.EEXIST) {
-    const binders = made.get(key);
-    if (binders === undefined || binders.has(hostId)) return -E.EADDRINUSE;
-    binders.add(hostId);
-  } else {
-    made.set(key, new Set([hostId]));
+  const canonical = canonicalPath(name.key);
+  if (canonical !== null && !insideHostDir(t.process.host.dir, canonical)) {
+    return makeHostSocketFile(k, t, name, canonical);
   }
-  return { key, addr: name.addr };
+  const r = nativeCallWithPath(k, t, name.key, (at) => k.nativeCall(t, SYS.mknodat, AT_FDCWD, at, S_IFSOCK | 0o777, 0));
+  if (r < 0) return r === -E.EEXIST ? -E.EADDRINUSE : r;
+  const key = pathKey(name.key);
+  return typeof key === 'number' ? -key : { key, addr: name.addr };
 }
 
-/** The table key a path name reaches, or the errno of a connect or send to it. */
-function lookupKey(name: UnixName, abstract: boolean): string | number {
-  return abstract ? name.key : pathKey(name.key);
+const W_OK = 2;
+const X_OK = 1;
+const AT_EACCESS = 0x200;
+
+/**
+ * The socket file of a path outside the host's directory, made in the host's
+ * own space (src/net/unix-paths.ts) so that no other host, run or leftover
+ * file on the machine shares it. Linux's checks run on the real directory,
+ * as the caller: it must exist and be writable. A file at the real path that
+ * is no socket belongs to every host (the file system is shared): the address
+ * is in use, as on Linux; a socket file there is another machine's (another
+ * run, or a crashed one) and does not count.
+ */
+function makeHostSocketFile(k: Kernel, t: Thread, name: UnixName, canonical: string): UnixName | number {
+  const host = t.process.host;
+  const dir = path.dirname(name.key);
+  let r = nativeCallWithPath(k, t, dir, (at) => k.nativeCall(t, SYS.faccessat2, AT_FDCWD, at, W_OK | X_OK, AT_EACCESS));
+  if (r === -E.ENOSYS)
+    r = nativeCallWithPath(k, t, dir, (at) => k.nativeCall(t, SYS.faccessat, AT_FDCWD, at, W_OK | X_OK));
+  if (r < 0) return r;
+  const space = unixPathSpace(k, host, true) as UnixPathSpace;
+  if (!space.has(canonical)) {
+    try {
+      if (!fs.lstatSync(canonical).isSocket()) return -E.EADDRINUSE;
+    } catch {
+      // Nothing there: the name is free.
+    }
+  }
+  space.prepare(canonical);
+  const file = space.fileOf(canonical);
+  const m = nativeCallWithPath(k, t, file, (at) => k.nativeCall(t, SYS.mknodat, AT_FDCWD, at, S_IFSOCK | 0o777, 0));
+  if (m < 0) return m === -E.EEXIST ? -E.EADDRINUSE : m;
+  if (!space.has(canonical)) {
+    space.add(canonical);
+    publishUnixPaths(k, host, space);
+  }
+  const key = pathKey(file);
+  return typeof key === 'number' ? -key : { key, addr: name.addr };
+}
+
+/** The table key a path name reaches from t's host, or the errno of a connect or send to it. */
+function lookupKey(ns: UnixNamespace, name: UnixName, abstract: boolean): string | number {
+  if (abstract) return name.key;
+  const space = ns.pathSpace;
+  if (space !== null && space.mayHold(lastComponent(name.key))) {
+    const canonical = canonicalPath(name.key);
+    if (canonical !== null && space.has(canonical)) return pathKey(space.fileOf(canonical));
+  }
+  return pathKey(name.key);
 }
 
 /** A socket's name as getsockname reports it (an unnamed socket: just the family). */
@@ -223,7 +270,7 @@ export class UnixFile extends PlainBufferSocketFile {
     if (a.family !== AF_UNIX) return -E.EINVAL;
     const name = unixName(t, a, s.kind);
     if (name === null) return -E.EINVAL;
-    const key = lookupKey(name, isAbstract(a));
+    const key = lookupKey(s.ns, name, isAbstract(a));
     const target = typeof key === 'string' ? s.ns.lookup(key) : undefined;
     const missing = typeof key === 'number' ? key : E.ECONNREFUSED;
     if (s.kind === 'dgram') return s.connectDgram(target, missing);
@@ -294,7 +341,7 @@ export class UnixFile extends PlainBufferSocketFile {
       if (r < 0) return r;
       const name = a.family === AF_UNIX ? unixName(t, a, 'dgram') : null;
       if (name === null) return -E.EINVAL;
-      const key = lookupKey(name, isAbstract(a));
+      const key = lookupKey(s.ns, name, isAbstract(a));
       if (typeof key === 'number') return -key;
       to = s.ns.lookup(key);
       if (!to) return -E.ECONNREFUSED;
