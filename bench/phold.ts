@@ -96,8 +96,9 @@ function pholdCase(name: string, n: number, seconds: number, targets: { p1Ns: nu
   const mib = (b: number): string => `${(b / 2 ** 20).toFixed(0)} MiB`;
   note(
     `${n} hosts × ${seconds} s simulated, ${one.events} host-events; whole CLI wall time (start-up included); ` +
-      `simulator peak RSS ${mib(one.peakRssBytes)} = ${fmt(one.peakRssBytes / n / 1024)} KiB per host ` +
-      `(managed processes excluded)`,
+      `simulator peak RSS ${mib(one.peakRssBytes)} = ${fmt(one.peakRssBytes / n / 1024)} KiB per host, ` +
+      `start-up included (managed processes excluded); parallelism is accepted and not used yet ` +
+      `(docs/architecture.md), so the two runs differ only by noise`,
   );
 }
 
