@@ -12,6 +12,7 @@ import { runCurlExample } from './curl-example';
 import { runManyHosts } from './hosts';
 import { runRandom } from './random';
 import { runSpin } from './spin';
+import { runPhold10k, runPhold1k } from './phold';
 
 interface Benchmark {
   name: string;
@@ -29,6 +30,8 @@ const BENCHMARKS: Benchmark[] = [
   { name: 'hosts', run: runManyHosts },
   { name: 'getrandom', run: runRandom },
   { name: 'spin-rule', run: runSpin },
+  { name: 'phold', run: runPhold1k },
+  { name: 'phold-10k', run: runPhold10k },
 ];
 
 async function main(argv: string[]): Promise<number> {

@@ -47,8 +47,10 @@ interface PathStat {
   lost: number;
   seenCarried: number;
   seenLost: number;
-  carriedSeries: number[];
-  lostSeries: number[];
+  /** Flat [sample index, carried, lost] triples, only for intervals in which the path carried or lost anything. */
+  points: number[];
+  /** On the recorder's list of paths to sample: a path that carried nothing since costs nothing per sample. */
+  dirty: boolean;
 }
 
 export class RunRecorder implements ReportHooks, PathCounters {
@@ -62,6 +64,7 @@ export class RunRecorder implements ReportHooks, PathCounters {
   private readonly drops: Float64Array[];
   private readonly lastIface: Float64Array;
   private readonly paths = new Map<number, PathStat>();
+  private readonly dirtyPaths: PathStat[] = [];
   private readonly conns = new Map<TcpEndpoint, ConnSeries>();
   private readonly syscallCounts: Array<Float64Array | null>;
   private readonly syscallBlockedNs: Array<Float64Array | null>;
@@ -152,8 +155,12 @@ export class RunRecorder implements ReportHooks, PathCounters {
     const key = src * this.hostNames.length + dst;
     let s = this.paths.get(key);
     if (s === undefined) {
-      s = { src, dst, carried: 0, lost: 0, seenCarried: 0, seenLost: 0, carriedSeries: [], lostSeries: [] };
+      s = { src, dst, carried: 0, lost: 0, seenCarried: 0, seenLost: 0, points: [], dirty: false };
       this.paths.set(key, s);
+    }
+    if (!s.dirty) {
+      s.dirty = true;
+      this.dirtyPaths.push(s);
     }
     if (lost) s.lost++;
     else s.carried++;
@@ -188,16 +195,13 @@ export class RunRecorder implements ReportHooks, PathCounters {
       last[h * 3 + 1] = f.receivedBytes;
       last[h * 3 + 2] = f.inboundDrops;
     }
-    for (const s of this.paths.values()) {
-      while (s.carriedSeries.length < i) {
-        s.carriedSeries.push(0);
-        s.lostSeries.push(0);
-      }
-      s.carriedSeries.push(s.carried - s.seenCarried);
-      s.lostSeries.push(s.lost - s.seenLost);
+    for (const s of this.dirtyPaths) {
+      s.points.push(i, s.carried - s.seenCarried, s.lost - s.seenLost);
       s.seenCarried = s.carried;
       s.seenLost = s.lost;
+      s.dirty = false;
     }
+    this.dirtyPaths.length = 0;
     const t = this.nextSampleNs;
     for (const stack of this.internet.stacks) {
       const tcp = stack.tcp;
@@ -273,30 +277,37 @@ export class RunRecorder implements ReportHooks, PathCounters {
       received: series(this.received[i]),
       drops: series(this.drops[i]),
     }));
-    const pad = (a: number[]) => a.concat(new Array<number>(Math.max(0, n - a.length)).fill(0));
     const nodes = this.internet.network.hosts.map((h) => h.nodeId);
-    const links: ReportData['links'] = [];
-    for (const s of this.paths.values()) {
-      links.push({
-        label: `${this.hostNames[s.src]} → ${this.hostNames[s.dst]} (node ${nodes[s.src]} → ${nodes[s.dst]})`,
-        carried: s.carried,
-        lost: s.lost,
-        carriedSeries: pad(s.carriedSeries),
-        lostSeries: pad(s.lostSeries),
-      });
-    }
-    links.sort((a, b) => b.carried + b.lost - (a.carried + a.lost) || (a.label < b.label ? -1 : 1));
-    const sumSeries = (arrs: number[][]) => {
-      const out = new Array<number>(n).fill(0);
-      for (const a of arrs) for (let i = 0; i < n; i++) out[i] += a[i] ?? 0;
-      return out;
-    };
+    // Dense series are built only for the paths the page lists; the totals add up every path's points.
+    const carriedTotal = new Array<number>(n).fill(0);
+    const lostTotal = new Array<number>(n).fill(0);
+    const label = (s: PathStat): string =>
+      `${this.hostNames[s.src]} → ${this.hostNames[s.dst]} (node ${nodes[s.src]} → ${nodes[s.dst]})`;
+    const stats = [...this.paths.values()].map((s) => {
+      for (let j = 0; j < s.points.length; j += 3) {
+        if (s.points[j] >= n) continue;
+        carriedTotal[s.points[j]] += s.points[j + 1];
+        lostTotal[s.points[j]] += s.points[j + 2];
+      }
+      return { s, label: label(s) };
+    });
+    stats.sort((a, b) => b.s.carried + b.s.lost - (a.s.carried + a.s.lost) || (a.label < b.label ? -1 : 1));
+    const links: ReportData['links'] = stats.slice(0, MAX_LINK_SERIES).map(({ s, label }) => {
+      const carriedSeries = new Array<number>(n).fill(0);
+      const lostSeries = new Array<number>(n).fill(0);
+      for (let j = 0; j < s.points.length; j += 3) {
+        if (s.points[j] >= n) continue;
+        carriedSeries[s.points[j]] = s.points[j + 1];
+        lostSeries[s.points[j]] = s.points[j + 2];
+      }
+      return { label, carried: s.carried, lost: s.lost, carriedSeries, lostSeries };
+    });
     const total = {
       sent: totals(this.sent),
       received: totals(this.received),
       drops: totals(this.drops),
-      carried: sumSeries(links.map((l) => l.carriedSeries)),
-      lost: sumSeries(links.map((l) => l.lostSeries)),
+      carried: carriedTotal,
+      lost: lostTotal,
     };
     const syscallTotals = new Float64Array(SYSCALL_SLOTS);
     const perHostSyscalls: ReportData['syscalls']['perHost'] = [];
@@ -338,12 +349,12 @@ export class RunRecorder implements ReportHooks, PathCounters {
       hosts,
       hostSeries,
       total,
-      linkCount: links.length,
+      linkCount: stats.length,
       processes,
       events,
       eventsDropped: this.eventsDropped,
       connections: [...this.conns.values()].filter((c) => c.samples.length > 0),
-      links: links.slice(0, MAX_LINK_SERIES),
+      links,
       syscalls: { frequent, perHost: perHostSyscalls, slowest: slowest.slice(0, 100) },
       problems: this.problems,
       problemsDropped: this.problemsDropped,
