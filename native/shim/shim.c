@@ -361,7 +361,7 @@ static int proc_clock_path(const char *p) {
  * so that opening one and waiting on it happen in simulated time, never natively.
  * The price is one native newfstatat per open of a path, cheaper than a round
  * trip to the simulator for every open. */
-static int opens_fifo(long nr, const long a[6]) {
+static int opens_fifo(long nr, const long a[6], int *bad_pointer) {
   long dirfd = AT_FDCWD, flags = O_WRONLY;
   const char *p = (const char *)a[0];
   if (nr == SYS_openat) {
@@ -373,16 +373,21 @@ static int opens_fifo(long nr, const long a[6]) {
   } else if (nr != SYS_creat) {
     return 0;
   }
-  if (!p || !p[0] || (flags & O_PATH)) return 0;
+  if (!p) return 0; /* the native open answers EFAULT */
+  /* The kernel reads the path here, so a bad pointer is found without the shim touching it. */
   struct stat st;
-  if (umbra_raw_syscall(SYS_newfstatat, dirfd, (long)p, (long)&st, 0, 0, 0) != 0) return 0;
+  long r = umbra_raw_syscall(SYS_newfstatat, dirfd, (long)p, (long)&st, 0, 0, 0);
+  if (r == -EFAULT) *bad_pointer = 1;
+  if (r != 0 || (flags & O_PATH)) return 0;
   return S_ISFIFO(st.st_mode);
 }
 
 /* Paths whose contents the simulation owns, and FIFOs. */
 static long route_path(long nr, const long a[6], int arg) {
   const char *p = (const char *)a[arg];
-  if (opens_fifo(nr, a)) return shim_forward(nr, a);
+  int bad_pointer = 0;
+  if (opens_fifo(nr, a, &bad_pointer)) return shim_forward(nr, a);
+  if (bad_pointer) return -EFAULT;
   if (p && p[0] == '/') {
     if (path_is(p, "/dev/urandom") || path_is(p, "/dev/random") || path_is(p, "/dev/srandom") ||
         path_is(p, "/proc/sys/kernel/random/uuid") || proc_clock_path(p) ||

@@ -1,7 +1,8 @@
 // Errors Linux defines for bad arguments, in its order of checks: SCM_RIGHTS
 // naming a descriptor that is not open (EBADF on a unix socket, ignored on an
 // inet one) and the temporary signal mask of epoll_pwait, epoll_pwait2, ppoll
-// and pselect6 (EINVAL for a wrong size, EFAULT for an unreadable mask).
+// and pselect6 (EINVAL for a wrong size, EFAULT for an unreadable mask), and
+// the open family given an unreadable path (EFAULT, not a crash in the shim).
 // Same output natively and under umbra.
 #include <arpa/inet.h>
 #include <errno.h>
@@ -121,9 +122,20 @@ static void masks(void) {
   show("select(nfds -1, timeout unreadable)", syscall(SYS_select, -1, &rd, NULL, NULL, bad));
 }
 
+static void paths(void) {
+  const char *bad = (const char *)1;
+  show("open(path unreadable)", syscall(SYS_open, bad, O_RDONLY));
+  show("open(path unreadable, O_PATH)", syscall(SYS_open, bad, O_PATH));
+  show("openat(path unreadable)", syscall(SYS_openat, AT_FDCWD, bad, O_RDONLY));
+  show("creat(path unreadable)", syscall(SYS_creat, bad, 0600));
+  show("open(path empty)", syscall(SYS_open, "", O_RDONLY));
+  show("open(path NULL)", syscall(SYS_open, NULL, O_RDONLY));
+}
+
 int main(void) {
   signal(SIGPIPE, SIG_IGN);
   scm_rights();
   masks();
+  paths();
   return 0;
 }
