@@ -10,7 +10,7 @@ import { execFileSync } from 'node:child_process';
 
 import { loadConfig, processedConfigYaml } from '../../src/config/load';
 import type { CliOverrides } from '../../src/config/load';
-import { expandTilde } from '../../src/config/executable';
+import { expandTilde, isStaticElf } from '../../src/config/executable';
 import { formatFinalState, parseSignal, signalName } from '../../src/config/signals';
 import { ConfigError } from '../../src/config/types';
 import type { Config } from '../../src/config/types';
@@ -458,11 +458,19 @@ test('executables: missing, non-executable, non-ELF and static programs are refu
   check('no-exec', /'no-exec' not found in PATH$/);
   check('./bin/text', /is neither an ELF executable nor a #! script/);
   check('./bin/empty-shebang', /#! script without an interpreter/);
-  check('static-prog', /is not a dynamically linked ELF \(it is statically linked; umbra cannot load its shim/);
   check('static-script', /is a script whose interpreter cannot be used: .*statically linked/);
 });
 
-test('a real static binary on this machine is refused', (t) => {
+test('static ELFs run through the loader; a script whose interpreter is static is still refused', () => {
+  const base = `general: {stop_time: 10 s}\n${NET}`;
+  const proc = load(base + oneHost('{path: static-prog}')).hosts[0].processes[0];
+  assert.equal(proc.resolvedPath, path.join(tmp, 'bin/static-prog'));
+  assert.equal(isStaticElf(path.join(tmp, 'bin/static-prog')), process.arch === 'x64');
+  assert.equal(isStaticElf(path.join(tmp, 'bin/dyn-prog')), false);
+  assert.equal(isStaticElf(path.join(tmp, 'bin/script.sh')), false);
+});
+
+test('a real static binary on this machine is accepted', (t) => {
   let staticBinary: string | null = null;
   for (const candidate of ['/usr/sbin/ldconfig', '/sbin/ldconfig.real', '/sbin/ldconfig']) {
     try {
@@ -479,7 +487,8 @@ test('a real static binary on this machine is refused', (t) => {
     t.skip('no static binary found on this machine (the synthetic ELF test covers the logic)');
     return;
   }
-  rejects(`general: {stop_time: 10 s}\n${NET}${oneHost(`{path: ${staticBinary}}`)}`, /statically linked/);
+  const loaded = load(`general: {stop_time: 10 s}\n${NET}${oneHost(`{path: ${staticBinary}}`)}`);
+  assert.equal(isStaticElf(loaded.hosts[0].processes[0].resolvedPath), process.arch === 'x64');
 });
 
 test('network.graph shape', () => {
