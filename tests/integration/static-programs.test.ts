@@ -1,0 +1,104 @@
+// Statically linked programs run through umbra's loader (native/loader/): a gcc -static and a
+// musl-gcc -static build of the same C client talk UDP and TCP to a dynamic server on another
+// host, sleep and read the clocks, with the same output as the dynamic build; exec works in both
+// directions between dynamic and static images; Debian's busybox-static runs shell loops, wget
+// and nc.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { config, host, program, PROGRAMS, runUmbra, tempDir, which } from '../helpers/umbra';
+
+/** A static build of tests/programs/<name>.c (the Makefile's STATIC_PROGS). */
+function staticProgram(name: string, libc: 'glibc' | 'musl'): string {
+  const p = path.join(PROGRAMS, 'static', `${name}-${libc}`);
+  if (!fs.existsSync(p)) throw new Error(`${p} is missing: run 'make -C native' (musl builds need musl-tools)`);
+  return p;
+}
+
+/** The echo server (always the dynamic build) on host `web`, and `client` on host `box`. */
+function peerRun(client: string): string {
+  const yaml = config(
+    host('web', [{ path: program('static_peer'), args: 'serve 7000', expected_final_state: 'running' }]) +
+      host('box', [{ path: client, args: 'client web 7000', start_time: '1 s' }]),
+    'stop_time: 20 s',
+  );
+  const r = runUmbra(yaml);
+  assert.equal(r.status, 0, r.stderr + r.stdout);
+  return r.output('box', `${path.basename(client)}.1000.stdout`);
+}
+
+const EXPECTED = new RegExp(
+  '^slept 1500 ms\\n' +
+    'realtime (\\d+)\\.5\\d{8} gettimeofday \\1\\.5\\d{5} time \\1\\n' +
+    'AT_RANDOM [0-9a-f]{32}\\ngetrandom [0-9a-f]{16}\\n' +
+    'rdtsc moved with the clock: yes\\n' +
+    'udp reply: HELLO OVER UDP\\ntcp reply: HELLO OVER TCP\\ndone at \\d+\\.\\d{9}\\n$',
+);
+
+test('gcc -static and musl-gcc -static clients: simulated time, seeded randomness, UDP and TCP to a dynamic peer', () => {
+  const dynamic = peerRun(program('static_peer'));
+  assert.match(dynamic, EXPECTED);
+  for (const libc of ['glibc', 'musl'] as const) {
+    const out = peerRun(staticProgram('static_peer', libc));
+    assert.match(out, EXPECTED, libc);
+    // The same clocks, the same AT_RANDOM (drawn before the program runs) and the same replies as
+    // the dynamic build; a libc's own getrandom draws at start-up and its own work (the last
+    // line's instant) differ between libcs.
+    const same = (s: string): string => s.replace(/^getrandom .*\n/mu, '').replace(/^done at .*\n/mu, '');
+    assert.equal(same(out), same(dynamic), libc);
+    assert.match(out, /^realtime 946684802\.5/mu);
+    assert.equal(peerRun(staticProgram('static_peer', libc)), out, `${libc}: same output twice`);
+  }
+});
+
+test('exec: a dynamic shell runs a static program, a static shell runs a dynamic one and execs a static one', () => {
+  const busybox = which('busybox');
+  const glibc = staticProgram('static_peer', 'glibc');
+  const musl = staticProgram('static_peer', 'musl');
+  const dyn = program('static_peer');
+  const yaml = config(
+    host('web', [{ path: dyn, args: 'serve 7000', expected_final_state: 'running' }]) +
+      host('box', [
+        { path: '/bin/sh', args: ['-c', `${glibc} client web 7000 | tail -2; echo sh: $?`], start_time: '1 s' },
+        { path: busybox, args: ['sh', '-c', `${dyn} client web 7000 | tail -2; echo busybox: $?`], start_time: '2 s' },
+        // musl's static client exec'd by the static busybox shell: static → static.
+        { path: busybox, args: ['sh', '-c', `exec ${musl} client web 7000`], start_time: '3 s' },
+      ]),
+    'stop_time: 20 s',
+  );
+  const r = runUmbra(yaml);
+  assert.equal(r.status, 0, r.stderr + r.stdout);
+  const sh = path.basename(fs.realpathSync('/bin/sh'));
+  assert.match(r.output('box', `${sh}.1000.stdout`), /^tcp reply: HELLO OVER TCP\ndone at [\d.]+\nsh: 0\n$/);
+  const [viaBusybox, execd] = r.outputs('box', 'busybox.');
+  assert.match(viaBusybox, /^tcp reply: HELLO OVER TCP\ndone at [\d.]+\nbusybox: 0\n$/);
+  assert.match(execd, EXPECTED);
+});
+
+test('busybox-static: sh loops with sleep, wget from busybox httpd on another host, nc to a dynamic echo server', () => {
+  const busybox = which('busybox');
+  const dir = tempDir();
+  const www = path.join(dir, 'www');
+  fs.mkdirSync(www);
+  fs.writeFileSync(path.join(www, 'index.html'), 'served in simulated time\n');
+  const script =
+    'for i in 1 2 3; do sleep 1; echo "tick $i $(date +%s)"; done; ' +
+    'wget -q -O - http://web/index.html; ' +
+    'echo "nc: $(echo hello nc | nc web 7000)"; ' +
+    'n=0; while [ $n -lt 5 ]; do n=$((n+1)); sleep 0.5; done; echo "loop done at $(date +%s)"';
+  const yaml = config(
+    host('web', [
+      { path: busybox, args: ['httpd', '-f', '-p', '80', '-h', www], expected_final_state: 'running' },
+      { path: program('static_peer'), args: 'serve 7000', expected_final_state: 'running' },
+    ]) + host('box', [{ path: busybox, args: ['sh', '-c', script], start_time: '1 s' }]),
+    'stop_time: 30 s',
+  );
+  const r = runUmbra(yaml, [], { dir });
+  assert.equal(r.status, 0, r.stderr + r.stdout);
+  assert.equal(
+    r.output('box', 'busybox.1000.stdout'),
+    'tick 1 946684802\ntick 2 946684803\ntick 3 946684804\nserved in simulated time\nnc: HELLO NC\n' +
+      'loop done at 946684806\n',
+  );
+});
