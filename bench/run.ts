@@ -12,6 +12,7 @@ import { runCurlExample } from './curl-example';
 import { runManyHosts } from './hosts';
 import { runRandom } from './random';
 import { runSpin } from './spin';
+import { runStatic } from './static';
 
 interface Benchmark {
   name: string;
@@ -29,6 +30,7 @@ const BENCHMARKS: Benchmark[] = [
   { name: 'hosts', run: runManyHosts },
   { name: 'getrandom', run: runRandom },
   { name: 'spin-rule', run: runSpin },
+  { name: 'static', run: runStatic },
 ];
 
 async function main(argv: string[]): Promise<number> {
