@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 
 #include "../shim/shim.h"
 #include "loader.h"
@@ -88,6 +89,24 @@ static void map_segment(const Elf64_Phdr *ph, uint64_t bias, long fd, const char
   }
 }
 
+/* What the kernel's /proc/self/exe would name (the file, symlinks resolved),
+ * kept in private memory: the program may overwrite its environment strings. */
+static char exe_path[4096];
+
+static void canonical_path(long fd, const char *path) {
+  char proc[40] = "/proc/self/fd/";
+  char digits[12];
+  int n = 0, at = 14;
+  long v = fd;
+  do digits[n++] = (char)('0' + v % 10);
+  while ((v /= 10) && n < 11);
+  while (n) proc[at++] = digits[--n];
+  proc[at] = 0;
+  long len = RAW3(SYS_readlink, proc, exe_path, sizeof exe_path - 1);
+  if (len <= 0) fail("cannot name the file of", path);
+  exe_path[len] = 0;
+}
+
 /* Maps the static ELF at path (ET_EXEC where it was linked, ET_DYN wherever
  * the kernel finds room) and describes it for the auxiliary vector. */
 static void load(const char *path, struct image *img) {
@@ -135,6 +154,7 @@ static void load(const char *path, struct image *img) {
   uint64_t bias = (uint64_t)base - lo;
   for (int i = 0; i < eh.e_phnum; i++)
     if (ph[i].p_type == PT_LOAD) map_segment(&ph[i], bias, fd, path);
+  canonical_path(fd, path);
   RAW1(SYS_close, fd);
   img->entry = bias + eh.e_entry;
   img->phdr = bias + phdr_vaddr;
@@ -145,12 +165,13 @@ static void load(const char *path, struct image *img) {
 /* Switches to the program's initial stack and enters it as the kernel would:
  * rdx (the dynamic linker's finalizer) is zero, so libc registers none. */
 static void __attribute__((noreturn)) enter(uint64_t sp, uint64_t entry) {
-  __asm__ volatile("movq %0, %%rsp\n\t"
+  /* Fixed registers: the two cleared here must not be the ones holding sp or entry. */
+  __asm__ volatile("movq %%rcx, %%rsp\n\t"
                    "xorl %%edx, %%edx\n\t"
                    "xorl %%ebp, %%ebp\n\t"
-                   "jmpq *%1\n\t"
+                   "jmpq *%%rax\n\t"
                    :
-                   : "r"(sp), "r"(entry)
+                   : "c"(sp), "a"(entry)
                    : "memory");
   __builtin_unreachable();
 }
@@ -203,6 +224,15 @@ void loader_main(uint64_t *sp) {
   if (!getenv("UMBRA_CHANNEL")) fail("started outside a simulation (UMBRA_CHANNEL is unset)", NULL);
   struct image img;
   load(path, &img);
+  shim_exe_path = exe_path;
+  /* The name ps and /proc/self/comm show, as exec gives it (the last part of the path it was
+   * given, symlinks kept): the program's, not the loader's. */
+  const char *base = path;
+  for (const char *c = path; *c; c++)
+    if (*c == '/') base = c + 1;
+  char comm[16] = {0};
+  for (int i = 0; i < 15 && base[i]; i++) comm[i] = base[i];
+  RAW2(SYS_prctl, PR_SET_NAME, comm);
   /* The shim's constructor: attach, handlers, filter, AT_RANDOM, the vDSO. */
   for (void (**f)(void) = __init_array_start; f < __init_array_end; f++) (*f)();
   enter(build_stack(sp, auxv, &img, path), img.entry);

@@ -56,6 +56,7 @@ export function spawnConfigured(k: Kernel, host: Host, cfg: ProcessConfig): Proc
   // The located path, not the realpath: a wrapper behind a symlink dispatches on its name.
   const launch = nativeLaunch(
     cfg.execPath ?? cfg.resolvedPath,
+    cfg.resolvedPath,
     managedEnv(cfg.environment, t.slot, k.opts.hostsFilePath),
   );
   p.staticImage = launch.staticImage;

@@ -17,10 +17,13 @@ export interface NativeLaunch {
 }
 
 /**
- * How to start `program` (an absolute path that resolveExecutable accepted) with the managed
- * environment `env`: directly, or through the loader when it is a static ELF.
+ * How to start `program` (an absolute path that resolveExecutable accepted, canonically
+ * `resolvedPath`) with the managed environment `env`: directly, or through the loader when it is a
+ * static ELF. A path through another process's /proc entries (fexecve's /proc/<pid>/fd/N) is
+ * handed to the loader as the file it names: the loader opens it after the old image is gone.
  */
-export function nativeLaunch(program: string, env: string[]): NativeLaunch {
+export function nativeLaunch(program: string, resolvedPath: string, env: string[]): NativeLaunch {
   if (!isStaticElf(program)) return { execPath: program, env, staticImage: null };
-  return { execPath: LOADER_PATH, env: [...env, `${LOADER_EXE_VAR}=${program}`], staticImage: program };
+  const image = program.startsWith('/proc/') ? resolvedPath : program;
+  return { execPath: LOADER_PATH, env: [...env, `${LOADER_EXE_VAR}=${image}`], staticImage: image };
 }

@@ -116,7 +116,7 @@ function exec(
   if (!k.threadSlots.hasFree()) return c.err(E.EAGAIN);
   const nt = k.newThread(p, p.vpid);
   const atRandom = seedAtRandom(k, nt);
-  const launch = nativeLaunch(abs, k.managedEnv(env, nt.slot));
+  const launch = nativeLaunch(abs, resolved, k.managedEnv(env, nt.slot));
   const newPid = k.addon.spawnExec(launch.execPath, argv, launch.env, cwd, p.nativePid, fds, atRandom, creds);
   if (newPid < 0) {
     if (newPid === -E.ELIBACC)
@@ -171,7 +171,7 @@ function ownProcPath(abs: string, self: Process, nativeTid: number, byVpid: (vpi
   // A static program's native exe is umbra's loader: its own file is the one it runs.
   const exe = (p: Process): string | null => (rest === '/exe' ? p.staticImage : null);
   if (m[1] === 'self') return exe(self) ?? `/proc/${self.nativePid}${rest}`;
-  if (m[1] === 'thread-self') return `/proc/${self.nativePid}/task/${nativeTid}${rest}`;
+  if (m[1] === 'thread-self') return exe(self) ?? `/proc/${self.nativePid}/task/${nativeTid}${rest}`;
   // A pid of the host's own; any other number names no process here (never the machine's).
   const other = byVpid(Number(m[1]));
   return other === null ? '/proc/umbra-no-such-process' : (exe(other) ?? `/proc/${other.nativePid}${rest}`);

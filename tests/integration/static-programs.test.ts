@@ -102,3 +102,24 @@ test('busybox-static: sh loops with sleep, wget from busybox httpd on another ho
       'loop done at 946684806\n',
   );
 });
+
+test('a static program re-executes itself through /proc/self/exe, its /proc/<pid>/exe and fexecve', () => {
+  const dynamic = runUmbra(config(host('box', [{ path: program('exec_self') }])));
+  assert.equal(dynamic.status, 0, dynamic.stderr + dynamic.stdout);
+  const expected = dynamic.output('box', 'exec_self.');
+  assert.match(expected, /fexecve: child exited 7\n$/);
+  for (const libc of ['glibc', 'musl'] as const) {
+    const r = runUmbra(config(host('box', [{ path: staticProgram('exec_self', libc) }])));
+    assert.equal(r.status, 0, r.stderr + r.stdout);
+    assert.equal(r.output('box', `exec_self-${libc}.`), expected, libc);
+  }
+});
+
+test("a static program's /proc/self/exe and name are its own, not the loader's", () => {
+  const busybox = which('busybox');
+  const script = 'readlink /proc/self/exe; cat /proc/self/comm; busybox readlink /proc/thread-self/exe';
+  const r = runUmbra(config(host('box', [{ path: busybox, args: ['sh', '-c', script] }])));
+  assert.equal(r.status, 0, r.stderr + r.stdout);
+  const real = fs.realpathSync(busybox);
+  assert.equal(r.output('box', 'busybox.1000.stdout'), `${real}\nbusybox\n${real}\n`);
+});
