@@ -150,8 +150,9 @@ function checkRunnable(
       throw new ExecutableError(`${what} is a script whose interpreter cannot be used: ${reason}`);
     }
     try {
-      // The kernel, not umbra, would start the interpreter of a script: it cannot be a static one.
-      if (checkRunnable(interpreterPath, interpreter, ctx, depth + 1) === 'static') {
+      // umbra's loader starts a script's static interpreter (static-loader.ts); an interpreter's
+      // interpreter the kernel would start itself, outside the simulation.
+      if (checkRunnable(interpreterPath, interpreter, ctx, depth + 1) === 'static' && depth > 0) {
         throw new ExecutableError(staticRefusal(`'${interpreter}'`));
       }
     } catch (err) {
@@ -181,6 +182,38 @@ function shebangInterpreter(head: Buffer): string | null {
   if (newline >= 0) line = line.slice(0, newline);
   const word = line.trim().split(/[ \t]+/u)[0];
   return word === undefined || word === '' ? null : word;
+}
+
+/** A #! script's interpreter as the kernel runs it: the first word and the rest of the line as one argument. */
+export interface ScriptInterpreter {
+  /** As written after #! (the new argv[0]). */
+  written: string;
+  arg: string | null;
+  /** Where it was found. */
+  located: string;
+}
+
+/**
+ * The interpreter of `file` (already checked by resolveExecutable) when it is a #! script whose
+ * interpreter is a static ELF, which the loader then runs; null otherwise.
+ */
+export function staticInterpreter(file: string, cwd: string): ScriptInterpreter | null {
+  const head = readHead(file, 256);
+  if (head.length < 2 || head[0] !== 0x23 || head[1] !== 0x21) return null;
+  let line = head.subarray(2).toString('latin1');
+  const newline = line.indexOf('\n');
+  if (newline >= 0) line = line.slice(0, newline);
+  const m = /^[ \t]*(\S+)(?:[ \t]+(.*?))?[ \t]*$/u.exec(line);
+  if (m === null) return null;
+  let located: string;
+  try {
+    located = locate(m[1], { cwd, env: {} });
+  } catch (err) {
+    if (err instanceof ExecutableError) return null;
+    throw err;
+  }
+  if (!isStaticElf(located)) return null;
+  return { written: m[1], arg: m[2] === undefined || m[2] === '' ? null : m[2], located };
 }
 
 /** Shadow's wording, for the static programs umbra still refuses. */

@@ -57,7 +57,9 @@ export function spawnConfigured(k: Kernel, host: Host, cfg: ProcessConfig): Proc
   const launch = nativeLaunch(
     cfg.execPath ?? cfg.resolvedPath,
     cfg.resolvedPath,
+    [cfg.path, ...cfg.args],
     managedEnv(cfg.environment, t.slot, k.opts.hostsFilePath),
+    host.dir,
   );
   p.staticImage = launch.staticImage;
   const out = path.join(host.dir, `${exe}.${vpid}.stdout`);
@@ -67,7 +69,7 @@ export function spawnConfigured(k: Kernel, host: Host, cfg: ProcessConfig): Proc
     k.straceFds.push(p.straceFd);
   }
   const atRandom = seedAtRandom(k, t);
-  const pid = k.addon.spawn(launch.execPath, [cfg.path, ...cfg.args], launch.env, host.dir, out, err, atRandom);
+  const pid = k.addon.spawn(launch.execPath, launch.argv, launch.env, host.dir, out, err, atRandom);
   if (pid < 0) {
     k.log.error(host.name, `${p.name}: cannot start ${cfg.resolvedPath}: errno ${-pid}`);
     p.waitStatus = 127 << 8;

@@ -116,8 +116,8 @@ function exec(
   if (!k.threadSlots.hasFree()) return c.err(E.EAGAIN);
   const nt = k.newThread(p, p.vpid);
   const atRandom = seedAtRandom(k, nt);
-  const launch = nativeLaunch(abs, resolved, k.managedEnv(env, nt.slot));
-  const newPid = k.addon.spawnExec(launch.execPath, argv, launch.env, cwd, p.nativePid, fds, atRandom, creds);
+  const launch = nativeLaunch(abs, resolved, argv, k.managedEnv(env, nt.slot), cwd);
+  const newPid = k.addon.spawnExec(launch.execPath, launch.argv, launch.env, cwd, p.nativePid, fds, atRandom, creds);
   if (newPid < 0) {
     if (newPid === -E.ELIBACC)
       k.log.warn(p.host.name, `${p.name}: execve ${written}: the user it runs as cannot read the shim (${SHIM_PATH})`);

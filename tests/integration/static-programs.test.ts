@@ -5,6 +5,7 @@
 // and nc.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { config, host, program, PROGRAMS, runUmbra, tempDir, which } from '../helpers/umbra';
@@ -122,4 +123,32 @@ test("a static program's /proc/self/exe and name are its own, not the loader's",
   assert.equal(r.status, 0, r.stderr + r.stdout);
   const real = fs.realpathSync(busybox);
   assert.equal(r.output('box', 'busybox.1000.stdout'), `${real}\nbusybox\n${real}\n`);
+});
+
+test('a #! script whose interpreter is static (busybox sh) runs, configured and by exec, as the kernel would run it', () => {
+  const busybox = fs.realpathSync(which('busybox'));
+  const dir = tempDir();
+  const script = path.join(dir, 'greet.sh');
+  fs.writeFileSync(
+    script,
+    `#!${busybox} sh\necho "0=$0 args=$*"; readlink /proc/self/exe; sleep 2; echo "at $(date +%s)"\n`,
+    { mode: 0o755 },
+  );
+  const native = spawnSync(script, ['a', 'b c'], { encoding: 'utf8' });
+  assert.equal(native.status, 0, native.stderr);
+  const r = runUmbra(
+    config(
+      host('box', [
+        { path: script, args: ['a', 'b c'] },
+        { path: '/bin/sh', args: ['-c', `${script} x; echo "sh: $?"`], start_time: '1 s' },
+      ]),
+    ),
+    [],
+    { dir },
+  );
+  assert.equal(r.status, 0, r.stderr + r.stdout);
+  assert.equal(r.output('box', 'greet.sh.'), `0=${script} args=a b c\n${busybox}\nat 946684802\n`);
+  assert.equal(native.stdout.split('\n').slice(0, 2).join('\n'), `0=${script} args=a b c\n${busybox}`);
+  const sh = path.basename(fs.realpathSync('/bin/sh'));
+  assert.equal(r.output('box', `${sh}.`), `0=${script} args=x\n${busybox}\nat 946684803\nsh: 0\n`);
 });
