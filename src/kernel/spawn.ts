@@ -82,7 +82,7 @@ export function spawnConfigured(k: Kernel, host: Host, cfg: ProcessConfig): Proc
   if (waited === WAIT_RESULT.STILL_WAITING) waited = watchSilentThread(k, t, pid);
   if (waited === WAIT_RESULT.DIED) {
     k.processDied(p);
-    k.log.warn(host.name, `${p.name}: ended before the shim attached (is it a static or setuid binary?)`);
+    k.log.warn(host.name, `${p.name}: ended before the shim attached (is it a setuid binary, or one for another ABI?)`);
     return p;
   }
   k.runThread(t);
