@@ -152,3 +152,25 @@ test('a #! script whose interpreter is static (busybox sh) runs, configured and 
   const sh = path.basename(fs.realpathSync('/bin/sh'));
   assert.equal(r.output('box', `${sh}.`), `0=${script} args=x\n${busybox}\nat 946684803\nsh: 0\n`);
 });
+
+/** stdout of `bin` alone on a host, run to its end. */
+function soloOutput(bin: string): string {
+  const r = runUmbra(config(host('box', [{ path: bin }]), 'stop_time: 100 s'));
+  assert.equal(r.status, 0, `${bin}: ${r.stderr}${r.stdout}`);
+  return r.output('box', `${path.basename(bin)}.1000.stdout`);
+}
+
+// Test programs of the fast tier whose dynamic builds other tests check against Linux: signals
+// (handlers, masks, sigsuspend, kill between processes), alternate signal stacks, raw clone
+// threads, thread exit, timerfd, epoll, pipes between threads, condition variables, fault handlers.
+const BOTH_LIBCS = ['signals', 'thread_exit', 'pipe_threads', 'condvar_ring', 'fault_handler'];
+const GLIBC_ONLY = ['altstack', 'raw_clone', 'timerfd_test', 'epoll_test'];
+
+test('static builds (glibc, musl) print what the dynamic builds print: signals, threads, timers, epoll', () => {
+  for (const name of [...BOTH_LIBCS, ...GLIBC_ONLY]) {
+    const dynamic = soloOutput(program(name));
+    assert.notEqual(dynamic, '', name);
+    const libcs = BOTH_LIBCS.includes(name) ? (['glibc', 'musl'] as const) : (['glibc'] as const);
+    for (const libc of libcs) assert.equal(soloOutput(staticProgram(name, libc)), dynamic, `${name}-${libc}`);
+  }
+});
