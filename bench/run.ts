@@ -13,6 +13,7 @@ import { runManyHosts } from './hosts';
 import { runRandom } from './random';
 import { runSpin } from './spin';
 import { runPhold10k, runPhold1k } from './phold';
+import { runStatic } from './static';
 
 interface Benchmark {
   name: string;
@@ -32,6 +33,7 @@ const BENCHMARKS: Benchmark[] = [
   { name: 'spin-rule', run: runSpin },
   { name: 'phold', run: runPhold1k },
   { name: 'phold-10k', run: runPhold10k },
+  { name: 'static', run: runStatic },
 ];
 
 async function main(argv: string[]): Promise<number> {

@@ -158,6 +158,8 @@ function findPackageRoot(start: string): string {
 }
 
 export const SHIM_PATH = path.join(PACKAGE_ROOT, 'native', 'out', 'libumbra_shim.so');
+/** Starts static programs (native/loader/): the shim's interception without ld.so. */
+export const LOADER_PATH = path.join(PACKAGE_ROOT, 'native', 'out', 'umbra-loader');
 export const ADDON_PATH = path.join(PACKAGE_ROOT, 'build', 'Release', 'umbra_native.node');
 
 let addon: NativeAddon | null = null;

@@ -404,6 +404,8 @@ static long route_path(long nr, const long a[6], int arg) {
       return r == -EACCES ? shim_forward(nr, a) : r;
     } else if (path_is(p, "/etc/localtime")) {
       b[arg] = (long)"/usr/share/zoneinfo/Etc/UTC";
+    } else if (shim_exe_path && shim_names_own_exe(p)) {
+      b[arg] = (long)shim_exe_path;
     }
     if (b[arg] != a[arg]) return umbra_raw_syscall(nr, b[0], b[1], b[2], b[3], b[4], b[5]);
   }
@@ -439,6 +441,8 @@ long shim_syscall(long nr, const long a[6]) {
     *(unsigned long *)a[1] = 0;
     return 0;
   }
+  if (shim_exe_path && (nr == SYS_readlink || nr == SYS_readlinkat) && shim_exe_readlink(nr, a, &r))
+    return r;
   switch (route) {
   case R_LOCAL: shim_handle_time_syscall(nr, a, &r); return r;
   case R_NATIVE: return native_and_charge(nr, a);

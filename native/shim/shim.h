@@ -183,6 +183,12 @@ long shim_getrandom(const long args[6]);
 #define UMBRA_NR_FILE_SETATTR 469
 int shim_at_on_emulated_fd(long nr, const long args[6]);
 
+/* exe.c: /proc/self/exe of a static program run by umbra's loader, which sets the path (NULL
+ * in a dynamic program). Returns 1 with *ret set when it answered a readlink or readlinkat. */
+extern const char *shim_exe_path;
+int shim_exe_readlink(long nr, const long a[6], long *ret);
+int shim_names_own_exe(const char *path); /* "/proc/self/exe", "/proc/thread-self/exe" */
+
 /* seccomp.c */
 void shim_install_filter(void);
 

@@ -1,6 +1,7 @@
 // Finds the program a process `path` names and checks that umbra can run it
 // (config.md §7.1): ~ expansion, PATH search or cwd-relative lookup, realpath, then
-// "dynamically linked ELF, or a #! script whose interpreter is" — the shim needs ld.so.
+// "dynamically linked ELF, or a #! script whose interpreter is" — the shim needs ld.so; a static
+// x86-64 ELF runs through umbra's loader (native/loader/), a script with a static interpreter not.
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -118,12 +119,14 @@ function hostMachine(): number | null {
   }
 }
 
+type Linkage = 'dynamic' | 'static' | 'script';
+
 function checkRunnable(
   file: string,
   shownAs: string,
   ctx: { cwd: string; env: NodeJS.ProcessEnv },
   depth: number,
-): void {
+): Linkage {
   const st = fs.statSync(file);
   const what = shownAs === file ? `'${file}'` : `'${shownAs}' (${file})`;
   if (!st.isFile()) throw new ExecutableError(`${what} is not a regular file`);
@@ -131,8 +134,7 @@ function checkRunnable(
 
   const head = readHead(file, 256);
   if (head.length >= 4 && head[0] === 0x7f && head[1] === 0x45 && head[2] === 0x4c && head[3] === 0x46) {
-    checkElf(file, what);
-    return;
+    return checkElf(file, what);
   }
   if (head.length >= 2 && head[0] === 0x23 && head[1] === 0x21) {
     const interpreter = shebangInterpreter(head);
@@ -148,12 +150,16 @@ function checkRunnable(
       throw new ExecutableError(`${what} is a script whose interpreter cannot be used: ${reason}`);
     }
     try {
-      checkRunnable(interpreterPath, interpreter, ctx, depth + 1);
+      // umbra's loader starts a script's static interpreter (static-loader.ts); an interpreter's
+      // interpreter the kernel would start itself, outside the simulation.
+      if (checkRunnable(interpreterPath, interpreter, ctx, depth + 1) === 'static' && depth > 0) {
+        throw new ExecutableError(staticRefusal(`'${interpreter}'`));
+      }
     } catch (err) {
       if (!(err instanceof ExecutableError)) throw err;
       throw new ExecutableError(`${what} is a script whose interpreter cannot be used: ${err.message}`);
     }
-    return;
+    return 'script';
   }
   throw new ExecutableError(`${what} is neither an ELF executable nor a #! script`);
 }
@@ -178,8 +184,63 @@ function shebangInterpreter(head: Buffer): string | null {
   return word === undefined || word === '' ? null : word;
 }
 
+/** A #! script's interpreter as the kernel runs it: the first word and the rest of the line as one argument. */
+export interface ScriptInterpreter {
+  /** As written after #! (the new argv[0]). */
+  written: string;
+  arg: string | null;
+  /** Where it was found. */
+  located: string;
+}
+
+/**
+ * The interpreter of `file` (already checked by resolveExecutable) when it is a #! script whose
+ * interpreter is a static ELF, which the loader then runs; null otherwise.
+ */
+export function staticInterpreter(file: string, cwd: string): ScriptInterpreter | null {
+  const head = readHead(file, 256);
+  if (head.length < 2 || head[0] !== 0x23 || head[1] !== 0x21) return null;
+  let line = head.subarray(2).toString('latin1');
+  const newline = line.indexOf('\n');
+  if (newline >= 0) line = line.slice(0, newline);
+  const m = /^[ \t]*(\S+)(?:[ \t]+(.*?))?[ \t]*$/u.exec(line);
+  if (m === null) return null;
+  let located: string;
+  try {
+    located = locate(m[1], { cwd, env: {} });
+  } catch (err) {
+    if (err instanceof ExecutableError) return null;
+    throw err;
+  }
+  if (!isStaticElf(located)) return null;
+  return { written: m[1], arg: m[2] === undefined || m[2] === '' ? null : m[2], located };
+}
+
+/** Shadow's wording, for the static programs umbra still refuses. */
+function staticRefusal(what: string): string {
+  return `${what} is not a dynamically linked ELF (it is statically linked; umbra cannot load its shim into it: use a dynamically linked build)`;
+}
+
+/** A static ELF the loader can map: 64-bit little-endian x86-64 on an x86-64 machine. */
+function loaderCanRun(is64: boolean, le: boolean, machine: number): boolean {
+  return is64 && le && machine === 62 && process.arch === 'x64';
+}
+
+/**
+ * Whether `file` (already checked by resolveExecutable) is a static ELF, which umbra starts through
+ * its loader rather than with the shim preloaded.
+ */
+export function isStaticElf(file: string): boolean {
+  try {
+    return readHead(file, 4).equals(Buffer.from([0x7f, 0x45, 0x4c, 0x46])) && checkElf(file, file) === 'static';
+  } catch (err) {
+    if (err instanceof ExecutableError) return false;
+    throw err;
+  }
+}
+
 /** Reads the ELF header and program headers; a static executable has no PT_INTERP. */
-function checkElf(file: string, what: string): void {
+function checkElf(file: string, what: string): 'dynamic' | 'static' {
   const fd = fs.openSync(file, 'r');
   try {
     const size = fs.fstatSync(fd).size;
@@ -215,11 +276,10 @@ function checkElf(file: string, what: string): void {
     const table = Buffer.alloc(phentsize * phnum);
     fs.readSync(fd, table, 0, table.length, phoff);
     for (let i = 0; i < phnum; i++) {
-      if (u32(table, i * phentsize) === PT_INTERP) return;
+      if (u32(table, i * phentsize) === PT_INTERP) return 'dynamic';
     }
-    throw new ExecutableError(
-      `${what} is not a dynamically linked ELF (it is statically linked; umbra cannot load its shim into it: use a dynamically linked build)`,
-    );
+    if (loaderCanRun(is64, le, machine)) return 'static';
+    throw new ExecutableError(staticRefusal(what));
   } finally {
     fs.closeSync(fd);
   }

@@ -51,6 +51,10 @@ export class Process {
   /** Simulated time the process was created (spawned or forked). */
   startTimeNs = 0;
 
+  // --- static programs (kernel/static-loader.ts)
+  /** The static program umbra's loader runs in this native process, or null: what /proc/self/exe means. */
+  staticImage: string | null = null;
+
   // --- futex (syscall/futex.ts)
   /** Waiters on this process's private futexes (and on shared ones outside MAP_SHARED memory). */
   readonly futexes = new FutexTable();

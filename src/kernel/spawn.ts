@@ -9,6 +9,7 @@ import type { Process } from '../host/process';
 import type { Thread } from '../host/thread';
 import { SHIM_PATH, WAIT_RESULT } from '../native';
 import { watchSilentThread } from './watchdog';
+import { nativeLaunch } from './static-loader';
 import type { Kernel } from './kernel';
 
 /** Size of the auxiliary vector's AT_RANDOM block (Linux: 16 bytes). */
@@ -52,7 +53,15 @@ export function spawnConfigured(k: Kernel, host: Host, cfg: ProcessConfig): Proc
   const p = k.newProcess(host, 1, exe, cfg);
   const vpid = p.vpid;
   const t = k.newThread(p, vpid);
-  const env = managedEnv(cfg.environment, t.slot, k.opts.hostsFilePath);
+  // The located path, not the realpath: a wrapper behind a symlink dispatches on its name.
+  const launch = nativeLaunch(
+    cfg.execPath ?? cfg.resolvedPath,
+    cfg.resolvedPath,
+    [cfg.path, ...cfg.args],
+    managedEnv(cfg.environment, t.slot, k.opts.hostsFilePath),
+    host.dir,
+  );
+  p.staticImage = launch.staticImage;
   const out = path.join(host.dir, `${exe}.${vpid}.stdout`);
   const err = path.join(host.dir, `${exe}.${vpid}.stderr`);
   if (k.opts.straceLoggingMode !== 'off') {
@@ -60,16 +69,7 @@ export function spawnConfigured(k: Kernel, host: Host, cfg: ProcessConfig): Proc
     k.straceFds.push(p.straceFd);
   }
   const atRandom = seedAtRandom(k, t);
-  // The located path, not the realpath: a wrapper behind a symlink dispatches on its name.
-  const pid = k.addon.spawn(
-    cfg.execPath ?? cfg.resolvedPath,
-    [cfg.path, ...cfg.args],
-    env,
-    host.dir,
-    out,
-    err,
-    atRandom,
-  );
+  const pid = k.addon.spawn(launch.execPath, launch.argv, launch.env, host.dir, out, err, atRandom);
   if (pid < 0) {
     k.log.error(host.name, `${p.name}: cannot start ${cfg.resolvedPath}: errno ${-pid}`);
     p.waitStatus = 127 << 8;
@@ -82,7 +82,7 @@ export function spawnConfigured(k: Kernel, host: Host, cfg: ProcessConfig): Proc
   if (waited === WAIT_RESULT.STILL_WAITING) waited = watchSilentThread(k, t, pid);
   if (waited === WAIT_RESULT.DIED) {
     k.processDied(p);
-    k.log.warn(host.name, `${p.name}: ended before the shim attached (is it a static or setuid binary?)`);
+    k.log.warn(host.name, `${p.name}: ended before the shim attached (is it a setuid binary, or one for another ABI?)`);
     return p;
   }
   k.runThread(t);

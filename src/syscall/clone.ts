@@ -107,6 +107,7 @@ function cloneProcess(c: SyscallCall, req: CloneRequest): Outcome {
   if (!k.procSlots.hasFree()) return slotsExhausted(c, 'processes');
   if (!k.threadSlots.hasFree()) return slotsExhausted(c, 'threads');
   const child = k.newProcess(host, (flags & CLONE_PARENT) !== 0 ? parent.ppid : parent.vpid, parent.exeName, null);
+  child.staticImage = parent.staticImage;
   child.name = `${host.name}.${parent.exeName}.${child.vpid}`;
   child.pgid = parent.pgid;
   child.sid = parent.sid;

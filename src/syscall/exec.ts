@@ -5,6 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ExecutableError, resolveExecutable } from '../config/executable';
 import type { Thread } from '../host/thread';
+import type { Process } from '../host/process';
 import { E } from '../abi/errno';
 import type { Kernel } from '../kernel/kernel';
 import type { Outcome, SyscallCall } from '../kernel/call';
@@ -16,6 +17,7 @@ import { execSignals } from '../kernel/signals';
 import { seedAtRandom } from '../kernel/spawn';
 import { SHIM_PATH } from '../native';
 import { execCredentials } from './exec-creds';
+import { nativeLaunch } from '../kernel/static-loader';
 
 const AT_EMPTY_PATH = 0x1000;
 const MAX_ARGS = 65536;
@@ -83,10 +85,7 @@ function exec(
     if (p.fds.get(dirfd) !== undefined) return c.err(E.ENOTDIR);
     abs = path.join(`/proc/${p.nativePid}/fd/${dirfd}`, written);
   } else {
-    abs = ownProcPath(path.resolve(cwd, written), p.nativePid, t.nativeTid, (vpid) => {
-      const other = k.findProcess(p.host, vpid);
-      return other === undefined ? null : other.nativePid;
-    });
+    abs = ownProcPath(path.resolve(cwd, written), p, t.nativeTid, (vpid) => k.findProcess(p.host, vpid) ?? null);
   }
   let st: fs.Stats;
   try {
@@ -117,7 +116,8 @@ function exec(
   if (!k.threadSlots.hasFree()) return c.err(E.EAGAIN);
   const nt = k.newThread(p, p.vpid);
   const atRandom = seedAtRandom(k, nt);
-  const newPid = k.addon.spawnExec(abs, argv, k.managedEnv(env, nt.slot), cwd, p.nativePid, fds, atRandom, creds);
+  const launch = nativeLaunch(abs, resolved, argv, k.managedEnv(env, nt.slot), cwd);
+  const newPid = k.addon.spawnExec(launch.execPath, launch.argv, launch.env, cwd, p.nativePid, fds, atRandom, creds);
   if (newPid < 0) {
     if (newPid === -E.ELIBACC)
       k.log.warn(p.host.name, `${p.name}: execve ${written}: the user it runs as cannot read the shim (${SHIM_PATH})`);
@@ -142,6 +142,7 @@ function exec(
   k.attachNative(p, newPid);
   for (const h of k.onExec) h(p);
   p.exeName = path.basename(resolved);
+  p.staticImage = launch.staticImage;
   for (const fd of p.fds.fds()) if (p.fds.get(fd)?.cloexec) uninstallFd(k, t, fd);
   const oldFds = p.fds;
   p.fds = oldFds.clone(); // exec unshares a table shared by CLONE_FILES
@@ -163,20 +164,17 @@ function exec(
  * caller's /proc entries (/proc/self/exe, /proc/self/fd/N, the virtual pid)
  * must name the caller's native ones, not the simulator's.
  */
-function ownProcPath(
-  abs: string,
-  nativePid: number,
-  nativeTid: number,
-  nativeOf: (vpid: number) => number | null,
-): string {
+function ownProcPath(abs: string, self: Process, nativeTid: number, byVpid: (vpid: number) => Process | null): string {
   const m = /^\/proc\/(self|thread-self|\d+)(\/.*)?$/.exec(abs);
   if (m === null) return abs;
   const rest = m[2] ?? '';
-  if (m[1] === 'self') return `/proc/${nativePid}${rest}`;
-  if (m[1] === 'thread-self') return `/proc/${nativePid}/task/${nativeTid}${rest}`;
+  // A static program's native exe is umbra's loader: its own file is the one it runs.
+  const exe = (p: Process): string | null => (rest === '/exe' ? p.staticImage : null);
+  if (m[1] === 'self') return exe(self) ?? `/proc/${self.nativePid}${rest}`;
+  if (m[1] === 'thread-self') return exe(self) ?? `/proc/${self.nativePid}/task/${nativeTid}${rest}`;
   // A pid of the host's own; any other number names no process here (never the machine's).
-  const native = nativeOf(Number(m[1]));
-  return native === null ? '/proc/umbra-no-such-process' : `/proc/${native}${rest}`;
+  const other = byVpid(Number(m[1]));
+  return other === null ? '/proc/umbra-no-such-process' : (exe(other) ?? `/proc/${other.nativePid}${rest}`);
 }
 
 /** execve(path, argv, envp). */

@@ -135,6 +135,8 @@ function vectored(c: SyscallCall, writing: boolean): Outcome {
  */
 function close(c: SyscallCall): Outcome {
   const fd = c.int(0);
+  // The kernel takes an unsigned int: a -1 that was not sign-extended (upper half zero) lands here.
+  if (fd < 0) return c.err(E.EBADF);
   const d = descriptor(c.t, fd);
   if (d && d.file.refs === 1) {
     const f = d.file as SimFile;

@@ -7,8 +7,11 @@ import { REPO, tempDir, which } from './umbra';
 
 const GO_SOURCES = path.join(REPO, 'tests', 'programs', 'go');
 
-/** Builds tests/programs/go/<pkg> and returns the binary's path. */
-export function buildGo(pkg: string): string {
+/**
+ * Builds tests/programs/go/<pkg> and returns the binary's path. With `cgo: false` the result is a
+ * static binary, as plain `go build` makes one for a program that needs no C.
+ */
+export function buildGo(pkg: string, opts: { cgo?: boolean } = {}): string {
   const dir = tempDir('umbra-go-');
   const out = path.join(dir, pkg);
   const r = spawnSync(which('go'), ['build', '-o', out, `./${pkg}`], {
@@ -16,7 +19,7 @@ export function buildGo(pkg: string): string {
     encoding: 'utf8',
     env: {
       ...process.env,
-      CGO_ENABLED: '1',
+      CGO_ENABLED: opts.cgo === false ? '0' : '1',
       GOCACHE: path.join(dir, 'cache'),
       GOPATH: path.join(dir, 'gopath'),
       GOFLAGS: '-mod=mod',

@@ -10,7 +10,7 @@ import { execFileSync } from 'node:child_process';
 
 import { loadConfig, processedConfigYaml } from '../../src/config/load';
 import type { CliOverrides } from '../../src/config/load';
-import { expandTilde } from '../../src/config/executable';
+import { expandTilde, isStaticElf, staticInterpreter } from '../../src/config/executable';
 import { formatFinalState, parseSignal, signalName } from '../../src/config/signals';
 import { ConfigError } from '../../src/config/types';
 import type { Config } from '../../src/config/types';
@@ -52,6 +52,7 @@ before(() => {
   writeExec('bin/script.sh', '#!/bin/sh\necho hi\n');
   writeExec('bin/bare-interp.sh', '#!sh -e\necho hi\n');
   writeExec('bin/static-script', `#!${path.join(tmp, 'bin/static-prog')}\n`);
+  writeExec('bin/static-script2', `#!${path.join(tmp, 'bin/static-script')}\n`);
   writeExec('bin/no-exec', '#!/bin/sh\n', 0o644);
   writeExec('bin/text', 'hello\n');
   writeExec('bin/empty-shebang', '#!   \n');
@@ -458,11 +459,27 @@ test('executables: missing, non-executable, non-ELF and static programs are refu
   check('no-exec', /'no-exec' not found in PATH$/);
   check('./bin/text', /is neither an ELF executable nor a #! script/);
   check('./bin/empty-shebang', /#! script without an interpreter/);
-  check('static-prog', /is not a dynamically linked ELF \(it is statically linked; umbra cannot load its shim/);
-  check('static-script', /is a script whose interpreter cannot be used: .*statically linked/);
+  check('static-script2', /is a script whose interpreter cannot be used: .*statically linked/);
 });
 
-test('a real static binary on this machine is refused', (t) => {
+test('static ELFs and scripts whose interpreter is one run through the loader', () => {
+  const base = `general: {stop_time: 10 s}\n${NET}`;
+  const proc = load(base + oneHost('{path: static-prog}')).hosts[0].processes[0];
+  assert.equal(proc.resolvedPath, path.join(tmp, 'bin/static-prog'));
+  const script = load(base + oneHost('{path: static-script}')).hosts[0].processes[0];
+  assert.equal(script.resolvedPath, path.join(tmp, 'bin/static-script'));
+  assert.deepEqual(staticInterpreter(script.resolvedPath, tmp), {
+    written: path.join(tmp, 'bin/static-prog'),
+    arg: null,
+    located: path.join(tmp, 'bin/static-prog'),
+  });
+  assert.equal(staticInterpreter(path.join(tmp, 'bin/script.sh'), tmp), null);
+  assert.equal(isStaticElf(path.join(tmp, 'bin/static-prog')), process.arch === 'x64');
+  assert.equal(isStaticElf(path.join(tmp, 'bin/dyn-prog')), false);
+  assert.equal(isStaticElf(path.join(tmp, 'bin/script.sh')), false);
+});
+
+test('a real static binary on this machine is accepted', (t) => {
   let staticBinary: string | null = null;
   for (const candidate of ['/usr/sbin/ldconfig', '/sbin/ldconfig.real', '/sbin/ldconfig']) {
     try {
@@ -479,7 +496,8 @@ test('a real static binary on this machine is refused', (t) => {
     t.skip('no static binary found on this machine (the synthetic ELF test covers the logic)');
     return;
   }
-  rejects(`general: {stop_time: 10 s}\n${NET}${oneHost(`{path: ${staticBinary}}`)}`, /statically linked/);
+  const loaded = load(`general: {stop_time: 10 s}\n${NET}${oneHost(`{path: ${staticBinary}}`)}`);
+  assert.equal(isStaticElf(loaded.hosts[0].processes[0].resolvedPath), process.arch === 'x64');
 });
 
 test('network.graph shape', () => {

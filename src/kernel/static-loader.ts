@@ -1,0 +1,44 @@
+// Static programs: no ld.so can preload the shim into them, so umbra execs its own loader
+// (native/loader/), which attaches the way the shim does, maps the program and enters it. Used by
+// the configured spawn and by execve alike.
+import { isStaticElf, staticInterpreter } from '../config/executable';
+import { LOADER_PATH } from '../native';
+
+/** The variable through which the loader learns which program to map (scrubbed before it runs). */
+const LOADER_EXE_VAR = 'UMBRA_LOADER_EXE';
+
+export interface NativeLaunch {
+  /** What the native execve runs, and with which arguments. */
+  execPath: string;
+  argv: string[];
+  /** The managed environment, plus the loader's variable for a static program. */
+  env: string[];
+  /** The static program the loader runs, or null for a dynamic program or a script. */
+  staticImage: string | null;
+}
+
+/**
+ * How to start `program` (an absolute path that resolveExecutable accepted, canonically
+ * `resolvedPath`) with `argv` and the managed environment `env`: directly, or through the loader
+ * when it is a static ELF or a #! script whose interpreter is one (the loader then does what the
+ * kernel does for a script: the interpreter as argv[0], its argument, the script's path). A path
+ * through another process's /proc entries (fexecve's /proc/<pid>/fd/N) is handed to the loader as
+ * the file it names: the loader opens it after the old image is gone.
+ */
+export function nativeLaunch(
+  program: string,
+  resolvedPath: string,
+  argv: string[],
+  env: string[],
+  cwd: string,
+): NativeLaunch {
+  if (isStaticElf(program)) {
+    const image = program.startsWith('/proc/') ? resolvedPath : program;
+    return { execPath: LOADER_PATH, argv, env: [...env, `${LOADER_EXE_VAR}=${image}`], staticImage: image };
+  }
+  const interpreter = staticInterpreter(program, cwd);
+  if (interpreter === null) return { execPath: program, argv, env, staticImage: null };
+  const image = interpreter.located;
+  const args = [interpreter.written, ...(interpreter.arg === null ? [] : [interpreter.arg]), program, ...argv.slice(1)];
+  return { execPath: LOADER_PATH, argv: args, env: [...env, `${LOADER_EXE_VAR}=${image}`], staticImage: image };
+}
