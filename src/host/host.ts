@@ -15,6 +15,8 @@ export class Host {
   readonly sharedFutexes = new FutexTable();
   /** This host's realtime clocks (start date, scheduled jumps); mirrored into its shared-region block. */
   readonly realtime = new RealtimeBase();
+  /** IPv6 address id (net/ip6.ts), 0 when the host has none; set with the network. */
+  ip6 = 0;
 
   constructor(
     readonly id: number,

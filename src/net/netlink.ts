@@ -1,8 +1,9 @@
 // rtnetlink answers for a simulated host: RTM_GETLINK and RTM_GETADDR dumps
 // describe `lo` (127.0.0.1/8) and `eth0` (the host's address, /24), which is
-// what glibc's getifaddrs and if_nameindex ask; everything else is refused.
+// what glibc's getifaddrs and if_nameindex ask; IPv6 adds ::1/128 on lo and the
+// host's address /64 on eth0 (glibc's AI_ADDRCONFIG reads them); everything else is refused.
 
-import { AF_INET, AF_PACKET, AF_UNSPEC } from '../abi/socket';
+import { AF_INET, AF_INET6, AF_PACKET, AF_UNSPEC } from '../abi/socket';
 
 const NLMSG_ERROR = 2;
 const NLMSG_DONE = 3;
@@ -219,6 +220,21 @@ function addr(w: Writer, l: HostLink, flags: number, seq: number, pid: number): 
   w.end(at);
 }
 
+/** An IPv6 address record: `bytes` on link `index`. */
+function addr6(w: Writer, index: number, bytes: Uint8Array, prefixLen: number, scope: number, seq: number, pid: number): void {
+  const at = w.begin(RTM_NEWADDR, NLM_F_MULTI, seq, pid);
+  w.u8(AF_INET6);
+  w.u8(prefixLen);
+  w.u8(IFA_F_PERMANENT);
+  w.u8(scope);
+  w.u32(index);
+  w.attr(IFA_ADDRESS, bytes);
+  w.attr(IFA_FLAGS, u32Attr(IFA_F_PERMANENT));
+  w.end(at);
+}
+
+const IN6_LOOPBACK_BYTES = new Uint8Array([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]);
+
 function error(w: Writer, errno: number, req: Uint8Array, at: number, seq: number, pid: number): void {
   const m = w.begin(NLMSG_ERROR, 0, seq, pid);
   w.i32(-errno);
@@ -231,7 +247,12 @@ function error(w: Writer, errno: number, req: Uint8Array, at: number, seq: numbe
  * the datagrams to queue on the socket: one per request (dump parts and the
  * NLMSG_DONE travel together, which glibc and libnl read fine).
  */
-export function rtnetlinkAnswer(req: Uint8Array, portId: number, hostIp: number): Uint8Array[] {
+export function rtnetlinkAnswer(
+  req: Uint8Array,
+  portId: number,
+  hostIp: number,
+  hostIp6: Uint8Array | null = null,
+): Uint8Array[] {
   const out: Uint8Array[] = [];
   const dv = new DataView(req.buffer, req.byteOffset, req.byteLength);
   const links = hostLinks(hostIp);
@@ -258,7 +279,14 @@ export function rtnetlinkAnswer(req: Uint8Array, portId: number, hostIp: number)
       }
     } else if (type === RTM_GETADDR && (flags & NLM_F_DUMP) === NLM_F_DUMP) {
       const family = len >= 17 ? req[at + 16] : AF_UNSPEC;
-      if (family === AF_UNSPEC || family === AF_INET) for (const l of links) addr(w, l, NLM_F_MULTI, seq, portId);
+      if (family === AF_UNSPEC || family === AF_INET) {
+        // An IPv6-only host (address 0) has no IPv4 address on eth0.
+        for (const l of links) if (l.ip !== 0) addr(w, l, NLM_F_MULTI, seq, portId);
+      }
+      if (family === AF_UNSPEC || family === AF_INET6) {
+        addr6(w, 1, IN6_LOOPBACK_BYTES, 128, 254, seq, portId);
+        if (hostIp6 !== null) addr6(w, 2, hostIp6, 64, 0, seq, portId);
+      }
       done(w, seq, portId);
     } else if (type === RTM_GETROUTE && (flags & NLM_F_DUMP) === NLM_F_DUMP) {
       done(w, seq, portId); // no routing table to show: routing never uses it

@@ -151,6 +151,7 @@ export class Simulation {
       const dir = path.join(this.dataDir, 'hosts', hc.name);
       fs.mkdirSync(dir, { recursive: true });
       const host = new Host(i, hc.name, this.network.hosts[i].ip, hc, dir, this.config.general.seed);
+      host.ip6 = this.network.hosts[i].ip6;
       this.hosts.push(host);
       const hOff = shm.hostOffset(i);
       shm.u32[(hOff + L.hHostId) >> 2] = i;
@@ -205,7 +206,7 @@ export class Simulation {
         lo: new PcapFile(path.join(host.dir, 'lo.pcap'), o.pcapCaptureSizeBytes),
       };
       this.pcaps.push(files.eth0, files.lo);
-      internet.stacks[i].capture = (iface, p) => files[iface].write(this.sched.nowNs, packetBytes(p));
+      internet.stacks[i].capture = (iface, p) => files[iface].write(this.sched.nowNs, packetBytes(p, this.network.ip6));
     });
   }
 

@@ -127,6 +127,7 @@ test('CoDel: a short queue is never dropped from; a standing queue above 10 ms f
 function binding(over: Partial<PortBinding> = {}): PortBinding & { got: number } {
   return {
     localIp: 0,
+    familyMask: 1,
     localPort: 0,
     peerIp: 0,
     peerPort: 0,
