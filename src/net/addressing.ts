@@ -98,12 +98,14 @@ export function hostsFileText(
   ip6?: Ip6Table,
 ): string {
   const lines = ['127.0.0.1 localhost'];
-  if (ip6 !== undefined) lines.push('::1 localhost ip6-localhost ip6-loopback', 'ff02::1 ip6-allnodes', 'ff02::2 ip6-allrouters');
+  if (ip6 !== undefined)
+    lines.push('::1 localhost ip6-localhost ip6-loopback', 'ff02::1 ip6-allnodes', 'ff02::2 ip6-allrouters');
   for (const host of [...hosts].sort((a, b) => a.ip - b.ip)) {
     if (host.ip !== 0 || ip6 === undefined) lines.push(`${ipToString(host.ip)} ${host.name}`);
   }
   if (ip6 !== undefined) {
-    for (const host of hosts) if (host.ip6 !== undefined && host.ip6 !== 0) lines.push(`${ip6.toString(host.ip6)} ${host.name}`);
+    for (const host of hosts)
+      if (host.ip6 !== undefined && host.ip6 !== 0) lines.push(`${ip6.toString(host.ip6)} ${host.name}`);
   }
   return lines.map((line) => `${line}\n`).join('');
 }

@@ -71,7 +71,7 @@ export function formatIp6(b: Uint8Array, off = 0): string {
   for (let i = 0; i < 8; i++) g.push((b[off + 2 * i] << 8) | b[off + 2 * i + 1]);
   let bestAt = -1,
     bestLen = 1;
-  for (let i = 0; i < 8; ) {
+  for (let i = 0; i < 8;) {
     if (g[i] !== 0) {
       i++;
       continue;

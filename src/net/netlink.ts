@@ -221,7 +221,15 @@ function addr(w: Writer, l: HostLink, flags: number, seq: number, pid: number): 
 }
 
 /** An IPv6 address record: `bytes` on link `index`. */
-function addr6(w: Writer, index: number, bytes: Uint8Array, prefixLen: number, scope: number, seq: number, pid: number): void {
+function addr6(
+  w: Writer,
+  index: number,
+  bytes: Uint8Array,
+  prefixLen: number,
+  scope: number,
+  seq: number,
+  pid: number,
+): void {
   const at = w.begin(RTM_NEWADDR, NLM_F_MULTI, seq, pid);
   w.u8(AF_INET6);
   w.u8(prefixLen);

@@ -1,5 +1,5 @@
-// An IPv4 or IPv6 packet (a negative address is IPv6, net/ip6.ts) as it travels between simulated hosts: addresses, ports, the
-// IP protocol number and its payload (UDP data or a TCP segment), plus the
+// An IPv4 or IPv6 packet (a negative address is IPv6, net/ip6.ts) as it travels
+// between simulated hosts: addresses, ports, the IP protocol number and its payload (UDP data or a TCP segment), plus the
 // size it occupies on the wire, which is what bandwidth and queues count.
 import type { Ip6Table } from './ip6';
 import { encodeSegment, type Segment } from './tcp/segment';
@@ -166,8 +166,7 @@ function udpBytes(p: Packet): Uint8Array {
 
 /** An IPv6 packet on the wire (no extension headers: captures show the reassembled datagram). */
 function packet6Bytes(p: Packet, ip6: Ip6Table): Uint8Array {
-  const transport =
-    p.protocol === IPPROTO_TCP && p.segment !== null ? encodeSegment(p.segment) : udpBytes(p);
+  const transport = p.protocol === IPPROTO_TCP && p.segment !== null ? encodeSegment(p.segment) : udpBytes(p);
   const out = new Uint8Array(IP6_HEADER_BYTES + transport.length);
   const v = new DataView(out.buffer);
   v.setUint32(0, 0x60000000); // version 6, traffic class and flow label 0

@@ -65,6 +65,21 @@ export interface SimulationOptions {
   logger: Logger;
 }
 
+/**
+ * The simulated /etc/gai.conf: glibc's default RFC 3484 precedences except
+ * IPv4 (::ffff:0:0/96) raised above IPv6, the "prefer IPv4" setting Debian's
+ * own gai.conf documents. Host names now have AAAA records too; this keeps a
+ * name's IPv4 address first, so configs written for IPv4 behave as before. An
+ * IPv6-only host still gets IPv6 first (glibc puts unreachable addresses last).
+ */
+const GAI_CONF = `# umbra: IPv4 before IPv6 for names with both (README, "IPv6")
+precedence ::1/128       50
+precedence ::/0          40
+precedence 2002::/16     30
+precedence ::/96         20
+precedence ::ffff:0:0/96 100
+`;
+
 export class Simulation {
   readonly hosts: Host[] = [];
   readonly network: Network;
@@ -139,6 +154,7 @@ export class Simulation {
     const etc = path.join(this.dataDir, 'etc');
     fs.mkdirSync(etc, { recursive: true });
     writeNewFile(path.join(etc, 'hosts'), this.network.hostsFile);
+    writeNewFile(path.join(etc, 'gai.conf'), GAI_CONF);
     const shm = this.kernel.shm;
     const L = shm.layout;
     shm.writeI64(L.hdrTscHz, native().tscHz());

@@ -151,7 +151,8 @@ function socketpair(c: SyscallCall): Outcome {
   const protocol = c.int(2);
   if ((type & ~(SOCK_TYPE_MASK | SOCK_NONBLOCK | SOCK_CLOEXEC)) !== 0) return c.err(E.EINVAL);
   const base = type & SOCK_TYPE_MASK;
-  if (domain !== AF_UNIX) return c.err(domain === AF_INET || domain === AF_INET6 || domain === AF_NETLINK ? E.EOPNOTSUPP : E.EAFNOSUPPORT);
+  if (domain !== AF_UNIX)
+    return c.err(domain === AF_INET || domain === AF_INET6 || domain === AF_NETLINK ? E.EOPNOTSUPP : E.EAFNOSUPPORT);
   const kind = unixKind(base);
   if (kind === null) return c.err(E.ESOCKTNOSUPPORT);
   if (protocol !== 0 && protocol !== AF_UNIX) return c.err(E.EPROTONOSUPPORT);

@@ -2,13 +2,7 @@
 // call passes (sockaddr_in6; v4-mapped peers are IPv4 numbers) and the
 // IPPROTO_IPV6 options, IPV6_V6ONLY above all (which families `::` takes).
 import { E } from '../../abi/errno';
-import {
-  AF_INET6,
-  IPV6_MTU,
-  IPV6_MULTICAST_HOPS,
-  IPV6_UNICAST_HOPS,
-  IPV6_V6ONLY,
-} from '../../abi/socket';
+import { AF_INET6, IPV6_MTU, IPV6_MULTICAST_HOPS, IPV6_UNICAST_HOPS, IPV6_V6ONLY } from '../../abi/socket';
 import { FAM_V4, FAM_V6 } from '../ip6';
 import type { NetworkStack } from '../stack';
 import { checkSockaddrIn6, in6Ip, type SockAddr } from './address';

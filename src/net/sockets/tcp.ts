@@ -94,11 +94,7 @@ export class TcpFile extends SocketFile {
   /** The address decodeIn6 found. */
   private readonly dest6 = { ip: 0 };
 
-  constructor(
-    tcp: TcpStack,
-    accepted: { ep: TcpEndpoint; from: TcpFile } | null = null,
-    domain: number = AF_INET,
-  ) {
+  constructor(tcp: TcpStack, accepted: { ep: TcpEndpoint; from: TcpFile } | null = null, domain: number = AF_INET) {
     super();
     this.domain = accepted === null ? domain : accepted.from.domain;
     if (accepted === null) {
