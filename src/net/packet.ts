@@ -1,6 +1,7 @@
 // An IPv4 or IPv6 packet (a negative address is IPv6, net/ip6.ts) as it travels
-// between simulated hosts: addresses, ports, the IP protocol number and its payload (UDP data or a TCP segment), plus the
-// size it occupies on the wire, which is what bandwidth and queues count.
+// between simulated hosts: addresses, ports, the IP protocol number and its
+// payload (UDP data or a TCP segment), plus the size it occupies on the wire,
+// which is what bandwidth and queues count.
 import type { Ip6Table } from './ip6';
 import { encodeSegment, type Segment } from './tcp/segment';
 
