@@ -17,6 +17,8 @@ export class Host {
   readonly realtime = new RealtimeBase();
   /** IPv6 address id (net/ip6.ts), 0 when the host has none; set with the network. */
   ip6 = 0;
+  /** Its link-local IPv6 address id, 0 when it has none. */
+  ip6Link = 0;
 
   constructor(
     readonly id: number,

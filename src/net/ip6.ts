@@ -143,11 +143,49 @@ export class Ip6Table {
     out[off + 15] = ip & 255;
   }
 
+  /** Whether `ip` is a link-local IPv6 address (sockaddr_in6 then carries eth0's scope id). */
+  isLinkLocal(ip: number): boolean {
+    return ip < 0 && isLinkLocalBytes(this.addrs[-ip - 1]);
+  }
+
   toString(ip: number): string {
     const b = new Uint8Array(16);
     this.write(ip, b, 0);
     return formatIp6(b);
   }
+}
+
+/** fe80::/10. */
+export function isLinkLocalBytes(b: Uint8Array, off = 0): boolean {
+  return b[off] === 0xfe && (b[off + 1] & 0xc0) === 0x80;
+}
+
+/**
+ * A host's link-local address as Linux's SLAAC forms it from the MAC (EUI-64:
+ * ff:fe in the middle, the universal/local bit flipped). umbra's MAC is
+ * 02:00 and four bytes: the IPv4 address, or an IPv6-only host's last four.
+ */
+export function linkLocalFor(ip: number, ip6Bytes: Uint8Array): Uint8Array {
+  const b = new Uint8Array(16);
+  b[0] = 0xfe;
+  b[1] = 0x80;
+  const mac = hostMac(ip, ip6Bytes);
+  b[8] = mac[0] ^ 2;
+  b[9] = mac[1];
+  b[10] = mac[2];
+  b[11] = 0xff;
+  b[12] = 0xfe;
+  b[13] = mac[3];
+  b[14] = mac[4];
+  b[15] = mac[5];
+  return b;
+}
+
+/** eth0's MAC: 02:00 and the IPv4 address, or (IPv6-only host, ip 0) the IPv6 address's last four bytes. */
+export function hostMac(ip: number, ip6Bytes: Uint8Array | null): Uint8Array {
+  if (ip === 0 && ip6Bytes !== null)
+    return new Uint8Array([2, 0, ip6Bytes[12], ip6Bytes[13], ip6Bytes[14], ip6Bytes[15]]);
+  return new Uint8Array([2, 0, (ip >>> 24) & 255, (ip >>> 16) & 255, (ip >>> 8) & 255, ip & 255]);
 }
 
 /** Why an explicit IPv6 address cannot be a host's, or null if it can. */

@@ -4,6 +4,7 @@
 // host's address /64 on eth0 (glibc's AI_ADDRCONFIG reads them); everything else is refused.
 
 import { AF_INET, AF_INET6, AF_PACKET, AF_UNSPEC } from '../abi/socket';
+import { hostMac, linkLocalFor } from './ip6';
 
 const NLMSG_ERROR = 2;
 const NLMSG_DONE = 3;
@@ -56,15 +57,8 @@ export interface HostLink {
 }
 
 /** The two interfaces every simulated host has (reference §10). */
-export function hostLinks(hostIp: number): HostLink[] {
-  const mac = new Uint8Array([
-    0x02,
-    0x00,
-    (hostIp >>> 24) & 255,
-    (hostIp >>> 16) & 255,
-    (hostIp >>> 8) & 255,
-    hostIp & 255,
-  ]);
+export function hostLinks(hostIp: number, hostIp6: Uint8Array | null = null): HostLink[] {
+  const mac = hostMac(hostIp, hostIp6);
   return [
     {
       index: 1,
@@ -263,7 +257,7 @@ export function rtnetlinkAnswer(
 ): Uint8Array[] {
   const out: Uint8Array[] = [];
   const dv = new DataView(req.buffer, req.byteOffset, req.byteLength);
-  const links = hostLinks(hostIp);
+  const links = hostLinks(hostIp, hostIp6);
   let at = 0;
   while (at + 16 <= req.length) {
     const len = dv.getUint32(at, true);
@@ -293,7 +287,10 @@ export function rtnetlinkAnswer(
       }
       if (family === AF_UNSPEC || family === AF_INET6) {
         addr6(w, 1, IN6_LOOPBACK_BYTES, 128, 254, seq, portId);
-        if (hostIp6 !== null) addr6(w, 2, hostIp6, 64, 0, seq, portId);
+        if (hostIp6 !== null) {
+          addr6(w, 2, hostIp6, 64, 0, seq, portId);
+          addr6(w, 2, linkLocalFor(hostIp, hostIp6), 64, 253, seq, portId); // RT_SCOPE_LINK
+        }
       }
       done(w, seq, portId);
     } else if (type === RTM_GETROUTE && (flags & NLM_F_DUMP) === NLM_F_DUMP) {

@@ -5,7 +5,7 @@
 import type { LinkChange } from '../config/schedule';
 import { ConfigError, type Config, type HostConfig } from '../config/types';
 import { assignAddresses, compareNamesBytewise, hostsFileText, resolveHostBandwidth } from './addressing';
-import { assignAddresses6, Ip6Table } from './ip6';
+import { assignAddresses6, Ip6Table, linkLocalFor } from './ip6';
 import {
   buildRoutes,
   loadGraph,
@@ -22,6 +22,8 @@ export interface NetworkHost {
   readonly ip: number;
   /** IPv6 address (an id of `Network.ip6`); 0 for an IPv4-only host. */
   readonly ip6: number;
+  /** Link-local IPv6 address of eth0 (fe80::/64 from the MAC); 0 for an IPv4-only host. */
+  readonly ip6Link: number;
   readonly nodeId: number;
   readonly bandwidthUpBytesPerSec: number;
   readonly bandwidthDownBytesPerSec: number;
@@ -94,6 +96,7 @@ export function buildNetwork(cfg: NetworkInputs, cwd: string): Network {
       name: host.name,
       ip,
       ip6: bytes6 === undefined ? 0 : ip6.idOf(bytes6),
+      ip6Link: bytes6 === undefined ? 0 : ip6.idOf(linkLocalFor(ip, bytes6)),
       nodeId: node.id,
       bandwidthUpBytesPerSec: Math.floor(bandwidth.upBitsPerSec / 8),
       bandwidthDownBytesPerSec: Math.floor(bandwidth.downBitsPerSec / 8),
@@ -106,6 +109,8 @@ export function buildNetwork(cfg: NetworkInputs, cwd: string): Network {
   hosts.forEach((host, index) => {
     if (host.ip !== 0) indexByIp.set(host.ip, index);
     if (host.ip6 !== 0) indexByIp.set(host.ip6, index);
+    // Every host is on one simulated link: a link-local address reaches its owner like any other.
+    if (host.ip6Link !== 0) indexByIp.set(host.ip6Link, index);
   });
   return new LiveNetwork(graph, hosts, hostNodes, initial, indexByIp, cfg, ip6);
 }

@@ -31,6 +31,8 @@ export interface NetHost {
   readonly ip: number;
   /** IPv6 address id (net/ip6.ts); 0 or absent: the host has no IPv6. */
   readonly ip6?: number;
+  /** Link-local IPv6 address id of eth0; 0 or absent: none. */
+  readonly ip6Link?: number;
   readonly rng: { nextFloat(): number; nextInt(lo: number, hi: number): number };
 }
 
@@ -210,6 +212,8 @@ export class NetworkStack {
   ip6Table = new Ip6Table();
   /** This host's IPv6 address id, 0 when it has none. */
   readonly ip6: number;
+  /** Its link-local address id, 0 when it has no IPv6. */
+  readonly ip6Link: number;
   private loopbackBusy = false;
 
   constructor(
@@ -219,6 +223,7 @@ export class NetworkStack {
   ) {
     this.udpPorts = new PortTable<UdpSocket>(host.rng);
     this.ip6 = host.ip6 ?? 0;
+    this.ip6Link = host.ip6Link ?? 0;
   }
 
   /** Registers the demultiplexer for an IP protocol (UDP, later TCP). */
@@ -228,12 +233,20 @@ export class NetworkStack {
 
   /** True for addresses a socket of this host may bind: INADDR_ANY, 127/8, ::1, the host's own. */
   isLocalAddress(ip: number): boolean {
-    return ip === 0 || isLoopback(ip) || ip === this.host.ip || ip === this.ip6;
+    return ip === 0 || isLoopback(ip) || this.isOwnAddress(ip);
+  }
+
+  /** One of the host's eth0 addresses (IPv4, IPv6, link-local). */
+  isOwnAddress(ip: number): boolean {
+    return ip !== 0 && (ip === this.host.ip || ip === this.ip6 || ip === this.ip6Link);
   }
 
   /** The source address Linux would pick for an unbound socket sending to dst. */
   sourceFor(dstIp: number): number {
-    if (dstIp < 0) return dstIp === IN6ADDR_LOOPBACK ? dstIp : this.ip6;
+    if (dstIp < 0) {
+      if (dstIp === IN6ADDR_LOOPBACK) return dstIp;
+      return this.ip6Table.isLinkLocal(dstIp) ? this.ip6Link : this.ip6;
+    }
     return isLoopback(dstIp) || dstIp === 0 ? INADDR_LOOPBACK : this.host.ip;
   }
 
@@ -253,7 +266,7 @@ export class NetworkStack {
    * like Linux's backlog, so replies never recurse.
    */
   send(p: Packet, source: TxSource): void {
-    if (isLoopback(p.dstIp) || p.dstIp === this.host.ip || p.dstIp === this.ip6) {
+    if (isLoopback(p.dstIp) || this.isOwnAddress(p.dstIp)) {
       if (this.capture !== null) this.capture('lo', p);
       if (p.onDepart) p.onDepart(p);
       this.loopback.push(p);

@@ -94,7 +94,7 @@ export class UdpSocket implements PortBinding {
     if (ip === 0) ip = this.anyTarget(); // Linux routes INADDR_ANY (and ::) to the local host
     if (ip === INADDR_BROADCAST && !this.broadcast) return -E.EACCES;
     if (this.stack.noRouteTo(ip)) return -E.ENETUNREACH;
-    if (isLoopback(this.localIp) && !isLoopback(ip) && ip !== this.stack.host.ip && ip !== this.stack.ip6) {
+    if (isLoopback(this.localIp) && !isLoopback(ip) && !this.stack.isOwnAddress(ip)) {
       return -E.EINVAL;
     }
     const r = this.autobind();
@@ -137,7 +137,7 @@ export class UdpSocket implements PortBinding {
     if (dstIp === 0) dstIp = this.anyTarget();
     if (dstIp === INADDR_BROADCAST && !this.broadcast) return -E.EACCES;
     if (this.stack.noRouteTo(dstIp)) return -E.ENETUNREACH;
-    const local = isLoopback(dstIp) || dstIp === this.stack.host.ip || dstIp === this.stack.ip6;
+    const local = isLoopback(dstIp) || this.stack.isOwnAddress(dstIp);
     if (isLoopback(this.localIp) && !local) return -E.EINVAL;
     if (!local && this.sendQueued >= this.sndBuf) return -E.EAGAIN;
     const r = this.autobind();

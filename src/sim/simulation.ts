@@ -168,6 +168,7 @@ export class Simulation {
       fs.mkdirSync(dir, { recursive: true });
       const host = new Host(i, hc.name, this.network.hosts[i].ip, hc, dir, this.config.general.seed);
       host.ip6 = this.network.hosts[i].ip6;
+      host.ip6Link = this.network.hosts[i].ip6Link;
       this.hosts.push(host);
       const hOff = shm.hostOffset(i);
       shm.u32[(hOff + L.hHostId) >> 2] = i;

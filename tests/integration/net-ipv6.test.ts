@@ -251,6 +251,49 @@ fd75:6d62:7261::1 server
   );
 });
 
+const LINK_LOCAL = `import socket, sys, errno
+if sys.argv[1] == 'server':
+    s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+    s.bind(('::', 9000))
+    data, addr = s.recvfrom(100)
+    print('got', data.decode(), 'from', addr, flush=True)
+    s.sendto(data.upper(), addr)
+else:
+    s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+    try:
+        s.sendto(b'x', ('fe80::bff:fe00:2', 9000, 0, 0))
+    except OSError as e:
+        print('no scope id:', errno.errorcode[e.errno])
+    s.sendto(b'hello', ('fe80::bff:fe00:2', 9000, 0, 2))
+    data, addr = s.recvfrom(100)
+    print('reply', data.decode(), 'from', addr)
+    t = socket.create_connection(('fe80::bff:fe00:2%eth0', 8080))
+    print('tcp', t.getsockname()[0::3], t.getpeername())
+`;
+
+test('link-local addresses (EUI-64 from the MAC) carry eth0 as scope id; without one a send is EINVAL', () => {
+  const dir = withFiles({ 'll.py': LINK_LOCAL });
+  const r = runUmbra(
+    config(
+      host('client', [{ path: 'python3', args: '../../../ll.py client', start_time: '1s' }]) +
+        host('server', [
+          { path: 'python3', args: '../../../ll.py server' },
+          { path: 'python3', args: '-m http.server --bind :: 8080', expected_final_state: 'running' },
+        ]),
+      'stop_time: 4s',
+    ),
+    [],
+    { dir },
+  );
+  assert.equal(r.status, 0, r.stderr + r.stdout);
+  assert.equal(
+    r.output('client', 'python3'),
+    "no scope id: EINVAL\nreply HELLO from ('fe80::bff:fe00:2', 9000, 0, 2)\n" +
+      "tcp ('fe80::bff:fe00:1', 2) ('fe80::bff:fe00:2', 8080, 0, 2)\n",
+  );
+  assert.match(r.output('server', 'python3.1000'), /^got hello from \('fe80::bff:fe00:1', \d+, 0, 2\)\n$/);
+});
+
 test('IPv6 config keys: bad values are one-line errors naming the key', () => {
   const cases: [string, RegExp][] = [
     ['ip6_addr: "fd00::zz"', /hosts\.a\.ip6_addr: expected an IPv6 address like "fd00::1", got 'fd00::zz'/],

@@ -61,6 +61,7 @@ lo AF_INET flags UP LOOPBACK RUNNING addr 127.0.0.1 mask 255.0.0.0 dst 127.0.0.1
 eth0 AF_INET flags UP BROADCAST RUNNING addr 10.20.30.40 mask 255.255.255.0 brd 10.20.30.255
 lo AF_INET6 flags UP LOOPBACK RUNNING addr ::1 mask ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff
 eth0 AF_INET6 flags UP BROADCAST RUNNING addr fd75:6d62:7261::1 mask ffff:ffff:ffff:ffff::
+eth0 AF_INET6 flags UP BROADCAST RUNNING addr fe80::aff:fe14:1e28 mask ffff:ffff:ffff:ffff::
 if_nametoindex eth0=2 lo=1 nope=0
 if_indextoname 2=eth0
 if_nameindex 1 lo

@@ -10,8 +10,10 @@ import {
   FAM_V4,
   FAM_V6,
   formatIp6,
+  hostMac,
   IN6ADDR_LOOPBACK,
   Ip6Table,
+  linkLocalFor,
   parseIp6,
   reservedReason6,
 } from '../../src/net/ip6';
@@ -92,6 +94,17 @@ test('automatic IPv6 addresses: explicit ones first, the rest from the umbra ULA
   assert.match(reservedReason6(parseIp6('ff02::1') as Uint8Array) ?? '', /multicast/);
   assert.match(reservedReason6(parseIp6('::ffff:1.2.3.4') as Uint8Array) ?? '', /IPv4-mapped/);
   assert.equal(reservedReason6(parseIp6('2001:db8::1') as Uint8Array), null);
+});
+
+test("link-local addresses: EUI-64 of the MAC (02:00 + IPv4, or an IPv6-only host's last four bytes)", () => {
+  assert.equal(formatIp6(linkLocalFor(0x0a141e28, parseIp6('fd00::1') as Uint8Array)), 'fe80::aff:fe14:1e28');
+  assert.equal(formatIp6(linkLocalFor(0, parseIp6('2001:db8::42') as Uint8Array)), 'fe80::ff:fe00:42');
+  assert.deepEqual([...hostMac(0, parseIp6('2001:db8::1:2') as Uint8Array)], [2, 0, 0, 1, 0, 2]);
+  const t = new Ip6Table();
+  assert.equal(t.isLinkLocal(t.idOf(parseIp6('fe80::1') as Uint8Array)), true);
+  assert.equal(t.isLinkLocal(t.idOf(parseIp6('fd00::1') as Uint8Array)), false);
+  assert.equal(t.isLinkLocal(IN6ADDR_LOOPBACK), false);
+  assert.equal(t.isLinkLocal(0x0b000001), false);
 });
 
 test('dual stack: which wildcard bindings can take the same packet (Linux bind conflicts)', () => {

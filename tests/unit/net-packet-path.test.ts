@@ -321,8 +321,8 @@ test('rtnetlink: link and address dumps describe lo and eth0 and end with NLMSG_
     }
     at += (len + 3) & ~3;
   }
-  assert.deepEqual(types, [20, 20, 20, 20, 3]);
-  assert.deepEqual(ips, ['127.0.0.1', '11.0.0.7', '::1/128', 'fd75::7/64']);
+  assert.deepEqual(types, [20, 20, 20, 20, 20, 3]);
+  assert.deepEqual(ips, ['127.0.0.1', '11.0.0.7', '::1/128', 'fd75::7/64', 'fe80::bff:fe00:7/64']);
 });
 
 test('a full receive buffer drops datagrams (counted), except into an empty queue', () => {

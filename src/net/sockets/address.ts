@@ -66,6 +66,14 @@ export function checkSockaddrIn6(a: SockAddr): number {
   return a.len < SOCKADDR_IN6_MIN ? -E.EINVAL : 0;
 }
 
+/** The interface index of eth0 (lo is 1), the scope of every link-local address. */
+export const ETH0_INDEX = 2;
+
+/** sin6_scope_id (0 when the address is the short RFC 2133 form without one). */
+export function in6ScopeId(a: SockAddr): number {
+  return a.len < SOCKADDR_IN6_SIZE ? 0 : a.buf.readUInt32LE(24);
+}
+
 /** sin6_addr as umbra's address number (net/ip6.ts); the caller checked the length. */
 export function in6Ip(a: SockAddr, table: Ip6Table): number {
   return table.idOf(a.buf, 8);
@@ -78,6 +86,8 @@ export function putSockaddrIn6(a: SockAddr, table: Ip6Table, ip: number, port: n
   b.writeUInt16LE(AF_INET6, 0);
   b.writeUInt16BE(port, 2);
   table.write(ip, b, 8);
+  // A link-local address is only meaningful with its interface: eth0 (index 2).
+  if (table.isLinkLocal(ip)) b.writeUInt32LE(ETH0_INDEX, 24);
   a.len = SOCKADDR_IN6_SIZE;
 }
 

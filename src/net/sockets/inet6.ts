@@ -5,7 +5,7 @@ import { E } from '../../abi/errno';
 import { AF_INET6, IPV6_MTU, IPV6_MULTICAST_HOPS, IPV6_UNICAST_HOPS, IPV6_V6ONLY } from '../../abi/socket';
 import { FAM_V4, FAM_V6 } from '../ip6';
 import type { NetworkStack } from '../stack';
-import { checkSockaddrIn6, in6Ip, type SockAddr } from './address';
+import { checkSockaddrIn6, ETH0_INDEX, in6Ip, in6ScopeId, type SockAddr } from './address';
 import type { OptValue } from './option';
 
 /** What IPV6_UNICAST_HOPS reports until set (net.ipv6.conf.all.hop_limit). */
@@ -28,6 +28,12 @@ export function decodeIn6(
   if (a.family !== AF_INET6) return forBind ? -E.EAFNOSUPPORT : -E.EAFNOSUPPORT;
   const ip = in6Ip(a, stack.ip6Table);
   if (ip > 0 && (familyMask & FAM_V4) === 0) return forBind ? -E.EINVAL : -E.ENETUNREACH;
+  if (ip < 0 && stack.ip6Table.isLinkLocal(ip)) {
+    // Linux wants the interface of a link-local address: none is EINVAL, an unknown one ENODEV.
+    const scope = in6ScopeId(a);
+    if (scope === 0) return -E.EINVAL;
+    if (scope !== ETH0_INDEX && scope !== 1) return -E.ENODEV;
+  }
   out.ip = ip;
   return 0;
 }

@@ -244,7 +244,7 @@ export class UdpFile extends PlainBufferSocketFile {
   protected override getLevelOption(level: number, name: number, out: DataView): number {
     if (level === IPPROTO_IPV6 && this.domain === AF_INET6) {
       const s = this.sock;
-      const mtu = !s.connected ? null : isLoopback(s.peerIp) || s.peerIp === s.stack.ip6 ? LOOPBACK_MTU : ETH_MTU;
+      const mtu = !s.connected ? null : isLoopback(s.peerIp) || s.stack.isOwnAddress(s.peerIp) ? LOOPBACK_MTU : ETH_MTU;
       const v = getIpv6Option(s, name, (n, d) => this.storedOpt(level, n, d), mtu);
       if (v === null) return -E.ENOTCONN;
       out.setInt32(0, v, true);

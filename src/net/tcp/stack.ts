@@ -379,6 +379,6 @@ export class TcpStack {
 
   /** Whether dst is reached over loopback (127/8 or the host's own address). */
   isLocal(ip: number): boolean {
-    return isLoopback(ip) || ip === this.stack.host.ip || (ip === this.stack.ip6 && ip !== 0);
+    return isLoopback(ip) || this.stack.isOwnAddress(ip);
   }
 }
