@@ -176,6 +176,7 @@ export const IPV6_UNICAST_HOPS = 16,
   IPV6_RECVERR = 25,
   IPV6_V6ONLY = 26,
   IPV6_RECVPKTINFO = 49,
+  IPV6_PKTINFO = 50,
   IPV6_TCLASS = 67;
 /** sizeof(struct sockaddr_in6), and the shorter RFC 2133 form Linux still accepts (no sin6_scope_id). */
 export const SOCKADDR_IN6_SIZE = 28,

@@ -71,9 +71,15 @@ if sys.argv[1] == 'server':
     s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
     s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
     print('v6only', s.getsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY), flush=True)
+    s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_RECVPKTINFO, 1)
     s.bind(('::', 9000))
+    first = True
     while True:
-        data, addr = s.recvfrom(100)
+        data, anc, flags, addr = s.recvmsg(100, socket.CMSG_SPACE(20))
+        for level, kind, d in anc if first else []:
+            info = socket.inet_ntop(socket.AF_INET6, d[:16]), int.from_bytes(d[16:20], 'little')
+            print('pktinfo', level, kind, *info, flush=True)
+        first = False
         s.sendto(data.upper(), addr)
 else:
     dest = socket.getaddrinfo('server', 9000, socket.AF_INET6, socket.SOCK_DGRAM)[0][4]
@@ -94,7 +100,7 @@ else:
         print('ipv4 to v6only socket:', e.strerror, flush=True)
 `;
 
-test('UDP ping-pong over IPv6: exact 50 ms round trips on a 25 ms path, and tcpdump -r reads the capture', () => {
+test('UDP ping-pong over IPv6: exact 50 ms round trips, IPV6_PKTINFO, and tcpdump -r reads the capture', () => {
   const dir = withFiles({ 'udp.py': UDP_PING });
   const r = runUmbra(
     config(
@@ -111,7 +117,8 @@ test('UDP ping-pong over IPv6: exact 50 ms round trips on a 25 ms path, and tcpd
     { dir },
   );
   assert.equal(r.status, 0, r.stderr + r.stdout);
-  assert.equal(r.output('server', 'python3'), 'v6only 1\n');
+  // IPV6_PKTINFO (IPPROTO_IPV6 41, type 50): the address the datagram was sent to, and eth0.
+  assert.equal(r.output('server', 'python3'), 'v6only 1\npktinfo 41 50 fd75:6d62:7261::2 2\n');
   assert.equal(
     r.output('client', 'python3'),
     [0, 1, 2].map((i) => `PING ${i} from fd75:6d62:7261::2 rtt_us 50000\n`).join('') +

@@ -18,6 +18,7 @@ import {
   IP_TTL,
   IPPROTO_IP,
   IPPROTO_IPV6,
+  IPV6_RECVPKTINFO,
   IPPROTO_UDP,
   MSG_ERRQUEUE,
   MSG_OOB,
@@ -33,7 +34,7 @@ import { isLoopback, UDP_MAX_PAYLOAD } from '../packet';
 import type { NetworkStack } from '../stack';
 import { UdpSocket } from '../udp';
 import { FAM_V4, FAM_V6 } from '../ip6';
-import { checkSockaddrIn, inIp, inPort, putSockaddrIn, putSockaddrIn6, type SockAddr } from './address';
+import { checkSockaddrIn, ETH0_INDEX, inIp, inPort, putSockaddrIn, putSockaddrIn6, type SockAddr } from './address';
 import { decodeIn6, getIpv6Option, setIpv6Option } from './inet6';
 import type { UserMsg } from './message';
 import { IpOptions, type OptValue } from './option';
@@ -155,6 +156,12 @@ export class UdpFile extends PlainBufferSocketFile {
     const n = size < m.total ? size : m.total;
     if (n > 0 && m.scatter(k, t, 0, p.payload, 0, n) < 0) return -E.EFAULT;
     this.putAddr(m.src, p.srcIp, p.srcPort);
+    if (this.domain === AF_INET6 && this.storedOpt(IPPROTO_IPV6, IPV6_RECVPKTINFO, 0) !== 0) {
+      // struct in6_pktinfo: where the datagram was sent (v4-mapped for IPv4) and the interface it came in by.
+      m.pktInfo = true;
+      s.stack.ip6Table.write(p.dstIp, m.pktInfoBytes, 0);
+      m.pktInfoBytes.writeUInt32LE(p.srcHostId === s.stack.host.id ? 1 : ETH0_INDEX, 16);
+    }
     if ((flags & MSG_PEEK) === 0) s.take();
     if (size > m.total) m.outFlags |= MSG_TRUNC;
     return (flags & MSG_TRUNC) !== 0 ? size : n;
