@@ -12,6 +12,7 @@ const RTM_NEWLINK = 16;
 const RTM_GETLINK = 18;
 const RTM_NEWADDR = 20;
 const RTM_GETADDR = 22;
+const RTM_NEWROUTE = 24;
 const RTM_GETROUTE = 26;
 
 const NLM_F_REQUEST = 0x1;
@@ -31,6 +32,15 @@ const IFA_ADDRESS = 1,
   IFA_BROADCAST = 4,
   IFA_FLAGS = 8;
 const IFA_F_PERMANENT = 0x80;
+const RTA_DST = 1,
+  RTA_OIF = 4,
+  RTA_PRIORITY = 6,
+  RTA_TABLE = 15,
+  RTA_PREF = 20;
+const RT_TABLE_MAIN = 254,
+  RTPROT_KERNEL = 2,
+  RTPROT_BOOT = 3,
+  RTN_UNICAST = 1;
 
 const EOPNOTSUPP = 95;
 const ENODEV = 19;
@@ -235,6 +245,52 @@ function addr6(
   w.end(at);
 }
 
+/** An IPv6 route of the main table: `dst`/`dstLen` out of link `oif`. */
+function route6(
+  w: Writer,
+  dst: Uint8Array,
+  dstLen: number,
+  oif: number,
+  proto: number,
+  metric: number,
+  seq: number,
+  pid: number,
+): void {
+  const at = w.begin(RTM_NEWROUTE, NLM_F_MULTI, seq, pid);
+  w.u8(AF_INET6);
+  w.u8(dstLen);
+  w.u8(0); // src_len
+  w.u8(0); // tos
+  w.u8(RT_TABLE_MAIN);
+  w.u8(proto);
+  w.u8(0); // RT_SCOPE_UNIVERSE
+  w.u8(RTN_UNICAST);
+  w.u32(0); // rtm_flags
+  w.attr(RTA_TABLE, u32Attr(RT_TABLE_MAIN));
+  if (dstLen > 0) w.attr(RTA_DST, dst);
+  w.attr(RTA_PRIORITY, u32Attr(metric));
+  w.attr(RTA_OIF, u32Attr(oif));
+  w.attr(RTA_PREF, new Uint8Array([0])); // ICMPV6_ROUTER_PREF_MEDIUM
+  w.end(at);
+}
+
+/**
+ * The IPv6 routes Linux would show: ::1 on lo; with an address, its /64 and
+ * fe80::/64 on eth0 and a default route out of eth0 (every host is one hop away).
+ */
+function routes6(w: Writer, hostIp6: Uint8Array | null, seq: number, pid: number): void {
+  route6(w, IN6_LOOPBACK_BYTES, 128, 1, RTPROT_KERNEL, 256, seq, pid);
+  if (hostIp6 === null) return;
+  const prefix = new Uint8Array(16);
+  prefix.set(hostIp6.subarray(0, 8));
+  route6(w, prefix, 64, 2, RTPROT_KERNEL, 256, seq, pid);
+  const linkLocal = new Uint8Array(16);
+  linkLocal[0] = 0xfe;
+  linkLocal[1] = 0x80;
+  route6(w, linkLocal, 64, 2, RTPROT_KERNEL, 256, seq, pid);
+  route6(w, new Uint8Array(16), 0, 2, RTPROT_BOOT, 1024, seq, pid);
+}
+
 const IN6_LOOPBACK_BYTES = new Uint8Array([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]);
 
 function error(w: Writer, errno: number, req: Uint8Array, at: number, seq: number, pid: number): void {
@@ -294,7 +350,10 @@ export function rtnetlinkAnswer(
       }
       done(w, seq, portId);
     } else if (type === RTM_GETROUTE && (flags & NLM_F_DUMP) === NLM_F_DUMP) {
-      done(w, seq, portId); // no routing table to show: routing never uses it
+      // IPv4 routes are not shown (routing never uses them); IPv6 ones tell programs that IPv6 is reachable.
+      const family = len >= 17 ? req[at + 16] : AF_UNSPEC;
+      if (family === AF_UNSPEC || family === AF_INET6) routes6(w, hostIp6, seq, portId);
+      done(w, seq, portId);
     } else {
       error(w, EOPNOTSUPP, req, at, seq, portId);
     }

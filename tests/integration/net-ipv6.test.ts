@@ -301,6 +301,39 @@ test('link-local addresses (EUI-64 from the MAC) carry eth0 as scope id; without
   assert.match(r.output('server', 'python3.1000'), /^got hello from \('fe80::bff:fe00:1', \d+, 0, 2\)\n$/);
 });
 
+test('ip addr and ip -6 route (rtnetlink) show ::1 on lo, the global and link-local addresses and routes', () => {
+  const ip = which('ip');
+  const r = runUmbra(
+    config(
+      host('box', [
+        { path: ip, args: 'addr' },
+        { path: ip, args: '-6 route', start_time: '1s' },
+      ]) + host('v6box', [{ path: ip, args: '-6 route' }], 0, 'ip_family: ipv6\nip6_addr: "2001:db8:1:2::9"'),
+      'stop_time: 2s',
+    ),
+  );
+  assert.equal(r.status, 0, r.stderr + r.stdout);
+  assert.equal(
+    r.output('box', 'ip.1000.stdout'),
+    `1: lo: <LOOPBACK,UP,LOWER_UP> mtu 65536 state UNKNOWN qlen 1000
+    link/loopback 00:00:00:00:00:00 brd 00:00:00:00:00:00
+    inet 127.0.0.1/8 scope host lo
+    inet6 ::1/128 scope host \n2: eth0: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 state UP qlen 1000
+    link/ether 02:00:0b:00:00:01 brd ff:ff:ff:ff:ff:ff
+    inet 11.0.0.1/24 brd 11.0.0.255 scope global eth0
+    inet6 fd75:6d62:7261::1/64 scope global \n    inet6 fe80::bff:fe00:1/64 scope link \n`,
+  );
+  assert.equal(
+    r.output('box', 'ip.1001.stdout'),
+    `::1 dev lo proto kernel metric 256 pref medium
+fd75:6d62:7261::/64 dev eth0 proto kernel metric 256 pref medium
+fe80::/64 dev eth0 proto kernel metric 256 pref medium
+default dev eth0 metric 1024 pref medium
+`,
+  );
+  assert.match(r.output('v6box', 'ip.1000.stdout'), /^2001:db8:1:2::\/64 dev eth0 proto kernel metric 256/m);
+});
+
 test('IPv6 config keys: bad values are one-line errors naming the key', () => {
   const cases: [string, RegExp][] = [
     ['ip6_addr: "fd00::zz"', /hosts\.a\.ip6_addr: expected an IPv6 address like "fd00::1", got 'fd00::zz'/],
