@@ -93,11 +93,13 @@ export function formatIp6(b: Uint8Array, off = 0): string {
 export class Ip6Table {
   private readonly byKey = new Map<string, number>();
   private readonly addrs: Uint8Array[] = [];
+  private lastId = IN6ADDR_LOOPBACK;
 
   constructor() {
     const lo = new Uint8Array(16);
     lo[15] = 1;
-    this.intern(lo, 0);
+    this.addrs.push(lo);
+    this.byKey.set(String.fromCharCode(...lo), IN6ADDR_LOOPBACK);
   }
 
   /**
@@ -117,13 +119,20 @@ export class Ip6Table {
   }
 
   private intern(b: Uint8Array, off: number): number {
+    // A program sends to the same few peers: the last address found skips building a key.
+    const last = this.addrs[-this.lastId - 1];
+    let same = true;
+    for (let i = 0; i < 16 && same; i++) same = last[i] === b[off + i];
+    if (same) return this.lastId;
     let key = '';
     for (let i = 0; i < 16; i++) key += String.fromCharCode(b[off + i]);
-    const known = this.byKey.get(key);
-    if (known !== undefined) return known;
-    this.addrs.push(b.slice(off, off + 16));
-    const id = -this.addrs.length;
-    this.byKey.set(key, id);
+    let id = this.byKey.get(key);
+    if (id === undefined) {
+      this.addrs.push(b.slice(off, off + 16));
+      id = -this.addrs.length;
+      this.byKey.set(key, id);
+    }
+    this.lastId = id;
     return id;
   }
 
