@@ -32,6 +32,9 @@ umbra_process *shim_proc;
  * managed process can write, must not be able to redirect name resolution.
  * Fork children inherit it; an exec gets it again from the simulator. */
 static char hosts_file_path[1024];
+/* The simulated /etc/gai.conf (IPv4 preferred, see README "IPv6"): "gai.conf" beside the hosts
+ * file. */
+static char gai_conf_path[1024 + 8];
 
 /* The header names the shim's signals by number; they must be the ones it installs. */
 _Static_assert(UMBRA_SIG_TRAP == SIGSYS && UMBRA_SIG_TSC == SIGSEGV, "shim signals");
@@ -402,6 +405,10 @@ static long route_path(long nr, const long a[6], int arg) {
       /* A process that dropped its privileges may not reach the data directory (under a
        * private one): the simulator serves the same file, readable by all as /etc/hosts is. */
       return r == -EACCES ? shim_forward(nr, a) : r;
+    } else if (path_is(p, "/etc/gai.conf") && gai_conf_path[0]) {
+      b[arg] = (long)gai_conf_path;
+      long r = umbra_raw_syscall(nr, b[0], b[1], b[2], b[3], b[4], b[5]);
+      return r == -EACCES ? shim_forward(nr, a) : r;
     } else if (path_is(p, "/etc/localtime")) {
       b[arg] = (long)"/usr/share/zoneinfo/Etc/UTC";
     } else if (shim_exe_path && shim_names_own_exe(p)) {
@@ -570,6 +577,14 @@ static void copy_hosts_file_path(const char *s) {
   if (n >= sizeof hosts_file_path) shim_die("umbra shim: UMBRA_HOSTS_FILE is too long");
   for (size_t i = 0; i < n; i++) hosts_file_path[i] = s[i];
   hosts_file_path[n] = 0;
+  /* The same directory, file name gai.conf. */
+  size_t dir = n;
+  while (dir > 0 && hosts_file_path[dir - 1] != '/') dir--;
+  gai_conf_path[0] = 0;
+  if (dir == 0) return;
+  static const char name[] = "gai.conf";
+  for (size_t i = 0; i < dir; i++) gai_conf_path[i] = hosts_file_path[i];
+  for (size_t i = 0; i < sizeof name; i++) gai_conf_path[dir + i] = name[i];
 }
 
 static void init(const char *slot_s) {

@@ -27,7 +27,8 @@ export const SOCK_NONBLOCK = 0o4000,
 
 export const IPPROTO_IP = 0,
   IPPROTO_TCP = 6,
-  IPPROTO_UDP = 17;
+  IPPROTO_UDP = 17,
+  IPPROTO_IPV6 = 41;
 export const NETLINK_ROUTE = 0;
 
 // ---------------------------------------------------------------- option levels
@@ -165,3 +166,18 @@ export const SIOCGIFNAME = 0x8910,
   SIOCGIFINDEX = 0x8933;
 /** sizeof(struct ifreq). */
 export const IFREQ_SIZE = 40;
+
+// ------------------------------------------------------------ IPPROTO_IPV6 names (linux/in6.h)
+
+export const IPV6_UNICAST_HOPS = 16,
+  IPV6_MULTICAST_HOPS = 18,
+  IPV6_MTU_DISCOVER = 23,
+  IPV6_MTU = 24,
+  IPV6_RECVERR = 25,
+  IPV6_V6ONLY = 26,
+  IPV6_RECVPKTINFO = 49,
+  IPV6_PKTINFO = 50,
+  IPV6_TCLASS = 67;
+/** sizeof(struct sockaddr_in6), and the shorter RFC 2133 form Linux still accepts (no sin6_scope_id). */
+export const SOCKADDR_IN6_SIZE = 28,
+  SOCKADDR_IN6_MIN = 24;

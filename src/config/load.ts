@@ -25,6 +25,7 @@ import type { CliOverrides, FieldKind } from './schema';
 import { drawRandomSchedule, mergeSchedules, readRandomSchedule, readSchedule, readStartDate } from './schedule';
 import type { FlappableLink } from './schedule';
 import { loadGraph } from '../net/graph';
+import { formatIp6, parseIp6, reservedReason6 } from '../net/ip6';
 import { Rng, hostSeed } from '../host/rng';
 import { ShellSplitError, splitShellArgs } from './shell-split';
 import { parseSignal } from './signals';
@@ -38,6 +39,7 @@ import type {
   GraphSource,
   HostConfig,
   HostOptions,
+  IpFamily,
   LogLevel,
   ProcessConfig,
   SignalNumber,
@@ -100,7 +102,11 @@ const HOST_KEYS = [
   'bandwidth_down',
   'bandwidth_up',
   'host_options',
+  // umbra extensions (IPv6)
+  'ip6_addr',
+  'ip_family',
 ] as const;
+const IP_FAMILIES = ['dual', 'ipv4', 'ipv6'] as const;
 const PROCESS_KEYS = [
   'path',
   'args',
@@ -383,6 +389,9 @@ interface PendingHost {
   bandwidthUp: Quantity | null;
   options: { logLevel?: LogLevel | null; pcapEnabled?: boolean | null; pcapCaptureSize?: Quantity | null };
   processes: PendingProcess[];
+  // umbra extensions (IPv6)
+  ip6Addr: string | null;
+  ipFamily: IpFamily;
 }
 
 /** Partial host options as written in the file, null meaning "not set". */
@@ -522,7 +531,32 @@ function readHost(r: Reader, name: string, node: YNode): PendingHost {
   const bandwidthUp = r.nullable(f.get('bandwidth_up'), childPath(at, 'bandwidth_up'), r.hostBandwidth) ?? null;
   const optionsNode = f.get('host_options');
   const options = optionsNode === undefined ? {} : readHostOptions(r, optionsNode, childPath(at, 'host_options'));
-  return { name, networkNodeId, ipAddr, bandwidthDown, bandwidthUp, options, processes };
+  const { ip6Addr, ipFamily } = readHostIp6(r, f, at, ipAddr);
+  return { name, networkNodeId, ipAddr, bandwidthDown, bandwidthUp, options, processes, ip6Addr, ipFamily };
+}
+
+/** umbra extension: `ip6_addr` (checked like ip_addr) and `ip_family` (dual, ipv4 or ipv6). */
+function readHostIp6(
+  r: Reader,
+  f: Map<string, YNode>,
+  at: string,
+  ipAddr: string | null,
+): { ip6Addr: string | null; ipFamily: IpFamily } {
+  const familyAt = childPath(at, 'ip_family');
+  const ipFamily = r.nullable(f.get('ip_family'), familyAt, (n, a) => r.oneOf(n, a, IP_FAMILIES)) ?? 'dual';
+  const ip6At = childPath(at, 'ip6_addr');
+  const ip6Addr = r.nullable(f.get('ip6_addr'), ip6At, r.string) ?? null;
+  if (ip6Addr !== null) {
+    const bytes = parseIp6(ip6Addr);
+    if (bytes === null) r.fail(ip6At, `expected an IPv6 address like "fd00::1", got ${quoteForMessage(ip6Addr)}`);
+    const reserved = reservedReason6(bytes);
+    if (reserved !== null) r.fail(ip6At, `${ip6Addr} is ${reserved} and cannot be a host address`);
+    if (ipFamily === 'ipv4') r.fail(ip6At, 'the host is IPv4-only (ip_family: ipv4) and cannot have an IPv6 address');
+  }
+  if (ipAddr !== null && ipFamily === 'ipv6') {
+    r.fail(childPath(at, 'ip_addr'), 'the host is IPv6-only (ip_family: ipv6) and cannot have an IPv4 address');
+  }
+  return { ip6Addr, ipFamily };
 }
 
 /**
@@ -730,6 +764,8 @@ export function loadConfig(
       name: h.name,
       networkNodeId: h.networkNodeId,
       ipAddr: h.ipAddr,
+      ...(h.ip6Addr !== null ? { ip6Addr: h.ip6Addr } : {}),
+      ...(h.ipFamily !== 'dual' ? { ipFamily: h.ipFamily } : {}),
       bandwidthDownBits: h.bandwidthDown?.base ?? null,
       bandwidthUpBits: h.bandwidthUp?.base ?? null,
       options,
@@ -848,6 +884,16 @@ export function loadConfig(
     const other = ipOwner.get(canonical);
     if (other !== undefined) r.fail(at, `${host.ipAddr} is already the address of host '${other}'`);
     ipOwner.set(canonical, host.name);
+  }
+  const ip6Owner = new Map<string, string>();
+  for (const host of hosts) {
+    if (host.ip6Addr === undefined || host.ip6Addr === null) continue;
+    const canonical = formatIp6(parseIp6(host.ip6Addr) ?? new Uint8Array(16));
+    const other = ip6Owner.get(canonical);
+    if (other !== undefined) {
+      r.fail(`hosts.${host.name}.ip6_addr`, `${host.ip6Addr} is already the address of host '${other}'`);
+    }
+    ip6Owner.set(canonical, host.name);
   }
 
   if (experimental.nativePreemptionNativeIntervalNs < ONE_MICROSECOND_NS) {

@@ -118,12 +118,21 @@ function processOut(cfg: Config, host: HostConfig, p: ProcessConfig, index: numb
   ]);
 }
 
+/** umbra's IPv6 keys, printed only when set (a plain IPv4 config reads back unchanged). */
+function ip6Entries(host: HostConfig): Array<[string, Out]> {
+  const out: Array<[string, Out]> = [];
+  if (host.ip6Addr !== undefined && host.ip6Addr !== null) out.push(['ip6_addr', str(host.ip6Addr)]);
+  if (host.ipFamily !== undefined && host.ipFamily !== 'dual') out.push(['ip_family', scalar(host.ipFamily)]);
+  return out;
+}
+
 function hostOut(cfg: Config, host: HostConfig): Out {
   const unit = (key: string): string | undefined => cfg.units?.[hostUnitKey(host.name, key)];
   return map([
     ['network_node_id', num(host.networkNodeId)],
     ['processes', { t: 'seq', items: host.processes.map((p, i) => processOut(cfg, host, p, i)) }],
     ['ip_addr', nullable(host.ipAddr, str)],
+    ...ip6Entries(host),
     ['bandwidth_down', nullable(host.bandwidthDownBits, (b) => scalar(formatBandwidth(b, unit('bandwidth_down'))))],
     ['bandwidth_up', nullable(host.bandwidthUpBits, (b) => scalar(formatBandwidth(b, unit('bandwidth_up'))))],
     [

@@ -104,7 +104,14 @@ export interface HostConfig {
   bandwidthUpBits: number | null;
   options: HostOptions;
   processes: ProcessConfig[];
+  // umbra extensions (IPv6); absent means automatic / dual
+  /** Explicit IPv6 address (text as written). */
+  ip6Addr?: string | null;
+  /** Which families the host has: both (default), IPv4 only, IPv6 only. */
+  ipFamily?: IpFamily;
 }
+
+export type IpFamily = 'dual' | 'ipv4' | 'ipv6';
 
 export interface Config {
   general: GeneralConfig;

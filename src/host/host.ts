@@ -15,6 +15,10 @@ export class Host {
   readonly sharedFutexes = new FutexTable();
   /** This host's realtime clocks (start date, scheduled jumps); mirrored into its shared-region block. */
   readonly realtime = new RealtimeBase();
+  /** IPv6 address id (net/ip6.ts), 0 when the host has none; set with the network. */
+  ip6 = 0;
+  /** Its link-local IPv6 address id, 0 when it has none. */
+  ip6Link = 0;
 
   constructor(
     readonly id: number,

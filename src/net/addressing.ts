@@ -3,6 +3,7 @@
 // Addresses are uint32 numbers (11.0.0.1 = 0x0b000001) everywhere inside umbra.
 
 import { ConfigError } from '../config/types';
+import type { Ip6Table } from './ip6';
 
 /** Parses a strict dotted quad ("11.0.0.1"); null if it is not one. Leading zeros are rejected. */
 export function parseIp(text: string): number | null {
@@ -88,11 +89,24 @@ export function assignAddresses(hosts: ReadonlyArray<{ name: string; ipAddr: str
 
 /**
  * The simulated /etc/hosts: `127.0.0.1 localhost`, then `<ip> <name>` per host
- * in ascending address order; LF after every line.
+ * in ascending address order; LF after every line. With IPv6 (a table given)
+ * Debian's loopback lines follow localhost and each host's IPv6 line comes
+ * after all IPv4 ones, in host order; an IPv6-only host (ip 0) has no IPv4 line.
  */
-export function hostsFileText(hosts: ReadonlyArray<{ name: string; ip: number }>): string {
+export function hostsFileText(
+  hosts: ReadonlyArray<{ name: string; ip: number; ip6?: number }>,
+  ip6?: Ip6Table,
+): string {
   const lines = ['127.0.0.1 localhost'];
-  for (const host of [...hosts].sort((a, b) => a.ip - b.ip)) lines.push(`${ipToString(host.ip)} ${host.name}`);
+  if (ip6 !== undefined)
+    lines.push('::1 localhost ip6-localhost ip6-loopback', 'ff02::1 ip6-allnodes', 'ff02::2 ip6-allrouters');
+  for (const host of [...hosts].sort((a, b) => a.ip - b.ip)) {
+    if (host.ip !== 0 || ip6 === undefined) lines.push(`${ipToString(host.ip)} ${host.name}`);
+  }
+  if (ip6 !== undefined) {
+    for (const host of hosts)
+      if (host.ip6 !== undefined && host.ip6 !== 0) lines.push(`${ip6.toString(host.ip6)} ${host.name}`);
+  }
   return lines.map((line) => `${line}\n`).join('');
 }
 

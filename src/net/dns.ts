@@ -11,6 +11,7 @@
 export const DNS_PORT = 53;
 
 const TYPE_A = 1;
+const TYPE_AAAA = 28;
 const CLASS_IN = 1;
 const RCODE_NXDOMAIN = 3;
 const RCODE_FORMERR = 1;
@@ -19,9 +20,14 @@ const RCODE_NOTIMP = 4;
 /**
  * The response to a DNS query, or null when `query` is not one (it is then
  * dropped like any packet to an address nobody owns). `lookup` maps a
- * lower-case name without the trailing dot to an IPv4 address.
+ * lower-case name without the trailing dot to its IPv4 address (an A query)
+ * or its 16 IPv6 bytes (`aaaa`): null when the name exists without such a
+ * record, undefined when it does not exist.
  */
-export function answerDnsQuery(query: Uint8Array, lookup: (name: string) => number | undefined): Uint8Array | null {
+export function answerDnsQuery(
+  query: Uint8Array,
+  lookup: (name: string, aaaa: boolean) => number | Uint8Array | null | undefined,
+): Uint8Array | null {
   if (query.length < 12) return null;
   const flags = (query[2] << 8) | query[3];
   if ((flags & 0x8000) !== 0) return null; // a response, not a query
@@ -49,21 +55,29 @@ export function answerDnsQuery(query: Uint8Array, lookup: (name: string) => numb
   if (qEnd > query.length) return header(query, 12, opcode, rd, RCODE_FORMERR, 0, 0);
   const qtype = (query[i + 1] << 8) | query[i + 2];
   const qclass = (query[i + 3] << 8) | query[i + 4];
-  const ip = labels.length > 0 ? lookup(labels.join('.')) : undefined;
+  const aaaa = qtype === TYPE_AAAA;
+  const ip = labels.length > 0 ? lookup(labels.join('.'), aaaa) : undefined;
   if (ip === undefined) return header(query, qEnd, opcode, rd, RCODE_NXDOMAIN, 1, 0);
-  // The name exists but has no such record.
-  if (qtype !== TYPE_A || qclass !== CLASS_IN) return header(query, qEnd, opcode, rd, 0, 1, 0);
-  const out = header(query, qEnd, opcode, rd, 0, 1, 1, 16);
+  // The name exists but has no such record (a lookup answering an AAAA query with IPv4 has none either).
+  if ((qtype !== TYPE_A && !aaaa) || qclass !== CLASS_IN || ip === null || aaaa !== (typeof ip !== 'number')) {
+    return header(query, qEnd, opcode, rd, 0, 1, 0);
+  }
+  const rdLength = typeof ip === 'number' ? 4 : 16;
+  const out = header(query, qEnd, opcode, rd, 0, 1, 1, 12 + rdLength);
   let o = qEnd;
   out[o++] = 0xc0; // name: pointer to the question's name at offset 12
   out[o++] = 12;
   out[o++] = 0;
-  out[o++] = TYPE_A;
+  out[o++] = qtype;
   out[o++] = 0;
   out[o++] = CLASS_IN;
   o += 4; // TTL 0: every run re-resolves, as a hosts-file answer would
   out[o++] = 0;
-  out[o++] = 4;
+  out[o++] = rdLength;
+  if (typeof ip !== 'number') {
+    out.set(ip, o);
+    return out;
+  }
   out[o++] = (ip >>> 24) & 255;
   out[o++] = (ip >>> 16) & 255;
   out[o++] = (ip >>> 8) & 255;

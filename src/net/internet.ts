@@ -7,6 +7,7 @@
 import { Rng, hostSeed } from '../host/rng';
 import { answerDnsQuery, DNS_PORT } from './dns';
 import { Interface, type Clock, type Qdisc } from './interface';
+import { IN6ADDR_LOOPBACK } from './ip6';
 import type { Network } from './network';
 import { hasPayload, IPPROTO_UDP, makeUdpPacket, type Packet } from './packet';
 import { NetworkStack, type NetHost, type Router } from './stack';
@@ -46,6 +47,8 @@ export class Internet implements Router {
   private readonly warnedUnowned = new Set<number>();
   private readonly minDelayNs: number;
   private readonly dnsNames = new Map<string, number>();
+  /** AAAA records, as the hosts file's IPv6 lines. */
+  private readonly dnsNames6 = new Map<string, number>();
   /** Packets lost on paths / sent to addresses nobody owns (statistics). */
   lost = 0;
   unroutable = 0;
@@ -101,6 +104,7 @@ export class Internet implements Router {
         },
       );
       stack.router = this;
+      stack.ip6Table = network.ip6;
       UdpSocket.attach(stack);
       this.stacks.push(stack);
     }
@@ -108,7 +112,12 @@ export class Internet implements Router {
     this.dnsNames.set('localhost', 0x7f000001);
     for (const h of [...hosts].sort((a, b) => a.ip - b.ip)) {
       const key = h.name.toLowerCase();
-      if (!this.dnsNames.has(key)) this.dnsNames.set(key, h.ip);
+      if (h.ip !== 0 && !this.dnsNames.has(key)) this.dnsNames.set(key, h.ip);
+    }
+    this.dnsNames6.set('localhost', IN6ADDR_LOOPBACK);
+    for (const nh of network.hosts) {
+      const key = nh.name.toLowerCase();
+      if (nh.ip6 !== 0 && !this.dnsNames6.has(key)) this.dnsNames6.set(key, nh.ip6);
     }
   }
 
@@ -269,9 +278,17 @@ export class Internet implements Router {
   /** A packet to an address no host owns: DNS gets an answer, anything else is dropped. */
   private unowned(p: Packet, now: number): void {
     if (p.protocol === IPPROTO_UDP && p.dstPort === DNS_PORT) {
-      const reply = answerDnsQuery(p.payload, (name) =>
-        this.dnsNames.get(name.endsWith('.') ? name.slice(0, -1) : name),
-      );
+      const reply = answerDnsQuery(p.payload, (name, aaaa) => {
+        const key = name.endsWith('.') ? name.slice(0, -1) : name;
+        if (!aaaa) return this.dnsNames.get(key) ?? (this.dnsNames6.has(key) ? null : undefined);
+        const id = this.dnsNames6.get(key);
+        if (id !== undefined) {
+          const b = new Uint8Array(16);
+          this.network.ip6.write(id, b, 0);
+          return b;
+        }
+        return this.dnsNames.has(key) ? null : undefined;
+      });
       if (reply !== null) {
         const r = makeUdpPacket(p.srcHostId, p.dstIp, p.dstPort, p.srcIp, p.srcPort, reply);
         // The resolver sits one minimal delay away each way; the answer pays the receiver's downstream link.
@@ -285,7 +302,8 @@ export class Internet implements Router {
     if (!this.warnedUnowned.has(p.dstIp)) {
       this.warnedUnowned.add(p.dstIp);
       const h = this.hosts[p.srcHostId];
-      this.log.warn(h.name, `dropping packets to ${ipString(p.dstIp)}: no simulated host has that address`);
+      const text = p.dstIp < 0 ? this.network.ip6.toString(p.dstIp) : ipString(p.dstIp);
+      this.log.warn(h.name, `dropping packets to ${text}: no simulated host has that address`);
     }
   }
 }

@@ -1,8 +1,10 @@
 // rtnetlink answers for a simulated host: RTM_GETLINK and RTM_GETADDR dumps
 // describe `lo` (127.0.0.1/8) and `eth0` (the host's address, /24), which is
-// what glibc's getifaddrs and if_nameindex ask; everything else is refused.
+// what glibc's getifaddrs and if_nameindex ask; IPv6 adds ::1/128 on lo and the
+// host's address /64 on eth0 (glibc's AI_ADDRCONFIG reads them); everything else is refused.
 
-import { AF_INET, AF_PACKET, AF_UNSPEC } from '../abi/socket';
+import { AF_INET, AF_INET6, AF_PACKET, AF_UNSPEC } from '../abi/socket';
+import { hostMac, linkLocalFor } from './ip6';
 
 const NLMSG_ERROR = 2;
 const NLMSG_DONE = 3;
@@ -10,6 +12,7 @@ const RTM_NEWLINK = 16;
 const RTM_GETLINK = 18;
 const RTM_NEWADDR = 20;
 const RTM_GETADDR = 22;
+const RTM_NEWROUTE = 24;
 const RTM_GETROUTE = 26;
 
 const NLM_F_REQUEST = 0x1;
@@ -29,6 +32,15 @@ const IFA_ADDRESS = 1,
   IFA_BROADCAST = 4,
   IFA_FLAGS = 8;
 const IFA_F_PERMANENT = 0x80;
+const RTA_DST = 1,
+  RTA_OIF = 4,
+  RTA_PRIORITY = 6,
+  RTA_TABLE = 15,
+  RTA_PREF = 20;
+const RT_TABLE_MAIN = 254,
+  RTPROT_KERNEL = 2,
+  RTPROT_BOOT = 3,
+  RTN_UNICAST = 1;
 
 const EOPNOTSUPP = 95;
 const ENODEV = 19;
@@ -55,15 +67,8 @@ export interface HostLink {
 }
 
 /** The two interfaces every simulated host has (reference §10). */
-export function hostLinks(hostIp: number): HostLink[] {
-  const mac = new Uint8Array([
-    0x02,
-    0x00,
-    (hostIp >>> 24) & 255,
-    (hostIp >>> 16) & 255,
-    (hostIp >>> 8) & 255,
-    hostIp & 255,
-  ]);
+export function hostLinks(hostIp: number, hostIp6: Uint8Array | null = null): HostLink[] {
+  const mac = hostMac(hostIp, hostIp6);
   return [
     {
       index: 1,
@@ -219,6 +224,75 @@ function addr(w: Writer, l: HostLink, flags: number, seq: number, pid: number): 
   w.end(at);
 }
 
+/** An IPv6 address record: `bytes` on link `index`. */
+function addr6(
+  w: Writer,
+  index: number,
+  bytes: Uint8Array,
+  prefixLen: number,
+  scope: number,
+  seq: number,
+  pid: number,
+): void {
+  const at = w.begin(RTM_NEWADDR, NLM_F_MULTI, seq, pid);
+  w.u8(AF_INET6);
+  w.u8(prefixLen);
+  w.u8(IFA_F_PERMANENT);
+  w.u8(scope);
+  w.u32(index);
+  w.attr(IFA_ADDRESS, bytes);
+  w.attr(IFA_FLAGS, u32Attr(IFA_F_PERMANENT));
+  w.end(at);
+}
+
+/** An IPv6 route of the main table: `dst`/`dstLen` out of link `oif`. */
+function route6(
+  w: Writer,
+  dst: Uint8Array,
+  dstLen: number,
+  oif: number,
+  proto: number,
+  metric: number,
+  seq: number,
+  pid: number,
+): void {
+  const at = w.begin(RTM_NEWROUTE, NLM_F_MULTI, seq, pid);
+  w.u8(AF_INET6);
+  w.u8(dstLen);
+  w.u8(0); // src_len
+  w.u8(0); // tos
+  w.u8(RT_TABLE_MAIN);
+  w.u8(proto);
+  w.u8(0); // RT_SCOPE_UNIVERSE
+  w.u8(RTN_UNICAST);
+  w.u32(0); // rtm_flags
+  w.attr(RTA_TABLE, u32Attr(RT_TABLE_MAIN));
+  if (dstLen > 0) w.attr(RTA_DST, dst);
+  w.attr(RTA_PRIORITY, u32Attr(metric));
+  w.attr(RTA_OIF, u32Attr(oif));
+  w.attr(RTA_PREF, new Uint8Array([0])); // ICMPV6_ROUTER_PREF_MEDIUM
+  w.end(at);
+}
+
+/**
+ * The IPv6 routes Linux would show: ::1 on lo; with an address, its /64 and
+ * fe80::/64 on eth0 and a default route out of eth0 (every host is one hop away).
+ */
+function routes6(w: Writer, hostIp6: Uint8Array | null, seq: number, pid: number): void {
+  route6(w, IN6_LOOPBACK_BYTES, 128, 1, RTPROT_KERNEL, 256, seq, pid);
+  if (hostIp6 === null) return;
+  const prefix = new Uint8Array(16);
+  prefix.set(hostIp6.subarray(0, 8));
+  route6(w, prefix, 64, 2, RTPROT_KERNEL, 256, seq, pid);
+  const linkLocal = new Uint8Array(16);
+  linkLocal[0] = 0xfe;
+  linkLocal[1] = 0x80;
+  route6(w, linkLocal, 64, 2, RTPROT_KERNEL, 256, seq, pid);
+  route6(w, new Uint8Array(16), 0, 2, RTPROT_BOOT, 1024, seq, pid);
+}
+
+const IN6_LOOPBACK_BYTES = new Uint8Array([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]);
+
 function error(w: Writer, errno: number, req: Uint8Array, at: number, seq: number, pid: number): void {
   const m = w.begin(NLMSG_ERROR, 0, seq, pid);
   w.i32(-errno);
@@ -231,10 +305,15 @@ function error(w: Writer, errno: number, req: Uint8Array, at: number, seq: numbe
  * the datagrams to queue on the socket: one per request (dump parts and the
  * NLMSG_DONE travel together, which glibc and libnl read fine).
  */
-export function rtnetlinkAnswer(req: Uint8Array, portId: number, hostIp: number): Uint8Array[] {
+export function rtnetlinkAnswer(
+  req: Uint8Array,
+  portId: number,
+  hostIp: number,
+  hostIp6: Uint8Array | null = null,
+): Uint8Array[] {
   const out: Uint8Array[] = [];
   const dv = new DataView(req.buffer, req.byteOffset, req.byteLength);
-  const links = hostLinks(hostIp);
+  const links = hostLinks(hostIp, hostIp6);
   let at = 0;
   while (at + 16 <= req.length) {
     const len = dv.getUint32(at, true);
@@ -258,10 +337,23 @@ export function rtnetlinkAnswer(req: Uint8Array, portId: number, hostIp: number)
       }
     } else if (type === RTM_GETADDR && (flags & NLM_F_DUMP) === NLM_F_DUMP) {
       const family = len >= 17 ? req[at + 16] : AF_UNSPEC;
-      if (family === AF_UNSPEC || family === AF_INET) for (const l of links) addr(w, l, NLM_F_MULTI, seq, portId);
+      if (family === AF_UNSPEC || family === AF_INET) {
+        // An IPv6-only host (address 0) has no IPv4 address on eth0.
+        for (const l of links) if (l.ip !== 0) addr(w, l, NLM_F_MULTI, seq, portId);
+      }
+      if (family === AF_UNSPEC || family === AF_INET6) {
+        addr6(w, 1, IN6_LOOPBACK_BYTES, 128, 254, seq, portId);
+        if (hostIp6 !== null) {
+          addr6(w, 2, hostIp6, 64, 0, seq, portId);
+          addr6(w, 2, linkLocalFor(hostIp, hostIp6), 64, 253, seq, portId); // RT_SCOPE_LINK
+        }
+      }
       done(w, seq, portId);
     } else if (type === RTM_GETROUTE && (flags & NLM_F_DUMP) === NLM_F_DUMP) {
-      done(w, seq, portId); // no routing table to show: routing never uses it
+      // IPv4 routes are not shown (routing never uses them); IPv6 ones tell programs that IPv6 is reachable.
+      const family = len >= 17 ? req[at + 16] : AF_UNSPEC;
+      if (family === AF_UNSPEC || family === AF_INET6) routes6(w, hostIp6, seq, portId);
+      done(w, seq, portId);
     } else {
       error(w, EOPNOTSUPP, req, at, seq, portId);
     }

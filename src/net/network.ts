@@ -4,7 +4,8 @@
 
 import type { LinkChange } from '../config/schedule';
 import { ConfigError, type Config, type HostConfig } from '../config/types';
-import { assignAddresses, hostsFileText, resolveHostBandwidth } from './addressing';
+import { assignAddresses, compareNamesBytewise, hostsFileText, resolveHostBandwidth } from './addressing';
+import { assignAddresses6, Ip6Table, linkLocalFor } from './ip6';
 import {
   buildRoutes,
   loadGraph,
@@ -17,8 +18,12 @@ import {
 
 export interface NetworkHost {
   readonly name: string;
-  /** IPv4 address as uint32. */
+  /** IPv4 address as uint32; 0 for an IPv6-only host. */
   readonly ip: number;
+  /** IPv6 address (an id of `Network.ip6`); 0 for an IPv4-only host. */
+  readonly ip6: number;
+  /** Link-local IPv6 address of eth0 (fe80::/64 from the MAC); 0 for an IPv4-only host. */
+  readonly ip6Link: number;
   readonly nodeId: number;
   readonly bandwidthUpBytesPerSec: number;
   readonly bandwidthDownBytesPerSec: number;
@@ -27,6 +32,8 @@ export interface NetworkHost {
 export interface Network {
   /** Same order as `cfg.hosts`. */
   readonly hosts: readonly NetworkHost[];
+  /** The run's IPv6 addresses by id (hosts' first, in host order). */
+  readonly ip6: Ip6Table;
   /**
    * Path between two hosts (by index). For two hosts on one node this is the
    * node's self-loop; traffic from a host to itself is loopback and should not
@@ -55,7 +62,8 @@ export interface Network {
 export interface NetworkInputs {
   readonly network: Config['network'];
   readonly hosts: ReadonlyArray<
-    Pick<HostConfig, 'name' | 'networkNodeId' | 'ipAddr' | 'bandwidthDownBits' | 'bandwidthUpBits'>
+    Pick<HostConfig, 'name' | 'networkNodeId' | 'ipAddr' | 'bandwidthDownBits' | 'bandwidthUpBits'> &
+      Partial<Pick<HostConfig, 'ip6Addr' | 'ipFamily'>>
   >;
   readonly schedule?: Config['schedule'];
 }
@@ -73,14 +81,22 @@ export function buildNetwork(cfg: NetworkInputs, cwd: string): Network {
     return { node, bandwidth: resolveHostBandwidth(host, node) };
   });
 
-  const ipByName = assignAddresses(cfg.hosts);
+  const ipByName = assignAddresses(cfg.hosts.filter((host) => host.ipFamily !== 'ipv6'));
+  const ip6ByName = assignAddresses6(
+    cfg.hosts.map((host) => ({ name: host.name, ip6Addr: host.ip6Addr ?? null, hasIp6: host.ipFamily !== 'ipv4' })),
+    compareNamesBytewise,
+  );
+  const ip6 = new Ip6Table();
   const hosts: NetworkHost[] = cfg.hosts.map((host, index) => {
     const { node, bandwidth } = attachments[index];
-    const ip = ipByName.get(host.name);
+    const ip = host.ipFamily === 'ipv6' ? 0 : ipByName.get(host.name);
     if (ip === undefined) throw new Error(`buildNetwork: no address assigned to host '${host.name}'`);
+    const bytes6 = ip6ByName.get(host.name);
     return {
       name: host.name,
       ip,
+      ip6: bytes6 === undefined ? 0 : ip6.idOf(bytes6),
+      ip6Link: bytes6 === undefined ? 0 : ip6.idOf(linkLocalFor(ip, bytes6)),
       nodeId: node.id,
       bandwidthUpBytesPerSec: Math.floor(bandwidth.upBitsPerSec / 8),
       bandwidthDownBytesPerSec: Math.floor(bandwidth.downBitsPerSec / 8),
@@ -89,8 +105,14 @@ export function buildNetwork(cfg: NetworkInputs, cwd: string): Network {
 
   const hostNodes = hosts.map((host) => host.nodeId);
   const initial = buildRoutes(graph, hostNodes, cfg.network.useShortestPath);
-  const indexByIp = new Map(hosts.map((host, index) => [host.ip, index]));
-  return new LiveNetwork(graph, hosts, hostNodes, initial, indexByIp, cfg);
+  const indexByIp = new Map<number, number>();
+  hosts.forEach((host, index) => {
+    if (host.ip !== 0) indexByIp.set(host.ip, index);
+    if (host.ip6 !== 0) indexByIp.set(host.ip6, index);
+    // Every host is on one simulated link: a link-local address reaches its owner like any other.
+    if (host.ip6Link !== 0) indexByIp.set(host.ip6Link, index);
+  });
+  return new LiveNetwork(graph, hosts, hostNodes, initial, indexByIp, cfg, ip6);
 }
 
 class LiveNetwork implements Network {
@@ -108,9 +130,10 @@ class LiveNetwork implements Network {
     private routes: RoutingTable,
     private readonly indexByIp: ReadonlyMap<number, number>,
     private readonly cfg: NetworkInputs,
+    readonly ip6: Ip6Table,
   ) {
     this.minLatencyNs = routes.minLatencyNs;
-    this.hostsFile = hostsFileText(hosts);
+    this.hostsFile = hostsFileText(hosts, ip6);
     this.edges = [...graph.edges];
     this.directed = graph.directed;
     this.up = new Uint8Array(graph.edges.length).fill(1);

@@ -1,12 +1,17 @@
-// An IPv4 packet as it travels between simulated hosts: addresses, ports, the
-// IP protocol number and its payload (UDP data or a TCP segment), plus the
-// size it occupies on the wire, which is what bandwidth and queues count.
+// An IPv4 or IPv6 packet (a negative address is IPv6, net/ip6.ts) as it travels
+// between simulated hosts: addresses, ports, the IP protocol number and its
+// payload (UDP data or a TCP segment), plus the size it occupies on the wire,
+// which is what bandwidth and queues count.
+import type { Ip6Table } from './ip6';
 import { encodeSegment, type Segment } from './tcp/segment';
 
 export const IPPROTO_TCP = 6;
 export const IPPROTO_UDP = 17;
 
 export const IP_HEADER_BYTES = 20;
+export const IP6_HEADER_BYTES = 40;
+/** An IPv6 fragment carries this extension header after the fixed one. */
+const IP6_FRAGMENT_HEADER_BYTES = 8;
 export const UDP_HEADER_BYTES = 8;
 export const TCP_HEADER_BYTES = 20;
 /** Ethernet MTU: the largest IP packet (header included) an interface sends in one frame. */
@@ -52,6 +57,16 @@ export function udpWireBytes(payloadBytes: number): number {
   return ipPayload + fragments * IP_HEADER_BYTES;
 }
 
+/** The same for IPv6: a 40-byte header, plus an 8-byte fragment header in each fragment when it is split. */
+export function udp6WireBytes(payloadBytes: number): number {
+  const ipPayload = payloadBytes + UDP_HEADER_BYTES;
+  if (ipPayload + IP6_HEADER_BYTES <= MTU_BYTES) return ipPayload + IP6_HEADER_BYTES;
+  // Fragments carry multiples of 8 bytes of the datagram.
+  const perFragment = (MTU_BYTES - IP6_HEADER_BYTES - IP6_FRAGMENT_HEADER_BYTES) & ~7;
+  const fragments = Math.ceil(ipPayload / perFragment);
+  return ipPayload + fragments * (IP6_HEADER_BYTES + IP6_FRAGMENT_HEADER_BYTES);
+}
+
 export function makeUdpPacket(
   srcHostId: number,
   srcIp: number,
@@ -68,7 +83,7 @@ export function makeUdpPacket(
     dstPort,
     payload,
     segment: null,
-    wireBytes: udpWireBytes(payload.length),
+    wireBytes: dstIp < 0 ? udp6WireBytes(payload.length) : udpWireBytes(payload.length),
     srcHostId,
     onDepart: null,
     enqueuedNs: 0,
@@ -91,7 +106,8 @@ export function makeTcpPacket(
     dstPort: segment.dstPort,
     payload: EMPTY,
     segment,
-    wireBytes: IP_HEADER_BYTES + TCP_HEADER_BYTES + optionBytes + segment.payload.length,
+    wireBytes:
+      (dstIp < 0 ? IP6_HEADER_BYTES : IP_HEADER_BYTES) + TCP_HEADER_BYTES + optionBytes + segment.payload.length,
     srcHostId,
     onDepart: null,
     enqueuedNs: 0,
@@ -103,16 +119,21 @@ export function hasPayload(p: Packet): boolean {
   return p.segment !== null ? p.segment.payload.length > 0 : p.payload.length > 0;
 }
 
-/** 127.0.0.0/8. */
+/** 127.0.0.0/8 and ::1 (id -1, net/ip6.ts). */
 export function isLoopback(ip: number): boolean {
-  return ip >>> 24 === 127;
+  return ip >>> 24 === 127 || ip === -1;
 }
 
 /**
  * The packet as it would be on the wire: IPv4 header, then the UDP header and
  * payload or the encoded TCP segment (checksums filled in). For captures.
+ * An IPv6 packet needs the run's address table.
  */
-export function packetBytes(p: Packet): Uint8Array {
+export function packetBytes(p: Packet, ip6?: Ip6Table): Uint8Array {
+  if (p.dstIp < 0 || p.srcIp < 0) {
+    if (ip6 === undefined) throw new Error('packetBytes: an IPv6 packet needs the address table');
+    return packet6Bytes(p, ip6);
+  }
   const transport =
     p.protocol === IPPROTO_TCP && p.segment !== null
       ? encodeSegment(p.segment, { srcAddr: p.srcIp, dstAddr: p.dstIp })
@@ -141,5 +162,32 @@ function udpBytes(p: Packet): Uint8Array {
   v.setUint16(2, p.dstPort);
   v.setUint16(4, Math.min(out.length, 0xffff));
   out.set(p.payload, UDP_HEADER_BYTES); // checksum 0: "not computed", valid for UDP over IPv4
+  return out;
+}
+
+/** An IPv6 packet on the wire (no extension headers: captures show the reassembled datagram). */
+function packet6Bytes(p: Packet, ip6: Ip6Table): Uint8Array {
+  const transport = p.protocol === IPPROTO_TCP && p.segment !== null ? encodeSegment(p.segment) : udpBytes(p);
+  const out = new Uint8Array(IP6_HEADER_BYTES + transport.length);
+  const v = new DataView(out.buffer);
+  v.setUint32(0, 0x60000000); // version 6, traffic class and flow label 0
+  v.setUint16(4, Math.min(transport.length, 0xffff));
+  v.setUint8(6, p.protocol);
+  v.setUint8(7, 64); // hop limit
+  ip6.write(p.srcIp, out, 8);
+  ip6.write(p.dstIp, out, 24);
+  out.set(transport, IP6_HEADER_BYTES);
+  // The checksum (mandatory for UDP over IPv6) covers a pseudo-header of both addresses, length and protocol.
+  let sum = p.protocol + transport.length;
+  for (let i = 8; i < 40; i += 2) sum += v.getUint16(i);
+  for (let i = 0; i + 1 < transport.length; i += 2) {
+    sum += (transport[i] << 8) | transport[i + 1];
+    if ((i & 0xffff) === 0) sum = (sum & 0xffff) + Math.floor(sum / 0x10000);
+  }
+  if (transport.length % 2 === 1) sum += transport[transport.length - 1] << 8;
+  while (sum > 0xffff) sum = (sum & 0xffff) + Math.floor(sum / 0x10000);
+  let check = ~sum & 0xffff;
+  if (check === 0 && p.protocol === IPPROTO_UDP) check = 0xffff;
+  v.setUint16(IP6_HEADER_BYTES + (p.protocol === IPPROTO_TCP ? 16 : 6), check);
   return out;
 }

@@ -4,6 +4,7 @@
 // bandwidth) and eth0. Each protocol's per-host state hangs off its stack.
 import { E } from '../abi/errno';
 import { ArrayQueue, type Clock, type Interface, type TxSource } from './interface';
+import { familyOf, IN6ADDR_LOOPBACK, Ip6Table } from './ip6';
 import { INADDR_LOOPBACK, IPPROTO_UDP, isLoopback, type Packet } from './packet';
 import type { TcpStack } from './tcp/stack';
 import type { UdpSocket } from './udp';
@@ -28,6 +29,10 @@ export interface NetHost {
   readonly id: number;
   readonly name: string;
   readonly ip: number;
+  /** IPv6 address id (net/ip6.ts); 0 or absent: the host has no IPv6. */
+  readonly ip6?: number;
+  /** Link-local IPv6 address id of eth0; 0 or absent: none. */
+  readonly ip6Link?: number;
   readonly rng: { nextFloat(): number; nextInt(lo: number, hi: number): number };
 }
 
@@ -37,8 +42,10 @@ export const EPHEMERAL_HIGH = 65535;
 
 /** A socket bound to a local port of one protocol. */
 export interface PortBinding {
-  /** Bound address, 0 for INADDR_ANY. */
+  /** Bound address, 0 for INADDR_ANY (and for `::`). */
   localIp: number;
+  /** Which families a wildcard binding takes (FAM_V4, FAM_V6: an AF_INET6 socket without IPV6_V6ONLY takes both). */
+  familyMask: number;
   localPort: number;
   /** Connected peer (0/0 when not connected): such a socket only receives from it. */
   peerIp: number;
@@ -99,8 +106,9 @@ export class PortTable<B extends PortBinding> {
     if (!list) return null;
     let best: B | null = null;
     let bestScore = -1;
+    const fam = familyOf(dstIp);
     for (const b of list) {
-      if (b.localIp !== 0 && b.localIp !== dstIp) continue;
+      if (b.localIp !== 0 ? b.localIp !== dstIp : (b.familyMask & fam) === 0) continue;
       if (b.peerPort !== 0 && (b.peerIp !== srcIp || b.peerPort !== srcPort)) continue;
       const score = (b.localIp !== 0 ? 1 : 0) + (b.peerPort !== 0 ? 2 : 0);
       if (score > bestScore || (score === bestScore && b.bindSeq > (best as B).bindSeq)) {
@@ -124,8 +132,9 @@ export class PortTable<B extends PortBinding> {
   sender(p: Packet): B | null {
     const list = this.byPort.get(p.srcPort);
     if (!list) return null;
+    const fam = familyOf(p.srcIp);
     for (const b of list) {
-      if (b.localIp !== 0 && b.localIp !== p.srcIp) continue;
+      if (b.localIp !== 0 ? b.localIp !== p.srcIp : (b.familyMask & fam) === 0) continue;
       if (b.peerPort !== 0 && (b.peerIp !== p.dstIp || b.peerPort !== p.dstPort)) continue;
       return b;
     }
@@ -155,10 +164,20 @@ export class PortTable<B extends PortBinding> {
 
 /** Linux's UDP bind conflict rule: overlapping addresses need SO_REUSEADDR on both, or SO_REUSEPORT on both. */
 export function udpConflicts(o: PortBinding, b: PortBinding, ip: number): boolean {
-  if (o.localIp !== 0 && ip !== 0 && o.localIp !== ip) return false;
+  if (!addressesOverlap(o.localIp, o.familyMask, ip, b.familyMask)) return false;
   if (o.reuseAddr && b.reuseAddr) return false;
   if (o.reusePort && b.reusePort) return false;
   return true;
+}
+
+/**
+ * Whether a binding of (ipA, wildcard families maskA) and one of (ipB, maskB)
+ * can receive the same packet: equal addresses, or a wildcard of a family the other has.
+ */
+export function addressesOverlap(ipA: number, maskA: number, ipB: number, maskB: number): boolean {
+  if (ipA !== 0 && ipB !== 0) return ipA === ipB;
+  if (ipA === 0 && ipB === 0) return (maskA & maskB) !== 0;
+  return ipA === 0 ? (maskA & familyOf(ipB)) !== 0 : (maskB & familyOf(ipA)) !== 0;
 }
 
 /** Where a stack sends what leaves it and reports what it cannot deliver (the Internet). */
@@ -189,6 +208,12 @@ export class NetworkStack {
   /** Where the network sends what it cannot deliver (set by the Internet). */
   router: Router | null = null;
   private readonly loopback = new ArrayQueue<Packet>();
+  /** The run's IPv6 addresses (the Internet gives every stack the network's table). */
+  ip6Table = new Ip6Table();
+  /** This host's IPv6 address id, 0 when it has none. */
+  readonly ip6: number;
+  /** Its link-local address id, 0 when it has no IPv6. */
+  readonly ip6Link: number;
   private loopbackBusy = false;
 
   constructor(
@@ -197,6 +222,8 @@ export class NetworkStack {
     readonly defaults: { recvBufferBytes: number; sendBufferBytes: number },
   ) {
     this.udpPorts = new PortTable<UdpSocket>(host.rng);
+    this.ip6 = host.ip6 ?? 0;
+    this.ip6Link = host.ip6Link ?? 0;
   }
 
   /** Registers the demultiplexer for an IP protocol (UDP, later TCP). */
@@ -204,14 +231,29 @@ export class NetworkStack {
     this.handlers[protocol] = h;
   }
 
-  /** True for addresses a socket of this host may bind: INADDR_ANY, 127/8, the host's own. */
+  /** True for addresses a socket of this host may bind: INADDR_ANY, 127/8, ::1, the host's own. */
   isLocalAddress(ip: number): boolean {
-    return ip === 0 || isLoopback(ip) || ip === this.host.ip;
+    return ip === 0 || isLoopback(ip) || this.isOwnAddress(ip);
+  }
+
+  /** One of the host's eth0 addresses (IPv4, IPv6, link-local). */
+  isOwnAddress(ip: number): boolean {
+    return ip !== 0 && (ip === this.host.ip || ip === this.ip6 || ip === this.ip6Link);
   }
 
   /** The source address Linux would pick for an unbound socket sending to dst. */
   sourceFor(dstIp: number): number {
+    if (dstIp < 0) {
+      if (dstIp === IN6ADDR_LOOPBACK) return dstIp;
+      return this.ip6Table.isLinkLocal(dstIp) ? this.ip6Link : this.ip6;
+    }
     return isLoopback(dstIp) || dstIp === 0 ? INADDR_LOOPBACK : this.host.ip;
+  }
+
+  /** No route to dst (ENETUNREACH): the host has no address of dst's family (an IPv4- or IPv6-only host). */
+  noRouteTo(dstIp: number): boolean {
+    if (isLoopback(dstIp) || dstIp === 0) return false;
+    return dstIp < 0 ? this.ip6 === 0 : this.host.ip === 0;
   }
 
   /**
@@ -224,7 +266,7 @@ export class NetworkStack {
    * like Linux's backlog, so replies never recurse.
    */
   send(p: Packet, source: TxSource): void {
-    if (isLoopback(p.dstIp) || p.dstIp === this.host.ip) {
+    if (isLoopback(p.dstIp) || this.isOwnAddress(p.dstIp)) {
       if (this.capture !== null) this.capture('lo', p);
       if (p.onDepart) p.onDepart(p);
       this.loopback.push(p);

@@ -4,11 +4,14 @@
 // and the pending error an ICMP port-unreachable leaves (ECONNREFUSED).
 import { E } from '../abi/errno';
 import { ArrayQueue, TxSource } from './interface';
+import { FAM_V4, FAM_V6, IN6ADDR_LOOPBACK } from './ip6';
 import { INADDR_BROADCAST, INADDR_LOOPBACK, IPPROTO_UDP, isLoopback, makeUdpPacket, type Packet } from './packet';
 import { Ready, type NetworkStack, type PortTable, type Notifier, type PortBinding } from './stack';
 
 export class UdpSocket implements PortBinding {
   localIp = 0;
+  /** FAM_V4 for AF_INET; an AF_INET6 socket takes FAM_V6, plus FAM_V4 unless IPV6_V6ONLY. */
+  familyMask = FAM_V4;
   localPort = 0;
   peerIp = 0;
   peerPort = 0;
@@ -88,9 +91,12 @@ export class UdpSocket implements PortBinding {
 
   /** connect(2): sets the default peer and fixes the local address Linux would use. */
   connect(ip: number, port: number): number {
-    if (ip === 0) ip = INADDR_LOOPBACK; // Linux routes INADDR_ANY to the local host
+    if (ip === 0) ip = this.anyTarget(); // Linux routes INADDR_ANY (and ::) to the local host
     if (ip === INADDR_BROADCAST && !this.broadcast) return -E.EACCES;
-    if (isLoopback(this.localIp) && !isLoopback(ip) && ip !== this.stack.host.ip) return -E.EINVAL;
+    if (this.stack.noRouteTo(ip)) return -E.ENETUNREACH;
+    if (isLoopback(this.localIp) && !isLoopback(ip) && !this.stack.isOwnAddress(ip)) {
+      return -E.EINVAL;
+    }
     const r = this.autobind();
     if (r < 0) return r;
     if (this.localIp === 0) this.rebind(this.stack.sourceFor(ip));
@@ -98,6 +104,11 @@ export class UdpSocket implements PortBinding {
     this.peerPort = port;
     this.error = 0;
     return 0;
+  }
+
+  /** Where a send to the wildcard address goes: ::1 for an AF_INET6 socket, 127.0.0.1 otherwise. */
+  private anyTarget(): number {
+    return (this.familyMask & FAM_V6) !== 0 ? IN6ADDR_LOOPBACK : INADDR_LOOPBACK;
   }
 
   /** connect(AF_UNSPEC): forget the peer; an address or port bind() did not choose is released. */
@@ -123,9 +134,10 @@ export class UdpSocket implements PortBinding {
   sendTo(payload: Uint8Array, dstIp: number, dstPort: number): number {
     if (this.shutWr) return -E.EPIPE;
     if (this.error !== 0) return -this.takeError();
-    if (dstIp === 0) dstIp = INADDR_LOOPBACK;
+    if (dstIp === 0) dstIp = this.anyTarget();
     if (dstIp === INADDR_BROADCAST && !this.broadcast) return -E.EACCES;
-    const local = isLoopback(dstIp) || dstIp === this.stack.host.ip;
+    if (this.stack.noRouteTo(dstIp)) return -E.ENETUNREACH;
+    const local = isLoopback(dstIp) || this.stack.isOwnAddress(dstIp);
     if (isLoopback(this.localIp) && !local) return -E.EINVAL;
     if (!local && this.sendQueued >= this.sndBuf) return -E.EAGAIN;
     const r = this.autobind();

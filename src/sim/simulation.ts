@@ -65,6 +65,21 @@ export interface SimulationOptions {
   logger: Logger;
 }
 
+/**
+ * The simulated /etc/gai.conf: glibc's default RFC 3484 precedences except
+ * IPv4 (::ffff:0:0/96) raised above IPv6, the "prefer IPv4" setting Debian's
+ * own gai.conf documents. Host names now have AAAA records too; this keeps a
+ * name's IPv4 address first, so configs written for IPv4 behave as before. An
+ * IPv6-only host still gets IPv6 first (glibc puts unreachable addresses last).
+ */
+const GAI_CONF = `# umbra: IPv4 before IPv6 for names with both (README, "IPv6")
+precedence ::1/128       50
+precedence ::/0          40
+precedence 2002::/16     30
+precedence ::/96         20
+precedence ::ffff:0:0/96 100
+`;
+
 export class Simulation {
   readonly hosts: Host[] = [];
   readonly network: Network;
@@ -139,6 +154,7 @@ export class Simulation {
     const etc = path.join(this.dataDir, 'etc');
     fs.mkdirSync(etc, { recursive: true });
     writeNewFile(path.join(etc, 'hosts'), this.network.hostsFile);
+    writeNewFile(path.join(etc, 'gai.conf'), GAI_CONF);
     const shm = this.kernel.shm;
     const L = shm.layout;
     shm.writeI64(L.hdrTscHz, native().tscHz());
@@ -151,6 +167,8 @@ export class Simulation {
       const dir = path.join(this.dataDir, 'hosts', hc.name);
       fs.mkdirSync(dir, { recursive: true });
       const host = new Host(i, hc.name, this.network.hosts[i].ip, hc, dir, this.config.general.seed);
+      host.ip6 = this.network.hosts[i].ip6;
+      host.ip6Link = this.network.hosts[i].ip6Link;
       this.hosts.push(host);
       const hOff = shm.hostOffset(i);
       shm.u32[(hOff + L.hHostId) >> 2] = i;
@@ -205,7 +223,7 @@ export class Simulation {
         lo: new PcapFile(path.join(host.dir, 'lo.pcap'), o.pcapCaptureSizeBytes),
       };
       this.pcaps.push(files.eth0, files.lo);
-      internet.stacks[i].capture = (iface, p) => files[iface].write(this.sched.nowNs, packetBytes(p));
+      internet.stacks[i].capture = (iface, p) => files[iface].write(this.sched.nowNs, packetBytes(p, this.network.ip6));
     });
   }
 

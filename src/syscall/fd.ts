@@ -2,6 +2,7 @@
 // emulated (the shim runs the rest natively). Each call is passed to the
 // object; a kind that lacks an operation gets the errno Linux would give.
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import type { Descriptor } from '../host/fd-table';
 import { E } from '../abi/errno';
 import { SYS } from '../abi/syscalls';
@@ -279,6 +280,7 @@ const SPECIAL_PATHS: ReadonlySet<string> = new Set([
   '/sys/devices/system/cpu/possible',
   // Forwarded only when the process cannot open the data directory's copy (privileges dropped).
   '/etc/hosts',
+  '/etc/gai.conf',
 ]);
 
 /** "dev:ino" of the FIFO the path names (as the process resolves it), or null when it is not a FIFO. */
@@ -354,9 +356,10 @@ export function openSpecial(c: SyscallCall, dirfd: number, pathAddr: number, fla
   else if (p === '/sys/devices/system/cpu/online' || p === '/sys/devices/system/cpu/possible') {
     if ((flags & O_ACCMODE) !== 0) return c.err(E.EPERM);
     f = new StaticFile(CPU_LIST);
-  } else if (p === '/etc/hosts') {
+  } else if (p === '/etc/hosts' || p === '/etc/gai.conf') {
     if ((flags & O_ACCMODE) !== 0 || k.opts.hostsFilePath === undefined) return c.err(E.EACCES);
-    f = new StaticFile(fs.readFileSync(k.opts.hostsFilePath));
+    const file = p === '/etc/hosts' ? k.opts.hostsFilePath : path.join(path.dirname(k.opts.hostsFilePath), 'gai.conf');
+    f = new StaticFile(fs.readFileSync(file));
   } else {
     const data = procClockFile(p, t.process, k.sched.nowNs);
     if (data === null) return c.native();

@@ -7,6 +7,8 @@ import { E } from '../abi/errno';
 import {
   CMSGHDR_SIZE,
   IOV_MAX,
+  IPPROTO_IPV6,
+  IPV6_PKTINFO,
   MSG_CMSG_CLOEXEC,
   MSG_CTRUNC,
   MSGHDR_SIZE,
@@ -179,10 +181,28 @@ function deliverRights(c: SyscallCall, m: UserMsg, flags: number): number {
   return (cmsgLen + 7) & ~7;
 }
 
+/** IPV6_PKTINFO after `used` bytes of control data: its space, 0 (MSG_CTRUNC) when it does not fit, or -errno. */
+function deliverPktInfo(c: SyscallCall, m: UserMsg, used: number): number {
+  const cmsgLen = CMSGHDR_SIZE + m.pktInfoBytes.length;
+  if (m.controlAddr === 0 || m.controlLen - used < cmsgLen) {
+    m.outFlags |= MSG_CTRUNC;
+    return 0;
+  }
+  const out = Buffer.alloc(cmsgLen);
+  out.writeUInt32LE(cmsgLen, 0);
+  out.writeInt32LE(IPPROTO_IPV6, 8);
+  out.writeInt32LE(IPV6_PKTINFO, 12);
+  m.pktInfoBytes.copy(out, CMSGHDR_SIZE);
+  const { k, t } = c;
+  if (k.mem.writeBuf(t.process.nativePid, m.controlAddr + used, out, 0, cmsgLen) !== cmsgLen) return -E.EFAULT;
+  return (cmsgLen + 7) & ~7;
+}
+
 /**
  * After a receive into the msghdr at addr: the source address and
- * msg_namelen, the SCM_RIGHTS control message and msg_controllen (no other
- * control data is ever returned), msg_flags. `flags`: the call's flags.
+ * msg_namelen, the SCM_RIGHTS and IPV6_PKTINFO control messages and
+ * msg_controllen (no other control data is ever returned), msg_flags.
+ * `flags`: the call's flags.
  */
 export function finishMsghdr(c: SyscallCall, addr: number, m: UserMsg, flags: number): number {
   const mem = c.k.mem;
@@ -195,8 +215,11 @@ export function finishMsghdr(c: SyscallCall, addr: number, m: UserMsg, flags: nu
   } else if (!mem.writeU32(pid, addr + MSG_NAMELEN, 0)) {
     return -E.EFAULT;
   }
-  const control = deliverRights(c, m, flags);
-  if (control < 0) return control;
+  const rights = deliverRights(c, m, flags);
+  if (rights < 0) return rights;
+  const pktInfo = m.pktInfo ? deliverPktInfo(c, m, rights) : 0;
+  if (pktInfo < 0) return pktInfo;
+  const control = rights + pktInfo;
   if (!mem.writeI64(pid, addr + MSG_CONTROLLEN, control)) return -E.EFAULT;
   return mem.writeI32(pid, addr + MSG_FLAGS, m.outFlags) ? 0 : -E.EFAULT;
 }

@@ -121,8 +121,16 @@ function newSocket(t: Thread, net: SocketLayer, domain: number, type: number, pr
       if (protocol !== NETLINK_ROUTE) return -E.EPROTONOSUPPORT;
       return new NetlinkFile(base, protocol, net.stack(t.process.host.id), t.process.vpid);
     case AF_INET6:
+      if (base === SOCK_DGRAM) {
+        if (protocol !== 0 && protocol !== IPPROTO_UDP) return -E.EPROTONOSUPPORT;
+        return new UdpFile(net.stack(t.process.host.id), AF_INET6);
+      }
+      if (base === SOCK_STREAM) {
+        if (protocol !== 0 && protocol !== IPPROTO_TCP) return -E.EPROTONOSUPPORT;
+        return TcpFile.open(net.stack(t.process.host.id), AF_INET6);
+      }
+      return -E.ESOCKTNOSUPPORT;
     default:
-      // IPv6 is not simulated: programs fall back to IPv4.
       return -E.EAFNOSUPPORT;
   }
 }
@@ -143,7 +151,8 @@ function socketpair(c: SyscallCall): Outcome {
   const protocol = c.int(2);
   if ((type & ~(SOCK_TYPE_MASK | SOCK_NONBLOCK | SOCK_CLOEXEC)) !== 0) return c.err(E.EINVAL);
   const base = type & SOCK_TYPE_MASK;
-  if (domain !== AF_UNIX) return c.err(domain === AF_INET || domain === AF_NETLINK ? E.EOPNOTSUPP : E.EAFNOSUPPORT);
+  if (domain !== AF_UNIX)
+    return c.err(domain === AF_INET || domain === AF_INET6 || domain === AF_NETLINK ? E.EOPNOTSUPP : E.EAFNOSUPPORT);
   const kind = unixKind(base);
   if (kind === null) return c.err(E.ESOCKTNOSUPPORT);
   if (protocol !== 0 && protocol !== AF_UNIX) return c.err(E.EPROTONOSUPPORT);

@@ -30,10 +30,12 @@ localhost: 127.0.0.1 after 0 ms
 nosuchhost: EAI_NONAME after 2 ms
 SERVER: 11.0.0.2 after 0 ms
 server.: 11.0.0.2 after 2 ms
-server (any family): 3 entries, first family AF_INET
+server (any family): 6 entries, first family AF_INET
 `,
+    // Each name now has an AAAA line too (three socket types each); umbra's gai.conf keeps IPv4 first.
   );
-  assert.equal(r.output('server', 'getent.1001.stdout'), '11.0.0.2        server\n11.0.0.1        client\n');
+  // getent hosts asks for AF_INET6 first (gethostbyname2), as on Linux: the AAAA lines answer.
+  assert.equal(r.output('server', 'getent.1001.stdout'), 'fd75:6d62:7261::2 server\nfd75:6d62:7261::1 client\n');
   assert.equal(
     r.output('server', 'getent.1002.stdout'),
     '11.0.0.1        STREAM client\n11.0.0.1        DGRAM  \n11.0.0.1        RAW    \n',
@@ -57,6 +59,9 @@ test('getifaddrs, if_nameindex and SIOCGIF* show lo and eth0 with the host addre
 eth0 AF_PACKET flags UP BROADCAST RUNNING index 2 hwaddr 02:00:0a:14:1e:28
 lo AF_INET flags UP LOOPBACK RUNNING addr 127.0.0.1 mask 255.0.0.0 dst 127.0.0.1
 eth0 AF_INET flags UP BROADCAST RUNNING addr 10.20.30.40 mask 255.255.255.0 brd 10.20.30.255
+lo AF_INET6 flags UP LOOPBACK RUNNING addr ::1 mask ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff
+eth0 AF_INET6 flags UP BROADCAST RUNNING addr fd75:6d62:7261::1 mask ffff:ffff:ffff:ffff::
+eth0 AF_INET6 flags UP BROADCAST RUNNING addr fe80::aff:fe14:1e28 mask ffff:ffff:ffff:ffff::
 if_nametoindex eth0=2 lo=1 nope=0
 if_indextoname 2=eth0
 if_nameindex 1 lo

@@ -11,10 +11,12 @@
 #include <unistd.h>
 
 static const char *ip(struct sockaddr *sa) {
-  static char buf[4][32];
+  static char buf[4][64];
   static int i;
   i = (i + 1) % 4;
   if (!sa) return "-";
+  if (sa->sa_family == AF_INET6)
+    return inet_ntop(AF_INET6, &((struct sockaddr_in6 *)sa)->sin6_addr, buf[i], sizeof buf[i]);
   if (sa->sa_family != AF_INET) return "?";
   return inet_ntop(AF_INET, &((struct sockaddr_in *)sa)->sin_addr, buf[i], sizeof buf[i]);
 }
@@ -29,6 +31,7 @@ int main(void) {
     int fam = p->ifa_addr ? p->ifa_addr->sa_family : -1;
     printf("%s %s flags%s%s%s%s", p->ifa_name,
            fam == AF_INET     ? "AF_INET"
+           : fam == AF_INET6  ? "AF_INET6"
            : fam == AF_PACKET ? "AF_PACKET"
                               : "other",
            (p->ifa_flags & IFF_UP) ? " UP" : "", (p->ifa_flags & IFF_LOOPBACK) ? " LOOPBACK" : "",
@@ -37,6 +40,7 @@ int main(void) {
     if (fam == AF_INET)
       printf(" addr %s mask %s %s %s", ip(p->ifa_addr), ip(p->ifa_netmask),
              (p->ifa_flags & IFF_BROADCAST) ? "brd" : "dst", ip(p->ifa_broadaddr));
+    if (fam == AF_INET6) printf(" addr %s mask %s", ip(p->ifa_addr), ip(p->ifa_netmask));
     if (fam == AF_PACKET) {
       struct sockaddr_ll *ll = (struct sockaddr_ll *)p->ifa_addr;
       printf(" index %d hwaddr", ll->sll_ifindex);

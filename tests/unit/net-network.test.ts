@@ -49,7 +49,9 @@ test('the built-in switch: three clients and a server', () => {
   assert.equal(net.hostIndexByIp(0x0b000005), undefined);
   assert.equal(
     net.hostsFile,
-    '127.0.0.1 localhost\n11.0.0.1 client1\n11.0.0.2 client2\n11.0.0.3 client3\n11.0.0.4 server\n',
+    // IPv4 lines as before; Debian's IPv6 loopback lines and each host's IPv6 line (by name order) added.
+    '127.0.0.1 localhost\n::1 localhost ip6-localhost ip6-loopback\nff02::1 ip6-allnodes\nff02::2 ip6-allrouters\n11.0.0.1 client1\n11.0.0.2 client2\n11.0.0.3 client3\n11.0.0.4 server\n' +
+      'fd75:6d62:7261::1 client1\nfd75:6d62:7261::2 client2\nfd75:6d62:7261::3 client3\nfd75:6d62:7261::4 server\n',
   );
 });
 
@@ -78,7 +80,11 @@ test('hosts on a GML graph: per-node bandwidth, overrides, paths via transit nod
   assert.deepEqual(net.path(0, 2), { latencyNs: 50 * MS, loss: 0 }, 'through transit node 2');
   assert.deepEqual(net.path(2, 2), { latencyNs: 3 * MS, loss: 0.5 });
   assert.equal(net.minLatencyNs, 2 * MS);
-  assert.equal(net.hostsFile, '127.0.0.1 localhost\n11.0.0.1 gamma\n11.0.0.2 alpha\n11.0.0.3 beta\n');
+  assert.equal(
+    net.hostsFile,
+    '127.0.0.1 localhost\n::1 localhost ip6-localhost ip6-loopback\nff02::1 ip6-allnodes\nff02::2 ip6-allrouters\n11.0.0.1 gamma\n11.0.0.2 alpha\n11.0.0.3 beta\n' +
+      'fd75:6d62:7261::1 alpha\nfd75:6d62:7261::2 beta\nfd75:6d62:7261::3 gamma\n',
+  );
 });
 
 test('config mistakes name the host', () => {

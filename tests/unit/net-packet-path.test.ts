@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 
 import { answerDnsQuery } from '../../src/net/dns';
+import { formatIp6 } from '../../src/net/ip6';
 import { Interface, TxSource, type Clock } from '../../src/net/interface';
 import { Internet } from '../../src/net/internet';
 import { rtnetlinkAnswer } from '../../src/net/netlink';
@@ -127,6 +128,7 @@ test('CoDel: a short queue is never dropped from; a standing queue above 10 ms f
 function binding(over: Partial<PortBinding> = {}): PortBinding & { got: number } {
   return {
     localIp: 0,
+    familyMask: 1,
     localPort: 0,
     peerIp: 0,
     peerPort: 0,
@@ -300,7 +302,10 @@ test('rtnetlink: link and address dumps describe lo and eth0 and end with NLMSG_
   req.writeUInt16LE(0x301, 6); // NLM_F_REQUEST | NLM_F_DUMP
   req.writeUInt32LE(77, 8);
   req[16] = 0; // AF_UNSPEC
-  const [reply] = rtnetlinkAnswer(req, 1000, 0x0b000007);
+  const ip6 = new Uint8Array(16);
+  ip6.set([0xfd, 0x75], 0);
+  ip6[15] = 7;
+  const [reply] = rtnetlinkAnswer(req, 1000, 0x0b000007, ip6);
   const types: number[] = [];
   const ips: string[] = [];
   for (let at = 0; at < reply.length;) {
@@ -309,11 +314,15 @@ test('rtnetlink: link and address dumps describe lo and eth0 and end with NLMSG_
     types.push(dv.getUint16(4, true));
     assert.equal(dv.getUint32(8, true), 77, 'sequence echoed');
     assert.equal(dv.getUint32(12, true), 1000, 'port id');
-    if (dv.getUint16(4, true) === 20) ips.push([...reply.subarray(at + 28, at + 32)].join('.'));
+    if (dv.getUint16(4, true) === 20) {
+      const v6 = reply[at + 16] === 10;
+      const bytes = reply.subarray(at + 28, at + (v6 ? 44 : 32));
+      ips.push(v6 ? formatIp6(bytes) + '/' + reply[at + 17] : [...bytes].join('.'));
+    }
     at += (len + 3) & ~3;
   }
-  assert.deepEqual(types, [20, 20, 3]);
-  assert.deepEqual(ips, ['127.0.0.1', '11.0.0.7']);
+  assert.deepEqual(types, [20, 20, 20, 20, 20, 3]);
+  assert.deepEqual(ips, ['127.0.0.1', '11.0.0.7', '::1/128', 'fd75::7/64', 'fe80::bff:fe00:7/64']);
 });
 
 test('a full receive buffer drops datagrams (counted), except into an empty queue', () => {

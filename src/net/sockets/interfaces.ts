@@ -18,6 +18,7 @@ import {
 } from '../../abi/socket';
 import type { Kernel } from '../../kernel/kernel';
 import { hostLinks, type HostLink } from '../netlink';
+import { layerOf } from './layer';
 
 function ifName(k: Kernel, t: Thread, argAddr: number): string | null {
   if (k.mem.read(t.process.nativePid, argAddr, IFREQ_SIZE) !== IFREQ_SIZE) return null;
@@ -30,15 +31,20 @@ function ifName(k: Kernel, t: Thread, argAddr: number): string | null {
 /** SIOCGIF*: the host's lo and eth0, as getifaddrs sees them. */
 export function interfaceIoctl(k: Kernel, t: Thread, hostIp: number, request: number, argAddr: number): number {
   const pid = t.process.nativePid;
-  const links = hostLinks(hostIp);
+  const stack = layerOf(k).stack(t.process.host.id);
+  let ip6: Uint8Array | null = null;
+  if (stack.ip6 !== 0) stack.ip6Table.write(stack.ip6, (ip6 = new Uint8Array(16)), 0);
+  const links = hostLinks(hostIp, ip6);
   if (request === SIOCGIFCONF) {
     if (k.mem.read(pid, argAddr, 16) !== 16) return -E.EFAULT;
     const dv = k.mem.view();
     const cap = dv.getInt32(0, true);
     const buf = dv.getUint32(12, true) * 4294967296 + dv.getUint32(8, true);
-    if (buf === 0) return k.mem.writeI32(pid, argAddr, links.length * IFREQ_SIZE) ? 0 : -E.EFAULT;
+    if (buf === 0)
+      return k.mem.writeI32(pid, argAddr, links.filter((l) => l.ip !== 0).length * IFREQ_SIZE) ? 0 : -E.EFAULT;
     let n = 0;
     for (const l of links) {
+      if (l.ip === 0) continue; // SIOCGIFCONF lists IPv4 addresses: an IPv6-only host's eth0 has none
       if ((n + 1) * IFREQ_SIZE > cap) break;
       const s = k.mem.scratch;
       s.fill(0, 0, IFREQ_SIZE);
@@ -69,6 +75,8 @@ export function interfaceIoctl(k: Kernel, t: Thread, hostIp: number, request: nu
     if (name === null) return -E.EFAULT;
     link = links.find((l) => l.name === name);
     if (!link) return -E.ENODEV;
+    const v4Query = request === SIOCGIFADDR || request === SIOCGIFBRDADDR || request === SIOCGIFNETMASK;
+    if (v4Query && link.ip === 0) return -E.EADDRNOTAVAIL; // as Linux says for an interface without IPv4
   } else {
     return -E.ENOTTY;
   }

@@ -54,6 +54,9 @@ export class UserMsg extends IoProgress {
   rights: FileObject[] = [];
   /** Receive: files that arrived with SCM_RIGHTS, to be given descriptors. */
   rightsOut: FileObject[] | null = null;
+  /** Receive: return an IPV6_PKTINFO control message holding pktInfoBytes (struct in6_pktinfo). */
+  pktInfo = false;
+  readonly pktInfoBytes = Buffer.alloc(20);
 
   /** One buffer (send/recv, read/write), no address, no control data. */
   single(buf: number, len: number): this {
@@ -77,6 +80,7 @@ export class UserMsg extends IoProgress {
     this.controlLen = 0;
     if (this.rights.length > 0) this.rights = [];
     this.rightsOut = null;
+    this.pktInfo = false;
   }
 
   /** Loads `count` struct iovec from user memory. Returns 0 or -errno (EMSGSIZE: too many). */
@@ -86,6 +90,7 @@ export class UserMsg extends IoProgress {
     this.total = 0;
     this.outFlags = 0;
     this.src.len = 0;
+    this.pktInfo = false;
     if (count === 0) return 0;
     if (this.iov.length < 2 * count) this.iov = new Float64Array(2 * Math.max(count, this.iov.length));
     const bytes = count * IOVEC_SIZE;

@@ -87,7 +87,10 @@ export class NetlinkFile extends SocketFile {
     this.autobind();
     const data = m.gather(k, t, 0, m.total);
     if (data === null) return -E.EFAULT;
-    for (const reply of rtnetlinkAnswer(data, this.portId, t.process.host.ip)) {
+    const ip6 = this.stack.ip6;
+    let ip6Bytes: Uint8Array | null = null;
+    if (ip6 !== 0) this.stack.ip6Table.write(ip6, (ip6Bytes = new Uint8Array(16)), 0);
+    for (const reply of rtnetlinkAnswer(data, this.portId, t.process.host.ip, ip6Bytes)) {
       this.rq.push(reply);
       this.rqBytes += reply.length;
     }

@@ -1,4 +1,4 @@
-// AF_INET SOCK_STREAM socket files: the face of a TcpSocket (net/tcp/socket.ts)
+// AF_INET and AF_INET6 SOCK_STREAM socket files: the face of a TcpSocket (net/tcp/socket.ts)
 // towards processes — sockaddr_in, stream send/receive over iovecs with the
 // progress kept across restarts, IPPROTO_TCP/IPPROTO_IP options and struct
 // tcp_info, the SO_LINGER wait of close(), and sendfile from a native file.
@@ -8,11 +8,13 @@ import type { Thread } from '../../host/thread';
 import { E } from '../../abi/errno';
 import {
   AF_INET,
+  AF_INET6,
   AF_UNSPEC,
   FIONREAD,
   IP_OPTIONS,
   IP_TTL,
   IPPROTO_IP,
+  IPPROTO_IPV6,
   IPPROTO_TCP,
   MSG_ERRQUEUE,
   MSG_MORE,
@@ -53,7 +55,9 @@ import type { TcpEndpoint } from '../tcp/endpoint';
 import { TCP_MSS_DEFAULT, TcpSocket } from '../tcp/socket';
 import { TcpStack } from '../tcp/stack';
 import type { ShutdownHow } from '../tcp/types';
-import { checkSockaddrIn, inIp, inPort, putSockaddrIn, type SockAddr } from './address';
+import { FAM_V4, FAM_V6 } from '../ip6';
+import { checkSockaddrIn, inIp, inPort, putSockaddrIn, putSockaddrIn6, type SockAddr } from './address';
+import { decodeIn6, getIpv6Option, setIpv6Option } from './inet6';
 import { layerOf, STAGE_BYTES } from './layer';
 import type { IoProgress, UserMsg } from './message';
 import { IpOptions, type OptValue } from './option';
@@ -80,17 +84,23 @@ const SEC = 1_000_000_000;
 const MS = 1_000_000;
 
 export class TcpFile extends SocketFile {
-  readonly domain = AF_INET;
+  readonly domain: number;
   readonly type = SOCK_STREAM;
   readonly protocol = IPPROTO_TCP;
   readonly sock: TcpSocket;
   /** IP_OPTIONS as set (sshd checks that an accepted connection has none). */
   private readonly ipOptions = new IpOptions();
 
-  constructor(tcp: TcpStack, accepted: { ep: TcpEndpoint; from: TcpFile } | null = null) {
+  /** The address decodeIn6 found. */
+  private readonly dest6 = { ip: 0 };
+
+  constructor(tcp: TcpStack, accepted: { ep: TcpEndpoint; from: TcpFile } | null = null, domain: number = AF_INET) {
     super();
+    this.domain = accepted === null ? domain : accepted.from.domain;
     if (accepted === null) {
       this.sock = new TcpSocket(tcp, this.watchers);
+      // Linux's default (net.ipv6.bindv6only = 0): an AF_INET6 socket also takes IPv4.
+      if (domain === AF_INET6) this.sock.familyMask = FAM_V4 | FAM_V6;
     } else {
       const from = accepted.from;
       // Linux copies the listener's socket fields into the child (sk_clone_lock); TcpSocket copies its own.
@@ -101,8 +111,14 @@ export class TcpFile extends SocketFile {
   }
 
   /** The TCP socket file for socket(2) on a host. */
-  static open(stack: NetworkStack): TcpFile {
-    return new TcpFile(TcpStack.of(stack));
+  static open(stack: NetworkStack, domain: number = AF_INET): TcpFile {
+    return new TcpFile(TcpStack.of(stack), null, domain);
+  }
+
+  /** A local or peer address in this socket's family. */
+  private putAddr(out: SockAddr, ip: number, port: number): void {
+    if (this.domain === AF_INET6) putSockaddrIn6(out, this.sock.tcp.stack.ip6Table, ip, port);
+    else putSockaddrIn(out, ip, port);
   }
 
   poll(): number {
@@ -118,6 +134,10 @@ export class TcpFile extends SocketFile {
   }
 
   override bind(_t: Thread, a: SockAddr): number {
+    if (this.domain === AF_INET6) {
+      const r6 = decodeIn6(a, this.sock.tcp.stack, this.sock.familyMask, true, this.dest6);
+      return r6 < 0 ? r6 : this.sock.bind(this.dest6.ip, inPort(a));
+    }
     const r = checkSockaddrIn(a);
     if (r < 0) return r;
     const family = a.family;
@@ -131,6 +151,10 @@ export class TcpFile extends SocketFile {
    * disconnects. Linux wants the full sockaddr_in, except a bare AF_UNSPEC.
    */
   override connect(_t: Thread, a: SockAddr, timedOut: boolean): number {
+    if (this.domain === AF_INET6 && !(a.len >= 2 && a.family === AF_UNSPEC)) {
+      const r6 = decodeIn6(a, this.sock.tcp.stack, this.sock.familyMask, false, this.dest6);
+      return r6 < 0 ? r6 : this.sock.connectStream(this.dest6.ip, inPort(a), this.nonblocking, timedOut);
+    }
     const r = checkSockaddrIn(a);
     if (r < 0) return r;
     if (a.family === AF_UNSPEC) {
@@ -161,9 +185,9 @@ export class TcpFile extends SocketFile {
     if (peer) {
       const p = s.peer();
       if (p === null) return -E.ENOTCONN;
-      putSockaddrIn(out, p.ip, p.port);
+      this.putAddr(out, p.ip, p.port);
     } else {
-      putSockaddrIn(out, s.localIp, s.localPort);
+      this.putAddr(out, s.localIp, s.localPort);
     }
     return 0;
   }
@@ -502,6 +526,10 @@ export class TcpFile extends SocketFile {
   }
 
   protected override setLevelOption(level: number, name: number, v: number, val: OptValue): number {
+    if (level === IPPROTO_IPV6 && this.domain === AF_INET6) {
+      const bound = this.sock.localPort !== 0 || this.sock.listening;
+      return setIpv6Option(this.sock, bound, name, v, val, (n, x) => this.storeOpt(level, n, x));
+    }
     if (level === IPPROTO_IP) {
       if (name === IP_OPTIONS) return this.ipOptions.set(val);
       if (val.len < 1) return -E.EINVAL;
@@ -512,6 +540,15 @@ export class TcpFile extends SocketFile {
   }
 
   protected override getLevelOption(level: number, name: number, out: DataView): number {
+    if (level === IPPROTO_IPV6 && this.domain === AF_INET6) {
+      const peer = this.sock.peer();
+      const local = peer !== null && this.sock.tcp.isLocal(peer.ip);
+      const mtu = peer === null ? null : local ? 65536 : 1500;
+      const v = getIpv6Option(this.sock, name, (n, d) => this.storedOpt(level, n, d), mtu);
+      if (v === null) return -E.ENOTCONN;
+      out.setInt32(0, v, true);
+      return 4;
+    }
     if (level === IPPROTO_IP) {
       if (name === IP_OPTIONS) return this.ipOptions.get(out);
       out.setInt32(0, this.storedOpt(level, name, name === IP_TTL ? DEFAULT_TTL : 0), true);

@@ -1,10 +1,11 @@
-// AF_INET SOCK_DGRAM socket files: the face of a UdpSocket (net/udp.ts)
-// towards processes — sockaddr_in, one datagram per send/receive over iovecs
-// (MSG_PEEK, MSG_TRUNC), and the IPPROTO_IP/IPPROTO_UDP options.
+// AF_INET and AF_INET6 SOCK_DGRAM socket files: the face of a UdpSocket (net/udp.ts)
+// towards processes — sockaddr_in(6), one datagram per send/receive over iovecs
+// (MSG_PEEK, MSG_TRUNC), and the IPPROTO_IP/IPPROTO_IPV6/IPPROTO_UDP options.
 import type { Thread } from '../../host/thread';
 import { E } from '../../abi/errno';
 import {
   AF_INET,
+  AF_INET6,
   AF_UNSPEC,
   IP_MTU,
   IP_MTU_DISCOVER,
@@ -16,6 +17,8 @@ import {
   IP_OPTIONS,
   IP_TTL,
   IPPROTO_IP,
+  IPPROTO_IPV6,
+  IPV6_RECVPKTINFO,
   IPPROTO_UDP,
   MSG_ERRQUEUE,
   MSG_OOB,
@@ -27,10 +30,12 @@ import {
   SOCK_DGRAM,
 } from '../../abi/socket';
 import type { Kernel } from '../../kernel/kernel';
-import { UDP_MAX_PAYLOAD } from '../packet';
+import { isLoopback, UDP_MAX_PAYLOAD } from '../packet';
 import type { NetworkStack } from '../stack';
 import { UdpSocket } from '../udp';
-import { checkSockaddrIn, inIp, inPort, putSockaddrIn, type SockAddr } from './address';
+import { FAM_V4, FAM_V6 } from '../ip6';
+import { checkSockaddrIn, ETH0_INDEX, inIp, inPort, putSockaddrIn, putSockaddrIn6, type SockAddr } from './address';
+import { decodeIn6, getIpv6Option, setIpv6Option } from './inet6';
 import type { UserMsg } from './message';
 import { IpOptions, type OptValue } from './option';
 import { PlainBufferSocketFile } from './socket-file';
@@ -42,16 +47,29 @@ const LOOPBACK_MTU = 65536,
   ETH_MTU = 1500;
 
 export class UdpFile extends PlainBufferSocketFile {
-  readonly domain = AF_INET;
   readonly type = SOCK_DGRAM;
   readonly protocol = IPPROTO_UDP;
   readonly sock: UdpSocket;
   /** IP_OPTIONS as set. */
   private readonly ipOptions = new IpOptions();
 
-  constructor(stack: NetworkStack) {
+  /** The address decodeIn6 found. */
+  private readonly dest6 = { ip: 0 };
+
+  constructor(
+    stack: NetworkStack,
+    readonly domain: number = AF_INET,
+  ) {
     super();
     this.sock = new UdpSocket(stack, this.watchers);
+    // Linux's default (net.ipv6.bindv6only = 0): an AF_INET6 socket also takes IPv4.
+    if (domain === AF_INET6) this.sock.familyMask = FAM_V4 | FAM_V6;
+  }
+
+  /** A local or peer address in this socket's family. */
+  private putAddr(out: SockAddr, ip: number, port: number): void {
+    if (this.domain === AF_INET6) putSockaddrIn6(out, this.sock.stack.ip6Table, ip, port);
+    else putSockaddrIn(out, ip, port);
   }
 
   poll(): number {
@@ -63,6 +81,10 @@ export class UdpFile extends PlainBufferSocketFile {
   }
 
   override bind(_t: Thread, a: SockAddr): number {
+    if (this.domain === AF_INET6) {
+      const r6 = decodeIn6(a, this.sock.stack, this.sock.familyMask, true, this.dest6);
+      return r6 < 0 ? r6 : this.sock.bind(this.dest6.ip, inPort(a));
+    }
     const r = checkSockaddrIn(a);
     if (r < 0) return r;
     const family = a.family;
@@ -72,12 +94,16 @@ export class UdpFile extends PlainBufferSocketFile {
   }
 
   override connect(_t: Thread, a: SockAddr): number {
-    const r = checkSockaddrIn(a);
-    if (r < 0) return r;
-    if (a.family === AF_UNSPEC) {
+    if (a.len >= 2 && a.family === AF_UNSPEC) {
       this.sock.disconnect();
       return 0;
     }
+    if (this.domain === AF_INET6) {
+      const r6 = decodeIn6(a, this.sock.stack, this.sock.familyMask, false, this.dest6);
+      return r6 < 0 ? r6 : this.sock.connect(this.dest6.ip, inPort(a));
+    }
+    const r = checkSockaddrIn(a);
+    if (r < 0) return r;
     if (a.family !== AF_INET) return -E.EAFNOSUPPORT;
     return this.sock.connect(inIp(a), inPort(a));
   }
@@ -90,12 +116,18 @@ export class UdpFile extends PlainBufferSocketFile {
     if (m.hasDest) {
       // Linux looks at the pointer here: an address of length 0 is EINVAL, not "no address".
       const a = m.dest;
-      const r = checkSockaddrIn(a);
-      if (r < 0) return r;
-      if (a.family !== AF_INET && a.family !== AF_UNSPEC) return -E.EAFNOSUPPORT;
+      if (this.domain === AF_INET6) {
+        const r6 = decodeIn6(a, s.stack, s.familyMask, false, this.dest6);
+        if (r6 < 0) return r6;
+        ip = this.dest6.ip;
+      } else {
+        const r = checkSockaddrIn(a);
+        if (r < 0) return r;
+        if (a.family !== AF_INET && a.family !== AF_UNSPEC) return -E.EAFNOSUPPORT;
+        ip = inIp(a);
+      }
       port = inPort(a);
       if (port === 0) return -E.EINVAL;
-      ip = inIp(a);
     } else {
       if (!s.connected) return -E.EDESTADDRREQ;
       ip = s.peerIp;
@@ -123,7 +155,13 @@ export class UdpFile extends PlainBufferSocketFile {
     const size = p.payload.length;
     const n = size < m.total ? size : m.total;
     if (n > 0 && m.scatter(k, t, 0, p.payload, 0, n) < 0) return -E.EFAULT;
-    putSockaddrIn(m.src, p.srcIp, p.srcPort);
+    this.putAddr(m.src, p.srcIp, p.srcPort);
+    if (this.domain === AF_INET6 && this.storedOpt(IPPROTO_IPV6, IPV6_RECVPKTINFO, 0) !== 0) {
+      // struct in6_pktinfo: where the datagram was sent (v4-mapped for IPv4) and the interface it came in by.
+      m.pktInfo = true;
+      s.stack.ip6Table.write(p.dstIp, m.pktInfoBytes, 0);
+      m.pktInfoBytes.writeUInt32LE(p.srcHostId === s.stack.host.id ? 1 : ETH0_INDEX, 16);
+    }
     if ((flags & MSG_PEEK) === 0) s.take();
     if (size > m.total) m.outFlags |= MSG_TRUNC;
     return (flags & MSG_TRUNC) !== 0 ? size : n;
@@ -133,9 +171,9 @@ export class UdpFile extends PlainBufferSocketFile {
     const s = this.sock;
     if (peer) {
       if (!s.connected) return -E.ENOTCONN;
-      putSockaddrIn(out, s.peerIp, s.peerPort);
+      this.putAddr(out, s.peerIp, s.peerPort);
     } else {
-      putSockaddrIn(out, s.localIp, s.localPort);
+      this.putAddr(out, s.localIp, s.localPort);
     }
     return 0;
   }
@@ -190,6 +228,9 @@ export class UdpFile extends PlainBufferSocketFile {
   }
 
   protected override setLevelOption(level: number, name: number, v: number, val: OptValue): number {
+    if (level === IPPROTO_IPV6 && this.domain === AF_INET6) {
+      return setIpv6Option(this.sock, this.sock.bound, name, v, val, (n, x) => this.storeOpt(level, n, x));
+    }
     if (level === IPPROTO_IP) {
       if (name === IP_OPTIONS) return this.ipOptions.set(val);
       if (val.len < 1) return -E.EINVAL;
@@ -208,6 +249,14 @@ export class UdpFile extends PlainBufferSocketFile {
   }
 
   protected override getLevelOption(level: number, name: number, out: DataView): number {
+    if (level === IPPROTO_IPV6 && this.domain === AF_INET6) {
+      const s = this.sock;
+      const mtu = !s.connected ? null : isLoopback(s.peerIp) || s.stack.isOwnAddress(s.peerIp) ? LOOPBACK_MTU : ETH_MTU;
+      const v = getIpv6Option(s, name, (n, d) => this.storedOpt(level, n, d), mtu);
+      if (v === null) return -E.ENOTCONN;
+      out.setInt32(0, v, true);
+      return 4;
+    }
     if (level === IPPROTO_IP) {
       if (name === IP_OPTIONS) return this.ipOptions.get(out);
       const s = this.sock;

@@ -3,6 +3,7 @@
 // SO_LINGER included) and carries them into the connections it makes or accepts.
 import { E } from '../../abi/errno';
 import { TxSource } from '../interface';
+import { FAM_V4, FAM_V6, IN6ADDR_LOOPBACK } from '../ip6';
 import { INADDR_LOOPBACK, isLoopback, type Packet } from '../packet';
 import { Ready, type Notifier } from '../stack';
 import { TcpConnection } from './connection';
@@ -46,6 +47,8 @@ export class TcpSocket {
   /** Settings for the connection(s) this socket makes or accepts; also the listener's template. */
   readonly cfg: ConnSettings;
   reuseAddr = false;
+  /** FAM_V4 for AF_INET; an AF_INET6 socket takes FAM_V6, plus FAM_V4 unless IPV6_V6ONLY. */
+  familyMask = FAM_V4;
   reusePort = false;
   /** TCP_MAXSEG set by the application (0: none). */
   private userMss = 0;
@@ -79,6 +82,7 @@ export class TcpSocket {
     if (template !== null) {
       this.cfg = { ...template.cfg, keepalive: { ...template.cfg.keepalive } };
       this.reuseAddr = template.reuseAddr;
+      this.familyMask = template.familyMask;
       this.reusePort = template.reusePort;
       this.userMss = template.userMss;
       this.userSndBuf = template.userSndBuf;
@@ -128,6 +132,7 @@ export class TcpSocket {
 
   private newHold(): TcpPortHold {
     const h = new TcpPortHold();
+    h.familyMask = this.familyMask;
     h.reuseAddr = this.reuseAddr;
     h.reusePort = this.reusePort;
     h.socketOpen = true;
@@ -157,10 +162,11 @@ export class TcpSocket {
   }
 
   /** Settings for a new connection, with the MSS of the interface it uses. */
-  private connSettings(local: boolean): ConnSettings {
+  private connSettings(local: boolean, peerIp: number): ConnSettings {
     const c = this.cfg;
-    c.mssBytes =
-      this.userMss > 0 ? Math.min(this.userMss, local ? LOOPBACK_MSS : ETH_MSS) : local ? LOOPBACK_MSS : ETH_MSS;
+    // An IPv6 header is 20 bytes longer than an IPv4 one.
+    const mss = (local ? LOOPBACK_MSS : ETH_MSS) - (peerIp < 0 ? 20 : 0);
+    c.mssBytes = this.userMss > 0 ? Math.min(this.userMss, mss) : mss;
     return c;
   }
 
@@ -203,7 +209,7 @@ export class TcpSocket {
   /** A SYN (or stray segment) reached this listener. */
   onSyn(p: Packet, seg: Segment, now: number): void {
     const l = this.listener as TcpListener;
-    this.connSettings(this.tcp.isLocal(p.srcIp));
+    this.connSettings(this.tcp.isLocal(p.srcIp), p.srcIp);
     const res = l.onSegment(seg, now);
     if (res.reply !== null) this.tcp.transmit(res.reply, p.dstIp, p.srcIp, this.replyTx);
     const conn = res.connection;
@@ -258,7 +264,9 @@ export class TcpSocket {
    */
   connect(ip: number, port: number): number {
     if (this.listening) return -E.EISCONN;
-    if (ip === 0) ip = INADDR_LOOPBACK; // Linux sends a connect to INADDR_ANY to the local host
+    // Linux sends a connect to INADDR_ANY (or ::) to the local host.
+    if (ip === 0) ip = (this.familyMask & FAM_V6) !== 0 ? IN6ADDR_LOOPBACK : INADDR_LOOPBACK;
+    if (this.tcp.stack.noRouteTo(ip)) return -E.ENETUNREACH;
     if (this.ep !== null) {
       // A dead earlier attempt on this socket: it may try again (Linux allows it from TCP_CLOSE).
       if (this.ep.conn.state !== 'CLOSED') return -E.EISCONN;
@@ -279,7 +287,7 @@ export class TcpSocket {
       existing.settle();
     }
     const conn = new TcpConnection({
-      ...this.connSettings(local),
+      ...this.connSettings(local, ip),
       localPort: h.localPort,
       remotePort: port,
       isn: this.tcp.isn(),

@@ -5,7 +5,8 @@
 import { assert } from '../../core/assert';
 import { ArrayQueue, TxSource } from '../interface';
 import { IPPROTO_TCP, isLoopback, makeTcpPacket, type Packet } from '../packet';
-import { PortTable, type NetworkStack, type PortBinding } from '../stack';
+import { FAM_V4, familyOf } from '../ip6';
+import { addressesOverlap, PortTable, type NetworkStack, type PortBinding } from '../stack';
 import { resetFor } from './connection';
 import type { TcpEndpoint } from './endpoint';
 import type { Segment, TcpOptions } from './segment';
@@ -46,6 +47,7 @@ export function optionBytes(o: TcpOptions): number {
  */
 export class TcpPortHold implements PortBinding {
   localIp = 0;
+  familyMask = FAM_V4;
   localPort = 0;
   peerIp = 0;
   peerPort = 0;
@@ -80,7 +82,7 @@ export class TcpPortHold implements PortBinding {
 export function tcpConflicts(o: PortBinding, b: PortBinding, ip: number): boolean {
   if (!(o instanceof TcpPortHold) || !(b instanceof TcpPortHold)) return true;
   if (b.inherited) return false;
-  if (o.localIp !== 0 && ip !== 0 && o.localIp !== ip) return false;
+  if (!addressesOverlap(o.localIp, o.familyMask, ip, b.familyMask)) return false;
   if (b.reuseAddr && o.reuseAddr && !o.listening) return false;
   if (b.reusePort && o.reusePort) return false;
   return true;
@@ -328,7 +330,7 @@ export class TcpStack {
     for (const s of list) {
       const o = s.hold;
       if (o === null || o === h) continue;
-      if (o.localIp !== 0 && h.localIp !== 0 && o.localIp !== h.localIp) continue;
+      if (!addressesOverlap(o.localIp, o.familyMask, h.localIp, h.familyMask)) continue;
       if (o.reusePort && h.reusePort) continue;
       return true;
     }
@@ -345,9 +347,10 @@ export class TcpStack {
     if (!list) return null;
     let best: TcpSocket | null = null;
     let bestIp = -1;
+    const fam = familyOf(dstIp);
     for (const s of list) {
       const ip = s.hold?.localIp ?? 0;
-      if (ip !== 0 && ip !== dstIp) continue;
+      if (ip !== 0 ? ip !== dstIp : ((s.hold?.familyMask ?? FAM_V4) & fam) === 0) continue;
       if (best === null || (ip !== 0 && bestIp === 0)) {
         best = s;
         bestIp = ip;
@@ -376,6 +379,6 @@ export class TcpStack {
 
   /** Whether dst is reached over loopback (127/8 or the host's own address). */
   isLocal(ip: number): boolean {
-    return isLoopback(ip) || ip === this.stack.host.ip;
+    return isLoopback(ip) || this.stack.isOwnAddress(ip);
   }
 }
