@@ -12,6 +12,7 @@ import { runCurlExample } from './curl-example';
 import { runManyHosts } from './hosts';
 import { runRandom } from './random';
 import { runSpin } from './spin';
+import { runPipe, runSpawn } from './ipc';
 
 interface Benchmark {
   name: string;
@@ -23,6 +24,8 @@ const BENCHMARKS: Benchmark[] = [
   { name: 'sleep', run: runSleep },
   { name: 'futex', run: runFutex },
   { name: 'preempt-overhead', run: runPreempt },
+  { name: 'pipe', run: runPipe },
+  { name: 'spawn', run: runSpawn },
   { name: 'udp', run: runUdp },
   { name: 'tcp', run: runTcp },
   { name: 'curl-example', run: runCurlExample },

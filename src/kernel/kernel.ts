@@ -24,6 +24,7 @@ import * as lifecycle from './lifecycle';
 import { runThread } from './run-loop';
 import { ShimCalls } from './shim-calls';
 import { managedEnv, spawnConfigured } from './spawn';
+import { Reaper } from './reaper';
 
 export { ProcessVanished } from './shim-calls';
 
@@ -66,6 +67,8 @@ export class Kernel {
   readonly addon: NativeAddon;
   readonly procSlots: SlotAllocator;
   readonly threadSlots: SlotAllocator;
+  /** Native processes that exited and are not reaped yet (their slots wait for it). */
+  readonly reaper: Reaper;
   readonly processes: Process[] = [];
   signals: SignalHooks | null = null;
   /** The network as the socket syscalls see it (set once the hosts exist). */
@@ -108,6 +111,7 @@ export class Kernel {
     this.traceSyscalls = log.enabled('trace');
     this.procSlots = new SlotAllocator(shm.layout.maxProcs, 'processes');
     this.threadSlots = new SlotAllocator(shm.layout.maxThreads, 'threads');
+    this.reaper = new Reaper(this.addon);
   }
 
   get now(): number {

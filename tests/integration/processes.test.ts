@@ -146,3 +146,25 @@ test('python multiprocessing.Pool: forked workers, shared semaphores, a busy-pol
   assert.equal(r.status, 0, r.stderr);
   assert.equal(r.output('box', 'python3.1000.stdout'), '[0, 1, 4, 9, 16, 25, 36, 49]\n');
 });
+
+test('hundreds of short processes: every exit status reaches waitpid, none outlives the run, runs identical', () => {
+  const token = `many-exits-${process.pid}-${Date.now()}`;
+  const a = runProgram('many_exits', `${token} 200`);
+  assert.equal(a.status, 0, a.stderr);
+  assert.equal(a.output('box', 'many_exits'), 'processes=332 mismatched=0\n');
+  const b = runProgram('many_exits', `${token} 200`);
+  assert.equal(b.output('box', 'many_exits'), a.output('box', 'many_exits'));
+  assert.equal(b.stdout, a.stdout);
+  // Once umbra has exited, no process of the run (they all carry the token in argv) is left.
+  const left = fs
+    .readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .filter((d) => {
+      try {
+        return fs.readFileSync(path.join('/proc', d, 'cmdline'), 'utf8').includes(token);
+      } catch {
+        return false;
+      }
+    });
+  assert.deepEqual(left, []);
+});
