@@ -1,8 +1,7 @@
 // Many short processes: forks that exit at once with their own status,
 // posix_spawns of this program that exit with a given status, and children with
 // a second thread parked in a blocking read when the main thread exits.
-// Usage: many_exits TOKEN N (TOKEN only marks the processes for the test's
-// check that none outlives the run); `many_exits child CODE` exits with CODE.
+// Usage: many_exits x N; `many_exits child CODE` exits with CODE.
 #include <pthread.h>
 #include <spawn.h>
 #include <stdio.h>
