@@ -62,12 +62,14 @@ async function main(argv: string[]): Promise<number> {
   const t0 = Date.now();
   let failed = 0;
   for (const b of chosen) {
+    const tb = Date.now();
     try {
       await b.run();
     } catch (e) {
       failed++;
       console.log(`${b.name.padEnd(20)} FAILED: ${(e as Error).message}`);
     }
+    console.log(`${''.padEnd(20)} · ${b.name}: ${((Date.now() - tb) / 1000).toFixed(0)} s of wall time`);
   }
   const loadNow = os.loadavg()[0].toFixed(2);
   console.log(

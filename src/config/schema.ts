@@ -83,7 +83,12 @@ export const EXPERIMENTAL_FIELDS: readonly ExperimentalField[] = [
     kind: BOOL,
     help: 'count internal object allocations (leak check, sim-stats.json)',
   },
-  { key: 'use_preload_libc', prop: 'usePreloadLibc', kind: BOOL, help: 'preload the libc interposition library' },
+  {
+    key: 'use_preload_libc',
+    prop: 'usePreloadLibc',
+    kind: BOOL,
+    help: "libc's read, write, send*, recv*, poll, epoll_wait and syscall(futex) skip the seccomp trap",
+  },
   {
     key: 'use_preload_openssl_rng',
     prop: 'usePreloadOpensslRng',

@@ -51,6 +51,8 @@ export interface KernelOptions {
   watchdogTimeoutNs?: number;
   /** The simulated /etc/hosts, handed to each shim in its environment (absent: the real one). */
   hostsFilePath?: string;
+  /** experimental.use_preload_libc: the shim's libc wrappers skip the seccomp trap (absent: off). */
+  usePreloadLibc?: boolean;
 }
 
 /** The native parts the kernel talks through; tests pass fakes. */
@@ -211,7 +213,7 @@ export class Kernel {
   }
 
   managedEnv(env: Array<[string, string]>, slot: number): string[] {
-    return managedEnv(env, slot, this.opts.hostsFilePath);
+    return managedEnv(env, slot, this.opts.hostsFilePath, this.opts.usePreloadLibc === true);
   }
 
   spawnConfigured(host: Host, cfg: ProcessConfig): Process | null {

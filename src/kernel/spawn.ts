@@ -18,11 +18,17 @@ const AT_RANDOM_BYTES = 16;
  * The environment a managed program starts with: the shim first in LD_PRELOAD, our channel, the
  * simulated hosts file (never taken from the shared region, which every managed program can write).
  */
-export function managedEnv(env: Array<[string, string]>, slot: number, hostsFilePath = ''): string[] {
+export function managedEnv(
+  env: Array<[string, string]>,
+  slot: number,
+  hostsFilePath = '',
+  preloadLibc = false,
+): string[] {
   const userPreload = env.find(([k]) => k === 'LD_PRELOAD')?.[1];
   const preload = [SHIM_PATH, ...(userPreload ? userPreload.split(':').filter((x) => x && x !== SHIM_PATH) : [])];
   const out = env.filter(([k]) => k !== 'LD_PRELOAD' && !k.startsWith('UMBRA_')).map(([k, v]) => `${k}=${v}`);
-  out.push(`LD_PRELOAD=${preload.join(':')}`, `UMBRA_CHANNEL=${slot}`);
+  // use_preload_libc rides on UMBRA_CHANNEL: the shim must remove an even count (shim.c, scrub_environment).
+  out.push(`LD_PRELOAD=${preload.join(':')}`, `UMBRA_CHANNEL=${slot}${preloadLibc ? ',l' : ''}`);
   if (hostsFilePath !== '') out.push(`UMBRA_HOSTS_FILE=${hostsFilePath}`);
   return out;
 }
@@ -52,7 +58,7 @@ export function spawnConfigured(k: Kernel, host: Host, cfg: ProcessConfig): Proc
   const p = k.newProcess(host, 1, exe, cfg);
   const vpid = p.vpid;
   const t = k.newThread(p, vpid);
-  const env = managedEnv(cfg.environment, t.slot, k.opts.hostsFilePath);
+  const env = k.managedEnv(cfg.environment, t.slot);
   const out = path.join(host.dir, `${exe}.${vpid}.stdout`);
   const err = path.join(host.dir, `${exe}.${vpid}.stderr`);
   if (k.opts.straceLoggingMode !== 'off') {

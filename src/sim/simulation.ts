@@ -108,6 +108,7 @@ export class Simulation {
       straceLoggingMode: x.straceLoggingMode,
       watchdogTimeoutNs: x.watchdogTimeoutNs,
       hostsFilePath: path.join(this.dataDir, 'etc', 'hosts'),
+      usePreloadLibc: x.usePreloadLibc,
     });
     registerAllSyscalls(this.kernel);
   }
