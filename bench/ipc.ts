@@ -15,14 +15,17 @@ import {
   verdict,
 } from './harness';
 
-const REPS = 3;
+const REPS = 2;
 
-function loop(mode: string): (n: number) => UmbraConfig {
-  return (n) => ({ hosts: { box: [{ path: program('bench_syscall'), args: `${mode} ${n}` }] } });
+function loop(mode: string, preloadLibc: boolean): (n: number) => UmbraConfig {
+  return (n) => ({
+    hosts: { box: [{ path: program('bench_syscall'), args: `${mode} ${n}` }] },
+    experimental: { use_preload_libc: preloadLibc },
+  });
 }
 
-function one(name: string, mode: string, n: number, nativeN: number, target: number, what: string): void {
-  const u = umbraPerOp(loop(mode), 10, n, REPS);
+function one(name: string, mode: string, n: number, nativeN: number, target: number, what: string, libc = true): void {
+  const u = umbraPerOp(loop(mode, libc), 10, n, REPS);
   if (field(u.last.stdout('box', 'bench_syscall'), 'calls') !== n) throw new Error(`${mode} loop did not finish`);
   const nat = nativePerOp(program('bench_syscall'), [mode, String(nativeN)], nativeN, REPS);
   report(
@@ -38,9 +41,18 @@ function one(name: string, mode: string, n: number, nativeN: number, target: num
 }
 
 export function runPipe(): void {
-  one('pipe-pair', 'pipe', 200_000, 1_000_000, 3, 'write(1 byte) then read(1 byte) on one pipe');
+  one('pipe-pair', 'pipe', 100_000, 1_000_000, 3, 'write(1 byte) then read(1 byte) on one pipe');
+  one(
+    'pipe-pair-trapped',
+    'pipe',
+    100_000,
+    1_000_000,
+    3,
+    'the same with use_preload_libc: false (every call trapped)',
+    false,
+  );
 }
 
 export function runSpawn(): void {
-  one('spawn-true', 'spawn', 1_000, 2_000, 1.5, 'posix_spawn(/bin/true) + waitpid');
+  one('spawn-true', 'spawn', 300, 1_000, 1.5, 'posix_spawn(/bin/true) + waitpid');
 }
