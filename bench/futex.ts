@@ -3,7 +3,7 @@
 // wall time per round trip under umbra against the same program natively.
 import { field, fmtCount, nativePerOp, note, program, ratio, report, umbraPerOp, UmbraConfig, us } from './harness';
 
-const REPS = 3;
+const REPS = 2;
 
 function cfg(mode: string): (n: number) => UmbraConfig {
   return (n) => ({ hosts: { box: [{ path: program('bench_futex'), args: `${mode} ${n}` }] } });
@@ -15,14 +15,14 @@ export function runFutex(): void {
     {
       mode: 'raw',
       name: 'futex-raw',
-      umbraN: 40_000,
+      umbraN: 15_000,
       nativeN: 100_000,
       what: 'FUTEX_WAKE + FUTEX_WAIT on a shared word',
     },
     {
       mode: 'condvar',
       name: 'futex-condvar',
-      umbraN: 40_000,
+      umbraN: 15_000,
       nativeN: 40_000,
       what: 'pthread_mutex + pthread_cond_wait/signal',
     },

@@ -3,9 +3,9 @@
 // firing) against disabled, both under umbra in the same run.
 import { field, fmtCount, note, program, report, runUmbra, UmbraConfig, us, verdict } from './harness';
 
-const N = 1_000_000;
+const N = 300_000;
 const SMALL = 10;
-const REPS = 3;
+const REPS = 2;
 
 function cfg(enabled: boolean, n: number): UmbraConfig {
   return {

@@ -14,6 +14,7 @@ import { runRandom } from './random';
 import { runSpin } from './spin';
 import { runPhold10k, runPhold1k } from './phold';
 import { runStatic } from './static';
+import { runPipe, runSpawn } from './ipc';
 
 interface Benchmark {
   name: string;
@@ -25,6 +26,8 @@ const BENCHMARKS: Benchmark[] = [
   { name: 'sleep', run: runSleep },
   { name: 'futex', run: runFutex },
   { name: 'preempt-overhead', run: runPreempt },
+  { name: 'pipe', run: runPipe },
+  { name: 'spawn', run: runSpawn },
   { name: 'udp', run: runUdp },
   { name: 'tcp', run: runTcp },
   { name: 'curl-example', run: runCurlExample },
@@ -64,12 +67,14 @@ async function main(argv: string[]): Promise<number> {
   const t0 = Date.now();
   let failed = 0;
   for (const b of chosen) {
+    const tb = Date.now();
     try {
       await b.run();
     } catch (e) {
       failed++;
       console.log(`${b.name.padEnd(20)} FAILED: ${(e as Error).message}`);
     }
+    console.log(`${''.padEnd(20)} · ${b.name}: ${((Date.now() - tb) / 1000).toFixed(0)} s of wall time`);
   }
   const loadNow = os.loadavg()[0].toFixed(2);
   console.log(

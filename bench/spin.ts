@@ -9,7 +9,7 @@ import { configYaml, field, fmtCount, note, program, report, UmbraConfig, us, ve
 import { HANG_TIMEOUT_MS, REPO, tempDir } from '../tests/helpers/umbra';
 
 const SMALL = 10;
-const REPS = 5;
+const REPS = 3;
 
 /** The two loads: a typical mix, and one with as many clock reads per instant as stays under the allowance. */
 const LOADS = [

@@ -16,17 +16,20 @@ import {
   verdict,
 } from './harness';
 
-const REPS = 3;
+const REPS = 2;
 
-function loop(mode: string): (n: number) => UmbraConfig {
-  return (n) => ({ hosts: { box: [{ path: program('bench_syscall'), args: `${mode} ${n}` }] } });
+function loop(mode: string, preloadLibc = true): (n: number) => UmbraConfig {
+  return (n) => ({
+    hosts: { box: [{ path: program('bench_syscall'), args: `${mode} ${n}` }] },
+    experimental: { use_preload_libc: preloadLibc },
+  });
 }
 
 export function runSyscall(): void {
   const prog = program('bench_syscall');
 
   // Emulated round trip.
-  const N = 500_000;
+  const N = 200_000;
   const u = umbraPerOp(loop('getppid'), 10, N, REPS);
   if (field(u.last.stdout('box', 'bench_syscall'), 'calls') !== N) throw new Error('getppid loop did not finish');
   const nat = nativePerOp(prog, ['getppid', String(N)], N, REPS);
@@ -41,9 +44,20 @@ export function runSyscall(): void {
     `getppid via syscall(2), ${fmtCount(N)} calls; umbra start-up ${fmtMs(u.startupNs)} subtracted, best of ${REPS}`,
   );
 
+  // The same with use_preload_libc off: syscall() traps (the cost the wrapper saves).
+  const ut = umbraPerOp(loop('getppid', false), 10, N, REPS);
+  report(
+    'syscall-rt-trapped',
+    `umbra ${us(ut.perOpNs)}/call`,
+    `native ${us(nat)}/call`,
+    `ratio ${ratio(ut.perOpNs / nat)}`,
+    '(use_preload_libc: false)',
+  );
+  note('the getppid loop with every call trapped by seccomp instead of entering through the libc wrapper');
+
   // clock_gettime through libc: the shim's interposed function / patched vDSO.
-  const NU = 200_000_000;
-  const NN = 20_000_000;
+  const NU = 60_000_000;
+  const NN = 10_000_000;
   const c = umbraPerOp(loop('clock'), 10, NU, REPS);
   const cn = nativePerOp(prog, ['clock', String(NN)], NN, REPS);
   report(
@@ -58,7 +72,7 @@ export function runSyscall(): void {
   );
 
   // The same call as a raw syscall instruction: seccomp trap, answered in the shim.
-  const NR = 2_000_000;
+  const NR = 1_000_000;
   const r = umbraPerOp(loop('rawclock'), 10, NR, REPS);
   const rn = nativePerOp(prog, ['rawclock', String(NR)], NR, REPS);
   report(

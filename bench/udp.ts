@@ -19,7 +19,7 @@ import {
 
 const SMALL = 32;
 const SIZE = 64;
-const REPS = 3;
+const REPS = 2;
 
 interface Case {
   name: string;
@@ -30,8 +30,8 @@ interface Case {
 }
 
 const CASES: Case[] = [
-  { name: 'udp', burst: 32, umbraN: 150_000, nativeN: 500_000 },
-  { name: 'udp-pingpong', burst: 1, umbraN: 30_000, nativeN: 100_000 },
+  { name: 'udp', burst: 32, umbraN: 60_000, nativeN: 500_000 },
+  { name: 'udp-pingpong', burst: 1, umbraN: 15_000, nativeN: 100_000 },
 ];
 
 function cfg(burst: number): (n: number) => UmbraConfig {

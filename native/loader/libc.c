@@ -7,6 +7,12 @@
 #include "loader.h"
 
 char **environ;
+
+/* use_preload_libc has nothing to interpose in a static program: its calls all trap. */
+void shim_libc_init(int enabled) {
+  (void)enabled;
+}
+
 static const uint64_t *auxv;
 
 void loader_set_auxv(const uint64_t *v) {

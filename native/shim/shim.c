@@ -436,7 +436,6 @@ static long native_and_charge(long nr, const long a[6]) {
 }
 
 /* Every syscall of managed code arrives here. */
-long shim_syscall(long nr, const long a[6]);
 long shim_syscall(long nr, const long a[6]) {
   if (!shim_channel) return umbra_raw_syscall(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
   int route = (nr >= 0 && nr < NR_MAX) ? routes[nr] : R_SIM;
@@ -531,7 +530,11 @@ static void install_handler(int sig, void *fn) {
   if (RAW4(SYS_rt_sigaction, sig, &act, 0, 8) != 0) shim_die("umbra shim: sigaction failed");
 }
 
-/* Drop our private variables from the environment the program sees. */
+/* Drop our private variables from the environment the program sees. The
+ * array is compacted in place, so its old tail stays on the stack between the
+ * new end and the auxiliary vector, which Go's runtime finds by walking past
+ * the environment's end: with an even number removed (two: UMBRA_CHANNEL and
+ * UMBRA_HOSTS_FILE) its pairs still line up. Add no third variable. */
 static void scrub_environment(void) {
   extern char **environ;
   char **w = environ;
@@ -590,6 +593,11 @@ static void copy_hosts_file_path(const char *s) {
 static void init(const char *slot_s) {
   long slot = parse_long(slot_s);
   copy_hosts_file_path(getenv("UMBRA_HOSTS_FILE"));
+  /* "<slot>,l": use_preload_libc. A flag in the same variable: the environment
+   * scrubbed below must keep its count (see scrub_environment). */
+  const char *flag = slot_s;
+  while (*flag >= '0' && *flag <= '9') flag++;
+  shim_libc_init(flag[0] == ',' && flag[1] == 'l' && flag[2] == 0);
   scrub_environment();
   void *p = (void *)RAW6(SYS_mmap, 0, UMBRA_SHM_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED,
                          UMBRA_SHM_FD, 0);

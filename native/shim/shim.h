@@ -103,6 +103,9 @@ struct shim_thread *shim_thread_setup(long slot);
 void shim_thread_forked(long slot);
 /* Called by a SIGSYS that found the shim's stack disarmed (uc_stack empty). */
 void shim_stack_recover(void *uc);
+/* Forgets the program handlers the shim called that are gone (longjmp) as seen at sp;
+ * returns 1 when one is still running there. */
+int shim_handlers_prune(struct shim_thread *t, uint64_t sp);
 /* The program's alternate signal stack: whether sp is on it and setting it
  * (0 or -errno). */
 int shim_alt_on(const struct shim_thread *t, uint64_t sp);
@@ -188,6 +191,11 @@ int shim_at_on_emulated_fd(long nr, const long args[6]);
 extern const char *shim_exe_path;
 int shim_exe_readlink(long nr, const long a[6], long *ret);
 int shim_names_own_exe(const char *path); /* "/proc/self/exe", "/proc/thread-self/exe" */
+/* shim.c: every syscall of managed code, trapped or from a libc wrapper */
+long shim_syscall(long nr, const long a[6]);
+
+/* libc.c: the libc wrappers that skip the trap (use_preload_libc) */
+void shim_libc_init(int enabled);
 
 /* seccomp.c */
 void shim_install_filter(void);

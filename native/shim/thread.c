@@ -82,23 +82,27 @@ void shim_thread_forked(long slot) {
  * on. A trap with the stack disarmed is either inside a live program handler
  * (its stack pointer within that handler's range) or after such an escape:
  * then the handlers left are forgotten and the trap's return re-arms it. */
-void shim_stack_recover(void *vuc) {
-  struct shim_thread *t = shim_self();
-  ucontext_t *uc = vuc;
-  if (!t->stack_hi) return;
-  uint64_t sp = (uint64_t)uc->uc_mcontext.gregs[REG_RSP];
+int shim_handlers_prune(struct shim_thread *t, uint64_t sp) {
   while (t->handler_depth > 0) {
     int i = t->handler_depth - 1;
-    if (i >= SHIM_MAX_HANDLER_DEPTH) return; /* not recorded: assume alive */
+    if (i >= SHIM_MAX_HANDLER_DEPTH) return 1; /* not recorded: assume alive */
     /* Alive: the trap is within its range and the marks the shim left right
      * above its first frame are intact (a program that went on after an
      * escape reuses that memory, possibly deeper than the handler was). */
     const uint64_t *mark = (const uint64_t *)t->handler_hi[i];
     if (sp >= t->handler_lo[i] && sp < t->handler_hi[i] &&
         (!t->handler_mark[i] || (mark[0] == t->handler_mark[i] && mark[1] == ~t->handler_mark[i])))
-      return;
+      return 1;
     t->handler_depth--;
   }
+  return 0;
+}
+
+void shim_stack_recover(void *vuc) {
+  struct shim_thread *t = shim_self();
+  ucontext_t *uc = vuc;
+  if (!t->stack_hi) return;
+  if (shim_handlers_prune(t, (uint64_t)uc->uc_mcontext.gregs[REG_RSP])) return;
   uc->uc_stack = (stack_t){(void *)t->stack_lo, (int)SS_AUTODISARM, t->stack_hi - t->stack_lo};
 }
 

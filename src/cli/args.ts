@@ -373,7 +373,7 @@ function buildCommand(overrides: CliOverrides, hideExperimental: boolean): Comma
         );
         break;
     }
-    if (hideExperimental) option.hideHelp();
+    if (hideExperimental || field.noEffect === true) option.hideHelp();
   }
 
   program.addOption(

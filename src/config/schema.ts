@@ -51,6 +51,13 @@ export interface ExperimentalField {
   prop: keyof ExperimentalConfig;
   kind: FieldKind;
   help: string;
+  /** Accepted for Shadow compatibility without an effect: left out of --help; true warns (NO_EFFECT_WARNING). */
+  noEffect?: true;
+}
+
+/** The one line a run logs when a `noEffect` key is set to true. */
+export function noEffectWarning(key: string): string {
+  return `experimental.${key}: accepted for Shadow compatibility; has no effect`;
 }
 
 const BOOL: FieldKind = { type: 'bool' };
@@ -61,7 +68,8 @@ export const EXPERIMENTAL_FIELDS: readonly ExperimentalField[] = [
     key: 'use_sched_fifo',
     prop: 'useSchedFifo',
     kind: BOOL,
-    help: 'run the simulator under SCHED_FIFO (needs CAP_SYS_NICE)',
+    help: 'accepted for Shadow compatibility; has no effect',
+    noEffect: true,
   },
   {
     key: 'use_syscall_counters',
@@ -75,7 +83,12 @@ export const EXPERIMENTAL_FIELDS: readonly ExperimentalField[] = [
     kind: BOOL,
     help: 'count internal object allocations (leak check, sim-stats.json)',
   },
-  { key: 'use_preload_libc', prop: 'usePreloadLibc', kind: BOOL, help: 'preload the libc interposition library' },
+  {
+    key: 'use_preload_libc',
+    prop: 'usePreloadLibc',
+    kind: BOOL,
+    help: "libc's read, write, send*, recv*, poll, epoll_wait and syscall(futex) skip the seccomp trap",
+  },
   {
     key: 'use_preload_openssl_rng',
     prop: 'usePreloadOpensslRng',
@@ -94,7 +107,13 @@ export const EXPERIMENTAL_FIELDS: readonly ExperimentalField[] = [
     kind: BOOL,
     help: 'memory-mapping mode for managed memory access',
   },
-  { key: 'use_cpu_pinning', prop: 'useCpuPinning', kind: BOOL, help: 'pin worker threads and their processes to CPUs' },
+  {
+    key: 'use_cpu_pinning',
+    prop: 'useCpuPinning',
+    kind: BOOL,
+    help: 'accepted for Shadow compatibility; has no effect',
+    noEffect: true,
+  },
   { key: 'use_worker_spinning', prop: 'useWorkerSpinning', kind: BOOL, help: 'idle workers spin instead of sleeping' },
   {
     key: 'runahead',
@@ -194,7 +213,7 @@ export const DEFAULT_EXPERIMENTAL: ExperimentalConfig = {
   usePreloadOpensslRng: true,
   usePreloadOpensslCrypto: false,
   useMemoryManager: false,
-  useCpuPinning: true,
+  useCpuPinning: false,
   useWorkerSpinning: true,
   runaheadNs: 1_000_000,
   useDynamicRunahead: false,

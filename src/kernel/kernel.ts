@@ -24,6 +24,7 @@ import * as lifecycle from './lifecycle';
 import { runThread } from './run-loop';
 import { ShimCalls } from './shim-calls';
 import { managedEnv, spawnConfigured } from './spawn';
+import { Reaper } from './reaper';
 
 export { ProcessVanished } from './shim-calls';
 
@@ -50,6 +51,8 @@ export interface KernelOptions {
   watchdogTimeoutNs?: number;
   /** The simulated /etc/hosts, handed to each shim in its environment (absent: the real one). */
   hostsFilePath?: string;
+  /** experimental.use_preload_libc: the shim's libc wrappers skip the seccomp trap (absent: off). */
+  usePreloadLibc?: boolean;
 }
 
 /** The native parts the kernel talks through; tests pass fakes. */
@@ -66,6 +69,8 @@ export class Kernel {
   readonly addon: NativeAddon;
   readonly procSlots: SlotAllocator;
   readonly threadSlots: SlotAllocator;
+  /** Native processes that exited and are not reaped yet (their slots wait for it). */
+  readonly reaper: Reaper;
   readonly processes: Process[] = [];
   signals: SignalHooks | null = null;
   /** The network as the socket syscalls see it (set once the hosts exist). */
@@ -108,6 +113,7 @@ export class Kernel {
     this.traceSyscalls = log.enabled('trace');
     this.procSlots = new SlotAllocator(shm.layout.maxProcs, 'processes');
     this.threadSlots = new SlotAllocator(shm.layout.maxThreads, 'threads');
+    this.reaper = new Reaper(this.addon);
   }
 
   get now(): number {
@@ -207,7 +213,7 @@ export class Kernel {
   }
 
   managedEnv(env: Array<[string, string]>, slot: number): string[] {
-    return managedEnv(env, slot, this.opts.hostsFilePath);
+    return managedEnv(env, slot, this.opts.hostsFilePath, this.opts.usePreloadLibc === true);
   }
 
   spawnConfigured(host: Host, cfg: ProcessConfig): Process | null {

@@ -14,6 +14,7 @@ import type { Kernel } from './kernel';
 /** A new thread of p with virtual id vtid, on a fresh channel slot. */
 export function newThread(k: Kernel, p: Process, vtid: number): Thread {
   const slot = k.threadSlots.alloc();
+  k.reaper.settleThreadSlot(slot);
   const L = k.shm.layout;
   const ch = k.shm.channelOffset(slot);
   // Every new thread may be a new shim about to copy its settings: undo any scribbling first.
@@ -29,6 +30,7 @@ export function newThread(k: Kernel, p: Process, vtid: number): Thread {
 /** A new simulated process on `host` (no native process yet). */
 export function newProcess(k: Kernel, host: Host, ppid: number, exeName: string, cfg: ProcessConfig | null): Process {
   const slot = k.procSlots.alloc();
+  k.reaper.settleProcSlot(slot);
   const L = k.shm.layout;
   const pOff = k.shm.procOffset(slot);
   k.shm.u8.fill(0, pOff, pOff + 64);
@@ -89,11 +91,22 @@ export function killForProtocolViolation(k: Kernel, p: Process, reason: string):
   processDied(k, p);
 }
 
-/** exit_group (or the last thread's exit): let it run natively, then reap. */
+/**
+ * exit_group (or the last thread's exit): it runs natively and the process
+ * ends in the simulation at once, with the status that exit gives; the native
+ * teardown is reaped later (reaper.ts), not waited for here.
+ */
 export function exitProcess(k: Kernel, t: Thread): void {
-  k.shm.u32[(t.chOff + k.shm.layout.chKind) >> 2] = MSG.DO_NATIVE;
+  const L = k.shm.layout;
+  const code = k.shm.i32[(t.chOff + L.chArgs) >> 2];
+  const p = t.process;
+  k.shm.u32[(t.chOff + L.chKind) >> 2] = MSG.DO_NATIVE;
   k.addon.reply(t.slot);
-  processDied(k, t.process);
+  if (p.state !== 'running') return;
+  const slots = p.threads.filter((o) => o.state !== 'exited').map((o) => o.slot);
+  k.reaper.add(p.nativePid, p.slot, slots);
+  p.waitStatus = (code & 0xff) << 8;
+  endProcess(k, p);
 }
 
 /** One thread of several exits: it runs exit natively, then pthread_join's futex is woken. */
@@ -150,9 +163,11 @@ export function endProcess(k: Kernel, p: Process): void {
 
 /** Ends every process still running (stop time, or an error). */
 export function killAll(k: Kernel): void {
+  // Every kill first: the processes' teardowns then overlap instead of following each other.
+  for (const p of k.processes) if (p.state === 'running' && p.nativePid > 0) k.addon.kill(p.nativePid, SIGKILL);
+  k.reaper.drain();
   for (const p of k.processes) {
     if (p.state === 'running' && p.nativePid > 0) {
-      k.addon.kill(p.nativePid, SIGKILL);
       const st = k.addon.reap(p.nativePid, true);
       // A lost status reads as a death by SIGKILL (the wait status of a signal is its number).
       p.waitStatus = st >= 0 ? st : SIGKILL;

@@ -19,11 +19,17 @@ const AT_RANDOM_BYTES = 16;
  * The environment a managed program starts with: the shim first in LD_PRELOAD, our channel, the
  * simulated hosts file (never taken from the shared region, which every managed program can write).
  */
-export function managedEnv(env: Array<[string, string]>, slot: number, hostsFilePath = ''): string[] {
+export function managedEnv(
+  env: Array<[string, string]>,
+  slot: number,
+  hostsFilePath = '',
+  preloadLibc = false,
+): string[] {
   const userPreload = env.find(([k]) => k === 'LD_PRELOAD')?.[1];
   const preload = [SHIM_PATH, ...(userPreload ? userPreload.split(':').filter((x) => x && x !== SHIM_PATH) : [])];
   const out = env.filter(([k]) => k !== 'LD_PRELOAD' && !k.startsWith('UMBRA_')).map(([k, v]) => `${k}=${v}`);
-  out.push(`LD_PRELOAD=${preload.join(':')}`, `UMBRA_CHANNEL=${slot}`);
+  // use_preload_libc rides on UMBRA_CHANNEL: the shim must remove an even count (shim.c, scrub_environment).
+  out.push(`LD_PRELOAD=${preload.join(':')}`, `UMBRA_CHANNEL=${slot}${preloadLibc ? ',l' : ''}`);
   if (hostsFilePath !== '') out.push(`UMBRA_HOSTS_FILE=${hostsFilePath}`);
   return out;
 }
@@ -58,7 +64,7 @@ export function spawnConfigured(k: Kernel, host: Host, cfg: ProcessConfig): Proc
     cfg.execPath ?? cfg.resolvedPath,
     cfg.resolvedPath,
     [cfg.path, ...cfg.args],
-    managedEnv(cfg.environment, t.slot, k.opts.hostsFilePath),
+    k.managedEnv(cfg.environment, t.slot),
     host.dir,
   );
   p.staticImage = launch.staticImage;

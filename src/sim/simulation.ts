@@ -5,6 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Config } from '../config/types';
+import { EXPERIMENTAL_FIELDS, getExperimental, noEffectWarning } from '../config/schema';
 import { Host } from '../host/host';
 import type { Process } from '../host/process';
 import { SharedRegion } from '../host/shm';
@@ -111,6 +112,8 @@ export class Simulation {
     opts.logger.clock = () => this.sched.nowNs;
     const shm = new SharedRegion();
     const x = config.experimental;
+    for (const f of EXPERIMENTAL_FIELDS)
+      if (f.noEffect === true && getExperimental(x, f.prop) === true) opts.logger.warn(null, noEffectWarning(f.key));
     this.kernel = new Kernel(shm, this.sched, opts.logger, {
       modelUnblockedSyscallLatency: config.general.modelUnblockedSyscallLatency,
       unblockedSyscallLatencyNs: x.unblockedSyscallLatencyNs,
@@ -120,6 +123,7 @@ export class Simulation {
       straceLoggingMode: x.straceLoggingMode,
       watchdogTimeoutNs: x.watchdogTimeoutNs,
       hostsFilePath: path.join(this.dataDir, 'etc', 'hosts'),
+      usePreloadLibc: x.usePreloadLibc,
     });
     registerAllSyscalls(this.kernel);
   }

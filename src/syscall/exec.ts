@@ -129,7 +129,9 @@ function exec(
   // The old image ends now; its threads are gone with it.
   const oldPid = p.nativePid;
   k.addon.kill(oldPid, SIGKILL);
-  k.addon.reap(oldPid, true);
+  // Reaped later: the old image's channel slots wait for it (reaper.ts); the process slot stays p's.
+  const oldSlots = p.threads.filter((o) => o !== nt && o.state !== 'exited').map((o) => o.slot);
+  k.reaper.add(oldPid, -1, oldSlots);
   for (const old of p.threads) {
     if (old === nt || old.state === 'exited') continue;
     k.clearWaits(old);

@@ -1,6 +1,7 @@
 // Processes and emulated signals with real programs: shells that fork and
 // pipe, python subprocess and alarm, a C program exercising signal
-// semantics, and shutdown signals with their expected final states.
+// semantics, shutdown signals with their expected final states, and many
+// short-lived processes (exit statuses, reaping).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -145,4 +146,31 @@ test('python multiprocessing.Pool: forked workers, shared semaphores, a busy-pol
   );
   assert.equal(r.status, 0, r.stderr);
   assert.equal(r.output('box', 'python3.1000.stdout'), '[0, 1, 4, 9, 16, 25, 36, 49]\n');
+});
+
+test('hundreds of short processes: every exit status reaches waitpid, runs identical, none left behind', () => {
+  // runUmbra fails when a managed process of the run outlives umbra.
+  const a = runProgram('many_exits', 'x 200');
+  assert.equal(a.status, 0, a.stderr);
+  assert.equal(a.output('box', 'many_exits'), 'processes=332 mismatched=0\n');
+  const b = runProgram('many_exits', 'x 200');
+  assert.equal(b.output('box', 'many_exits'), a.output('box', 'many_exits'));
+  assert.equal(b.stdout, a.stdout);
+});
+
+test('use_cpu_pinning and use_sched_fifo: accepted, one warning each naming the key', () => {
+  const r = runProgram('many_exits', 'x 1', 'stop_time: 1 min', [
+    '--use-cpu-pinning',
+    'true',
+    '--use-sched-fifo',
+    'true',
+  ]);
+  assert.equal(r.status, 0, r.stderr);
+  for (const key of ['use_cpu_pinning', 'use_sched_fifo']) {
+    const lines = r.stdout.split('\n').filter((l) => l.includes(key));
+    assert.equal(lines.length, 1, r.stdout);
+    assert.match(lines[0], /\[WARN\] .*experimental\.\w+: accepted for Shadow compatibility; has no effect$/);
+  }
+  const quiet = runProgram('many_exits', 'x 1', 'stop_time: 1 min', ['--use-cpu-pinning', 'false']);
+  assert.doesNotMatch(quiet.stdout, /no effect/);
 });

@@ -2,11 +2,15 @@
 // "calls=N elapsed_ns=T sum=S", T read with clock_gettime (wall time natively,
 // simulated time under umbra). MODE: getppid (libc syscall(), emulated under
 // umbra), clock (libc clock_gettime, answered in the shim), rawclock
-// (clock_gettime as a raw syscall instruction: trapped, answered in the shim).
+// (clock_gettime as a raw syscall instruction: trapped, answered in the shim),
+// pipe (a 1-byte write and its read on one pipe: two emulated calls), spawn
+// (posix_spawn of /bin/true and waitpid for it).
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -27,7 +31,7 @@ static long raw_clock(struct timespec *ts) {
 
 int main(int argc, char **argv) {
   if (argc != 3) {
-    fprintf(stderr, "usage: bench_syscall getppid|clock|rawclock N\n");
+    fprintf(stderr, "usage: bench_syscall getppid|clock|rawclock|pipe|spawn N\n");
     return 2;
   }
   const char *mode = argv[1];
@@ -47,6 +51,24 @@ int main(int argc, char **argv) {
     for (long i = 0; i < n; i++) {
       raw_clock(&ts);
       sum += (unsigned long long)ts.tv_nsec;
+    }
+  } else if (strcmp(mode, "pipe") == 0) {
+    int fds[2];
+    if (pipe(fds) != 0) return 1;
+    char c = 'x';
+    for (long i = 0; i < n; i++) {
+      if (write(fds[1], &c, 1) != 1 || read(fds[0], &c, 1) != 1) return 1;
+      sum += (unsigned char)c;
+    }
+  } else if (strcmp(mode, "spawn") == 0) {
+    extern char **environ;
+    char *args[] = {"/bin/true", NULL};
+    for (long i = 0; i < n; i++) {
+      pid_t pid;
+      int status;
+      if (posix_spawn(&pid, "/bin/true", NULL, NULL, args, environ) != 0) return 1;
+      if (waitpid(pid, &status, 0) != pid || status != 0) return 1;
+      sum++;
     }
   } else {
     fprintf(stderr, "bench_syscall: unknown mode %s\n", mode);

@@ -656,7 +656,7 @@ experimental:
   use_preload_openssl_rng: true
   use_preload_openssl_crypto: false
   use_memory_manager: false
-  use_cpu_pinning: true
+  use_cpu_pinning: false
   use_worker_spinning: true
   runahead: 2000 μs
   use_dynamic_runahead: false
