@@ -222,7 +222,7 @@ function buildCommand(overrides: CliOverrides, hideExperimental: boolean): Comma
   );
   add(
     '-p, --parallelism <n>',
-    `worker threads, 0 = one per usable core (general.parallelism; default ${d.parallelism})`,
+    `accepted; hosts run one at a time in this version, so above 1 it warns (general.parallelism; default ${d.parallelism})`,
     GENERAL_GROUP,
     parseU32,
     (v) => {
@@ -373,7 +373,7 @@ function buildCommand(overrides: CliOverrides, hideExperimental: boolean): Comma
         );
         break;
     }
-    if (hideExperimental || field.noEffect === true) option.hideHelp();
+    if (hideExperimental || field.umbraAlways !== undefined) option.hideHelp();
   }
 
   program.addOption(

@@ -51,11 +51,14 @@ export interface ExperimentalField {
   prop: keyof ExperimentalConfig;
   kind: FieldKind;
   help: string;
-  /** Accepted for Shadow compatibility without an effect: left out of --help; true warns (NO_EFFECT_WARNING). */
-  noEffect?: true;
+  /**
+   * A Shadow option umbra has no switch for: it always behaves as this value. The key is
+   * accepted for compatibility, left out of --help, and any other value logs noEffectWarning.
+   */
+  umbraAlways?: boolean;
 }
 
-/** The one line a run logs when a `noEffect` key is set to true. */
+/** The one line a run logs when an `umbraAlways` key is given another value. */
 export function noEffectWarning(key: string): string {
   return `experimental.${key}: accepted for Shadow compatibility; has no effect`;
 }
@@ -69,7 +72,7 @@ export const EXPERIMENTAL_FIELDS: readonly ExperimentalField[] = [
     prop: 'useSchedFifo',
     kind: BOOL,
     help: 'accepted for Shadow compatibility; has no effect',
-    noEffect: true,
+    umbraAlways: false,
   },
   {
     key: 'use_syscall_counters',
@@ -81,7 +84,8 @@ export const EXPERIMENTAL_FIELDS: readonly ExperimentalField[] = [
     key: 'use_object_counters',
     prop: 'useObjectCounters',
     kind: BOOL,
-    help: 'count internal object allocations (leak check, sim-stats.json)',
+    help: 'accepted for Shadow compatibility; has no effect',
+    umbraAlways: false,
   },
   {
     key: 'use_preload_libc',
@@ -93,28 +97,37 @@ export const EXPERIMENTAL_FIELDS: readonly ExperimentalField[] = [
     key: 'use_preload_openssl_rng',
     prop: 'usePreloadOpensslRng',
     kind: BOOL,
-    help: "make OpenSSL's RNG deterministic",
+    help: 'accepted for Shadow compatibility; has no effect',
+    umbraAlways: true,
   },
   {
     key: 'use_preload_openssl_crypto',
     prop: 'usePreloadOpensslCrypto',
     kind: BOOL,
-    help: 'skip some AES work (changes program behaviour)',
+    help: 'accepted for Shadow compatibility; has no effect',
+    umbraAlways: false,
   },
   {
     key: 'use_memory_manager',
     prop: 'useMemoryManager',
     kind: BOOL,
-    help: 'memory-mapping mode for managed memory access',
+    help: 'accepted for Shadow compatibility; has no effect',
+    umbraAlways: false,
   },
   {
     key: 'use_cpu_pinning',
     prop: 'useCpuPinning',
     kind: BOOL,
     help: 'accepted for Shadow compatibility; has no effect',
-    noEffect: true,
+    umbraAlways: false,
   },
-  { key: 'use_worker_spinning', prop: 'useWorkerSpinning', kind: BOOL, help: 'idle workers spin instead of sleeping' },
+  {
+    key: 'use_worker_spinning',
+    prop: 'useWorkerSpinning',
+    kind: BOOL,
+    help: 'accepted for Shadow compatibility; has no effect',
+    umbraAlways: false,
+  },
   {
     key: 'runahead',
     prop: 'runaheadNs',
@@ -125,7 +138,8 @@ export const EXPERIMENTAL_FIELDS: readonly ExperimentalField[] = [
     key: 'use_dynamic_runahead',
     prop: 'useDynamicRunahead',
     kind: BOOL,
-    help: 'round length follows the smallest latency used so far',
+    help: 'accepted for Shadow compatibility; has no effect',
+    umbraAlways: false,
   },
   {
     key: 'socket_send_buffer',
@@ -208,13 +222,13 @@ export const EXPERIMENTAL_FIELDS: readonly ExperimentalField[] = [
 export const DEFAULT_EXPERIMENTAL: ExperimentalConfig = {
   useSchedFifo: false,
   useSyscallCounters: true,
-  useObjectCounters: true,
+  useObjectCounters: false,
   usePreloadLibc: true,
   usePreloadOpensslRng: true,
   usePreloadOpensslCrypto: false,
   useMemoryManager: false,
   useCpuPinning: false,
-  useWorkerSpinning: true,
+  useWorkerSpinning: false,
   runaheadNs: 1_000_000,
   useDynamicRunahead: false,
   socketSendBufferBytes: 131072,

@@ -113,7 +113,16 @@ export class Simulation {
     const shm = new SharedRegion();
     const x = config.experimental;
     for (const f of EXPERIMENTAL_FIELDS)
-      if (f.noEffect === true && getExperimental(x, f.prop) === true) opts.logger.warn(null, noEffectWarning(f.key));
+      if (f.umbraAlways !== undefined && getExperimental(x, f.prop) !== f.umbraAlways) {
+        opts.logger.warn(null, noEffectWarning(f.key));
+      }
+    // Said once rather than silently ignored: a user asking for workers expects them.
+    if (config.general.parallelism > 1) {
+      opts.logger.warn(
+        null,
+        `general.parallelism ${config.general.parallelism}: hosts run one at a time in this version; the value has no effect`,
+      );
+    }
     this.kernel = new Kernel(shm, this.sched, opts.logger, {
       modelUnblockedSyscallLatency: config.general.modelUnblockedSyscallLatency,
       unblockedSyscallLatencyNs: x.unblockedSyscallLatencyNs,

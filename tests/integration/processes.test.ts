@@ -158,19 +158,34 @@ test('hundreds of short processes: every exit status reaches waitpid, runs ident
   assert.equal(b.stdout, a.stdout);
 });
 
-test('use_cpu_pinning and use_sched_fifo: accepted, one warning each naming the key', () => {
-  const r = runProgram('many_exits', 'x 1', 'stop_time: 1 min', [
-    '--use-cpu-pinning',
-    'true',
-    '--use-sched-fifo',
-    'true',
-  ]);
+test('Shadow options umbra has no switch for: accepted, one warning each naming the key', () => {
+  // Each key given the value umbra does not behave as (use_preload_openssl_rng: umbra's RNG is always seeded).
+  const given: Array<[string, string]> = [
+    ['use_cpu_pinning', 'true'],
+    ['use_sched_fifo', 'true'],
+    ['use_object_counters', 'true'],
+    ['use_preload_openssl_rng', 'false'],
+    ['use_preload_openssl_crypto', 'true'],
+    ['use_memory_manager', 'true'],
+    ['use_worker_spinning', 'true'],
+    ['use_dynamic_runahead', 'true'],
+  ];
+  const flags = given.flatMap(([key, value]) => [`--${key.replace(/_/g, '-')}`, value]);
+  const r = runProgram('many_exits', 'x 1', 'stop_time: 1 min', [...flags, '--parallelism', '2']);
   assert.equal(r.status, 0, r.stderr);
-  for (const key of ['use_cpu_pinning', 'use_sched_fifo']) {
-    const lines = r.stdout.split('\n').filter((l) => l.includes(key));
+  for (const [key] of given) {
+    const lines = r.stdout.split('\n').filter((l) => l.includes(`experimental.${key}:`));
     assert.equal(lines.length, 1, r.stdout);
     assert.match(lines[0], /\[WARN\] .*experimental\.\w+: accepted for Shadow compatibility; has no effect$/);
   }
-  const quiet = runProgram('many_exits', 'x 1', 'stop_time: 1 min', ['--use-cpu-pinning', 'false']);
+  assert.match(r.stdout, /\[WARN\] .*general\.parallelism 2: hosts run one at a time in this version/);
+  const quiet = runProgram('many_exits', 'x 1', 'stop_time: 1 min', [
+    '--use-cpu-pinning',
+    'false',
+    '--use-preload-openssl-rng',
+    'true',
+    '--parallelism',
+    '1',
+  ]);
   assert.doesNotMatch(quiet.stdout, /no effect/);
 });

@@ -195,9 +195,12 @@ test('help and version', () => {
   assert.match(fullText, /npx umbra \[options\] CONFIG/);
   assert.match(fullText, /--stop-time <time>/);
   assert.match(fullText, /--pcap-capture-size <bytes>.*default 65535 B/s);
-  assert.match(fullText, /--use-worker-spinning <true\|false>/);
+  assert.match(fullText, /--use-preload-libc <true\|false>/);
   // Accepted for Shadow compatibility, without an effect: not offered.
-  assert.doesNotMatch(fullText, /--use-cpu-pinning|--use-sched-fifo/);
+  assert.doesNotMatch(
+    fullText,
+    /--use-cpu-pinning|--use-sched-fifo|--use-worker-spinning|--use-object-counters|--use-memory-manager/,
+  );
   assert.match(fullText, /--runahead <time\|null>/);
   const short = parseArgs(['-h']);
   const shortText = short.kind === 'help' ? short.text : '';

@@ -651,13 +651,13 @@ network:
 experimental:
   use_sched_fifo: false
   use_syscall_counters: true
-  use_object_counters: true
+  use_object_counters: false
   use_preload_libc: true
   use_preload_openssl_rng: true
   use_preload_openssl_crypto: false
   use_memory_manager: false
   use_cpu_pinning: false
-  use_worker_spinning: true
+  use_worker_spinning: false
   runahead: 2000 μs
   use_dynamic_runahead: false
   socket_send_buffer: 131072 B
