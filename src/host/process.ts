@@ -55,6 +55,13 @@ export class Process {
   /** The static program umbra's loader runs in this native process, or null: what /proc/self/exe means. */
   staticImage: string | null = null;
 
+  // --- native locks (syscall/locks.ts, kernel/lifecycle.ts)
+  /**
+   * It took a file lock natively (or was forked from one that did): the kernel drops such
+   * locks only when the native process is gone, so its exit is waited for, not reaped later.
+   */
+  tookNativeLocks = false;
+
   // --- futex (syscall/futex.ts)
   /** Waiters on this process's private futexes (and on shared ones outside MAP_SHARED memory). */
   readonly futexes = new FutexTable();

@@ -103,8 +103,13 @@ export function exitProcess(k: Kernel, t: Thread): void {
   k.shm.u32[(t.chOff + L.chKind) >> 2] = MSG.DO_NATIVE;
   k.addon.reply(t.slot);
   if (p.state !== 'running') return;
-  const slots = p.threads.filter((o) => o.state !== 'exited').map((o) => o.slot);
-  k.reaper.add(p.nativePid, p.slot, slots);
+  if (p.tookNativeLocks) {
+    // Its locks go with the native process: waiters and later lockers must find them gone.
+    k.addon.reap(p.nativePid, true);
+  } else {
+    const slots = p.threads.filter((o) => o.state !== 'exited').map((o) => o.slot);
+    k.reaper.add(p.nativePid, p.slot, slots);
+  }
   p.waitStatus = (code & 0xff) << 8;
   endProcess(k, p);
 }

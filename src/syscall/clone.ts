@@ -108,6 +108,7 @@ function cloneProcess(c: SyscallCall, req: CloneRequest): Outcome {
   if (!k.threadSlots.hasFree()) return slotsExhausted(c, 'threads');
   const child = k.newProcess(host, (flags & CLONE_PARENT) !== 0 ? parent.ppid : parent.vpid, parent.exeName, null);
   child.staticImage = parent.staticImage;
+  child.tookNativeLocks = parent.tookNativeLocks; // flock and OFD locks travel with shared descriptions
   child.name = `${host.name}.${parent.exeName}.${child.vpid}`;
   child.pgid = parent.pgid;
   child.sid = parent.sid;

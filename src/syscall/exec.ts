@@ -129,9 +129,14 @@ function exec(
   // The old image ends now; its threads are gone with it.
   const oldPid = p.nativePid;
   k.addon.kill(oldPid, SIGKILL);
-  // Reaped later: the old image's channel slots wait for it (reaper.ts); the process slot stays p's.
-  const oldSlots = p.threads.filter((o) => o !== nt && o.state !== 'exited').map((o) => o.slot);
-  k.reaper.add(oldPid, -1, oldSlots);
+  if (p.tookNativeLocks) {
+    // The old image's native locks go with it: the new image and other lockers must find them gone.
+    k.addon.reap(oldPid, true);
+  } else {
+    // Reaped later: the old image's channel slots wait for it (reaper.ts); the process slot stays p's.
+    const oldSlots = p.threads.filter((o) => o !== nt && o.state !== 'exited').map((o) => o.slot);
+    k.reaper.add(oldPid, -1, oldSlots);
+  }
   for (const old of p.threads) {
     if (old === nt || old.state === 'exited') continue;
     k.clearWaits(old);

@@ -67,6 +67,7 @@ function flock(c: SyscallCall): Outcome {
   const kind = op & ~LOCK_NB;
   if (kind !== LOCK_SH && kind !== LOCK_EX && kind !== LOCK_UN) return c.err(E.EINVAL);
   const r = k.nativeCall(t, SYS.flock, fd, kind | LOCK_NB);
+  if (r === 0 && kind !== LOCK_UN) t.process.tookNativeLocks = true;
   if (r === 0) {
     // LOCK_UN, or LOCK_SH replacing an exclusive lock, may let a waiter in.
     if (kind !== LOCK_EX) wakeFile(c, fd);
@@ -108,6 +109,7 @@ export function fcntlLock(c: SyscallCall): Outcome {
   if (k.mem.read(pid, addr, FLOCK_SIZE) !== FLOCK_SIZE) return c.err(E.EFAULT);
   const type = k.mem.view().getInt16(FLOCK_L_TYPE, true);
   const r = k.nativeCall(t, SYS.fcntl, fd, posix ? F_SETLK : F_OFD_SETLK, addr);
+  if (r === 0 && type !== F_UNLCK) t.process.tookNativeLocks = true;
   if (r === 0 || !blocking || (r !== -E.EAGAIN && r !== -E.EACCES)) {
     k.locks.clearPosixWait(t);
     // Unlocking or taking a read lock over a write lock may let a waiter in.
