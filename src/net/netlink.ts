@@ -35,11 +35,13 @@ const IFA_F_PERMANENT = 0x80;
 const RTA_DST = 1,
   RTA_OIF = 4,
   RTA_PRIORITY = 6,
+  RTA_PREFSRC = 7,
   RTA_TABLE = 15,
   RTA_PREF = 20;
 const RT_TABLE_MAIN = 254,
   RTPROT_KERNEL = 2,
   RTPROT_BOOT = 3,
+  RT_SCOPE_LINK = 253,
   RTN_UNICAST = 1;
 
 const EOPNOTSUPP = 95;
@@ -245,6 +247,39 @@ function addr6(
   w.end(at);
 }
 
+/** An IPv4 route of the main table, on-link out of `l` (no gateway: every host is one hop away). */
+function route4(w: Writer, l: HostLink, dst: number, dstLen: number, proto: number, seq: number, pid: number): void {
+  const at = w.begin(RTM_NEWROUTE, NLM_F_MULTI, seq, pid);
+  w.u8(AF_INET);
+  w.u8(dstLen);
+  w.u8(0); // src_len
+  w.u8(0); // tos
+  w.u8(RT_TABLE_MAIN);
+  w.u8(proto);
+  w.u8(RT_SCOPE_LINK);
+  w.u8(RTN_UNICAST);
+  w.u32(0); // rtm_flags
+  w.attr(RTA_TABLE, u32Attr(RT_TABLE_MAIN));
+  if (dstLen > 0) w.attr(RTA_DST, ipAttr(dst));
+  // The kernel's own subnet route names the address it came from.
+  if (proto === RTPROT_KERNEL) w.attr(RTA_PREFSRC, ipAttr(l.ip));
+  w.attr(RTA_OIF, u32Attr(l.index));
+  w.end(at);
+}
+
+/**
+ * The IPv4 routes of the main table a host with eth0's address would have: a
+ * default route out of eth0 and the kernel's route to eth0's subnet (lo's
+ * routes live in the local table, which `ip route` does not show).
+ */
+function routes4(w: Writer, links: readonly HostLink[], seq: number, pid: number): void {
+  const eth = links.find((l) => l.name === 'eth0');
+  if (eth === undefined || eth.ip === 0) return; // an IPv6-only host
+  route4(w, eth, 0, 0, RTPROT_BOOT, seq, pid);
+  const mask = eth.prefixLen === 0 ? 0 : (0xffffffff << (32 - eth.prefixLen)) >>> 0;
+  route4(w, eth, (eth.ip & mask) >>> 0, eth.prefixLen, RTPROT_KERNEL, seq, pid);
+}
+
 /** An IPv6 route of the main table: `dst`/`dstLen` out of link `oif`. */
 function route6(
   w: Writer,
@@ -350,8 +385,9 @@ export function rtnetlinkAnswer(
       }
       done(w, seq, portId);
     } else if (type === RTM_GETROUTE && (flags & NLM_F_DUMP) === NLM_F_DUMP) {
-      // IPv4 routes are not shown (routing never uses them); IPv6 ones tell programs that IPv6 is reachable.
+      // Programs look for the default route's interface (libp2p, Tor's address discovery) or IPv6 reachability.
       const family = len >= 17 ? req[at + 16] : AF_UNSPEC;
+      if (family === AF_UNSPEC || family === AF_INET) routes4(w, links, seq, portId);
       if (family === AF_UNSPEC || family === AF_INET6) routes6(w, hostIp6, seq, portId);
       done(w, seq, portId);
     } else {

@@ -308,7 +308,17 @@ test('ip addr and ip -6 route (rtnetlink) show ::1 on lo, the global and link-lo
       host('box', [
         { path: ip, args: 'addr' },
         { path: ip, args: '-6 route', start_time: '1s' },
-      ]) + host('v6box', [{ path: ip, args: '-6 route' }], 0, 'ip_family: ipv6\nip6_addr: "2001:db8:1:2::9"'),
+        { path: ip, args: 'route', start_time: '1s' },
+      ]) +
+        host(
+          'v6box',
+          [
+            { path: ip, args: '-6 route' },
+            { path: ip, args: '-4 route', start_time: '1s' },
+          ],
+          0,
+          'ip_family: ipv6\nip6_addr: "2001:db8:1:2::9"',
+        ),
       'stop_time: 2s',
     ),
   );
@@ -331,7 +341,12 @@ fe80::/64 dev eth0 proto kernel metric 256 pref medium
 default dev eth0 metric 1024 pref medium
 `,
   );
+  assert.equal(
+    r.output('box', 'ip.1002.stdout'),
+    'default dev eth0 scope link \n11.0.0.0/24 dev eth0 proto kernel scope link src 11.0.0.1 \n',
+  );
   assert.match(r.output('v6box', 'ip.1000.stdout'), /^2001:db8:1:2::\/64 dev eth0 proto kernel metric 256/m);
+  assert.equal(r.output('v6box', 'ip.1001.stdout'), '');
 });
 
 test('IPv6 config keys: bad values are one-line errors naming the key', () => {
