@@ -385,6 +385,42 @@ static int opens_fifo(long nr, const long a[6], int *bad_pointer) {
   return S_ISFIFO(st.st_mode);
 }
 
+/* /proc/<digit>...: a pid the program knows is a virtual one (src/files/proc-pids.ts). */
+static int proc_pid_path(const char *p) {
+  const char *prefix = "/proc/";
+  for (; *prefix; prefix++, p++)
+    if (*p != *prefix) return 0;
+  return *p >= '0' && *p <= '9';
+}
+
+/* Whether a stat, access or readlink call that ran natively (result r) named /proc/<digit>...:
+ * the simulator runs it again on the native pid's path. Running it first costs other paths
+ * nothing, and its result says whether the kernel could read the path, which the shim may
+ * read only then (a bad pointer gives EFAULT; EINVAL comes before the path is read, except
+ * readlink's of a file that is no link). */
+static int names_proc_pid(long nr, const long a[6], long r) {
+  int arg;
+  switch (nr) {
+  case SYS_stat:
+  case SYS_lstat:
+  case SYS_access: arg = 0; break;
+  case SYS_newfstatat:
+  case SYS_statx:
+  case SYS_faccessat:
+  case SYS_faccessat2: arg = 1; break;
+  case SYS_readlink: arg = 0; break;
+  case SYS_readlinkat: arg = 1; break;
+  default: return 0;
+  }
+  if (r == -EFAULT) return 0;
+  if (r == -EINVAL) {
+    if (nr == SYS_readlink && a[2] > 0) return proc_pid_path((const char *)a[0]);
+    if (nr == SYS_readlinkat && a[3] > 0) return proc_pid_path((const char *)a[1]);
+    return 0;
+  }
+  return a[arg] && proc_pid_path((const char *)a[arg]);
+}
+
 /* Paths whose contents the simulation owns, and FIFOs. */
 static long route_path(long nr, const long a[6], int arg) {
   const char *p = (const char *)a[arg];
@@ -395,7 +431,8 @@ static long route_path(long nr, const long a[6], int arg) {
     if (path_is(p, "/dev/urandom") || path_is(p, "/dev/random") || path_is(p, "/dev/srandom") ||
         path_is(p, "/proc/sys/kernel/random/uuid") || proc_clock_path(p) ||
         path_is(p, "/sys/devices/system/cpu/online") ||
-        path_is(p, "/sys/devices/system/cpu/possible")) {
+        path_is(p, "/sys/devices/system/cpu/possible") || proc_pid_path(p) ||
+        path_is(p, "/proc/self/status")) {
       return shim_forward(nr, a);
     }
     long b[6] = {a[0], a[1], a[2], a[3], a[4], a[5]};
@@ -431,6 +468,7 @@ struct ksigaction {
 static long native_and_charge(long nr, const long a[6]) {
   if (path_call_to_sim(nr, a)) return shim_forward_kind(UMBRA_MSG_PATH, nr, a);
   long r = umbra_raw_syscall(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
+  if (names_proc_pid(nr, a, r)) return shim_forward_kind(UMBRA_MSG_PATH, nr, a);
   shim_charge_latency(shim_host_config.unblocked_syscall_latency_ns);
   return r;
 }

@@ -39,6 +39,8 @@ import { Outcome, RestartRule, SyscallCall } from '../kernel/call';
 import { descriptor, fileOf, installFile, shareFile, uninstallFd } from '../files/descriptors';
 import { type Fifo, type FifoAccess, FifoEnd } from '../files/fifo';
 import { procClockFile } from '../files/proc-file';
+import { nativeProcPath, statusTarget, virtualStatus } from '../files/proc-pids';
+import { nativeCallWithPath } from '../kernel/user-path';
 import { statModeOf, type SimFile } from '../files/file';
 import { StaticFile } from '../files/static-file';
 import { RandomDevice, randomUuid } from '../files/random-device';
@@ -362,13 +364,44 @@ export function openSpecial(c: SyscallCall, dirfd: number, pathAddr: number, fla
     f = new StaticFile(fs.readFileSync(file));
   } else {
     const data = procClockFile(p, t.process, k.sched.nowNs);
-    if (data === null) return c.native();
+    if (data === null) return openProcPid(c, p, flags);
     if (typeof data === 'number') return c.result(data);
     if ((flags & O_ACCMODE) !== 0) return c.err(E.EACCES);
     f = new StaticFile(data);
   }
   f.statusFlags = flags & O_NONBLOCK;
   return c.result(installFile(k, t, f, cloexec));
+}
+
+/** open of /proc/<pid>/… (and /proc/self/status): the native process's file, its status with virtual ids. */
+function openProcPid(c: SyscallCall, p: string, flags: number): Outcome {
+  const { k, t } = c;
+  const cloexec = (flags & O_CLOEXEC) !== 0;
+  const target = statusTarget(p, t.process);
+  if (typeof target === 'number') return c.result(target);
+  if (target !== null) {
+    if ((flags & O_ACCMODE) !== 0) return c.err(E.EACCES);
+    const dir = `/proc/${target.process.nativePid}`;
+    let text: string;
+    try {
+      text = fs.readFileSync(
+        target.thread === null ? `${dir}/status` : `${dir}/task/${target.thread.nativeTid}/status`,
+        'utf8',
+      );
+    } catch {
+      return c.err(E.ENOENT);
+    }
+    const f = new StaticFile(Buffer.from(virtualStatus(text, target)));
+    f.statusFlags = flags & O_NONBLOCK;
+    return c.result(installFile(k, t, f, cloexec));
+  }
+  const nativePath = nativeProcPath(p, t.process);
+  if (nativePath === null) return c.native();
+  if (typeof nativePath === 'number') return c.result(nativePath);
+  // O_CREAT cannot create anything under /proc: the mode does not matter.
+  return c.result(
+    nativeCallWithPath(k, t, nativePath, (addr) => k.nativeCall(t, SYS.openat, AT_FDCWD, addr, flags, 0, 0, 0)),
+  );
 }
 
 export function registerFd(k: Kernel): void {

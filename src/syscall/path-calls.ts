@@ -6,6 +6,7 @@ import { AT_FDCWD } from '../abi/fcntl';
 import { SYS } from '../abi/syscalls';
 import type { Outcome, SyscallCall } from '../kernel/call';
 import { nativeCallWithPaths } from '../kernel/user-path';
+import { nativeProcPath } from '../files/proc-pids';
 import { canonicalPath, insideHostDir, lastComponent, publishUnixPaths, unixPathSpace } from '../net/unix-paths';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -90,6 +91,8 @@ export function isPathCall(nr: number): boolean {
 export function pathCall(c: SyscallCall): Outcome {
   const spec = SPEC_BY_NR[c.nr] as PathCallSpec;
   const { k, t } = c;
+  const proc = procPidCall(c, spec);
+  if (proc !== null) return proc;
   const space = unixPathSpace(k, t.process.host, false);
   if (space === null) return c.native();
   const pid = t.process.nativePid;
@@ -139,6 +142,35 @@ export function pathCall(c: SyscallCall): Outcome {
     if (r < 0) space.remove(added);
     publishUnixPaths(k, t.process.host, space);
   }
+  return c.result(r);
+}
+
+/**
+ * A call whose path names /proc/<pid> by virtual pid: run on the native
+ * process's path, or ENOENT for a pid of no process of the host; null when no
+ * path is such a one (the shim sends /proc/<digit> paths of stat, access and
+ * readlink calls here, and those that may be a socket file of the host).
+ */
+function procPidCall(c: SyscallCall, spec: PathCallSpec): Outcome | null {
+  const { k, t } = c;
+  const strings: string[] = [];
+  const at: number[] = [];
+  for (const [, arg] of spec.paths) {
+    const p = k.mem.readCString(t.process.nativePid, c.ptr(arg));
+    if (p === null || !p.startsWith('/proc/')) continue;
+    const nativePath = nativeProcPath(p, t.process);
+    if (nativePath === null) continue;
+    if (typeof nativePath === 'number') return c.result(nativePath);
+    strings.push(nativePath);
+    at.push(arg);
+  }
+  if (strings.length === 0) return null;
+  const a = Array.from(c.args);
+  const nr = c.nr;
+  const r = nativeCallWithPaths(k, t, strings, (addrs) => {
+    addrs.forEach((addr, j) => (a[at[j]] = addr));
+    return k.nativeCall(t, nr, a[0], a[1], a[2], a[3], a[4], a[5]);
+  });
   return c.result(r);
 }
 
