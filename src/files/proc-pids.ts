@@ -31,11 +31,26 @@ export function nativeProcPath(p: string, self: Process): string | number | null
   if (byVpid === null) return ownNativePid(self.host, Number(m[1])) ? null : -E.ENOENT;
   // A zombie's native process is already gone and its native pid may be another's by now.
   if (byVpid.state !== 'running') return -E.ENOENT;
+  // A static program's native exe is umbra's loader: its own file is the one it runs.
+  if (rest === '/exe' && byVpid.staticImage !== null) return byVpid.staticImage;
   const task = TASK_PATH.exec(rest);
   if (task === null) return `/proc/${byVpid.nativePid}${rest}`;
-  const t = liveThread(byVpid, Number(task[1]));
-  if (t === null) return -E.ENOENT;
+  const tid = Number(task[1]);
+  const t = liveThread(byVpid, tid);
+  // Listing /proc/<pid>/task gives native ids, which stay.
+  if (t === null) return byVpid.threads.some((q) => q.nativeTid === tid && q.state !== 'exited') ? null : -E.ENOENT;
   return `/proc/${byVpid.nativePid}/task/${t.nativeTid}${task[2] ?? ''}`;
+}
+
+/**
+ * What readlink("/proc/<pid>/exe") answers when <pid> is a virtual pid of a
+ * static program (whose native exe is umbra's loader): the program's file; else null.
+ */
+export function staticExeOf(p: string, self: Process): string | null {
+  const m = /^\/proc\/(\d+)\/exe$/.exec(p);
+  if (m === null) return null;
+  const target = liveByVpid(self.host, Number(m[1]));
+  return target !== null && target.state === 'running' ? target.staticImage : null;
 }
 
 /**
@@ -91,8 +106,13 @@ function liveByVpid(host: Host, vpid: number): Process | null {
   return host.processes.find((q) => q.vpid === vpid && !q.reaped) ?? null;
 }
 
-function ownNativePid(host: Host, nativePid: number): boolean {
-  return host.processes.some((q) => q.state === 'running' && q.nativePid === nativePid);
+/** A native pid or thread id of the host's (Linux shows /proc/<tid> for any thread's id). */
+function ownNativePid(host: Host, nativeId: number): boolean {
+  return host.processes.some(
+    (q) =>
+      q.state === 'running' &&
+      (q.nativePid === nativeId || q.threads.some((t) => t.nativeTid === nativeId && t.state !== 'exited')),
+  );
 }
 
 /** A thread by virtual id; its native id once the thread has one. */

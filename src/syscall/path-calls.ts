@@ -6,7 +6,8 @@ import { AT_FDCWD } from '../abi/fcntl';
 import { SYS } from '../abi/syscalls';
 import type { Outcome, SyscallCall } from '../kernel/call';
 import { nativeCallWithPaths } from '../kernel/user-path';
-import { nativeProcPath } from '../files/proc-pids';
+import { nativeProcPath, staticExeOf } from '../files/proc-pids';
+import { E } from '../abi/errno';
 import { canonicalPath, insideHostDir, lastComponent, publishUnixPaths, unixPathSpace } from '../net/unix-paths';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -158,6 +159,10 @@ function procPidCall(c: SyscallCall, spec: PathCallSpec): Outcome | null {
   for (const [, arg] of spec.paths) {
     const p = k.mem.readCString(t.process.nativePid, c.ptr(arg));
     if (p === null || !p.startsWith('/proc/')) continue;
+    if (c.nr === SYS.readlink || c.nr === SYS.readlinkat) {
+      const image = staticExeOf(p, t.process);
+      if (image !== null) return readlinkAnswer(c, image);
+    }
     const nativePath = nativeProcPath(p, t.process);
     if (nativePath === null) continue;
     if (typeof nativePath === 'number') return c.result(nativePath);
@@ -172,6 +177,16 @@ function procPidCall(c: SyscallCall, spec: PathCallSpec): Outcome | null {
     return k.nativeCall(t, nr, a[0], a[1], a[2], a[3], a[4], a[5]);
   });
   return c.result(r);
+}
+
+/** readlink's answer `target`, cut to the buffer's size and not terminated, as Linux writes it. */
+function readlinkAnswer(c: SyscallCall, target: string): Outcome {
+  const { k, t } = c;
+  const at = c.nr === SYS.readlink ? 0 : 1;
+  const sizeBytes = c.int(at + 2);
+  if (sizeBytes <= 0) return c.err(E.EINVAL);
+  const n = Math.min(k.mem.scratch.write(target, 0, 'utf8'), sizeBytes);
+  return k.mem.writeScratch(t.process.nativePid, c.ptr(at + 1), n) === n ? c.ok(n) : c.err(E.EFAULT);
 }
 
 function dirfdOf(c: SyscallCall, arg: number): number {

@@ -4,7 +4,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { config, host, program, runUmbra, tempDir } from '../helpers/umbra';
+import * as path from 'node:path';
+import { PROGRAMS, config, host, program, runUmbra, tempDir } from '../helpers/umbra';
 
 test('a parent reads its child’s /proc/<pid> files by the pid fork gave it, as natively', () => {
   const native = execFileSync(program('proc_pids'), [], { encoding: 'utf8', timeout: 60_000, cwd: tempDir() });
@@ -24,6 +25,15 @@ test('a parent reads its child’s /proc/<pid> files by the pid fork gave it, as
   assert.match(native, /^stat dir: directory, owner me$/m);
   assert.match(native, /^opendir fd: 0 to 4 listed$/m);
   assert.match(native, /^after reaping, comm: ENOENT$/m);
+});
+
+test('a static program (run by umbra’s loader) finds its child’s exe by pid: the program, not the loader', () => {
+  const exe = path.join(PROGRAMS, 'static', 'proc_pids-glibc');
+  const native = execFileSync(exe, [], { encoding: 'utf8', timeout: 60_000, cwd: tempDir() });
+  const r = runUmbra(config(host('box', [{ path: exe }])));
+  assert.equal(r.status, 0, r.stderr + r.stdout);
+  assert.equal(r.output('box', 'proc_pids-glibc.1000.stdout'), native);
+  assert.match(native, /^exe matches \/proc\/self\/exe$/m);
 });
 
 test('each host sees its own pids under /proc: another host’s process, or a machine pid, is not there', () => {
