@@ -20,11 +20,15 @@ int shim_exe_readlink(long nr, const long a[6], long *ret) {
   const char *path = (const char *)(nr == SYS_readlink ? a[0] : a[1]);
   char *buf = (char *)(nr == SYS_readlink ? a[1] : a[2]);
   long size = nr == SYS_readlink ? a[2] : a[3];
-  if (!path || (nr == SYS_readlinkat && path[0] != '/') || !shim_names_own_exe(path)) return 0;
-  if (size <= 0) {
-    *ret = -EINVAL;
+  /* The path may be read only once the kernel could read it (a bad pointer is EFAULT, never a
+   * fault in the shim): the native call first, then again by the caller for any other path. */
+  if (!path || size <= 0) return 0;
+  long r = umbra_raw_syscall(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
+  if (r == -EFAULT) {
+    *ret = r;
     return 1;
   }
+  if ((nr == SYS_readlinkat && path[0] != '/') || !shim_names_own_exe(path)) return 0;
   long n = (long)shim_strlen(shim_exe_path);
   if (n > size) n = size;
   for (long i = 0; i < n; i++) buf[i] = shim_exe_path[i]; /* readlink does not terminate it */

@@ -25,6 +25,7 @@ test('a parent reads its child’s /proc/<pid> files by the pid fork gave it, as
   assert.match(native, /^stat dir: directory, owner me$/m);
   assert.match(native, /^opendir fd: 0 to 4 listed$/m);
   assert.match(native, /^after reaping, comm: ENOENT$/m);
+  assert.match(native, /^bad path: stat EFAULT, readlink EFAULT, access EFAULT, open EFAULT$/m);
 });
 
 test('a static program (run by umbra’s loader) finds its child’s exe by pid: the program, not the loader', () => {

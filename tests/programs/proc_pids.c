@@ -137,6 +137,14 @@ int main(int argc, char **argv) {
     printf("opendir fd: 0 to 4 %s\n", listed == 31 ? "listed" : "missing");
   }
 
+  /* The shim looks at a path only once the kernel could read it. */
+  const char *bad = (const char *)8;
+  printf("bad path: stat %s, readlink %s, access %s, open %s\n",
+         stat(bad, &st) ? strerrorname_np(errno) : "ok",
+         readlink(bad, child_exe, 16) < 0 ? strerrorname_np(errno) : "ok",
+         access(bad, F_OK) ? strerrorname_np(errno) : "ok",
+         open(bad, O_RDONLY) < 0 ? strerrorname_np(errno) : "ok");
+
   kill(child, SIGKILL);
   int status;
   waitpid(child, &status, 0);
