@@ -13,6 +13,7 @@ import { SYS } from '../abi/syscalls';
 import { SIGCHLD, SIGKILL } from '../abi/signals';
 import { AT_FDCWD, O_CLOEXEC } from '../abi/fcntl';
 import { uninstallFd } from '../files/descriptors';
+import { nativeProcPath } from '../files/proc-pids';
 import { execSignals } from '../kernel/signals';
 import { seedAtRandom } from '../kernel/spawn';
 import { SHIM_PATH } from '../native';
@@ -85,7 +86,7 @@ function exec(
     if (p.fds.get(dirfd) !== undefined) return c.err(E.ENOTDIR);
     abs = path.join(`/proc/${p.nativePid}/fd/${dirfd}`, written);
   } else {
-    abs = ownProcPath(path.resolve(cwd, written), p, t.nativeTid, (vpid) => k.findProcess(p.host, vpid) ?? null);
+    abs = ownProcPath(path.resolve(cwd, written), p, t.nativeTid);
   }
   let st: fs.Stats;
   try {
@@ -171,17 +172,18 @@ function exec(
  * caller's /proc entries (/proc/self/exe, /proc/self/fd/N, the virtual pid)
  * must name the caller's native ones, not the simulator's.
  */
-function ownProcPath(abs: string, self: Process, nativeTid: number, byVpid: (vpid: number) => Process | null): string {
-  const m = /^\/proc\/(self|thread-self|\d+)(\/.*)?$/.exec(abs);
-  if (m === null) return abs;
-  const rest = m[2] ?? '';
-  // A static program's native exe is umbra's loader: its own file is the one it runs.
-  const exe = (p: Process): string | null => (rest === '/exe' ? p.staticImage : null);
-  if (m[1] === 'self') return exe(self) ?? `/proc/${self.nativePid}${rest}`;
-  if (m[1] === 'thread-self') return exe(self) ?? `/proc/${self.nativePid}/task/${nativeTid}${rest}`;
-  // A pid of the host's own; any other number names no process here (never the machine's).
-  const other = byVpid(Number(m[1]));
-  return other === null ? '/proc/umbra-no-such-process' : (exe(other) ?? `/proc/${other.nativePid}${rest}`);
+function ownProcPath(abs: string, self: Process, nativeTid: number): string {
+  const m = /^\/proc\/(self|thread-self)(\/.*)?$/.exec(abs);
+  if (m !== null) {
+    const rest = m[2] ?? '';
+    // A static program's native exe is umbra's loader: its own file is the one it runs.
+    if (rest === '/exe' && self.staticImage !== null) return self.staticImage;
+    return m[1] === 'self' ? `/proc/${self.nativePid}${rest}` : `/proc/${self.nativePid}/task/${nativeTid}${rest}`;
+  }
+  // /proc/<vpid>/…: the same mapping as every other path call (files/proc-pids.ts).
+  const mapped = nativeProcPath(abs, self);
+  if (mapped === null) return abs;
+  return typeof mapped === 'number' ? '/proc/umbra-no-such-process' : mapped;
 }
 
 /** execve(path, argv, envp). */
