@@ -1,28 +1,9 @@
 // `pipe` and `spawn`: a 1-byte pipe write and its read (two emulated calls on
 // one pipe) and posix_spawn + waitpid of /bin/true, under umbra against native.
-import {
-  field,
-  fmtCount,
-  fmtMs,
-  nativePerOp,
-  note,
-  program,
-  ratio,
-  report,
-  umbraPerOp,
-  UmbraConfig,
-  us,
-  verdict,
-} from './harness';
+import { field, fmtCount, fmtMs, nativePerOp, note, program, ratio, report, umbraPerOp, us, verdict } from './harness';
+import { loop } from './syscall';
 
 const REPS = 2;
-
-function loop(mode: string, preloadLibc: boolean): (n: number) => UmbraConfig {
-  return (n) => ({
-    hosts: { box: [{ path: program('bench_syscall'), args: `${mode} ${n}` }] },
-    experimental: { use_preload_libc: preloadLibc },
-  });
-}
 
 function one(name: string, mode: string, n: number, nativeN: number, target: number, what: string, libc = true): void {
   const u = umbraPerOp(loop(mode, libc), 10, n, REPS);

@@ -18,7 +18,8 @@ import {
 
 const REPS = 2;
 
-function loop(mode: string, preloadLibc = true): (n: number) => UmbraConfig {
+/** tests/programs/bench_syscall running `mode` n times on one host (ipc.ts runs its other modes). */
+export function loop(mode: string, preloadLibc = true): (n: number) => UmbraConfig {
   return (n) => ({
     hosts: { box: [{ path: program('bench_syscall'), args: `${mode} ${n}` }] },
     experimental: { use_preload_libc: preloadLibc },
