@@ -9,6 +9,29 @@ import * as path from 'node:path';
 import { config, host, RunOptions, runUmbra, tempDir, UmbraRun, which } from './umbra';
 
 /**
+ * Writes DIR/nginx.conf for one foreground nginx process with one server
+ * block (`server`, e.g. "listen 80; root /x;"), errors to stderr; run it as
+ * `nginx -c DIR/nginx.conf -p .` from the host's folder.
+ */
+export function writeNginxConf(dir: string, server: string, opts: { workerConnections: number; http?: string }): void {
+  const http = opts.http === undefined ? '' : `  ${opts.http}\n`;
+  fs.writeFileSync(
+    path.join(dir, 'nginx.conf'),
+    `daemon off;
+master_process off;
+worker_processes 1;
+error_log stderr;
+pid nginx.pid;
+events { worker_connections ${opts.workerConnections}; }
+http {
+  access_log off;
+${http}  server { ${server} }
+}
+`,
+  );
+}
+
+/**
  * nginx (sendfile on, one process) serves a BYTES-long file of deterministic
  * but not periodic content to five curl and five wget hosts; checks that each
  * got it byte for byte and that nginx used sendfile.
@@ -26,21 +49,7 @@ export function nginxServesFile(bytes: number, opts: RunOptions = {}): void {
   }
   fs.writeFileSync(path.join(www, 'big.bin'), data);
   const want = crypto.createHash('sha256').update(data).digest('hex');
-  fs.writeFileSync(
-    path.join(dir, 'nginx.conf'),
-    `daemon off;
-master_process off;
-worker_processes 1;
-error_log stderr;
-pid nginx.pid;
-events { worker_connections 1024; }
-http {
-  access_log off;
-  sendfile on;
-  server { listen 80; root ${www}; }
-}
-`,
-  );
+  writeNginxConf(dir, `listen 80; root ${www};`, { workerConnections: 1024, http: 'sendfile on;' });
   let hosts = host('server', [{ path: nginx, args: `-c ${dir}/nginx.conf -p .`, expected_final_state: 'running' }]);
   const clients: string[] = [];
   for (let i = 0; i < 5; i++) {

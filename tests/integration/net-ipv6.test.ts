@@ -9,6 +9,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { config, host, runUmbra, tempDir, which } from '../helpers/umbra';
+import { writeNginxConf } from '../helpers/apps';
 
 const GRAPH_25MS = { bandwidth: '100 Mbit', latency: '25 ms' };
 
@@ -21,20 +22,7 @@ function withFiles(files: Record<string, string>): string {
 
 test('nginx on 0.0.0.0:80 and [::]:80 serves curl -4 and curl -6; python http.server --bind :: takes IPv4', () => {
   const dir = withFiles({ 'index.html': 'hello from nginx\n' });
-  fs.writeFileSync(
-    path.join(dir, 'nginx.conf'),
-    `daemon off;
-master_process off;
-worker_processes 1;
-error_log stderr;
-pid nginx.pid;
-events { worker_connections 64; }
-http {
-  access_log off;
-  server { listen 80; listen [::]:80; root ${dir}; }
-}
-`,
-  );
+  writeNginxConf(dir, `listen 80; listen [::]:80; root ${dir};`, { workerConnections: 64 });
   const fmt = "-s -w ' %{remote_ip}\\n'";
   const r = runUmbra(
     config(
