@@ -41,6 +41,7 @@ const RTA_DST = 1,
 const RT_TABLE_MAIN = 254,
   RTPROT_KERNEL = 2,
   RTPROT_BOOT = 3,
+  RT_SCOPE_UNIVERSE = 0,
   RT_SCOPE_LINK = 253,
   RTN_UNICAST = 1;
 
@@ -247,19 +248,33 @@ function addr6(
   w.end(at);
 }
 
-/** An IPv4 route of the main table, on-link out of `l` (no gateway: every host is one hop away). */
-function route4(w: Writer, l: HostLink, dst: number, dstLen: number, proto: number, seq: number, pid: number): void {
+/** Starts a unicast route of the main table (struct rtmsg and RTA_TABLE); the caller adds the rest and ends it. */
+function beginRoute(
+  w: Writer,
+  family: number,
+  dstLen: number,
+  proto: number,
+  scope: number,
+  seq: number,
+  pid: number,
+): number {
   const at = w.begin(RTM_NEWROUTE, NLM_F_MULTI, seq, pid);
-  w.u8(AF_INET);
+  w.u8(family);
   w.u8(dstLen);
   w.u8(0); // src_len
   w.u8(0); // tos
   w.u8(RT_TABLE_MAIN);
   w.u8(proto);
-  w.u8(RT_SCOPE_LINK);
+  w.u8(scope);
   w.u8(RTN_UNICAST);
   w.u32(0); // rtm_flags
   w.attr(RTA_TABLE, u32Attr(RT_TABLE_MAIN));
+  return at;
+}
+
+/** An IPv4 route of the main table, on-link out of `l` (no gateway: every host is one hop away). */
+function route4(w: Writer, l: HostLink, dst: number, dstLen: number, proto: number, seq: number, pid: number): void {
+  const at = beginRoute(w, AF_INET, dstLen, proto, RT_SCOPE_LINK, seq, pid);
   if (dstLen > 0) w.attr(RTA_DST, ipAttr(dst));
   // The kernel's own subnet route names the address it came from.
   if (proto === RTPROT_KERNEL) w.attr(RTA_PREFSRC, ipAttr(l.ip));
@@ -291,17 +306,7 @@ function route6(
   seq: number,
   pid: number,
 ): void {
-  const at = w.begin(RTM_NEWROUTE, NLM_F_MULTI, seq, pid);
-  w.u8(AF_INET6);
-  w.u8(dstLen);
-  w.u8(0); // src_len
-  w.u8(0); // tos
-  w.u8(RT_TABLE_MAIN);
-  w.u8(proto);
-  w.u8(0); // RT_SCOPE_UNIVERSE
-  w.u8(RTN_UNICAST);
-  w.u32(0); // rtm_flags
-  w.attr(RTA_TABLE, u32Attr(RT_TABLE_MAIN));
+  const at = beginRoute(w, AF_INET6, dstLen, proto, RT_SCOPE_UNIVERSE, seq, pid);
   if (dstLen > 0) w.attr(RTA_DST, dst);
   w.attr(RTA_PRIORITY, u32Attr(metric));
   w.attr(RTA_OIF, u32Attr(oif));
