@@ -103,15 +103,20 @@ export function exitProcess(k: Kernel, t: Thread): void {
   k.shm.u32[(t.chOff + L.chKind) >> 2] = MSG.DO_NATIVE;
   k.addon.reply(t.slot);
   if (p.state !== 'running') return;
-  if (p.tookNativeLocks) {
-    // Its locks go with the native process: waiters and later lockers must find them gone.
-    k.addon.reap(p.nativePid, true);
-  } else {
-    const slots = p.threads.filter((o) => o.state !== 'exited').map((o) => o.slot);
-    k.reaper.add(p.nativePid, p.slot, slots);
-  }
+  const slots = p.threads.filter((o) => o.state !== 'exited').map((o) => o.slot);
+  letNativeImageGo(k, p, p.nativePid, p.slot, slots);
   p.waitStatus = (code & 0xff) << 8;
   endProcess(k, p);
+}
+
+/**
+ * A native image of p that is ending (exit, or the old image of an execve): reaped later
+ * (reaper.ts) with its slots held until then — unless p took file locks natively, which go
+ * only with the native process: waiters and later lockers must find them gone, so wait now.
+ */
+export function letNativeImageGo(k: Kernel, p: Process, nativePid: number, procSlot: number, slots: number[]): void {
+  if (p.tookNativeLocks) k.addon.reap(nativePid, true);
+  else k.reaper.add(nativePid, procSlot, slots);
 }
 
 /** One thread of several exits: it runs exit natively, then pthread_join's futex is woken. */

@@ -19,6 +19,7 @@ import { seedAtRandom } from '../kernel/spawn';
 import { SHIM_PATH } from '../native';
 import { execCredentials } from './exec-creds';
 import { nativeLaunch } from '../kernel/static-loader';
+import { letNativeImageGo } from '../kernel/lifecycle';
 
 const AT_EMPTY_PATH = 0x1000;
 const MAX_ARGS = 65536;
@@ -130,14 +131,9 @@ function exec(
   // The old image ends now; its threads are gone with it.
   const oldPid = p.nativePid;
   k.addon.kill(oldPid, SIGKILL);
-  if (p.tookNativeLocks) {
-    // The old image's native locks go with it: the new image and other lockers must find them gone.
-    k.addon.reap(oldPid, true);
-  } else {
-    // Reaped later: the old image's channel slots wait for it (reaper.ts); the process slot stays p's.
-    const oldSlots = p.threads.filter((o) => o !== nt && o.state !== 'exited').map((o) => o.slot);
-    k.reaper.add(oldPid, -1, oldSlots);
-  }
+  // The old image's channel slots wait for it to be gone; the process slot stays p's.
+  const oldSlots = p.threads.filter((o) => o !== nt && o.state !== 'exited').map((o) => o.slot);
+  letNativeImageGo(k, p, oldPid, -1, oldSlots);
   for (const old of p.threads) {
     if (old === nt || old.state === 'exited') continue;
     k.clearWaits(old);
