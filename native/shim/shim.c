@@ -403,12 +403,12 @@ static int names_proc_pid(long nr, const long a[6], long r) {
   switch (nr) {
   case SYS_stat:
   case SYS_lstat:
-  case SYS_access: arg = 0; break;
+  case SYS_access:
+  case SYS_readlink: arg = 0; break;
   case SYS_newfstatat:
   case SYS_statx:
   case SYS_faccessat:
-  case SYS_faccessat2: arg = 1; break;
-  case SYS_readlink: arg = 0; break;
+  case SYS_faccessat2:
   case SYS_readlinkat: arg = 1; break;
   default: return 0;
   }
@@ -436,15 +436,14 @@ static long route_path(long nr, const long a[6], int arg) {
       return shim_forward(nr, a);
     }
     long b[6] = {a[0], a[1], a[2], a[3], a[4], a[5]};
-    if (path_is(p, "/etc/hosts") && hosts_file_path[0]) {
-      b[arg] = (long)hosts_file_path;
+    const char *data_file = path_is(p, "/etc/hosts")      ? hosts_file_path
+                            : path_is(p, "/etc/gai.conf") ? gai_conf_path
+                                                          : NULL;
+    if (data_file && data_file[0]) {
+      b[arg] = (long)data_file;
       long r = umbra_raw_syscall(nr, b[0], b[1], b[2], b[3], b[4], b[5]);
       /* A process that dropped its privileges may not reach the data directory (under a
-       * private one): the simulator serves the same file, readable by all as /etc/hosts is. */
-      return r == -EACCES ? shim_forward(nr, a) : r;
-    } else if (path_is(p, "/etc/gai.conf") && gai_conf_path[0]) {
-      b[arg] = (long)gai_conf_path;
-      long r = umbra_raw_syscall(nr, b[0], b[1], b[2], b[3], b[4], b[5]);
+       * private one): the simulator serves the same file, readable by all as /etc's is. */
       return r == -EACCES ? shim_forward(nr, a) : r;
     } else if (path_is(p, "/etc/localtime")) {
       b[arg] = (long)"/usr/share/zoneinfo/Etc/UTC";
