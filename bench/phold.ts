@@ -31,7 +31,7 @@ function pholdConfig(n: number, seconds: number): string {
   for (let i = 0; i < n; i++) {
     hosts.push(host(hostName(i, n), [{ path: exe, args: `${i} ${n} ${SEED} ${seconds}`, start_time: '1 s' }]));
   }
-  return config(hosts.join(''), `stop_time: ${seconds + 5} s\nseed: ${SEED}`);
+  return config(hosts.join(""), `stop_time: ${seconds + 5} s\nseed: ${SEED}`, { bandwidth: "1 Gbit", latency: process.env.UMBRA_PHOLD_LATENCY ?? "50 ms" });
 }
 
 function runPhold(n: number, seconds: number, parallelism: number): PholdRun {

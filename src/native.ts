@@ -105,6 +105,14 @@ export interface NativeAddon {
   replyAndWait(slot: number, nativePid: number, watchdogNs?: number): number;
   reply(slot: number): void;
   /**
+   * Waits for a request on any of the first `count` channels (slots, with their
+   * processes' native pids): the index of one with a request (the lowest), -1 - index
+   * for one whose process died, or -(count + 1) after watchdogNs (> 0) of wall time.
+   */
+  waitAny(slots: Int32Array, nativePids: Int32Array, count: number, watchdogNs: number): number;
+  /** false: neither side spins waiting for the other (more threads run at once than cores); true: decide by load. */
+  allowSpin(allowed: boolean): void;
+  /**
    * Native pid, or -errno. `atRandom` (16 bytes) replaces the kernel's AT_RANDOM bytes before the
    * program's first instruction, so the stack canary and pointer guard follow the seed.
    */

@@ -346,7 +346,11 @@ static long usable_cpus(void) {
   return n > 0 ? n : 1;
 }
 
+/* False when the simulator knows spinning cannot pay (more threads run at once than there are cores). */
+static bool g_spin_allowed = true;
+
 static bool spin_worthwhile(int64_t now_ns) {
+  if (!g_spin_allowed) return false;
   if (now_ns - g_spin_checked_ns < SPIN_CHECK_NS) return g_spin_ok;
   g_spin_checked_ns = now_ns;
   if (g_usable_cpus == 0) g_usable_cpus = usable_cpus();
@@ -448,6 +452,121 @@ static napi_value js_reply_and_wait(napi_env env, napi_callback_info info) {
   if (!ch) return NULL;
   post_reply(ch);
   return make_int(env, wait_request(ch, pid, watchdog_ns));
+}
+
+/* allowSpin(allowed): with several hosts' threads running at once on too few
+ * cores, every side sleeps on its futex at once: a spinner would take the
+ * core another managed thread needs. Also tells the shims (header spin_ok). */
+static napi_value js_allow_spin(napi_env env, napi_callback_info info) {
+  napi_value a[1];
+  if (get_args(env, info, 1, a)) return NULL;
+  bool allowed;
+  if (napi_get_value_bool(env, a[0], &allowed) != napi_ok) {
+    napi_throw_type_error(env, NULL, "umbra_native: allowSpin wants a boolean");
+    return NULL;
+  }
+  g_spin_allowed = allowed;
+  g_spin_ok = allowed;
+  g_spin_checked_ns = allowed ? -SPIN_CHECK_NS : g_spin_checked_ns;
+  if (g_shm)
+    atomic_store_explicit((_Atomic uint32_t *)&((umbra_header *)g_shm)->spin_ok, allowed, memory_order_relaxed);
+  return NULL;
+}
+
+/* waitAny(slots, pids, count, watchdogNs): waits until one of `count` channels
+ * (Int32Array slots, with their processes' native pids) holds a request, with
+ * one futex_waitv on all their state words: the simulator's half of running
+ * several hosts' threads at once. Answers the index of the channel with a
+ * request (the lowest such index, so equal inputs give equal answers), or
+ * -1 - index for a channel whose process died, or -(count + 1) when
+ * watchdogNs > 0 of wall time passed with no answer. */
+#ifndef SYS_futex_waitv
+#define SYS_futex_waitv 449
+#endif
+#define WAIT_ANY_MAX 128
+struct umbra_futex_waitv {
+  uint64_t val;
+  uint64_t uaddr;
+  uint32_t flags;
+  uint32_t reserved;
+};
+
+static int first_request(umbra_channel **chs, int n) {
+  for (int i = 0; i < n; i++) {
+    uint32_t s = atomic_load_explicit((_Atomic uint32_t *)&chs[i]->state, memory_order_acquire);
+    if ((s & UMBRA_CH_OWNER_MASK) == UMBRA_CH_REQUEST) return i;
+  }
+  return -1;
+}
+
+static napi_value js_wait_any(napi_env env, napi_callback_info info) {
+  napi_value a[4];
+  if (get_args(env, info, 4, a)) return NULL;
+  int32_t *slots = NULL, *pids = NULL;
+  size_t slots_len = 0, pids_len = 0;
+  napi_typedarray_type ty;
+  napi_value ab;
+  size_t off;
+  if (napi_get_typedarray_info(env, a[0], &ty, &slots_len, (void **)&slots, &ab, &off) != napi_ok ||
+      ty != napi_int32_array ||
+      napi_get_typedarray_info(env, a[1], &ty, &pids_len, (void **)&pids, &ab, &off) != napi_ok ||
+      ty != napi_int32_array) {
+    napi_throw_type_error(env, NULL, "umbra_native: waitAny wants two Int32Arrays");
+    return NULL;
+  }
+  int64_t n = arg_i64(env, a[2]);
+  int64_t watchdog_ns = arg_i64(env, a[3]);
+  if (n <= 0 || n > WAIT_ANY_MAX || (size_t)n > slots_len || (size_t)n > pids_len) {
+    napi_throw_range_error(env, NULL, "umbra_native: invariant: waitAny count outside 1..128 or the arrays");
+    return NULL;
+  }
+  umbra_channel *chs[WAIT_ANY_MAX];
+  for (int i = 0; i < n; i++) {
+    chs[i] = channel(env, slots[i]);
+    if (!chs[i]) return NULL;
+  }
+  int64_t start_ns = monotonic_now_ns();
+  if (spin_worthwhile(start_ns)) {
+    for (uint32_t k = 1;; k++) {
+      int i = first_request(chs, (int)n);
+      if (i >= 0) return make_int(env, i);
+      __builtin_ia32_pause();
+      if ((k & 63) == 0 && monotonic_now_ns() - start_ns >= SPIN_BUDGET_NS) break;
+    }
+  }
+  int64_t give_up_ns = watchdog_ns > 0 ? monotonic_now_ns() + watchdog_ns : 0;
+  struct umbra_futex_waitv w[WAIT_ANY_MAX];
+  for (;;) {
+    /* Announce the sleep on every word first, then look once more: a shim that
+     * answered in between either is seen here or sees SIM_SLEEPING and wakes us. */
+    for (int i = 0; i < n; i++) {
+      _Atomic uint32_t *state = (_Atomic uint32_t *)&chs[i]->state;
+      uint32_t s = atomic_fetch_or_explicit(state, UMBRA_CH_SIM_SLEEPING, memory_order_acq_rel);
+      s |= UMBRA_CH_SIM_SLEEPING;
+      w[i].val = s;
+      w[i].uaddr = (uint64_t)(uintptr_t)state;
+      w[i].flags = 2; /* FUTEX2_SIZE_U32; shared, not private: the word is in the shared region */
+      w[i].reserved = 0;
+    }
+    int i = first_request(chs, (int)n);
+    if (i >= 0) return make_int(env, i);
+    /* futex_waitv's timeout is absolute, on the clock named in its last argument. */
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    ts.tv_nsec += 50 * 1000 * 1000;
+    if (ts.tv_nsec >= 1000000000) {
+      ts.tv_sec++;
+      ts.tv_nsec -= 1000000000;
+    }
+    long r = syscall(SYS_futex_waitv, w, (unsigned)n, 0, &ts, CLOCK_MONOTONIC);
+    i = first_request(chs, (int)n);
+    if (i >= 0) return make_int(env, i);
+    if (r < 0 && errno == ETIMEDOUT) {
+      for (int j = 0; j < n; j++)
+        if (pids[j] > 0 && process_dead(pids[j])) return make_int(env, -1 - j);
+      if (give_up_ns > 0 && monotonic_now_ns() >= give_up_ns) return make_int(env, -(n + 1));
+    }
+  }
 }
 
 /* reply(slot): post the reply without waiting (thread exit). */
@@ -1077,6 +1196,8 @@ static napi_value init(napi_env env, napi_value exports) {
   EXPORT("createShm", js_create_shm);
   EXPORT("waitRequest", js_wait_request);
   EXPORT("replyAndWait", js_reply_and_wait);
+  EXPORT("waitAny", js_wait_any);
+  EXPORT("allowSpin", js_allow_spin);
   EXPORT("reply", js_reply);
   EXPORT("spawn", js_spawn);
   EXPORT("spawnExec", js_spawn_exec);

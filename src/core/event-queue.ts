@@ -1,60 +1,72 @@
-// The event queue: a binary min-heap ordered by (time, class, source host id,
-// per-source sequence number), so simultaneous events always run in the same
-// order whatever the insertion order across hosts. Packet arrivals (class 0)
-// run before other events at the same instant, as in Shadow.
+// Event heaps: one binary min-heap of events per owner (a host, or the global
+// owner), ordered by (time, class, source host, pusher, pusher's sequence
+// number), so simultaneous events always run in the same order whatever the
+// interleaving of hosts. Packet arrivals (class 0) run before other events at
+// the same instant, as in Shadow.
 import { SimTime } from './time';
 
 export interface SimEvent {
   timeNs: SimTime;
   /** Host that caused the event (deterministic tie-break). */
   srcHostId: number;
+  /** Whose handler pushed it (GLOBAL_OWNER outside hosts); seq counts that pusher's pushes. */
+  pusher: number;
   seq: number;
   /** 0: packet arrival; 1: everything else. */
   klass: number;
+  /** The host whose state the event touches, or GLOBAL_OWNER. */
+  owner: number;
   run: () => void;
   /** Cleared events stay in the heap but do nothing when popped. */
   cancelled: boolean;
 }
 
-function before(a: SimEvent, b: SimEvent): boolean {
+/** Owner of events that may touch any host (fault schedule, API entries): they run alone. */
+export const GLOBAL_OWNER = -1;
+
+export function eventBefore(a: SimEvent, b: SimEvent): boolean {
   if (a.timeNs !== b.timeNs) return a.timeNs < b.timeNs;
   if (a.klass !== b.klass) return a.klass < b.klass;
   if (a.srcHostId !== b.srcHostId) return a.srcHostId < b.srcHostId;
+  if (a.pusher !== b.pusher) return a.pusher < b.pusher;
   return a.seq < b.seq;
 }
 
 export const EVENT_PACKET = 0;
 export const EVENT_TASK = 1;
 
-export class EventQueue {
-  private heap: SimEvent[] = [];
-  private seqByHost: number[] = [];
+/** One owner's pending events. */
+export class EventHeap {
+  private readonly heap: SimEvent[] = [];
 
   get size(): number {
     return this.heap.length;
   }
 
-  push(timeNs: SimTime, srcHostId: number, run: () => void, klass = EVENT_TASK): SimEvent {
-    if (!Number.isSafeInteger(timeNs) || timeNs < 0) throw new Error(`invariant: event at bad time ${timeNs}`);
-    const seq = (this.seqByHost[srcHostId] ?? 0) + 1;
-    this.seqByHost[srcHostId] = seq;
-    const ev: SimEvent = { timeNs, srcHostId, seq, klass, run, cancelled: false };
+  /** The earliest event, cancelled or not (undefined when empty). */
+  top(): SimEvent | undefined {
+    return this.heap[0];
+  }
+
+  /** The earliest live event: cancelled ones at the top are dropped on the way. */
+  liveTop(): SimEvent | undefined {
+    const h = this.heap;
+    while (h.length > 0 && h[0].cancelled) this.pop();
+    return h[0];
+  }
+
+  push(ev: SimEvent): void {
     const h = this.heap;
     h.push(ev);
     let i = h.length - 1;
     while (i > 0) {
       const p = (i - 1) >> 1;
-      if (!before(h[i], h[p])) break;
-      [h[i], h[p]] = [h[p], h[i]];
+      if (!eventBefore(h[i], h[p])) break;
+      const x = h[i];
+      h[i] = h[p];
+      h[p] = x;
       i = p;
     }
-    return ev;
-  }
-
-  /** Time of the earliest live event, or Infinity. */
-  peekTime(): number {
-    while (this.heap.length > 0 && this.heap[0].cancelled) this.pop();
-    return this.heap.length > 0 ? this.heap[0].timeNs : Infinity;
   }
 
   pop(): SimEvent | undefined {
@@ -69,13 +81,107 @@ export class EventQueue {
         const l = 2 * i + 1;
         const r = l + 1;
         let m = i;
-        if (l < h.length && before(h[l], h[m])) m = l;
-        if (r < h.length && before(h[r], h[m])) m = r;
+        if (l < h.length && eventBefore(h[l], h[m])) m = l;
+        if (r < h.length && eventBefore(h[r], h[m])) m = r;
         if (m === i) break;
-        [h[i], h[m]] = [h[m], h[i]];
+        const x = h[i];
+        h[i] = h[m];
+        h[m] = x;
         i = m;
       }
     }
     return top;
+  }
+}
+
+/**
+ * The hosts that have events and may run one now, ordered by their earliest
+ * event (ties: the lower host id): an indexed heap, so a host's position moves
+ * when its earliest event changes.
+ */
+export class ReadyHosts {
+  private readonly heap: number[] = [];
+  /** Index in heap per host id, -1 when absent. */
+  private pos: Int32Array = new Int32Array(16).fill(-1);
+
+  constructor(private readonly heaps: readonly EventHeap[]) {}
+
+  get size(): number {
+    return this.heap.length;
+  }
+
+  top(): number {
+    return this.heap.length > 0 ? this.heap[0] : -1;
+  }
+
+  has(host: number): boolean {
+    return host < this.pos.length && this.pos[host] >= 0;
+  }
+
+  /** Adds host, or moves it after its earliest event changed. */
+  update(host: number): void {
+    if (host >= this.pos.length) {
+      const bigger = new Int32Array(Math.max(host + 1, this.pos.length * 2)).fill(-1);
+      bigger.set(this.pos);
+      this.pos = bigger;
+    }
+    let i = this.pos[host];
+    if (i < 0) {
+      i = this.heap.length;
+      this.heap.push(host);
+      this.pos[host] = i;
+    }
+    this.down(this.up(i));
+  }
+
+  remove(host: number): void {
+    if (!this.has(host)) return;
+    const i = this.pos[host];
+    const last = this.heap.pop() as number;
+    this.pos[host] = -1;
+    if (i === this.heap.length) return;
+    this.heap[i] = last;
+    this.pos[last] = i;
+    this.down(this.up(i));
+  }
+
+  private less(a: number, b: number): boolean {
+    const ea = this.heaps[a].top() as SimEvent;
+    const eb = this.heaps[b].top() as SimEvent;
+    if (ea === eb) return a < b;
+    return eventBefore(ea, eb);
+  }
+
+  private swap(i: number, j: number): void {
+    const h = this.heap;
+    const x = h[i];
+    h[i] = h[j];
+    h[j] = x;
+    this.pos[h[i]] = i;
+    this.pos[h[j]] = j;
+  }
+
+  private up(i: number): number {
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (!this.less(this.heap[i], this.heap[p])) break;
+      this.swap(i, p);
+      i = p;
+    }
+    return i;
+  }
+
+  private down(i: number): void {
+    const h = this.heap;
+    for (;;) {
+      const l = 2 * i + 1;
+      const r = l + 1;
+      let m = i;
+      if (l < h.length && this.less(h[l], h[m])) m = l;
+      if (r < h.length && this.less(h[r], h[m])) m = r;
+      if (m === i) return;
+      this.swap(i, m);
+      i = m;
+    }
   }
 }

@@ -41,9 +41,11 @@ export class LockTable {
     if (w.size === 0) this.queues.delete(fileKey);
   }
 
-  /** A process ended (the kernel dropped all its locks): every waiter tries again. */
-  releasedAll(): void {
+  /** A process of host `hostId` ended (the kernel dropped all its locks): every waiter of that host tries again. */
+  releasedAll(hostId: number): void {
+    const prefix = `${hostId}:`;
     for (const [key, w] of [...this.queues]) {
+      if (!key.startsWith(prefix)) continue;
       w.notify();
       if (w.size === 0) this.queues.delete(key);
     }

@@ -21,6 +21,11 @@ export class Thread {
   /** Completed result held back while CPU latency is charged (kind, ret). */
   pendingKind = 0;
   pendingRet = 0;
+  /** While posted (hosts in parallel): the runahead its shim was given, and whether START is still due. */
+  allowedNs = 0;
+  startPending = false;
+  /** Wall time (monotonic ns) since which the watchdog has reported it silent, or -1. */
+  silentSinceNs = -1;
   /** set_tid_address / CLONE_CHILD_CLEARTID address, 0 if none. */
   clearChildTidAddr = 0;
   /** set_robust_list head, kept for the futex owner-died cleanup. */

@@ -4,8 +4,8 @@
 // managed thread), dispatch (the syscall table), blocking, cpu-latency,
 // shim-calls, lifecycle (process and thread birth and death) and spawn.
 import type { ProcessConfig } from '../config/types';
-import type { Scheduler } from '../core/scheduler';
-import { native, NativeAddon } from '../native';
+import type { InFlightRunner, Scheduler } from '../core/scheduler';
+import { native, NativeAddon, WAIT_RESULT } from '../native';
 import type { Host } from '../host/host';
 import { Memory } from '../host/memory';
 import type { Process } from '../host/process';
@@ -21,10 +21,11 @@ import { Handler, SyscallCall } from './call';
 import { SyscallTable } from './dispatch';
 import * as blocking from './blocking';
 import * as lifecycle from './lifecycle';
-import { runThread } from './run-loop';
+import { runThread, serveAnswer } from './run-loop';
 import { ShimCalls } from './shim-calls';
 import { managedEnv, spawnConfigured } from './spawn';
 import { Reaper } from './reaper';
+import { reportAnswered, reportSilent } from './watchdog';
 
 export { ProcessVanished } from './shim-calls';
 
@@ -61,7 +62,7 @@ export interface KernelDeps {
   mem: Memory;
 }
 
-export class Kernel {
+export class Kernel implements InFlightRunner {
   /** The context of the syscall being handled (one, rebound per call). */
   readonly call = new SyscallCall(this);
   readonly syscalls: SyscallTable;
@@ -134,6 +135,48 @@ export class Kernel {
   /** Runs thread t from its saved message until it blocks, exits or is delayed. */
   runThread(t: Thread): void {
     runThread(this, t);
+  }
+
+  // ------------------------------------------ threads of several hosts at once
+  // With general.parallelism > 1 a reply is posted and the thread runs natively
+  // while the scheduler serves other hosts; serveOne picks up whichever answers.
+  private readonly posted: Thread[] = [];
+  private readonly postedSlots = new Int32Array(128);
+  private readonly postedPids = new Int32Array(128);
+
+  /** t's reply is posted (or its process started): its next message is served by serveOne. */
+  post(t: Thread): void {
+    this.sched.posted();
+    const i = this.posted.length;
+    this.posted.push(t);
+    this.postedSlots[i] = t.slot;
+    this.postedPids[i] = t.process.nativePid;
+  }
+
+  serveOne(): void {
+    const n = this.posted.length;
+    let r = this.addon.waitAny(this.postedSlots, this.postedPids, n, this.opts.watchdogTimeoutNs ?? 0);
+    while (r === -(n + 1)) {
+      for (const t of this.posted) reportSilent(this, t, t.process.nativePid);
+      r = this.addon.waitAny(this.postedSlots, this.postedPids, n, this.opts.watchdogTimeoutNs ?? 0);
+    }
+    const index = r >= 0 ? r : -1 - r;
+    const t = this.posted[index];
+    const last = n - 1;
+    // Moved into the hole: the order of waiting does not matter, the order of effects is the scheduler's.
+    this.posted[index] = this.posted[last];
+    this.postedSlots[index] = this.postedSlots[last];
+    this.postedPids[index] = this.postedPids[last];
+    this.posted.pop();
+    if (r >= 0) reportAnswered(this, t);
+    else t.silentSinceNs = -1;
+    const host = t.process.host.id;
+    this.sched.resume(host);
+    try {
+      serveAnswer(this, t, r >= 0 ? WAIT_RESULT.REQUEST : WAIT_RESULT.DIED);
+    } finally {
+      this.sched.finishTurn(host);
+    }
   }
 
   // --------------------------------------------------------------- blocking

@@ -30,20 +30,31 @@ export function runThread(k: Kernel, t: Thread): void {
   const shm = k.shm;
   const L = shm.layout;
   const hostOff = shm.hostOffset(p.host.id);
-  const ch = t.chOff;
   shm.writeI64(hostOff + L.hSimTime, k.sched.nowNs);
   shm.writeI64(hostOff + L.hUnapplied, 0);
   let kind: number;
-  let ret: number;
   if (t.pendingKind !== 0) {
     kind = t.pendingKind;
-    ret = t.pendingRet;
+    k.call.ret = t.pendingRet;
     t.pendingKind = 0;
   } else {
     kind = handleMessage(k, t);
     if (kind === NO_REPLY_NOW) return;
-    ret = k.call.ret;
   }
+  replyAndGoOn(k, t, kind, k.call.ret);
+}
+
+/**
+ * Sends t its reply and, while it keeps making calls that need no wait,
+ * answers them. With several hosts running at once the reply is posted and
+ * the loop goes on: the kernel's runner picks up t's next message (serveAnswer).
+ */
+function replyAndGoOn(k: Kernel, t: Thread, kind: number, ret: number): void {
+  const p = t.process;
+  const shm = k.shm;
+  const L = shm.layout;
+  const hostOff = shm.hostOffset(p.host.id);
+  const ch = t.chOff;
   for (;;) {
     if (kind === MSG.COMPLETE && k.signals !== null) {
       if (!k.signals.prepareDelivery(t, t.lastNr, ret === -E.EINTR)) return;
@@ -54,25 +65,61 @@ export function runThread(k: Kernel, t: Thread): void {
     const allowedNs = k.sched.maxRunaheadNs();
     shm.writeI64(hostOff + L.hMaxRunahead, allowedNs);
     shm.writeI64(hostOff + L.hSimTime, k.sched.nowNs);
-    let waited = k.addon.replyAndWait(t.slot, p.nativePid, k.opts.watchdogTimeoutNs);
-    if (waited === WAIT_RESULT.STILL_WAITING) waited = watchSilentThread(k, t, p.nativePid);
-    if (waited === WAIT_RESULT.DIED) {
-      k.processDied(p);
+    if (k.sched.canPost()) {
+      t.allowedNs = allowedNs;
+      k.addon.reply(t.slot);
+      k.post(t);
       return;
     }
-    // The shim may move its host's clock forward (CPU latency), within the runahead it was given.
-    const shimTime = shm.readU64(hostOff + L.hSimTime);
-    if (shimTime !== k.sched.nowNs) {
-      if (shimTime < k.sched.nowNs || shimTime > allowedNs) {
-        killForProtocolViolation(k, p, `host clock set to ${shimTime} ns, outside ${k.sched.nowNs}..${allowedNs}`);
-        return;
-      }
-      k.sched.nowNs = shimTime;
-    }
-    kind = handleMessage(k, t);
+    let waited = k.addon.replyAndWait(t.slot, p.nativePid, k.opts.watchdogTimeoutNs);
+    if (waited === WAIT_RESULT.STILL_WAITING) waited = watchSilentThread(k, t, p.nativePid);
+    kind = afterAnswer(k, t, allowedNs, waited);
     if (kind === NO_REPLY_NOW) return;
     ret = k.call.ret;
   }
+}
+
+/** The runner's half: posted thread t answered (waited: a WAIT_RESULT); its host's context is current. */
+export function serveAnswer(k: Kernel, t: Thread, waited: number): void {
+  if (t.startPending) {
+    // A process started while other hosts ran: its first message is START.
+    t.startPending = false;
+    if (waited === WAIT_RESULT.DIED) {
+      k.processDied(t.process);
+      k.log.warn(t.process.host.name, startFailure(t));
+      return;
+    }
+    runThread(k, t);
+    return;
+  }
+  const kind = afterAnswer(k, t, t.allowedNs, waited);
+  if (kind !== NO_REPLY_NOW) replyAndGoOn(k, t, kind, k.call.ret);
+}
+
+/** The warning for a process whose native image ended before its shim said START. */
+export function startFailure(t: Thread): string {
+  return `${t.process.name}: ended before the shim attached (is it a setuid binary, or one for another ABI?)`;
+}
+
+/** After t answered: checks the clock its shim moved, then handles its message. */
+function afterAnswer(k: Kernel, t: Thread, allowedNs: number, waited: number): number {
+  const p = t.process;
+  if (waited === WAIT_RESULT.DIED) {
+    k.processDied(p);
+    return NO_REPLY_NOW;
+  }
+  const shm = k.shm;
+  const hostOff = shm.hostOffset(p.host.id);
+  // The shim may move its host's clock forward (CPU latency), within the runahead it was given.
+  const shimTime = shm.readU64(hostOff + shm.layout.hSimTime);
+  if (shimTime !== k.sched.nowNs) {
+    if (shimTime < k.sched.nowNs || shimTime > allowedNs) {
+      killForProtocolViolation(k, p, `host clock set to ${shimTime} ns, outside ${k.sched.nowNs}..${allowedNs}`);
+      return NO_REPLY_NOW;
+    }
+    k.sched.nowNs = shimTime;
+  }
+  return handleMessage(k, t);
 }
 
 /**

@@ -10,6 +10,7 @@ import type { Thread } from '../host/thread';
 import { SHIM_PATH, WAIT_RESULT } from '../native';
 import { watchSilentThread } from './watchdog';
 import { nativeLaunch } from './static-loader';
+import { startFailure } from './run-loop';
 import type { Kernel } from './kernel';
 
 /** Size of the auxiliary vector's AT_RANDOM block (Linux: 16 bytes). */
@@ -84,11 +85,18 @@ export function spawnConfigured(k: Kernel, host: Host, cfg: ProcessConfig): Proc
   }
   k.attachNative(p, pid);
   k.log.debug(host.name, `${p.name}: started ${cfg.path} ${cfg.args.join(' ')}`);
+  if (k.sched.canPost()) {
+    // Its loader and shim start natively while other hosts run (START comes to serveOne).
+    t.startPending = true;
+    t.state = 'running';
+    k.post(t);
+    return p;
+  }
   let waited = k.addon.waitRequest(t.slot, pid, k.opts.watchdogTimeoutNs);
   if (waited === WAIT_RESULT.STILL_WAITING) waited = watchSilentThread(k, t, pid);
   if (waited === WAIT_RESULT.DIED) {
     k.processDied(p);
-    k.log.warn(host.name, `${p.name}: ended before the shim attached (is it a setuid binary, or one for another ABI?)`);
+    k.log.warn(host.name, startFailure(t));
     return p;
   }
   k.runThread(t);

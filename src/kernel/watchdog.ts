@@ -14,27 +14,41 @@ import type { Kernel } from './kernel';
  */
 export function watchSilentThread(k: Kernel, t: Thread, nativePid: number): number {
   const timeoutNs = k.opts.watchdogTimeoutNs ?? 0;
-  const startNs = k.addon.monotonicNs() - timeoutNs;
-  const p = t.process;
+  t.silentSinceNs = k.addon.monotonicNs() - timeoutNs;
   let r: number = WAIT_RESULT.STILL_WAITING;
   while (r === WAIT_RESULT.STILL_WAITING) {
-    const silentS = ((k.addon.monotonicNs() - startNs) / 1e9).toFixed(1);
-    k.log.warn(
-      p.host.name,
-      `watchdog: process ${p.exeName} (pid ${p.vpid}) thread ${t.vtid} has not answered for ${silentS} s ` +
-        `of wall time; it is ${nativeActivity(nativePid, t.nativeTid)} (last syscall through the simulator: ` +
-        `${t.lastNr >= 0 ? syscallName(t.lastNr) : 'none'}); the simulation waits for it`,
-    );
+    reportSilent(k, t, nativePid);
     r = k.addon.waitRequest(t.slot, nativePid, timeoutNs);
   }
-  if (r === WAIT_RESULT.REQUEST) {
-    const silentS = ((k.addon.monotonicNs() - startNs) / 1e9).toFixed(1);
-    k.log.warn(
-      p.host.name,
-      `watchdog: process ${p.exeName} (pid ${p.vpid}) thread ${t.vtid} answered after ${silentS} s`,
-    );
-  }
+  if (r === WAIT_RESULT.REQUEST) reportAnswered(k, t);
+  t.silentSinceNs = -1;
   return r;
+}
+
+/**
+ * Says that t (of native process nativePid) has not answered for a watchdog
+ * period or more; at once, not at the round's end: the run is stuck on it.
+ */
+export function reportSilent(k: Kernel, t: Thread, nativePid: number): void {
+  if (t.silentSinceNs < 0) t.silentSinceNs = k.addon.monotonicNs() - (k.opts.watchdogTimeoutNs ?? 0);
+  const p = t.process;
+  const silentS = ((k.addon.monotonicNs() - t.silentSinceNs) / 1e9).toFixed(1);
+  k.log.logNow(
+    'warning',
+    p.host.name,
+    `watchdog: process ${p.exeName} (pid ${p.vpid}) thread ${t.vtid} has not answered for ${silentS} s ` +
+      `of wall time; it is ${nativeActivity(nativePid, t.nativeTid)} (last syscall through the simulator: ` +
+      `${t.lastNr >= 0 ? syscallName(t.lastNr) : 'none'}); the simulation waits for it`,
+  );
+}
+
+/** t answered after reportSilent said it was silent (nothing when it was not). */
+export function reportAnswered(k: Kernel, t: Thread): void {
+  if (t.silentSinceNs < 0) return;
+  const p = t.process;
+  const silentS = ((k.addon.monotonicNs() - t.silentSinceNs) / 1e9).toFixed(1);
+  t.silentSinceNs = -1;
+  k.log.logNow('warning', p.host.name, `watchdog: process ${p.exeName} (pid ${p.vpid}) thread ${t.vtid} answered after ${silentS} s`);
 }
 
 /**

@@ -357,6 +357,8 @@ const UNREACHABLE: Route = { latencyNs: Infinity, loss: 1, jitterNs: 0, hops: []
 export class RoutingTable {
   /** Smallest latency over all reachable used pairs, self pairs included. */
   readonly minLatencyNs: number;
+  /** Smallest latency less jitter over the same pairs: the least time any packet takes. */
+  readonly minDelayNs: number;
   private readonly indexOf: ReadonlyMap<number, number>;
 
   constructor(
@@ -365,8 +367,13 @@ export class RoutingTable {
   ) {
     this.indexOf = new Map(nodeIds.map((id, index) => [id, index]));
     let min = Infinity;
-    for (const r of routes) min = Math.min(min, r.latencyNs);
+    let minDelay = Infinity;
+    for (const r of routes) {
+      min = Math.min(min, r.latencyNs);
+      if (r.reachable) minDelay = Math.min(minDelay, r.latencyNs - r.jitterNs);
+    }
     this.minLatencyNs = min;
+    this.minDelayNs = minDelay;
   }
 
   /** Path properties from node `srcNode` to node `dstNode`; both must be used nodes. */

@@ -38,6 +38,15 @@ export interface PathCounters {
   routed(srcHostId: number, dstHostId: number, lost: boolean): void;
 }
 
+/**
+ * The scheduler as the network sees it: defer runs a packet's trip at the end
+ * of the scheduling round, in an order no interleaving of hosts changes (links
+ * and their random stream are shared by every host that sends over them).
+ */
+export interface NetClock extends Clock {
+  defer(fn: () => void): void;
+}
+
 /** Event class of a packet arrival (see core/event-queue: arrivals run first at an instant). */
 const PACKET_ARRIVAL = 0;
 
@@ -69,7 +78,7 @@ export class Internet implements Router {
   constructor(
     readonly network: Network,
     readonly hosts: readonly NetHost[],
-    readonly clock: Clock,
+    readonly clock: NetClock,
     private readonly log: NetLog,
     private readonly opts: InternetOptions,
   ) {
@@ -96,7 +105,7 @@ export class Internet implements Router {
         },
         (p) => {
           if (stack.capture !== null) stack.capture('eth0', p);
-          this.route(p);
+          this.clock.defer(() => this.route(p));
         },
         (p) => {
           if (stack.capture !== null) stack.capture('eth0', p);
@@ -123,6 +132,17 @@ export class Internet implements Router {
 
   stack(hostId: number): NetworkStack {
     return this.stacks[hostId];
+  }
+
+  /**
+   * The smallest delay a packet can take from one host to another (the path
+   * latency less its jitter, at least the runahead): the scheduler's lookahead.
+   * Self paths count too (a host's own address goes through loopback, but the
+   * bound must not depend on that).
+   */
+  lookaheadNs(): number {
+    const min = this.network.minDelayNs;
+    return Math.max(this.minDelayNs, Number.isFinite(min) ? min : 0, 0);
   }
 
   /** One-way delay from host a to host b: the path latency, at least the runahead. */
@@ -216,6 +236,7 @@ export class Internet implements Router {
         if (this.hostDown[dst] === 0) iface.receive(p, this.clock.nowNs);
       },
       PACKET_ARRIVAL,
+      dst,
     );
     if (duplicate) {
       const copy: Packet = { ...p, onDepart: null };
@@ -226,6 +247,7 @@ export class Internet implements Router {
           if (this.hostDown[dst] === 0) iface.receive(copy, this.clock.nowNs);
         },
         PACKET_ARRIVAL,
+        dst,
       );
     }
   }
@@ -272,7 +294,10 @@ export class Internet implements Router {
     }
     // Within a host the error comes back through loopback at once, as on Linux.
     if (dst === p.srcHostId) UdpSocket.icmpError(srcStack, p, errno);
-    else this.clock.at(now + back, dst ?? p.srcHostId, () => UdpSocket.icmpError(srcStack, p, errno));
+    else {
+      const from = dst ?? p.srcHostId;
+      this.clock.at(now + back, from, () => UdpSocket.icmpError(srcStack, p, errno), undefined, p.srcHostId);
+    }
   }
 
   /** A packet to an address no host owns: DNS gets an answer, anything else is dropped. */

@@ -44,6 +44,8 @@ export interface Network {
   route(srcHostIndex: number, dstHostIndex: number): Route;
   /** Smallest latency over all pairs of host-bearing nodes (self pairs included), at the start. */
   readonly minLatencyNs: number;
+  /** Least time any packet can take between two host-bearing nodes now (latency less jitter; Infinity: no path). */
+  readonly minDelayNs: number;
   /** Index of the host owning `ip`, or undefined (packets to it are dropped). */
   hostIndexByIp(ip: number): number | undefined;
   /** Contents of the simulated /etc/hosts. */
@@ -151,6 +153,10 @@ class LiveNetwork implements Network {
         );
       }
     }
+  }
+
+  get minDelayNs(): number {
+    return this.routes.minDelayNs;
   }
 
   private host(index: number): NetworkHost {

@@ -35,9 +35,27 @@ export class Logger {
     return RANK[level] <= this.rank;
   }
 
+  /**
+   * Runs a line's output now or when the simulation's round ends (set by the
+   * simulation): hosts that run at once must not interleave their lines by
+   * which answered first.
+   */
+  defer: (write: () => void) => void = (write) => write();
+
   log(level: LogLevel, where: string | null, msg: string): void {
-    if (this.onProblem !== null && (level === 'error' || level === 'warning'))
-      this.onProblem(level, where, this.clock(), msg);
+    const problem = this.onProblem !== null && (level === 'error' || level === 'warning');
+    if (!problem && RANK[level] > this.rank) return;
+    this.defer(() => this.write(level, where, msg, problem));
+  }
+
+  /** Logs at once, never deferred: wall-clock diagnostics (the watchdog) while the simulation is stuck. */
+  logNow(level: LogLevel, where: string | null, msg: string): void {
+    const problem = this.onProblem !== null && (level === 'error' || level === 'warning');
+    this.write(level, where, msg, problem);
+  }
+
+  private write(level: LogLevel, where: string | null, msg: string, problem: boolean): void {
+    if (problem && this.onProblem !== null) this.onProblem(level as 'error' | 'warning', where, this.clock(), msg);
     if (RANK[level] > this.rank) return;
     const t = this.clock();
     const time = t >= 0 ? formatSimTime(t) : 'n/a';

@@ -13,6 +13,8 @@ export function startReport(sim: Simulation, logger: Logger): RunRecorder | null
   if (!sim.config.general.report || net === null) return null;
   const rec = new RunRecorder(sim.config, sim.kernel, net.internet);
   rec.attach(logger);
+  // Rounds end at sample times, so a sample sees the same work at every parallelism.
+  sim.sched.barrierNs = () => rec.nextSampleAtNs;
   const before = sim.onTick;
   sim.onTick =
     before === null

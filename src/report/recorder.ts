@@ -103,6 +103,11 @@ export class RunRecorder implements ReportHooks, PathCounters {
     logger.onProblem = (level, where, timeNs, msg) => this.problem(level, where, timeNs, msg);
   }
 
+  /** The next sample's time: the scheduler ends its rounds there. */
+  get nextSampleAtNs(): number {
+    return this.nextSampleNs;
+  }
+
   /** Between two events: takes the samples whose interval has ended. */
   tick(nowNs: number): void {
     while (nowNs >= this.nextSampleNs) this.sample();
@@ -144,11 +149,14 @@ export class RunRecorder implements ReportHooks, PathCounters {
   }
 
   event(host: string | null, kind: string, label: string): void {
-    if (this.events.length >= MAX_EVENTS) {
-      this.eventsDropped++;
-      return;
-    }
-    this.events.push({ t: this.kernel.sched.nowNs, host, kind, label });
+    // At the round's end, in the scheduler's order: which events MAX_EVENTS keeps must not depend on timing.
+    this.kernel.sched.defer(() => {
+      if (this.events.length >= MAX_EVENTS) {
+        this.eventsDropped++;
+        return;
+      }
+      this.events.push({ t: this.kernel.sched.nowNs, host, kind, label });
+    });
   }
 
   routed(src: number, dst: number, lost: boolean): void {
@@ -232,7 +240,9 @@ export class RunRecorder implements ReportHooks, PathCounters {
     if (endNs > this.nextSampleNs - this.intervalNs) this.sample();
     const n = this.samples;
     const expected = new Map(outcomes.map((o) => [`${o.host}\u0000${o.name}`, o.asExpected]));
-    const processes: ReportProcess[] = this.kernel.processes.map((p) => {
+    // By host (stable: a host's own order is its own); processes of hosts that ran at once joined the list as they came.
+    const byHost = [...this.kernel.processes].sort((a, b) => a.host.id - b.host.id);
+    const processes: ReportProcess[] = byHost.map((p) => {
       const st = p.finalState();
       return {
         host: p.host.name,

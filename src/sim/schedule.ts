@@ -6,6 +6,7 @@ import { parseSignal, signalName } from '../config/signals';
 import { ConfigError, type FinalState } from '../config/types';
 import { parseBandwidth, parseTime, UnitSyntaxError } from '../config/units';
 import type { Scheduler } from '../core/scheduler';
+import { GLOBAL_OWNER } from '../core/event-queue';
 import type { Internet } from '../net/internet';
 import type { Network } from '../net/network';
 import type { Logger } from '../output/log';
@@ -47,7 +48,7 @@ export class FaultSchedule {
 
   /** Puts every entry in the event queue at its time (entries are sorted; equal times keep their order). */
   scheduleAll(entries: readonly ScheduleEntry[]): void {
-    for (const e of entries) this.sched.at(e.atNs, SCHEDULE_EVENT_HOST, () => this.apply(e.action, e.where));
+    for (const e of entries) this.sched.at(e.atNs, SCHEDULE_EVENT_HOST, () => this.apply(e.action, e.where), undefined, GLOBAL_OWNER);
   }
 
   /** A link action from the API: its edge must exist (the YAML ones were checked with the config). */
@@ -321,7 +322,7 @@ export function makeControl(target: ControlTarget, faults: FaultSchedule): Fault
     processes: () => target.processes(),
     after(delay, fn) {
       const ns = apiTime(delay, 'ctl.after');
-      target.sched.at(target.sched.nowNs + ns, SCHEDULE_EVENT_HOST, () => fn(ctl));
+      target.sched.at(target.sched.nowNs + ns, SCHEDULE_EVENT_HOST, () => fn(ctl), undefined, GLOBAL_OWNER);
     },
   };
   return ctl;

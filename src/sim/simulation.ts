@@ -3,6 +3,7 @@
 // loop to stop time (or until interrupted), and reports how every configured
 // process ended and which output files could not be written.
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Config } from '../config/types';
 import { EXPERIMENTAL_FIELDS, getExperimental, noEffectWarning } from '../config/schema';
@@ -24,7 +25,8 @@ import { SIGKILL } from '../abi/signals';
 import { FaultSchedule, makeControl, type FaultControl, type HostControl, type ProcessView } from './schedule';
 import { ConfigError } from '../config/types';
 import { syscallName } from '../abi/syscalls';
-import { Scheduler } from '../core/scheduler';
+import { effectiveParallelism, Scheduler } from '../core/scheduler';
+import { GLOBAL_OWNER } from '../core/event-queue';
 import { formatSimTime } from '../core/time';
 import {
   createDataDirectory,
@@ -116,13 +118,8 @@ export class Simulation {
       if (f.umbraAlways !== undefined && getExperimental(x, f.prop) !== f.umbraAlways) {
         opts.logger.warn(null, noEffectWarning(f.key));
       }
-    // Said once rather than silently ignored: a user asking for workers expects them.
-    if (config.general.parallelism > 1) {
-      opts.logger.warn(
-        null,
-        `general.parallelism ${config.general.parallelism}: hosts run one at a time in this version; the value has no effect`,
-      );
-    }
+    this.sched.parallelism = effectiveParallelism(config.general.parallelism, config.hosts.length);
+    opts.logger.defer = (fn) => this.sched.defer(fn);
     this.kernel = new Kernel(shm, this.sched, opts.logger, {
       modelUnblockedSyscallLatency: config.general.modelUnblockedSyscallLatency,
       unblockedSyscallLatencyNs: x.unblockedSyscallLatencyNs,
@@ -135,6 +132,8 @@ export class Simulation {
       usePreloadLibc: x.usePreloadLibc,
     });
     registerAllSyscalls(this.kernel);
+    // Threads of several hosts plus the simulator on fewer cores: spinning for an answer takes a core another thread needs.
+    this.kernel.addon.allowSpin(!(this.sched.parallelism > 1 && this.sched.parallelism + 1 > os.availableParallelism()));
   }
 
   /**
@@ -211,6 +210,8 @@ export class Simulation {
     });
     attachInternet(this.kernel, internet);
     this.internet = internet;
+    this.sched.lookaheadNs = () => internet.lookaheadNs();
+    this.sched.runner = this.kernel;
     this.faults = new FaultSchedule(
       this.sched,
       this.network,
@@ -261,11 +262,15 @@ export class Simulation {
         }
       });
     }
+    // A configured process may start while other hosts run and end before its shim attached, after spawning returned.
+    this.kernel.onProcessEnd.push((p) => {
+      if (p.config !== null) this.checkShimReports(p);
+    });
     if (this.faults !== null) {
       const faults = this.faults;
       faults.scheduleAll(this.config.schedule ?? []);
       const ctl = this.control(faults);
-      for (const { atNs, run } of this.apiRuns) this.sched.at(atNs, 0, () => run(ctl));
+      for (const { atNs, run } of this.apiRuns) this.sched.at(atNs, 0, () => run(ctl), undefined, GLOBAL_OWNER);
     }
     let interrupted: RunResult['interrupted'] = null;
     try {
@@ -276,6 +281,7 @@ export class Simulation {
       };
       if (this.stopSignal !== null) throw new Interrupted();
       this.sched.run(tick);
+      tick(); // the last round may have been the one a stop was asked in
       this.checkShimReports(null); // shims of exec'd processes report too
       this.sched.nowNs = Math.max(this.sched.nowNs, this.config.general.stopTimeNs);
     } catch (e) {

@@ -293,7 +293,7 @@ function fifoKey(c: SyscallCall, dirfd: number, pathAddr: number, flags: number)
   if (fd < 0) return null;
   try {
     const st = fs.statSync(`/proc/${t.process.nativePid}/task/${t.nativeTid}/fd/${fd}`, { bigint: true });
-    return st.isFIFO() ? `${st.dev}:${st.ino}` : null;
+    return st.isFIFO() ? `${c.t.process.host.id}:${st.dev}:${st.ino}` : null;
   } catch {
     return null;
   } finally {

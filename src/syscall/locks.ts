@@ -41,10 +41,11 @@ function fileKey(c: SyscallCall, fd: number): string {
   const t = c.t;
   try {
     const st = fs.statSync(`/proc/${t.process.nativePid}/task/${t.nativeTid}/fd/${fd}`, { bigint: true });
-    return `${st.dev}:${st.ino}`;
+    // Per host: hosts are separate machines (and may run at once), so one host's release wakes only its own waiters.
+    return `${t.process.host.id}:${st.dev}:${st.ino}`;
   } catch {
     // The fd vanished under us (the native call reported it already): one shared queue is enough.
-    return 'unknown';
+    return `${t.process.host.id}:unknown`;
   }
 }
 
@@ -172,5 +173,5 @@ function posixHolder(k: Kernel, c: SyscallCall, fd: number, addr: number): Proce
 export function registerLocks(k: Kernel): void {
   k.register(SYS.flock, flock);
   // The kernel dropped every lock of an ended process: waiters anywhere may now get theirs.
-  k.onProcessEnd.push(() => k.locks.releasedAll());
+  k.onProcessEnd.push((p) => k.locks.releasedAll(p.host.id));
 }

@@ -48,6 +48,10 @@ export class FakeAddon implements NativeAddon {
   rdtscTraps(): boolean {
     return this.real.rdtscTraps();
   }
+  allowSpin(): void {}
+  waitAny(): number {
+    throw new Error('FakeAddon: no threads run natively in unit tests');
+  }
   createShm(): ArrayBuffer {
     return new ArrayBuffer(this.real.layout().shmSize);
   }
@@ -179,9 +183,9 @@ export class FakeKernel {
    * marked running, and the test issues the call again (the restart model).
    */
   advanceTo(untilNs: number): void {
-    const q = this.sched.queue;
+    const q = this.sched;
     while (q.peekTime() <= untilNs) {
-      const ev = q.pop();
+      const ev = q.popNext();
       if (ev === undefined) break;
       if (ev.cancelled) continue;
       if (ev.timeNs > this.sched.nowNs) this.sched.nowNs = ev.timeNs;

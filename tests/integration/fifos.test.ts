@@ -52,12 +52,20 @@ test('configured processes exchange data through a FIFO: one host, started at di
   assert.equal(r.output('box', 'cat.'), 'x\n');
 });
 
-test('hosts share the file system, so they share a FIFO too', () => {
+test('a FIFO connects the processes of one host only, as on a shared network file system', () => {
+  // Hosts share the real file system the way NFS clients share a server: a FIFO
+  // there is each machine's own object, so a writer on beta never meets alpha's
+  // reader, and both meet a partner on their own host.
   const dir = tempDir();
   const fifo = fifoIn(dir);
   const reader = { path: '/bin/cat', args: [fifo], start_time: '1 s' };
-  const writer = { path: '/bin/sh', args: ['-c', `echo across > ${fifo}`], start_time: '4 s' };
-  const r = runUmbra(config(host('alpha', [reader]) + host('beta', [writer], 0)), [], { dir });
-  assert.equal(r.status, 0, r.stderr + r.stdout);
-  assert.equal(r.output('alpha', 'cat.'), 'across\n');
+  const writer = (text: string, at: string) => ({ path: '/bin/sh', args: ['-c', `echo ${text} > ${fifo}`], start_time: at });
+  const r = runUmbra(
+    config(host('alpha', [reader, writer('from-alpha', '6 s')]) + host('beta', [writer('from-beta', '4 s')], 0)),
+    [],
+    { dir },
+  );
+  assert.equal(r.status, 1, 'the writer on beta has no reader on its host: it waits to the end');
+  assert.equal(r.output('alpha', 'cat.'), 'from-alpha\n');
+  assert.match(r.stdout, /process 'beta\.dash\.1000' ended as running/);
 });

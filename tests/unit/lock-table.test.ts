@@ -18,14 +18,17 @@ function waitingThread(p: Process): Thread {
 test('released wakes only the waiters of that file, once', () => {
   const table = new LockTable();
   const woken: string[] = [];
-  const undoA = table.waiters('1:10').add(() => woken.push('a'));
-  table.waiters('1:11').add(() => woken.push('b'));
-  table.released('1:10');
+  // Keys are host:dev:ino.
+  const undoA = table.waiters('0:1:10').add(() => woken.push('a'));
+  table.waiters('0:1:11').add(() => woken.push('b'));
+  table.waiters('1:1:11').add(() => woken.push('other host'));
+  table.released('0:1:10');
   assert.deepEqual(woken, ['a']);
   undoA();
-  assert.equal(table.hasWaiters('1:10'), false);
-  table.releasedAll();
-  assert.deepEqual(woken, ['a', 'b']);
+  assert.equal(table.hasWaiters('0:1:10'), false);
+  table.releasedAll(0);
+  assert.deepEqual(woken, ['a', 'b'], 'a process end wakes the waiters of its own host only');
+  assert.equal(table.hasWaiters('1:1:11'), true);
 });
 
 test('wouldDeadlock follows the chain of POSIX waits; stale entries do not count', () => {

@@ -6,8 +6,8 @@ import assert from 'node:assert/strict';
 
 import { answerDnsQuery } from '../../src/net/dns';
 import { formatIp6 } from '../../src/net/ip6';
-import { Interface, TxSource, type Clock } from '../../src/net/interface';
-import { Internet } from '../../src/net/internet';
+import { Interface, TxSource } from '../../src/net/interface';
+import { Internet, type NetClock } from '../../src/net/internet';
 import { rtnetlinkAnswer } from '../../src/net/netlink';
 import { buildNetwork } from '../../src/net/network';
 import { makeUdpPacket, udpWireBytes, type Packet } from '../../src/net/packet';
@@ -19,13 +19,16 @@ import { Rng } from '../../src/host/rng';
 const MS = 1_000_000;
 
 /** A minimal event loop: (time, insertion) order, like the scheduler within one host. */
-class FakeClock implements Clock {
+class FakeClock implements NetClock {
   nowNs = 0;
   private events: Array<{ t: number; seq: number; fn: () => void }> = [];
   private seq = 0;
   at(timeNs: number, _src: number, run: () => void): void {
     assert.ok(timeNs >= this.nowNs, 'no events in the past');
     this.events.push({ t: timeNs, seq: this.seq++, fn: run });
+  }
+  defer(fn: () => void): void {
+    fn();
   }
   runAll(): void {
     for (;;) {

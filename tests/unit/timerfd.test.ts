@@ -24,9 +24,9 @@ function setup(): { sched: Scheduler; tf: TimerFd; wakes: { n: number } } {
 /** Runs the scheduler's events up to and including atNs, then sets the clock there. */
 function advance(sched: Scheduler, atNs: number): void {
   for (;;) {
-    const next = sched.queue.peekTime();
+    const next = sched.peekTime();
     if (next > atNs) break;
-    const ev = sched.queue.pop();
+    const ev = sched.popNext();
     if (!ev) break;
     if (ev.cancelled) continue;
     sched.nowNs = Math.max(sched.nowNs, ev.timeNs);
