@@ -3,7 +3,8 @@
 // datagram to a random peer; about one message per host per simulated second) for 60
 // simulated seconds. Prints the wall time at parallelism 1 and 2 and their ratio, host-events
 // per wall second, whether both runs wrote the same output, and for the 10 000-host case
-// the simulator's peak RSS per host. UMBRA_PHOLD_HOSTS / UMBRA_PHOLD_SECONDS shrink it.
+// the simulator's peak RSS per host. UMBRA_PHOLD_HOSTS / UMBRA_PHOLD_SECONDS shrink it,
+// UMBRA_PHOLD_LATENCY puts the hosts that far apart (default: the 1 ms switch).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { config, host, program, removeTempDir, runUmbra, tempDir } from '../tests/helpers/umbra';
@@ -31,7 +32,10 @@ function pholdConfig(n: number, seconds: number): string {
   for (let i = 0; i < n; i++) {
     hosts.push(host(hostName(i, n), [{ path: exe, args: `${i} ${n} ${SEED} ${seconds}`, start_time: '1 s' }]));
   }
-  return config(hosts.join(""), `stop_time: ${seconds + 5} s\nseed: ${SEED}`, { bandwidth: "1 Gbit", latency: process.env.UMBRA_PHOLD_LATENCY ?? "50 ms" });
+  // UMBRA_PHOLD_LATENCY (e.g. '50 ms'): a graph with that latency between hosts instead of the 1 ms switch.
+  const latency = process.env.UMBRA_PHOLD_LATENCY;
+  const graph = latency === undefined ? undefined : { bandwidth: '1 Gbit', latency };
+  return config(hosts.join(''), `stop_time: ${seconds + 5} s\nseed: ${SEED}`, graph);
 }
 
 function runPhold(n: number, seconds: number, parallelism: number): PholdRun {
@@ -97,8 +101,8 @@ function pholdCase(name: string, n: number, seconds: number, targets: { p1Ns: nu
   note(
     `${n} hosts × ${seconds} s simulated, ${one.events} host-events; whole CLI wall time (start-up included); ` +
       `simulator peak RSS ${mib(one.peakRssBytes)} = ${fmt(one.peakRssBytes / n / 1024)} KiB per host, ` +
-      `start-up included (managed processes excluded); parallelism is accepted and not used yet ` +
-      `(docs/architecture.md), so the two runs differ only by noise`,
+      `start-up included (managed processes excluded); ${process.env.UMBRA_PHOLD_LATENCY ?? '1 ms'} between hosts ` +
+      `(the scheduler's lookahead: a round holds the events of that much simulated time)`,
   );
 }
 

@@ -222,7 +222,7 @@ function buildCommand(overrides: CliOverrides, hideExperimental: boolean): Comma
   );
   add(
     '-p, --parallelism <n>',
-    `accepted; hosts run one at a time in this version, so above 1 it warns (general.parallelism; default ${d.parallelism})`,
+    `hosts whose programs run at once; 0: one per usable core; output is the same for every value (general.parallelism; default ${d.parallelism})`,
     GENERAL_GROUP,
     parseU32,
     (v) => {

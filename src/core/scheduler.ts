@@ -58,6 +58,8 @@ export class Scheduler {
   private globalNowNs = 0;
   private inRound = false;
   private roundEndNs = Infinity;
+  /** Threads the running round lets run at once. */
+  private roundParallelism = 1;
   private flying = 0;
   private postedNow = false;
   private readonly effects: Effect[] = [];
@@ -101,7 +103,7 @@ export class Scheduler {
 
   /** Whether the running host may leave its thread running natively and let the loop go on. */
   canPost(): boolean {
-    return this.parallelism > 1 && this.inRound && this.current !== GLOBAL_OWNER;
+    return this.roundParallelism > 1 && this.inRound && this.current !== GLOBAL_OWNER;
   }
 
   /** The running host's thread was posted: its events wait until runner serves it. */
@@ -199,6 +201,7 @@ export class Scheduler {
     if (barrier > startNs && barrier < end) end = barrier;
     // Without a lookahead another host's event may land at the round's own instant: one at a time.
     const parallel = lookahead > 0 ? this.parallelism : 1;
+    this.roundParallelism = parallel;
     this.inRound = true;
     this.roundEndNs = end;
     let finished = false;

@@ -76,9 +76,9 @@ export class Kernel implements InFlightRunner {
   signals: SignalHooks | null = null;
   /** The network as the socket syscalls see it (set once the hosts exist). */
   net: SocketLayer | null = null;
-  /** Wait queues of advisory file locks (one for all hosts: they share the file system). */
+  /** Wait queues of advisory file locks, keyed per host (hosts may run at once; a release wakes its own host). */
   readonly locks = new LockTable();
-  /** Emulated FIFOs by device and inode (one for all hosts: they share the file system). */
+  /** Emulated FIFOs by host, device and inode (a FIFO on the shared file system is each host's own, as on NFS). */
   readonly fifos = new FifoTable();
   /** Open syscall trace files (shared by a process and its children; closed at the end). */
   readonly straceFds: number[] = [];

@@ -41,8 +41,29 @@ export function newProcess(k: Kernel, host: Host, ppid: number, exeName: string,
   p.startTimeNs = k.sched.nowNs;
   k.shm.i32[(pOff + L.pVpid) >> 2] = vpid;
   host.processes.push(p);
-  k.processes.push(p);
+  insertByHost(k.processes, p);
   return p;
+}
+
+/**
+ * Keeps the kernel's list in (host, creation) order: hosts that run at once
+ * create processes in whatever order their threads answer, and the list's
+ * order shows (the report, the kill order and its log lines at stop).
+ */
+function insertByHost(list: Process[], p: Process): void {
+  const id = p.host.id;
+  if (list.length === 0 || list[list.length - 1].host.id <= id) {
+    list.push(p);
+    return;
+  }
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (list[mid].host.id <= id) lo = mid + 1;
+    else hi = mid;
+  }
+  list.splice(lo, 0, p);
 }
 
 export function attachNative(k: Kernel, p: Process, nativePid: number): void {

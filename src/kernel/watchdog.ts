@@ -48,7 +48,11 @@ export function reportAnswered(k: Kernel, t: Thread): void {
   const p = t.process;
   const silentS = ((k.addon.monotonicNs() - t.silentSinceNs) / 1e9).toFixed(1);
   t.silentSinceNs = -1;
-  k.log.logNow('warning', p.host.name, `watchdog: process ${p.exeName} (pid ${p.vpid}) thread ${t.vtid} answered after ${silentS} s`);
+  k.log.logNow(
+    'warning',
+    p.host.name,
+    `watchdog: process ${p.exeName} (pid ${p.vpid}) thread ${t.vtid} answered after ${silentS} s`,
+  );
 }
 
 /**

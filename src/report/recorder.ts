@@ -240,9 +240,7 @@ export class RunRecorder implements ReportHooks, PathCounters {
     if (endNs > this.nextSampleNs - this.intervalNs) this.sample();
     const n = this.samples;
     const expected = new Map(outcomes.map((o) => [`${o.host}\u0000${o.name}`, o.asExpected]));
-    // By host (stable: a host's own order is its own); processes of hosts that ran at once joined the list as they came.
-    const byHost = [...this.kernel.processes].sort((a, b) => a.host.id - b.host.id);
-    const processes: ReportProcess[] = byHost.map((p) => {
+    const processes: ReportProcess[] = this.kernel.processes.map((p) => {
       const st = p.finalState();
       return {
         host: p.host.name,

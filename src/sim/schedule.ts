@@ -48,7 +48,8 @@ export class FaultSchedule {
 
   /** Puts every entry in the event queue at its time (entries are sorted; equal times keep their order). */
   scheduleAll(entries: readonly ScheduleEntry[]): void {
-    for (const e of entries) this.sched.at(e.atNs, SCHEDULE_EVENT_HOST, () => this.apply(e.action, e.where), undefined, GLOBAL_OWNER);
+    for (const e of entries)
+      this.sched.at(e.atNs, SCHEDULE_EVENT_HOST, () => this.apply(e.action, e.where), undefined, GLOBAL_OWNER);
   }
 
   /** A link action from the API: its edge must exist (the YAML ones were checked with the config). */

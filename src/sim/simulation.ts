@@ -133,7 +133,9 @@ export class Simulation {
     });
     registerAllSyscalls(this.kernel);
     // Threads of several hosts plus the simulator on fewer cores: spinning for an answer takes a core another thread needs.
-    this.kernel.addon.allowSpin(!(this.sched.parallelism > 1 && this.sched.parallelism + 1 > os.availableParallelism()));
+    this.kernel.addon.allowSpin(
+      !(this.sched.parallelism > 1 && this.sched.parallelism + 1 > os.availableParallelism()),
+    );
   }
 
   /**

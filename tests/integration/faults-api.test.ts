@@ -56,9 +56,10 @@ test('a function waits (ctl.after) until the client has 5 replies, then partitio
   assert.ok(partitionedAtNs > 5 * SEC && partitionedAtNs <= 5.1 * SEC, `${partitionedAtNs}`);
   assert.deepEqual(
     seen.map((p) => [p.name, p.pid, p.running, p.exit]),
+    // By host (client is host 0: hosts are numbered by name), then start order.
     [
-      ['server.req_loop.1000', 1000, true, null],
       ['client.req_loop.1000', 1000, true, null],
+      ['server.req_loop.1000', 1000, true, null],
     ],
   );
   const out = fs.readFileSync(`${dir}/api.data/hosts/client/req_loop.1000.stdout`, 'utf8');
@@ -95,12 +96,12 @@ test('ctl.host(...).down()/up(), kill and clockOffset act like their YAML forms;
   });
   assert.equal(killed, 1);
   assert.deepEqual(states[0], [
-    ['server.req_loop.1000', false, { kind: 'signaled', signal: 9 }],
     ['client.req_loop.1000', true, null],
+    ['server.req_loop.1000', false, { kind: 'signaled', signal: 9 }],
   ]);
   assert.deepEqual(states[1], [
-    ['server.req_loop.1000', false, { kind: 'signaled', signal: 9 }],
     ['client.req_loop.1000', true, null],
+    ['server.req_loop.1000', false, { kind: 'signaled', signal: 9 }],
     ['server.req_loop.1001', false, { kind: 'signaled', signal: 15 }],
   ]);
   // The last incarnation is what the configured process's outcome reports.

@@ -59,7 +59,11 @@ test('a FIFO connects the processes of one host only, as on a shared network fil
   const dir = tempDir();
   const fifo = fifoIn(dir);
   const reader = { path: '/bin/cat', args: [fifo], start_time: '1 s' };
-  const writer = (text: string, at: string) => ({ path: '/bin/sh', args: ['-c', `echo ${text} > ${fifo}`], start_time: at });
+  const writer = (text: string, at: string) => ({
+    path: '/bin/sh',
+    args: ['-c', `echo ${text} > ${fifo}`],
+    start_time: at,
+  });
   const r = runUmbra(
     config(host('alpha', [reader, writer('from-alpha', '6 s')]) + host('beta', [writer('from-beta', '4 s')], 0)),
     [],

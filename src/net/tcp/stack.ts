@@ -205,7 +205,8 @@ export class TcpStack {
   deferWake(ep: TcpEndpoint): void {
     if (ep.wakeDeferred) return;
     ep.wakeDeferred = true;
-    if (this.deferred.length === 0) this.stack.clock.at(this.now, this.deferredFrom, this.flushFn, undefined, this.stack.host.id);
+    if (this.deferred.length === 0)
+      this.stack.clock.at(this.now, this.deferredFrom, this.flushFn, undefined, this.stack.host.id);
     this.deferred.push(ep);
   }
 
