@@ -60,6 +60,7 @@ export class Scheduler {
   private roundEndNs = Infinity;
   /** Threads the running round lets run at once. */
   private roundParallelism = 1;
+  private roundHasLookahead = false;
   private flying = 0;
   private postedNow = false;
   private readonly effects: Effect[] = [];
@@ -85,7 +86,8 @@ export class Scheduler {
       return ev;
     }
     assert(owner >= 0, 'event owner');
-    if (this.inRound && owner !== pusher) {
+    // (A round without lookahead runs one host at a time: another host's event at its instant is fine there.)
+    if (this.inRound && owner !== pusher && this.roundHasLookahead) {
       assert(timeNs >= this.roundEndNs, `host ${pusher} scheduled an event for host ${owner} inside the running round`);
     }
     this.heapOf(owner).push(ev);
@@ -202,6 +204,7 @@ export class Scheduler {
     // Without a lookahead another host's event may land at the round's own instant: one at a time.
     const parallel = lookahead > 0 ? this.parallelism : 1;
     this.roundParallelism = parallel;
+    this.roundHasLookahead = lookahead > 0;
     this.inRound = true;
     this.roundEndNs = end;
     let finished = false;

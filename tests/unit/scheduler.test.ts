@@ -164,14 +164,19 @@ test('posted hosts: their own events wait for the answer; effects do not depend 
   assert.deepEqual(first.effects, ['h0 sent@1', 'h1 sent@2', 'h0 again@3', 'h2 sent@3', 'h1 again@4', 'h2 again@5']);
 });
 
-test('with no lookahead a round is one instant and no thread is posted', () => {
+test('with no lookahead a round is one instant, one host at a time, and may reach another host at once', () => {
   const canPost: boolean[] = [];
+  const out: string[] = [];
   for (const lookahead of [0, 1]) {
     const s = new Scheduler(100 * MS);
     s.parallelism = 4;
     s.lookaheadNs = () => lookahead;
-    s.at(1 * MS, 0, () => canPost.push(s.canPost()));
+    s.at(1 * MS, 0, () => {
+      canPost.push(s.canPost());
+      if (lookahead === 0) s.at(1 * MS, 0, () => out.push(`h1@${s.nowNs / MS}`), EVENT_PACKET, 1);
+    });
     s.run();
   }
   assert.deepEqual(canPost, [false, true]);
+  assert.deepEqual(out, ['h1@1']);
 });
