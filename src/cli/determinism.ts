@@ -2,7 +2,8 @@
 // umbra processes (at once when the machine has two cores), each in its own
 // data directory of the same path length (so addresses on the managed stacks
 // match), with deterministic syscall traces and packet captures on; then
-// compares them (determinism-compare.ts) and reports the first divergence.
+// compares them (determinism-compare.ts) and reports the first divergence. The
+// first run has parallelism 1, the second the parallelism the user runs with.
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -10,6 +11,7 @@ import * as path from 'node:path';
 import { loadConfig } from '../config/load';
 import type { CliOverrides } from '../config/schema';
 import { ConfigError } from '../config/types';
+import { effectiveParallelism } from '../core/scheduler';
 import { formatSimTime } from '../core/time';
 import { createDataDirectory } from '../output/data-dir';
 import { compareDataDirs, type FileDifference } from './determinism-compare';
@@ -40,6 +42,7 @@ export async function checkDeterminism(input: DeterminismInput): Promise<number>
   const say = (line: string) => input.write(`** ${line}`);
   let stdinText: string | undefined;
   let baseDir: string;
+  let parallelism: number;
   try {
     let text: string;
     if (input.configPath === '-') text = stdinText = fs.readFileSync(0, 'utf8');
@@ -57,6 +60,7 @@ export async function checkDeterminism(input: DeterminismInput): Promise<number>
       env: process.env,
     });
     baseDir = path.resolve(input.cwd, config.general.dataDirectory);
+    parallelism = effectiveParallelism(config.general.parallelism, config.hosts.length);
     createDataDirectory(baseDir, config.general.dataDirectory);
   } catch (e) {
     if (e instanceof ConfigError) {
@@ -67,10 +71,13 @@ export async function checkDeterminism(input: DeterminismInput): Promise<number>
   }
   const concurrent = os.availableParallelism() >= 2;
   const dirs = [path.join(baseDir, 'run-1'), path.join(baseDir, 'run-2')];
+  // The second run at the parallelism the user runs with: hosts running at once must change nothing either.
+  const levels = [1, parallelism];
+  const how = parallelism > 1 ? ` (at parallelism 1 and ${parallelism})` : '';
   say(
-    `Checking determinism: running the simulation twice${concurrent ? ' concurrently' : ''}, in ${dirs[0]} and ${dirs[1]}`,
+    `Checking determinism: running the simulation twice${concurrent ? ' concurrently' : ''}${how}, in ${dirs[0]} and ${dirs[1]}`,
   );
-  const start = (i: number) => runChild(input, dirs[i], path.join(baseDir, `run-${i + 1}`), stdinText);
+  const start = (i: number) => runChild(input, dirs[i], path.join(baseDir, `run-${i + 1}`), levels[i], stdinText);
   const runs = concurrent ? await Promise.all([start(0), start(1)]) : [await start(0), await start(1)];
   for (const [i, r] of runs.entries()) {
     if (r.status >= 2) {
@@ -136,7 +143,13 @@ function outcomeLines(stderr: string): string[] {
     .map((l) => l.slice(5).trim());
 }
 
-function runChild(input: DeterminismInput, dataDir: string, logBase: string, stdin?: string): Promise<ChildRun> {
+function runChild(
+  input: DeterminismInput,
+  dataDir: string,
+  logBase: string,
+  parallelism: number,
+  stdin?: string,
+): Promise<ChildRun> {
   const umbraJs = path.resolve(__dirname, '..', '..', '..', 'bin', 'umbra.js');
   const argv = [
     umbraJs,
@@ -151,6 +164,8 @@ function runChild(input: DeterminismInput, dataDir: string, logBase: string, std
     'false',
     '--report',
     'false',
+    '--parallelism',
+    String(parallelism),
   ];
   return new Promise((resolve, reject) => {
     const log = fs.openSync(`${logBase}.log`, 'w');

@@ -36,8 +36,10 @@ test('a multi-host TCP, UDP and threads scenario is deterministic', () => {
     'stop_time: 20 s',
     { nodes: 2, bandwidth: '10 Mbit', latency: '10 ms' },
   );
-  const r = runUmbra(yaml, ['--check-determinism']);
+  const r = runUmbra(yaml, ['--check-determinism', '--parallelism', '3']);
   assert.equal(r.status, 0, r.stderr);
+  // The second run has the hosts run at once: parallelism must change nothing either.
+  assert.match(r.stderr, /running the simulation twice.*\(at parallelism 1 and 3\)/);
   assert.match(r.stderr, /\*\* Deterministic: 5 configured processes ended alike/);
   const pcap = fs.statSync(path.join(r.dataDir, 'run-1', 'hosts', 'client', 'eth0.pcap'));
   assert.ok(pcap.size > 2_000_000, `capture of ${pcap.size} bytes`);
