@@ -346,7 +346,8 @@ static long usable_cpus(void) {
   return n > 0 ? n : 1;
 }
 
-/* False when the simulator knows spinning cannot pay (more threads run at once than there are cores). */
+/* False when the simulator knows spinning cannot pay (more threads run at once than there are
+ * cores). */
 static bool g_spin_allowed = true;
 
 static bool spin_worthwhile(int64_t now_ns) {
@@ -469,7 +470,8 @@ static napi_value js_allow_spin(napi_env env, napi_callback_info info) {
   g_spin_ok = allowed;
   g_spin_checked_ns = allowed ? -SPIN_CHECK_NS : g_spin_checked_ns;
   if (g_shm)
-    atomic_store_explicit((_Atomic uint32_t *)&((umbra_header *)g_shm)->spin_ok, allowed, memory_order_relaxed);
+    atomic_store_explicit((_Atomic uint32_t *)&((umbra_header *)g_shm)->spin_ok, allowed,
+                          memory_order_relaxed);
   return NULL;
 }
 
@@ -517,7 +519,8 @@ static napi_value js_wait_any(napi_env env, napi_callback_info info) {
   int64_t n = arg_i64(env, a[2]);
   int64_t watchdog_ns = arg_i64(env, a[3]);
   if (n <= 0 || n > WAIT_ANY_MAX || (size_t)n > slots_len || (size_t)n > pids_len) {
-    napi_throw_range_error(env, NULL, "umbra_native: invariant: waitAny count outside 1..128 or the arrays");
+    napi_throw_range_error(env, NULL,
+                           "umbra_native: invariant: waitAny count outside 1..128 or the arrays");
     return NULL;
   }
   umbra_channel *chs[WAIT_ANY_MAX];

@@ -9,7 +9,10 @@ import { TokenBucket } from './token-bucket';
 /** The part of the scheduler the network needs (core's Scheduler fits). */
 export interface Clock {
   readonly nowNs: number;
-  /** klass 0 marks a packet arrival (runs before other events at the same instant); owner: the host it touches (default srcHostId). */
+  /**
+   * klass 0 marks a packet arrival (runs before other events at the same
+   * instant); owner: the host the event touches (default srcHostId).
+   */
   at(timeNs: number, srcHostId: number, run: () => void, klass?: number, owner?: number): unknown;
 }
 

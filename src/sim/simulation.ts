@@ -132,7 +132,7 @@ export class Simulation {
       usePreloadLibc: x.usePreloadLibc,
     });
     registerAllSyscalls(this.kernel);
-    // Threads of several hosts plus the simulator on fewer cores: spinning for an answer takes a core another thread needs.
+    // Threads of several hosts plus the simulator on fewer cores: a spinner takes a core another thread needs.
     this.kernel.addon.allowSpin(
       !(this.sched.parallelism > 1 && this.sched.parallelism + 1 > os.availableParallelism()),
     );
