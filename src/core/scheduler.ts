@@ -24,12 +24,17 @@ export interface InFlightRunner {
   serveOne(): void;
 }
 
-/** Work a host did that touches shared state, kept until the round ends. */
+/** Work a host did that touches shared state, kept until the round ends (objects are reused). */
 interface Effect {
   timeNs: number;
   host: number;
   seq: number;
-  run: () => void;
+  run: (arg: unknown) => void;
+  arg: unknown;
+}
+
+function effectBefore(a: Effect, b: Effect): number {
+  return a.timeNs - b.timeNs || a.host - b.host || a.seq - b.seq;
 }
 
 export class Scheduler {
@@ -64,6 +69,7 @@ export class Scheduler {
   private flying = 0;
   private postedNow = false;
   private readonly effects: Effect[] = [];
+  private readonly effectPool: Effect[] = [];
   private effectSeq: number[] = [];
 
   constructor(readonly stopTimeNs: SimTime) {}
@@ -142,17 +148,24 @@ export class Scheduler {
   }
 
   /**
-   * Runs fn now, or (inside a round) at the round's end in (time, host, order)
-   * order: for what reaches shared state (the network's links, the log).
+   * Runs fn(arg) now, or (inside a round) at the round's end in (time, host,
+   * order) order: for what reaches shared state (the network's links, the log).
+   * fn(arg) rather than a closure: a packet's trip allocates nothing here.
    */
-  defer(fn: () => void): void {
+  defer<T>(fn: (arg: T) => void, arg: T): void {
     const h = this.current;
     if (!this.inRound || h === GLOBAL_OWNER) {
-      fn();
+      fn(arg);
       return;
     }
     const seq = (this.effectSeq[h] = (this.effectSeq[h] ?? 0) + 1);
-    this.effects.push({ timeNs: this.nowNs, host: h, seq, run: fn });
+    const e = this.effectPool.pop() ?? { timeNs: 0, host: 0, seq: 0, run: fn as (a: unknown) => void, arg: null };
+    e.timeNs = this.nowNs;
+    e.host = h;
+    e.seq = seq;
+    e.run = fn as (a: unknown) => void;
+    e.arg = arg;
+    this.effects.push(e);
   }
 
   /** Time of the earliest live event of any owner, or Infinity. */
@@ -250,12 +263,15 @@ export class Scheduler {
   private applyEffects(): void {
     const list = this.effects;
     if (list.length === 0) return;
-    list.sort((a, b) => a.timeNs - b.timeNs || a.host - b.host || a.seq - b.seq);
+    list.sort(effectBefore);
     for (let i = 0; i < list.length; i++) {
       const e = list[i];
       this.current = e.host;
       this.nowNs = e.timeNs;
-      e.run();
+      const arg = e.arg;
+      e.arg = null;
+      e.run(arg);
+      this.effectPool.push(e);
     }
     list.length = 0;
     this.current = GLOBAL_OWNER;

@@ -44,7 +44,7 @@ export interface PathCounters {
  * and their random stream are shared by every host that sends over them).
  */
 export interface NetClock extends Clock {
-  defer(fn: () => void): void;
+  defer<T>(fn: (arg: T) => void, arg: T): void;
 }
 
 /** Event class of a packet arrival (see core/event-queue: arrivals run first at an instant). */
@@ -74,6 +74,7 @@ export class Internet implements Router {
   private readonly linkRng: Rng;
   /** Per-path packet counts for the run report, or null. */
   pathCounters: PathCounters | null = null;
+  private readonly routeFn = (p: Packet): void => this.route(p);
 
   constructor(
     readonly network: Network,
@@ -105,7 +106,7 @@ export class Internet implements Router {
         },
         (p) => {
           if (stack.capture !== null) stack.capture('eth0', p);
-          this.clock.defer(() => this.route(p));
+          this.clock.defer(this.routeFn, p);
         },
         (p) => {
           if (stack.capture !== null) stack.capture('eth0', p);

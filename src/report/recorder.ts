@@ -150,14 +150,16 @@ export class RunRecorder implements ReportHooks, PathCounters {
 
   event(host: string | null, kind: string, label: string): void {
     // At the round's end, in the scheduler's order: which events MAX_EVENTS keeps must not depend on timing.
-    this.kernel.sched.defer(() => {
-      if (this.events.length >= MAX_EVENTS) {
-        this.eventsDropped++;
-        return;
-      }
-      this.events.push({ t: this.kernel.sched.nowNs, host, kind, label });
-    });
+    this.kernel.sched.defer(this.addEvent, { host, kind, label });
   }
+
+  private readonly addEvent = (e: { host: string | null; kind: string; label: string }): void => {
+    if (this.events.length >= MAX_EVENTS) {
+      this.eventsDropped++;
+      return;
+    }
+    this.events.push({ t: this.kernel.sched.nowNs, host: e.host, kind: e.kind, label: e.label });
+  };
 
   routed(src: number, dst: number, lost: boolean): void {
     const key = src * this.hostNames.length + dst;

@@ -83,6 +83,8 @@ precedence ::/96         20
 precedence ::ffff:0:0/96 100
 `;
 
+const runIt = (fn: () => void): void => fn();
+
 export class Simulation {
   readonly hosts: Host[] = [];
   readonly network: Network;
@@ -119,7 +121,7 @@ export class Simulation {
         opts.logger.warn(null, noEffectWarning(f.key));
       }
     this.sched.parallelism = effectiveParallelism(config.general.parallelism, config.hosts.length);
-    opts.logger.defer = (fn) => this.sched.defer(fn);
+    opts.logger.defer = (fn) => this.sched.defer(runIt, fn);
     this.kernel = new Kernel(shm, this.sched, opts.logger, {
       modelUnblockedSyscallLatency: config.general.modelUnblockedSyscallLatency,
       unblockedSyscallLatencyNs: x.unblockedSyscallLatencyNs,

@@ -27,8 +27,8 @@ class FakeClock implements NetClock {
     assert.ok(timeNs >= this.nowNs, 'no events in the past');
     this.events.push({ t: timeNs, seq: this.seq++, fn: run });
   }
-  defer(fn: () => void): void {
-    fn();
+  defer<T>(fn: (arg: T) => void, arg: T): void {
+    fn(arg);
   }
   runAll(): void {
     for (;;) {

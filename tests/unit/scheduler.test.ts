@@ -8,6 +8,7 @@ import { InFlightRunner, Scheduler } from '../../src/core/scheduler';
 import { EVENT_PACKET, EVENT_TASK, GLOBAL_OWNER } from '../../src/core/event-queue';
 
 const MS = 1_000_000;
+const run = (fn: () => void): void => fn();
 
 test('within a round events run in (time, class, source) order; rounds end at start + lookahead', () => {
   const s = new Scheduler(100 * MS);
@@ -62,12 +63,12 @@ test('deferred effects run at the round end in (time, host, order) order, on the
   const out: string[] = [];
   const note = (label: string) => () => out.push(`${label}@${s.nowNs / MS} ctx${s.current}`);
   s.at(3 * MS, 1, () => {
-    s.defer(note('h1 first'));
-    s.defer(note('h1 second'));
+    s.defer(run, note('h1 first'));
+    s.defer(run, note('h1 second'));
   });
-  s.at(2 * MS, 0, () => s.defer(note('h0')));
-  s.at(3 * MS, 0, () => s.defer(note('h0 at 3')));
-  s.at(20 * MS, GLOBAL_OWNER, () => s.defer(note('global, at once')), EVENT_TASK, GLOBAL_OWNER);
+  s.at(2 * MS, 0, () => s.defer(run, note('h0')));
+  s.at(3 * MS, 0, () => s.defer(run, note('h0 at 3')));
+  s.at(20 * MS, GLOBAL_OWNER, () => s.defer(run, note('global, at once')), EVENT_TASK, GLOBAL_OWNER);
   s.run();
   assert.deepEqual(out, [
     'h0@2 ctx0',
@@ -131,7 +132,7 @@ function postedRun(pick: (n: number) => number): { order: string[]; effects: str
   for (const h of [0, 1, 2]) {
     s.at((h + 1) * MS, h, () => {
       order.push(`start ${h}`);
-      s.defer(() => effects.push(`h${h} sent@${s.nowNs / MS}`));
+      s.defer(run, () => effects.push(`h${h} sent@${s.nowNs / MS}`));
       assert.ok(s.canPost());
       s.posted();
       runner.queue.push({
@@ -140,7 +141,7 @@ function postedRun(pick: (n: number) => number): { order: string[]; effects: str
           // The thread's answer: its host's clock moved on natively, it sends again.
           order.push(`answer ${h}`);
           s.nowNs += 2 * MS;
-          s.defer(() => effects.push(`h${h} again@${s.nowNs / MS}`));
+          s.defer(run, () => effects.push(`h${h} again@${s.nowNs / MS}`));
         },
       });
     });
