@@ -3,7 +3,8 @@
 // threads on condition variables, timerfd timers; pcap on every host and the
 // syscall trace in the log) over links with jitter, a bandwidth limit,
 // reordering, duplication and loss (the shared link state hosts running at once
-// must not race for) gives the same bytes at --parallelism 1, 2 and 4.
+// must not race for) gives the same bytes at --parallelism 1, 2 and 4, the
+// run report included.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -51,7 +52,7 @@ const hostsYaml =
   host('threads', [{ path: program('condvar_ring'), args: '100' }, { path: program('timerfd_test') }], 0, PCAP);
 
 const yaml =
-  'general:\n  data_directory: out.data\n  stop_time: 15 s\n  log_level: trace\n' +
+  'general:\n  data_directory: out.data\n  stop_time: 15 s\n  log_level: trace\n  report: true\n' +
   `network:\n  graph:\n    type: gml\n    inline: |\n${GRAPH.replace(/^/gm, '      ')}\n` +
   `hosts:\n${hostsYaml}`;
 
@@ -70,6 +71,7 @@ function run(parallelism: number): RunBytes {
       for (const f of r.files(h)) files.set(`${h}/${f}`, fs.readFileSync(path.join(hostsDir, h, f)));
     }
     files.set('sim-stats.json', fs.readFileSync(path.join(r.dataDir, 'sim-stats.json')));
+    files.set('report.html', fs.readFileSync(path.join(r.dataDir, 'report.html')));
     return { log: r.stdout, files };
   } finally {
     removeTempDir(r.dir);
