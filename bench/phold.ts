@@ -26,25 +26,28 @@ function hostName(i: number, n: number): string {
   return `p${String(i).padStart(String(n - 1).length, '0')}`;
 }
 
-function pholdConfig(n: number, seconds: number): string {
+function pholdConfig(n: number, seconds: number, work: number, latency: string | undefined): string {
   const exe = program('phold');
   const hosts: string[] = [];
   for (let i = 0; i < n; i++) {
-    hosts.push(host(hostName(i, n), [{ path: exe, args: `${i} ${n} ${SEED} ${seconds}`, start_time: '1 s' }]));
+    hosts.push(
+      host(hostName(i, n), [
+        { path: exe, args: `${i} ${n} ${SEED} ${seconds}${work > 0 ? ` 9000 ${work}` : ''}`, start_time: '1 s' },
+      ]),
+    );
   }
   // UMBRA_PHOLD_LATENCY (e.g. '50 ms'): a graph with that latency between hosts instead of the 1 ms switch.
-  const latency = process.env.UMBRA_PHOLD_LATENCY;
   const graph = latency === undefined ? undefined : { bandwidth: '1 Gbit', latency };
   return config(hosts.join(''), `stop_time: ${seconds + 5} s\nseed: ${SEED}`, graph);
 }
 
-function runPhold(n: number, seconds: number, parallelism: number): PholdRun {
+function runPhold(n: number, seconds: number, parallelism: number, work: number, latency?: string): PholdRun {
   const rssFile = path.join(tempDir('umbra-bench-rss-'), 'rss');
   const saved = { opts: process.env.NODE_OPTIONS, file: process.env.UMBRA_BENCH_RSS_FILE };
   process.env.NODE_OPTIONS = `${saved.opts ?? ''} --require ${path.join(__dirname, 'rss-preload.js')}`.trim();
   process.env.UMBRA_BENCH_RSS_FILE = rssFile;
   try {
-    const r = runUmbra(pholdConfig(n, seconds), ['--parallelism', String(parallelism)]);
+    const r = runUmbra(pholdConfig(n, seconds, work, latency), ['--parallelism', String(parallelism)]);
     try {
       const ok = r.outcomes().filter((o) => o.ok).length;
       if (r.status !== 0 || ok !== n) throw new Error(`phold run failed (exit ${r.status}, ${ok}/${n} ok)`);
@@ -52,7 +55,7 @@ function runPhold(n: number, seconds: number, parallelism: number): PholdRun {
       const outputs: string[] = [];
       for (let i = 0; i < n; i++) {
         const out = r.output(hostName(i, n), 'phold.');
-        const m = / received (\d+)$/m.exec(out);
+        const m = / received (\d+)(?: digest [0-9a-f]+)?$/m.exec(out);
         if (!m) throw new Error(`host ${i} printed no count: ${JSON.stringify(out)}`);
         events += Number(m[1]);
         outputs.push(out);
@@ -82,9 +85,16 @@ function envCount(name: string, fallback: number): number {
   return v === undefined || !/^[1-9][0-9]*$/.test(v) ? fallback : Number(v);
 }
 
-function pholdCase(name: string, n: number, seconds: number, targets: { p1Ns: number | null; speedup: number }): void {
-  const one = runPhold(n, seconds, 1);
-  const two = runPhold(n, seconds, 2);
+function pholdCase(
+  name: string,
+  n: number,
+  seconds: number,
+  targets: { p1Ns: number | null; speedup: number },
+  work = 0,
+  latency = process.env.UMBRA_PHOLD_LATENCY,
+): void {
+  const one = runPhold(n, seconds, 1, work, latency);
+  const two = runPhold(n, seconds, 2, work, latency);
   const same = one.outputs === two.outputs && one.events === two.events;
   const speedup = one.wallNs / two.wallNs;
   const p1Target = targets.p1Ns === null ? '' : verdict(`≤ ${secs(targets.p1Ns)}`, one.wallNs <= targets.p1Ns);
@@ -101,8 +111,9 @@ function pholdCase(name: string, n: number, seconds: number, targets: { p1Ns: nu
   note(
     `${n} hosts × ${seconds} s simulated, ${one.events} host-events; whole CLI wall time (start-up included); ` +
       `simulator peak RSS ${mib(one.peakRssBytes)} = ${fmt(one.peakRssBytes / n / 1024)} KiB per host, ` +
-      `start-up included (managed processes excluded); ${process.env.UMBRA_PHOLD_LATENCY ?? '1 ms'} between hosts ` +
-      `(the scheduler's lookahead: a round holds the events of that much simulated time)`,
+      `start-up included (managed processes excluded); ${latency ?? '1 ms'} between hosts ` +
+      `(the scheduler's lookahead: a round holds the events of that much simulated time)` +
+      (work > 0 ? `; each receive also computes ${work} rounds natively` : ''),
   );
 }
 
@@ -117,4 +128,17 @@ export function runPhold1k(): void {
 export function runPhold10k(): void {
   const n = envCount('UMBRA_PHOLD_HOSTS', 1000) * 10;
   pholdCase(`phold-${n}`, n, envCount('UMBRA_PHOLD_SECONDS', 60), { p1Ns: null, speedup: 1.7 });
+}
+
+/**
+ * PHOLD whose programs compute between messages (about half a millisecond per
+ * receive natively), 50 ms apart (a wide-area network): the case hosts in
+ * parallel are for, where the programs' own work, not the hand-off, takes the
+ * time and a round holds several hosts' events.
+ */
+export function runPholdCpu(): void {
+  const n = Math.max(2, Math.round(envCount('UMBRA_PHOLD_HOSTS', 1000) / 5));
+  const seconds = Math.max(1, Math.round(envCount('UMBRA_PHOLD_SECONDS', 60) / 2));
+  const latency = process.env.UMBRA_PHOLD_LATENCY ?? '50 ms';
+  pholdCase(`phold-cpu-${n}`, n, seconds, { p1Ns: null, speedup: 1.7 }, 400_000, latency);
 }

@@ -12,7 +12,7 @@ import { runCurlExample } from './curl-example';
 import { runManyHosts } from './hosts';
 import { runRandom } from './random';
 import { runSpin } from './spin';
-import { runPhold10k, runPhold1k } from './phold';
+import { runPhold10k, runPhold1k, runPholdCpu } from './phold';
 import { runStatic } from './static';
 import { runPipe, runSpawn } from './ipc';
 
@@ -37,6 +37,7 @@ const BENCHMARKS: Benchmark[] = [
   { name: 'getrandom', run: runRandom },
   { name: 'spin-rule', run: runSpin },
   { name: 'phold', run: runPhold1k },
+  { name: 'phold-cpu', run: runPholdCpu },
   { name: 'phold-10k', run: runPhold10k, onRequest: true },
   { name: 'static', run: runStatic },
 ];

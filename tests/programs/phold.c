@@ -1,9 +1,10 @@
-// PHOLD, the classic parallel-simulation benchmark: `phold INDEX HOSTS SEED SECONDS [PORT]`.
+// PHOLD, the classic parallel-simulation benchmark: `phold INDEX HOSTS SEED SECONDS [PORT [WORK]]`.
 // Every host holds one message at start; on each receive it waits a random simulated
 // delay (uniform 0..1 s; with queueing about one message per host per simulated second) and sends
 // one datagram to a random peer. Peers are addressed by index: hosts named in index order get
 // 11.0.0.1 upward with .0 and .255 skipped (umbra's automatic addresses). At SECONDS it
-// prints what it sent and received and exits 0.
+// prints what it sent and received and exits 0. WORK > 0: each receive also costs that many
+// rounds of pure computation (no syscalls), as a program with real work between its messages.
 #include <arpa/inet.h>
 #include <errno.h>
 #include <poll.h>
@@ -61,6 +62,8 @@ int main(int argc, char **argv) {
   long index = atol(argv[1]), hosts = atol(argv[2]);
   long long seconds = atoll(argv[4]);
   int port = argc > 5 ? atoi(argv[5]) : 9000;
+  long work = argc > 6 ? atol(argv[6]) : 0;
+  uint64_t digest = 0;
   rng_state = (strtoull(argv[3], NULL, 10) + 1) * 0x9E3779B97F4A7C15ULL ^ (uint64_t)(index + 1);
   if (rng_state == 0) rng_state = 1;
   int fd = socket(AF_INET, SOCK_DGRAM, 0);
@@ -89,8 +92,12 @@ int main(int argc, char **argv) {
       return 1;
     }
     received++;
+    for (long i = 0; i < work; i++) digest = digest * 6364136223846793005ULL + (uint64_t)i + (uint8_t)buf[0];
     if (now_ns() < end && send_one(fd, hosts, port, &sent) != 0) return 1;
   }
-  printf("host %ld sent %lld received %lld\n", index, sent, received);
+  if (work > 0)
+    printf("host %ld sent %lld received %lld digest %016llx\n", index, sent, received, (unsigned long long)digest);
+  else
+    printf("host %ld sent %lld received %lld\n", index, sent, received);
   return 0;
 }
