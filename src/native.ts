@@ -106,10 +106,32 @@ export interface NativeAddon {
   reply(slot: number): void;
   /**
    * Waits for a request on any of the first `count` channels (slots, with their
-   * processes' native pids): the index of one with a request (the lowest), -1 - index
-   * for one whose process died, or -(count + 1) after watchdogNs (> 0) of wall time.
+   * processes' native pids; 0: not known yet): the index of one with a request (the
+   * lowest), -1 - index for one whose process died, -(count + 1) after watchdogNs (> 0)
+   * of wall time, or -(count + 2) when spawnSeq >= 0 and a spawnAsync job finished.
    */
-  waitAny(slots: Int32Array, nativePids: Int32Array, count: number, watchdogNs: number): number;
+  waitAny(slots: Int32Array, nativePids: Int32Array, count: number, watchdogNs: number, spawnSeq: number): number;
+  /**
+   * spawn on the addon's spawner thread (returns at once); the outcome (native pid or -errno)
+   * comes from spawnResults under `id`. waitAny with spawnSeq >= 0 answers -(count + 2) once
+   * spawnSeq() moved past it.
+   */
+  spawnAsync(
+    id: number,
+    path: string,
+    argv: string[],
+    envp: string[],
+    cwd: string,
+    stdoutPath: string,
+    stderrPath: string,
+    atRandom: Uint8Array,
+  ): void;
+  /** Finished spawnAsync jobs as (id, pid or -errno) pairs into out; returns how many. */
+  spawnResults(out: Float64Array): number;
+  /** How many spawnAsync jobs have finished so far (wraps at 2^32). */
+  spawnSeq(): number;
+  /** Sleeps until spawnSeq() is no longer seq (at most 50 ms). */
+  spawnWait(seq: number): void;
   /** false: neither side spins waiting for the other (more threads run at once than cores); true: decide by load. */
   allowSpin(allowed: boolean): void;
   /**

@@ -493,6 +493,10 @@ struct umbra_futex_waitv {
   uint32_t reserved;
 };
 
+/* Bumped by the spawner thread after each process it started (spawnAsync): waitAny sleeps on it
+ * too. */
+static _Atomic uint32_t g_spawn_done_seq;
+
 static int first_request(umbra_channel **chs, int n) {
   for (int i = 0; i < n; i++) {
     uint32_t s = atomic_load_explicit((_Atomic uint32_t *)&chs[i]->state, memory_order_acquire);
@@ -502,8 +506,8 @@ static int first_request(umbra_channel **chs, int n) {
 }
 
 static napi_value js_wait_any(napi_env env, napi_callback_info info) {
-  napi_value a[4];
-  if (get_args(env, info, 4, a)) return NULL;
+  napi_value a[5];
+  if (get_args(env, info, 5, a)) return NULL;
   int32_t *slots = NULL, *pids = NULL;
   size_t slots_len = 0, pids_len = 0;
   napi_typedarray_type ty;
@@ -518,6 +522,8 @@ static napi_value js_wait_any(napi_env env, napi_callback_info info) {
   }
   int64_t n = arg_i64(env, a[2]);
   int64_t watchdog_ns = arg_i64(env, a[3]);
+  /* spawnSeq >= 0: also wake when the spawner finished a job after that count (answer -(n + 2)). */
+  int64_t spawn_seq = arg_i64(env, a[4]);
   if (n <= 0 || n > WAIT_ANY_MAX || (size_t)n > slots_len || (size_t)n > pids_len) {
     napi_throw_range_error(env, NULL,
                            "umbra_native: invariant: waitAny count outside 1..128 or the arrays");
@@ -529,6 +535,9 @@ static napi_value js_wait_any(napi_env env, napi_callback_info info) {
     if (!chs[i]) return NULL;
   }
   int64_t start_ns = monotonic_now_ns();
+  if (spawn_seq >= 0 &&
+      atomic_load_explicit(&g_spawn_done_seq, memory_order_acquire) != (uint32_t)spawn_seq)
+    return make_int(env, -(n + 2));
   if (spin_worthwhile(start_ns)) {
     for (uint32_t k = 1;; k++) {
       int i = first_request(chs, (int)n);
@@ -538,7 +547,7 @@ static napi_value js_wait_any(napi_env env, napi_callback_info info) {
     }
   }
   int64_t give_up_ns = watchdog_ns > 0 ? monotonic_now_ns() + watchdog_ns : 0;
-  struct umbra_futex_waitv w[WAIT_ANY_MAX];
+  struct umbra_futex_waitv w[WAIT_ANY_MAX + 1];
   for (;;) {
     /* Announce the sleep on every word first, then look once more: a shim that
      * answered in between either is seen here or sees SIM_SLEEPING and wakes us. */
@@ -551,8 +560,19 @@ static napi_value js_wait_any(napi_env env, napi_callback_info info) {
       w[i].flags = 2; /* FUTEX2_SIZE_U32; shared, not private: the word is in the shared region */
       w[i].reserved = 0;
     }
+    int waiters = (int)n;
+    if (spawn_seq >= 0) {
+      w[waiters].val = (uint32_t)spawn_seq;
+      w[waiters].uaddr = (uint64_t)(uintptr_t)&g_spawn_done_seq;
+      w[waiters].flags = 2 | 128; /* FUTEX2_SIZE_U32 | FUTEX2_PRIVATE: a word of this process */
+      w[waiters].reserved = 0;
+      waiters++;
+    }
     int i = first_request(chs, (int)n);
     if (i >= 0) return make_int(env, i);
+    if (spawn_seq >= 0 &&
+        atomic_load_explicit(&g_spawn_done_seq, memory_order_acquire) != (uint32_t)spawn_seq)
+      return make_int(env, -(n + 2));
     /* futex_waitv's timeout is absolute, on the clock named in its last argument. */
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -561,9 +581,12 @@ static napi_value js_wait_any(napi_env env, napi_callback_info info) {
       ts.tv_sec++;
       ts.tv_nsec -= 1000000000;
     }
-    long r = syscall(SYS_futex_waitv, w, (unsigned)n, 0, &ts, CLOCK_MONOTONIC);
+    long r = syscall(SYS_futex_waitv, w, (unsigned)waiters, 0, &ts, CLOCK_MONOTONIC);
     i = first_request(chs, (int)n);
     if (i >= 0) return make_int(env, i);
+    if (spawn_seq >= 0 &&
+        atomic_load_explicit(&g_spawn_done_seq, memory_order_acquire) != (uint32_t)spawn_seq)
+      return make_int(env, -(n + 2));
     if (r < 0 && errno == ETIMEDOUT) {
       for (int j = 0; j < n; j++)
         if (pids[j] > 0 && process_dead(pids[j])) return make_int(env, -1 - j);
@@ -926,6 +949,160 @@ static napi_value js_spawn(napi_env env, napi_callback_info info) {
   return make_int(env, result);
 }
 
+/* Starting processes off the simulator's thread. Most of a spawn is waiting:
+ * the child creates its stdout and stderr files (hundreds of µs each on a
+ * slow disk) and execs while the parent is held by CLONE_VFORK. With hosts
+ * in parallel, one spawner thread does that waiting while the simulator goes
+ * on; the new process's START arrives on its channel as usual. The spawner
+ * also traces the child to its first instruction (the tracer must be the
+ * thread that cloned it), and as the children's parent it must outlive them
+ * (PR_SET_PDEATHSIG follows the creating thread): it lives as long as umbra. */
+struct spawn_job {
+  char *path, **argv, **envp, *cwd, *out_path, *err_path;
+  uint8_t at_random[16];
+  int32_t id;
+  int64_t result;
+  struct spawn_job *next;
+};
+
+static pthread_mutex_t g_spawn_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t g_spawn_cond = PTHREAD_COND_INITIALIZER;
+static struct spawn_job *g_spawn_todo, *g_spawn_done_list;
+static bool g_spawner_started;
+
+static void free_job(struct spawn_job *j) {
+  free(j->path);
+  free_str_array(j->argv);
+  free_str_array(j->envp);
+  free(j->cwd);
+  free(j->out_path);
+  free(j->err_path);
+  free(j);
+}
+
+static void *spawner_main(void *unused) {
+  (void)unused;
+  for (;;) {
+    pthread_mutex_lock(&g_spawn_lock);
+    while (!g_spawn_todo) pthread_cond_wait(&g_spawn_cond, &g_spawn_lock);
+    struct spawn_job *j = g_spawn_todo;
+    g_spawn_todo = j->next;
+    pthread_mutex_unlock(&g_spawn_lock);
+    struct spawn_io io = {j->out_path, j->err_path, 0, NULL, 0, NULL};
+    j->result = spawn_process(j->path, j->argv, j->envp, j->cwd, &io, j->at_random);
+    pthread_mutex_lock(&g_spawn_lock);
+    j->next = g_spawn_done_list;
+    g_spawn_done_list = j;
+    pthread_mutex_unlock(&g_spawn_lock);
+    atomic_fetch_add_explicit(&g_spawn_done_seq, 1, memory_order_acq_rel);
+    syscall(SYS_futex, (uint32_t *)&g_spawn_done_seq, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+  }
+  return NULL;
+}
+
+/* spawnAsync(id, path, argv, envp, cwd, stdoutPath, stderrPath, atRandom): as spawn, on the
+ * spawner thread; the outcome comes from spawnResults. Returns nothing. */
+static napi_value js_spawn_async(napi_env env, napi_callback_info info) {
+  napi_value a[8];
+  if (get_args(env, info, 8, a)) return NULL;
+  const uint8_t *at_random = arg_at_random(env, a[7]);
+  if (!at_random) return NULL;
+  struct spawn_job *j = calloc(1, sizeof *j);
+  if (!j) {
+    napi_throw_error(env, NULL, "umbra_native: out of memory");
+    return NULL;
+  }
+  j->id = (int32_t)arg_i64(env, a[0]);
+  j->path = arg_str(env, a[1]);
+  j->argv = arg_str_array(env, a[2]);
+  j->envp = arg_str_array(env, a[3]);
+  j->cwd = arg_str(env, a[4]);
+  j->out_path = arg_str(env, a[5]);
+  j->err_path = arg_str(env, a[6]);
+  memcpy(j->at_random, at_random, sizeof j->at_random);
+  if (!j->path || !j->argv || !j->envp || !j->cwd || !j->out_path || !j->err_path) {
+    free_job(j);
+    napi_throw_error(env, NULL, "umbra_native: spawnAsync: bad arguments");
+    return NULL;
+  }
+  pthread_mutex_lock(&g_spawn_lock);
+  if (!g_spawner_started) {
+    /* Every signal blocked in the spawner: none of Node's handlers may run on a borrowed stack. */
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    pthread_t th;
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    int err = pthread_create(&th, &attr, spawner_main, NULL);
+    pthread_attr_destroy(&attr);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (err != 0) {
+      pthread_mutex_unlock(&g_spawn_lock);
+      free_job(j);
+      napi_throw_error(env, NULL, "umbra_native: cannot start the spawner thread");
+      return NULL;
+    }
+    g_spawner_started = true;
+  }
+  /* Appended: jobs start in the order they were asked for. */
+  struct spawn_job **tail = &g_spawn_todo;
+  while (*tail) tail = &(*tail)->next;
+  *tail = j;
+  pthread_cond_signal(&g_spawn_cond);
+  pthread_mutex_unlock(&g_spawn_lock);
+  return NULL;
+}
+
+/* spawnResults(out Float64Array) -> count: the finished jobs since the last call, as pairs
+ * (id, native pid or -errno), at most out.length / 2 of them (the rest stay for the next call). */
+static napi_value js_spawn_results(napi_env env, napi_callback_info info) {
+  napi_value a[1];
+  if (get_args(env, info, 1, a)) return NULL;
+  napi_typedarray_type ty;
+  size_t len = 0;
+  void *data = NULL;
+  napi_value ab;
+  size_t off;
+  if (napi_get_typedarray_info(env, a[0], &ty, &len, &data, &ab, &off) != napi_ok ||
+      ty != napi_float64_array) {
+    napi_throw_type_error(env, NULL, "umbra_native: spawnResults wants a Float64Array");
+    return NULL;
+  }
+  double *out = data;
+  size_t n = 0;
+  pthread_mutex_lock(&g_spawn_lock);
+  while (g_spawn_done_list && (n + 1) * 2 <= len) {
+    struct spawn_job *j = g_spawn_done_list;
+    g_spawn_done_list = j->next;
+    out[2 * n] = j->id;
+    out[2 * n + 1] = (double)j->result;
+    n++;
+    free_job(j);
+  }
+  pthread_mutex_unlock(&g_spawn_lock);
+  return make_int(env, (int64_t)n);
+}
+
+/* spawnSeq(): the count of finished jobs, for waitAny's wake-up on the next one. */
+static napi_value js_spawn_seq(napi_env env, napi_callback_info info) {
+  (void)info;
+  return make_int(env, atomic_load_explicit(&g_spawn_done_seq, memory_order_acquire));
+}
+
+/* spawnWait(seq): sleeps (50 ms at most) until spawnSeq() differs from seq. */
+static napi_value js_spawn_wait(napi_env env, napi_callback_info info) {
+  napi_value a[1];
+  if (get_args(env, info, 1, a)) return NULL;
+  uint32_t seq = (uint32_t)arg_i64(env, a[0]);
+  if (atomic_load_explicit(&g_spawn_done_seq, memory_order_acquire) == seq) {
+    struct timespec ts = {0, 50 * 1000 * 1000};
+    syscall(SYS_futex, (uint32_t *)&g_spawn_done_seq, FUTEX_WAIT_PRIVATE, seq, &ts, NULL, 0);
+  }
+  return NULL;
+}
+
 /* The creds argument of spawnExec: [umask, ruid, euid, suid, rgid, egid, sgid, capInh, capPrm,
  * capEff, capBnd, capAmb, then the soft and hard limit of each of the 16 resources (-1: unlimited),
  * then the groups] (capability masks are below 2^53). Returns 0, or -1 after throwing. */
@@ -1201,6 +1378,10 @@ static napi_value init(napi_env env, napi_value exports) {
   EXPORT("replyAndWait", js_reply_and_wait);
   EXPORT("waitAny", js_wait_any);
   EXPORT("allowSpin", js_allow_spin);
+  EXPORT("spawnAsync", js_spawn_async);
+  EXPORT("spawnResults", js_spawn_results);
+  EXPORT("spawnSeq", js_spawn_seq);
+  EXPORT("spawnWait", js_spawn_wait);
   EXPORT("reply", js_reply);
   EXPORT("spawn", js_spawn);
   EXPORT("spawnExec", js_spawn_exec);

@@ -133,6 +133,23 @@ export class Scheduler {
     this.nowNs = this.hostNowNs[host];
   }
 
+  /**
+   * Runs fn in host's context while its thread stays posted (the runner
+   * learning something about it, e.g. that its process started), then comes back.
+   */
+  visit(host: number, fn: () => void): void {
+    const saved = { current: this.current, nowNs: this.nowNs };
+    this.current = host;
+    this.nowNs = this.hostNowNs[host];
+    try {
+      fn();
+    } finally {
+      this.hostNowNs[host] = this.nowNs;
+      this.current = saved.current;
+      this.nowNs = saved.nowNs;
+    }
+  }
+
   /** The host's turn ends: saves its clock; its events may run again unless it posted a thread. */
   finishTurn(host: number): void {
     this.hostNowNs[host] = this.nowNs;

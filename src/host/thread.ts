@@ -24,6 +24,9 @@ export class Thread {
   /** While posted (hosts in parallel): the runahead its shim was given, and whether START is still due. */
   allowedNs = 0;
   startPending = false;
+  /** While its process starts on the addon's spawner thread: the job's id (0: none), and what to log once it runs. */
+  spawnId = 0;
+  spawnMessages = { started: '', failed: '' };
   /** Wall time (monotonic ns) since which the watchdog has reported it silent, or -1. */
   silentSinceNs = -1;
   /** set_tid_address / CLONE_CHILD_CLEARTID address, 0 if none. */

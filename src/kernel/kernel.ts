@@ -24,6 +24,20 @@ import * as lifecycle from './lifecycle';
 import { runThread, serveAnswer } from './run-loop';
 import { ShimCalls } from './shim-calls';
 import { managedEnv, spawnConfigured } from './spawn';
+import type { NativeLaunch } from './static-loader';
+
+/** Where a started process runs and writes (its host directory, its stdout and stderr files). */
+export interface SpawnFiles {
+  cwd: string;
+  stdout: string;
+  stderr: string;
+}
+
+/** What the log says once a process started on the spawner thread runs, or could not start. */
+export interface SpawnMessages {
+  started: string;
+  failed: string;
+}
 import { Reaper } from './reaper';
 import { reportAnswered, reportSilent } from './watchdog';
 
@@ -154,26 +168,116 @@ export class Kernel implements InFlightRunner {
   }
 
   serveOne(): void {
+    // The count first, then the results: a job that ends in between moves the count, and waitAny sees it.
+    const spawnSeq = this.spawning.size > 0 ? this.addon.spawnSeq() : -1;
+    if (spawnSeq >= 0 && this.takeSpawnResults()) return;
     const n = this.posted.length;
-    let r = this.addon.waitAny(this.postedSlots, this.postedPids, n, this.opts.watchdogTimeoutNs ?? 0);
+    const watchdogNs = this.opts.watchdogTimeoutNs ?? 0;
+    let r = this.addon.waitAny(this.postedSlots, this.postedPids, n, watchdogNs, spawnSeq);
     while (r === -(n + 1)) {
       for (const t of this.posted) reportSilent(this, t, t.process.nativePid);
-      r = this.addon.waitAny(this.postedSlots, this.postedPids, n, this.opts.watchdogTimeoutNs ?? 0);
+      r = this.addon.waitAny(this.postedSlots, this.postedPids, n, watchdogNs, spawnSeq);
+    }
+    if (r === -(n + 2)) {
+      this.takeSpawnResults();
+      return;
     }
     const index = r >= 0 ? r : -1 - r;
     const t = this.posted[index];
-    const last = n - 1;
-    // Moved into the hole: the order of waiting does not matter, the order of effects is the scheduler's.
-    this.posted[index] = this.posted[last];
-    this.postedSlots[index] = this.postedSlots[last];
-    this.postedPids[index] = this.postedPids[last];
-    this.posted.pop();
+    // Its START may come before the spawner has said the process started: that is a moment away.
+    while (t.spawnId !== 0) {
+      const seq = this.addon.spawnSeq();
+      if (!this.takeSpawnResults()) this.addon.spawnWait(seq);
+    }
+    this.unpost(index);
     if (r >= 0) reportAnswered(this, t);
     else t.silentSinceNs = -1;
     const host = t.process.host.id;
     this.sched.resume(host);
     try {
       serveAnswer(this, t, r >= 0 ? WAIT_RESULT.REQUEST : WAIT_RESULT.DIED);
+    } finally {
+      this.sched.finishTurn(host);
+    }
+  }
+
+  private unpost(index: number): void {
+    const last = this.posted.length - 1;
+    // Moved into the hole: the order of waiting does not matter, the order of effects is the scheduler's.
+    this.posted[index] = this.posted[last];
+    this.postedSlots[index] = this.postedSlots[last];
+    this.postedPids[index] = this.postedPids[last];
+    this.posted.pop();
+  }
+
+  // Configured processes started on the addon's spawner thread while other hosts run.
+  private readonly spawning = new Map<number, Thread>();
+  private nextSpawnId = 1;
+  private readonly spawnResults = new Float64Array(64);
+
+  /**
+   * Starts t's process (its first thread) natively on the spawner thread and
+   * posts t: its START comes to serveOne. `started` is logged once it runs.
+   */
+  spawnPosted(t: Thread, launch: NativeLaunch, files: SpawnFiles, atRandom: Uint8Array, messages: SpawnMessages): void {
+    const id = this.nextSpawnId++;
+    t.spawnId = id;
+    t.spawnMessages = messages;
+    this.spawning.set(id, t);
+    this.addon.spawnAsync(
+      id,
+      launch.execPath,
+      launch.argv,
+      launch.env,
+      files.cwd,
+      files.stdout,
+      files.stderr,
+      atRandom,
+    );
+    t.startPending = true;
+    t.state = 'running';
+    this.post(t);
+  }
+
+  /** Applies finished spawns (each in its host's context); true when there were any. */
+  private takeSpawnResults(): boolean {
+    const out = this.spawnResults;
+    let any = false;
+    for (;;) {
+      const count = this.addon.spawnResults(out);
+      if (count === 0) return any;
+      any = true;
+      for (let i = 0; i < count; i++) {
+        const t = this.spawning.get(out[2 * i]);
+        if (t === undefined) throw new Error(`invariant: spawner finished unknown job ${out[2 * i]}`);
+        this.spawning.delete(out[2 * i]);
+        t.spawnId = 0;
+        this.spawnFinished(t, out[2 * i + 1]);
+      }
+    }
+  }
+
+  private spawnFinished(t: Thread, pid: number): void {
+    const p = t.process;
+    const host = p.host.id;
+    const index = this.posted.indexOf(t);
+    if (index < 0) throw new Error('invariant: a spawning thread is not posted');
+    if (pid > 0) {
+      this.postedPids[index] = pid;
+      this.sched.visit(host, () => {
+        this.attachNative(p, pid);
+        this.log.debug(p.host.name, t.spawnMessages.started);
+      });
+      return;
+    }
+    // Never ran: as the synchronous path says it, and the host's turn ends.
+    this.unpost(index);
+    t.startPending = false;
+    this.sched.resume(host);
+    try {
+      this.log.error(p.host.name, `${t.spawnMessages.failed}: errno ${-pid}`);
+      p.waitStatus = 127 << 8;
+      this.endProcess(p);
     } finally {
       this.sched.finishTurn(host);
     }

@@ -76,22 +76,24 @@ export function spawnConfigured(k: Kernel, host: Host, cfg: ProcessConfig): Proc
     k.straceFds.push(p.straceFd);
   }
   const atRandom = seedAtRandom(k, t);
+  const messages = {
+    started: `${p.name}: started ${cfg.path} ${cfg.args.join(' ')}`,
+    failed: `${p.name}: cannot start ${cfg.resolvedPath}`,
+  };
+  if (k.sched.canPost()) {
+    // Created, exec'd and traced to its first instruction on the spawner thread while other hosts run.
+    k.spawnPosted(t, launch, { cwd: host.dir, stdout: out, stderr: err }, atRandom, messages);
+    return p;
+  }
   const pid = k.addon.spawn(launch.execPath, launch.argv, launch.env, host.dir, out, err, atRandom);
   if (pid < 0) {
-    k.log.error(host.name, `${p.name}: cannot start ${cfg.resolvedPath}: errno ${-pid}`);
+    k.log.error(host.name, `${messages.failed}: errno ${-pid}`);
     p.waitStatus = 127 << 8;
     k.endProcess(p);
     return p;
   }
   k.attachNative(p, pid);
-  k.log.debug(host.name, `${p.name}: started ${cfg.path} ${cfg.args.join(' ')}`);
-  if (k.sched.canPost()) {
-    // Its loader and shim start natively while other hosts run (START comes to serveOne).
-    t.startPending = true;
-    t.state = 'running';
-    k.post(t);
-    return p;
-  }
+  k.log.debug(host.name, messages.started);
   let waited = k.addon.waitRequest(t.slot, pid, k.opts.watchdogTimeoutNs);
   if (waited === WAIT_RESULT.STILL_WAITING) waited = watchSilentThread(k, t, pid);
   if (waited === WAIT_RESULT.DIED) {

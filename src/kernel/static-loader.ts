@@ -1,6 +1,7 @@
 // Static programs: no ld.so can preload the shim into them, so umbra execs its own loader
 // (native/loader/), which attaches the way the shim does, maps the program and enters it. Used by
 // the configured spawn and by execve alike.
+import * as fs from 'node:fs';
 import { isStaticElf, staticInterpreter } from '../config/executable';
 import { LOADER_PATH } from '../native';
 
@@ -25,6 +26,15 @@ export interface NativeLaunch {
  * through another process's /proc entries (fexecve's /proc/<pid>/fd/N) is handed to the loader as
  * the file it names: the loader opens it after the old image is gone.
  */
+function readable(file: string): boolean {
+  try {
+    fs.accessSync(file, fs.constants.R_OK);
+    return fs.statSync(file).isFile();
+  } catch {
+    return false;
+  }
+}
+
 export function nativeLaunch(
   program: string,
   resolvedPath: string,
@@ -32,6 +42,9 @@ export function nativeLaunch(
   env: string[],
   cwd: string,
 ): NativeLaunch {
+  // A program that can no longer be read (deleted, made unreadable since the configuration was
+  // loaded) is started as it is: its exec then fails with the kernel's errno, as on Linux.
+  if (!readable(program)) return { execPath: program, argv, env, staticImage: null };
   if (isStaticElf(program)) {
     const image = program.startsWith('/proc/') ? resolvedPath : program;
     return { execPath: LOADER_PATH, argv, env: [...env, `${LOADER_EXE_VAR}=${image}`], staticImage: image };

@@ -49,6 +49,16 @@ export class FakeAddon implements NativeAddon {
     return this.real.rdtscTraps();
   }
   allowSpin(): void {}
+  spawnAsync(): void {
+    throw new Error('FakeAddon: no processes start in unit tests');
+  }
+  spawnResults(): number {
+    return 0;
+  }
+  spawnSeq(): number {
+    return 0;
+  }
+  spawnWait(): void {}
   waitAny(): number {
     throw new Error('FakeAddon: no threads run natively in unit tests');
   }

@@ -8,6 +8,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { host, program, removeTempDir, runUmbra } from '../helpers/umbra';
 
@@ -100,4 +101,31 @@ test('parallelism 1, 2 and 4 give byte-identical stdout, pcap, log and stats', (
       assert.ok(bytes.equals(other.files.get(name) as Buffer), `${name} differs at parallelism ${p}`);
     }
   }
+});
+
+test('a configured process that cannot start is refused alike at parallelism 1 and 2 (the spawner thread)', () => {
+  const logs: string[] = [];
+  for (const parallelism of [1, 2]) {
+    // The program exists when the configuration is loaded; another host deletes it before its start time.
+    const dir = fs.mkdtempSync(path.join(fs.realpathSync(os.tmpdir()), 'umbra-gone-'));
+    try {
+      const prog = path.join(dir, 'vanishing');
+      fs.copyFileSync('/bin/true', prog);
+      fs.chmodSync(prog, 0o755);
+      const yaml =
+        'general:\n  data_directory: out.data\n  stop_time: 5 s\n' +
+        'network:\n  graph:\n    type: 1_gbit_switch\n' +
+        'hosts:\n' +
+        host('eraser', [{ path: '/bin/rm', args: [prog], start_time: '1 s' }]) +
+        host('late', [{ path: prog, start_time: '2 s', expected_final_state: '{exited: 127}' }]) +
+        host('other', [{ path: program('phold'), args: '0 1 1 2', start_time: '2 s' }]);
+      const r = runUmbra(yaml, ['--parallelism', String(parallelism)], { dir });
+      assert.equal(r.status, 0, r.stdout + r.stderr);
+      assert.match(r.stdout, new RegExp(`\\[late\\] late\\.vanishing\\.1000: cannot start ${prog}: errno 2\\n`));
+      logs.push(r.stdout.replaceAll(dir, '<dir>'));
+    } finally {
+      removeTempDir(dir);
+    }
+  }
+  assert.equal(logs[1], logs[0]);
 });

@@ -92,11 +92,13 @@ int main(int argc, char **argv) {
       return 1;
     }
     received++;
-    for (long i = 0; i < work; i++) digest = digest * 6364136223846793005ULL + (uint64_t)i + (uint8_t)buf[0];
+    for (long i = 0; i < work; i++)
+      digest = digest * 6364136223846793005ULL + (uint64_t)i + (uint8_t)buf[0];
     if (now_ns() < end && send_one(fd, hosts, port, &sent) != 0) return 1;
   }
   if (work > 0)
-    printf("host %ld sent %lld received %lld digest %016llx\n", index, sent, received, (unsigned long long)digest);
+    printf("host %ld sent %lld received %lld digest %016llx\n", index, sent, received,
+           (unsigned long long)digest);
   else
     printf("host %ld sent %lld received %lld\n", index, sent, received);
   return 0;
