@@ -3,8 +3,8 @@
 // threads on condition variables, timerfd timers; pcap on every host and the
 // syscall trace in the log) over links with jitter, a bandwidth limit,
 // reordering, duplication and loss (the shared link state hosts running at once
-// must not race for) gives the same bytes at --parallelism 1, 2 and 4, the
-// run report included.
+// must not race for), with the CPU-latency model moving host clocks ahead,
+// gives the same bytes at --parallelism 1, 2 and 4, the run report included.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -54,6 +54,7 @@ const hostsYaml =
 
 const yaml =
   'general:\n  data_directory: out.data\n  stop_time: 15 s\n  log_level: trace\n  report: true\n' +
+  '  model_unblocked_syscall_latency: true\n' +
   `network:\n  graph:\n    type: gml\n    inline: |\n${GRAPH.replace(/^/gm, '      ')}\n` +
   `hosts:\n${hostsYaml}`;
 
