@@ -497,6 +497,9 @@ struct umbra_futex_waitv {
  * too. */
 static _Atomic uint32_t g_spawn_done_seq;
 
+/* futex_waitv is Linux 5.16 and later; without it waitAny polls. */
+static bool g_have_waitv = true;
+
 static int first_request(umbra_channel **chs, int n) {
   for (int i = 0; i < n; i++) {
     uint32_t s = atomic_load_explicit((_Atomic uint32_t *)&chs[i]->state, memory_order_acquire);
@@ -524,9 +527,10 @@ static napi_value js_wait_any(napi_env env, napi_callback_info info) {
   int64_t watchdog_ns = arg_i64(env, a[3]);
   /* spawnSeq >= 0: also wake when the spawner finished a job after that count (answer -(n + 2)). */
   int64_t spawn_seq = arg_i64(env, a[4]);
-  if (n <= 0 || n > WAIT_ANY_MAX || (size_t)n > slots_len || (size_t)n > pids_len) {
+  /* futex_waitv takes at most 128 words: the channels and, when watched, the spawner's. */
+  if (n <= 0 || n > WAIT_ANY_MAX - 1 || (size_t)n > slots_len || (size_t)n > pids_len) {
     napi_throw_range_error(env, NULL,
-                           "umbra_native: invariant: waitAny count outside 1..128 or the arrays");
+                           "umbra_native: invariant: waitAny count outside 1..127 or the arrays");
     return NULL;
   }
   umbra_channel *chs[WAIT_ANY_MAX];
@@ -547,6 +551,8 @@ static napi_value js_wait_any(napi_env env, napi_callback_info info) {
     }
   }
   int64_t give_up_ns = watchdog_ns > 0 ? monotonic_now_ns() + watchdog_ns : 0;
+  /* Without futex_waitv: when the next 50 ms check for dead processes is due. */
+  int64_t deadline_ns = monotonic_now_ns() + 50 * 1000 * 1000;
   struct umbra_futex_waitv w[WAIT_ANY_MAX + 1];
   for (;;) {
     /* Announce the sleep on every word first, then look once more: a shim that
@@ -581,7 +587,21 @@ static napi_value js_wait_any(napi_env env, napi_callback_info info) {
       ts.tv_sec++;
       ts.tv_nsec -= 1000000000;
     }
-    long r = syscall(SYS_futex_waitv, w, (unsigned)waiters, 0, &ts, CLOCK_MONOTONIC);
+    long r = g_have_waitv ? syscall(SYS_futex_waitv, w, (unsigned)waiters, 0, &ts, CLOCK_MONOTONIC)
+                          : (errno = ENOSYS, -1);
+    if (r < 0 && errno == ENOSYS) {
+      /* A kernel before 5.16: poll, sleeping 100 µs at a time on the first word. */
+      g_have_waitv = false;
+      struct timespec nap = {0, 100 * 1000};
+      syscall(SYS_futex, (uint32_t *)w[0].uaddr, FUTEX_WAIT, (uint32_t)w[0].val, &nap, NULL, 0);
+      if (monotonic_now_ns() >= deadline_ns) {
+        errno = ETIMEDOUT;
+        deadline_ns = monotonic_now_ns() + 50 * 1000 * 1000;
+      } else {
+        errno = EAGAIN;
+      }
+      r = -1;
+    }
     i = first_request(chs, (int)n);
     if (i >= 0) return make_int(env, i);
     if (spawn_seq >= 0 &&

@@ -11,11 +11,12 @@ import { SimTime } from './time';
 
 /**
  * Hosts that may run at once for general.parallelism: 0 means one per usable
- * core; never more than hosts, nor than one wait can watch (128).
+ * core; never more than hosts, nor than one futex_waitv can watch beside the
+ * spawner's word (128 in all).
  */
 export function effectiveParallelism(configured: number, hostCount: number): number {
   const want = configured > 0 ? configured : os.availableParallelism();
-  return Math.max(1, Math.min(want, hostCount, 128));
+  return Math.max(1, Math.min(want, hostCount, 127));
 }
 
 /** Serves managed threads that run natively while the loop goes on (parallelism > 1). */
