@@ -500,6 +500,12 @@ static _Atomic uint32_t g_spawn_done_seq;
 /* futex_waitv is Linux 5.16 and later; without it waitAny polls. */
 static bool g_have_waitv = true;
 
+/* Whether the spawner finished a job since it counted spawn_seq (-1: not watched). */
+static bool spawn_moved(int64_t spawn_seq) {
+  return spawn_seq >= 0 &&
+         atomic_load_explicit(&g_spawn_done_seq, memory_order_acquire) != (uint32_t)spawn_seq;
+}
+
 static int first_request(umbra_channel **chs, int n) {
   for (int i = 0; i < n; i++) {
     uint32_t s = atomic_load_explicit((_Atomic uint32_t *)&chs[i]->state, memory_order_acquire);
@@ -539,9 +545,7 @@ static napi_value js_wait_any(napi_env env, napi_callback_info info) {
     if (!chs[i]) return NULL;
   }
   int64_t start_ns = monotonic_now_ns();
-  if (spawn_seq >= 0 &&
-      atomic_load_explicit(&g_spawn_done_seq, memory_order_acquire) != (uint32_t)spawn_seq)
-    return make_int(env, -(n + 2));
+  if (spawn_moved(spawn_seq)) return make_int(env, -(n + 2));
   if (spin_worthwhile(start_ns)) {
     for (uint32_t k = 1;; k++) {
       int i = first_request(chs, (int)n);
@@ -576,9 +580,7 @@ static napi_value js_wait_any(napi_env env, napi_callback_info info) {
     }
     int i = first_request(chs, (int)n);
     if (i >= 0) return make_int(env, i);
-    if (spawn_seq >= 0 &&
-        atomic_load_explicit(&g_spawn_done_seq, memory_order_acquire) != (uint32_t)spawn_seq)
-      return make_int(env, -(n + 2));
+    if (spawn_moved(spawn_seq)) return make_int(env, -(n + 2));
     /* futex_waitv's timeout is absolute, on the clock named in its last argument. */
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -604,9 +606,7 @@ static napi_value js_wait_any(napi_env env, napi_callback_info info) {
     }
     i = first_request(chs, (int)n);
     if (i >= 0) return make_int(env, i);
-    if (spawn_seq >= 0 &&
-        atomic_load_explicit(&g_spawn_done_seq, memory_order_acquire) != (uint32_t)spawn_seq)
-      return make_int(env, -(n + 2));
+    if (spawn_moved(spawn_seq)) return make_int(env, -(n + 2));
     if (r < 0 && errno == ETIMEDOUT) {
       for (int j = 0; j < n; j++)
         if (pids[j] > 0 && process_dead(pids[j])) return make_int(env, -1 - j);
@@ -943,32 +943,6 @@ static const uint8_t *arg_at_random(napi_env env, napi_value v) {
   return data;
 }
 
-/* spawn(path, argv, envp, cwd, stdoutPath, stderrPath, atRandom) -> native pid, or -errno. */
-static napi_value js_spawn(napi_env env, napi_callback_info info) {
-  napi_value a[7];
-  if (get_args(env, info, 7, a)) return NULL;
-  const uint8_t *at_random = arg_at_random(env, a[6]);
-  if (!at_random) return NULL;
-  char *path = arg_str(env, a[0]);
-  char **argv = arg_str_array(env, a[1]);
-  char **envp = arg_str_array(env, a[2]);
-  char *cwd = arg_str(env, a[3]);
-  char *out_path = arg_str(env, a[4]);
-  char *err_path = arg_str(env, a[5]);
-  int64_t result = -EINVAL;
-  if (path && argv && envp && cwd && out_path && err_path) {
-    struct spawn_io io = {out_path, err_path, 0, NULL, 0, NULL};
-    result = spawn_process(path, argv, envp, cwd, &io, at_random);
-  }
-  free(path);
-  free_str_array(argv);
-  free_str_array(envp);
-  free(cwd);
-  free(out_path);
-  free(err_path);
-  return make_int(env, result);
-}
-
 /* Starting processes off the simulator's thread. Most of a spawn is waiting:
  * the child creates its stdout and stderr files (hundreds of µs each on a
  * slow disk) and execs while the parent is held by CLONE_VFORK. With hosts
@@ -1000,6 +974,45 @@ static void free_job(struct spawn_job *j) {
   free(j);
 }
 
+/* Reads the arguments spawn and spawnAsync share, a[0..6] = (path, argv, envp, cwd, stdoutPath,
+ * stderrPath, atRandom), into a new job. NULL after throwing; *bad when a string could not be read.
+ */
+static struct spawn_job *read_spawn_job(napi_env env, const napi_value *a, bool *bad) {
+  const uint8_t *at_random = arg_at_random(env, a[6]);
+  if (!at_random) return NULL;
+  struct spawn_job *j = calloc(1, sizeof *j);
+  if (!j) {
+    napi_throw_error(env, NULL, "umbra_native: out of memory");
+    return NULL;
+  }
+  j->path = arg_str(env, a[0]);
+  j->argv = arg_str_array(env, a[1]);
+  j->envp = arg_str_array(env, a[2]);
+  j->cwd = arg_str(env, a[3]);
+  j->out_path = arg_str(env, a[4]);
+  j->err_path = arg_str(env, a[5]);
+  memcpy(j->at_random, at_random, sizeof j->at_random);
+  *bad = !j->path || !j->argv || !j->envp || !j->cwd || !j->out_path || !j->err_path;
+  return j;
+}
+
+static int64_t run_spawn_job(const struct spawn_job *j) {
+  struct spawn_io io = {j->out_path, j->err_path, 0, NULL, 0, NULL};
+  return spawn_process(j->path, j->argv, j->envp, j->cwd, &io, j->at_random);
+}
+
+/* spawn(path, argv, envp, cwd, stdoutPath, stderrPath, atRandom) -> native pid, or -errno. */
+static napi_value js_spawn(napi_env env, napi_callback_info info) {
+  napi_value a[7];
+  if (get_args(env, info, 7, a)) return NULL;
+  bool bad;
+  struct spawn_job *j = read_spawn_job(env, a, &bad);
+  if (!j) return NULL;
+  int64_t result = bad ? -EINVAL : run_spawn_job(j);
+  free_job(j);
+  return make_int(env, result);
+}
+
 static void *spawner_main(void *unused) {
   (void)unused;
   for (;;) {
@@ -1008,8 +1021,7 @@ static void *spawner_main(void *unused) {
     struct spawn_job *j = g_spawn_todo;
     g_spawn_todo = j->next;
     pthread_mutex_unlock(&g_spawn_lock);
-    struct spawn_io io = {j->out_path, j->err_path, 0, NULL, 0, NULL};
-    j->result = spawn_process(j->path, j->argv, j->envp, j->cwd, &io, j->at_random);
+    j->result = run_spawn_job(j);
     pthread_mutex_lock(&g_spawn_lock);
     j->next = g_spawn_done_list;
     g_spawn_done_list = j;
@@ -1025,22 +1037,11 @@ static void *spawner_main(void *unused) {
 static napi_value js_spawn_async(napi_env env, napi_callback_info info) {
   napi_value a[8];
   if (get_args(env, info, 8, a)) return NULL;
-  const uint8_t *at_random = arg_at_random(env, a[7]);
-  if (!at_random) return NULL;
-  struct spawn_job *j = calloc(1, sizeof *j);
-  if (!j) {
-    napi_throw_error(env, NULL, "umbra_native: out of memory");
-    return NULL;
-  }
+  bool bad;
+  struct spawn_job *j = read_spawn_job(env, a + 1, &bad);
+  if (!j) return NULL;
   j->id = (int32_t)arg_i64(env, a[0]);
-  j->path = arg_str(env, a[1]);
-  j->argv = arg_str_array(env, a[2]);
-  j->envp = arg_str_array(env, a[3]);
-  j->cwd = arg_str(env, a[4]);
-  j->out_path = arg_str(env, a[5]);
-  j->err_path = arg_str(env, a[6]);
-  memcpy(j->at_random, at_random, sizeof j->at_random);
-  if (!j->path || !j->argv || !j->envp || !j->cwd || !j->out_path || !j->err_path) {
+  if (bad) {
     free_job(j);
     napi_throw_error(env, NULL, "umbra_native: spawnAsync: bad arguments");
     return NULL;

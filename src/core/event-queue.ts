@@ -106,10 +106,6 @@ export class ReadyHosts {
 
   constructor(private readonly heaps: readonly EventHeap[]) {}
 
-  get size(): number {
-    return this.heap.length;
-  }
-
   top(): number {
     return this.heap.length > 0 ? this.heap[0] : -1;
   }

@@ -121,11 +121,6 @@ export class Scheduler {
     this.postedNow = true;
   }
 
-  /** Threads posted and not served yet. */
-  get inFlight(): number {
-    return this.flying;
-  }
-
   /** Switches to host's context to serve its posted thread (the runner, before handling its answer). */
   resume(host: number): void {
     assert(this.busy[host] === 1 && this.flying > 0, 'resume of a host not in flight');
@@ -139,15 +134,16 @@ export class Scheduler {
    * learning something about it, e.g. that its process started), then comes back.
    */
   visit(host: number, fn: () => void): void {
-    const saved = { current: this.current, nowNs: this.nowNs };
+    const savedCurrent = this.current;
+    const savedNowNs = this.nowNs;
     this.current = host;
     this.nowNs = this.hostNowNs[host];
     try {
       fn();
     } finally {
       this.hostNowNs[host] = this.nowNs;
-      this.current = saved.current;
-      this.nowNs = saved.nowNs;
+      this.current = savedCurrent;
+      this.nowNs = savedNowNs;
     }
   }
 

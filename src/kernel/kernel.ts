@@ -23,7 +23,7 @@ import * as blocking from './blocking';
 import * as lifecycle from './lifecycle';
 import { runThread, serveAnswer } from './run-loop';
 import { ShimCalls } from './shim-calls';
-import { managedEnv, spawnConfigured } from './spawn';
+import { managedEnv, notStarted, spawnConfigured } from './spawn';
 import type { NativeLaunch } from './static-loader';
 
 /** Where a started process runs and writes (its host directory, its stdout and stderr files). */
@@ -275,9 +275,7 @@ export class Kernel implements InFlightRunner {
     t.startPending = false;
     this.sched.resume(host);
     try {
-      this.log.error(p.host.name, `${t.spawnMessages.failed}: errno ${-pid}`);
-      p.waitStatus = 127 << 8;
-      this.endProcess(p);
+      notStarted(this, p, t.spawnMessages.failed, -pid);
     } finally {
       this.sched.finishTurn(host);
     }

@@ -84,21 +84,19 @@ export function serveAnswer(k: Kernel, t: Thread, waited: number): void {
   if (t.startPending) {
     // A process started while other hosts ran: its first message is START.
     t.startPending = false;
-    if (waited === WAIT_RESULT.DIED) {
-      k.processDied(t.process);
-      k.log.warn(t.process.host.name, startFailure(t));
-      return;
-    }
-    runThread(k, t);
+    if (waited === WAIT_RESULT.DIED) diedBeforeStart(k, t);
+    else runThread(k, t);
     return;
   }
   const kind = afterAnswer(k, t, t.allowedNs, waited);
   if (kind !== NO_REPLY_NOW) replyAndGoOn(k, t, kind, k.call.ret);
 }
 
-/** The warning for a process whose native image ended before its shim said START. */
-export function startFailure(t: Thread): string {
-  return `${t.process.name}: ended before the shim attached (is it a setuid binary, or one for another ABI?)`;
+/** t's process ended natively before its shim said START: it ends here too, with a warning why. */
+export function diedBeforeStart(k: Kernel, t: Thread): void {
+  const p = t.process;
+  k.processDied(p);
+  k.log.warn(p.host.name, `${p.name}: ended before the shim attached (is it a setuid binary, or one for another ABI?)`);
 }
 
 /** After t answered: checks the clock its shim moved, then handles its message. */

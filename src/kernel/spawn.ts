@@ -10,7 +10,7 @@ import type { Thread } from '../host/thread';
 import { SHIM_PATH, WAIT_RESULT } from '../native';
 import { watchSilentThread } from './watchdog';
 import { nativeLaunch } from './static-loader';
-import { startFailure } from './run-loop';
+import { diedBeforeStart } from './run-loop';
 import type { Kernel } from './kernel';
 
 /** Size of the auxiliary vector's AT_RANDOM block (Linux: 16 bytes). */
@@ -87,9 +87,7 @@ export function spawnConfigured(k: Kernel, host: Host, cfg: ProcessConfig): Proc
   }
   const pid = k.addon.spawn(launch.execPath, launch.argv, launch.env, host.dir, out, err, atRandom);
   if (pid < 0) {
-    k.log.error(host.name, `${messages.failed}: errno ${-pid}`);
-    p.waitStatus = 127 << 8;
-    k.endProcess(p);
+    notStarted(k, p, messages.failed, -pid);
     return p;
   }
   k.attachNative(p, pid);
@@ -97,10 +95,16 @@ export function spawnConfigured(k: Kernel, host: Host, cfg: ProcessConfig): Proc
   let waited = k.addon.waitRequest(t.slot, pid, k.opts.watchdogTimeoutNs);
   if (waited === WAIT_RESULT.STILL_WAITING) waited = watchSilentThread(k, t, pid);
   if (waited === WAIT_RESULT.DIED) {
-    k.processDied(p);
-    k.log.warn(host.name, startFailure(t));
+    diedBeforeStart(k, t);
     return p;
   }
   k.runThread(t);
   return p;
+}
+
+/** p's exec failed with errno (`failed` says what could not start): logged, and p ends as exit 127. */
+export function notStarted(k: Kernel, p: Process, failed: string, errno: number): void {
+  k.log.error(p.host.name, `${failed}: errno ${errno}`);
+  p.waitStatus = 127 << 8;
+  k.endProcess(p);
 }

@@ -15,6 +15,11 @@ const LABEL: Record<LogLevel, string> = {
   trace: 'TRACE',
 };
 
+/** The levels the run report lists whatever the log level. */
+function isProblemLevel(level: LogLevel): level is 'error' | 'warning' {
+  return level === 'error' || level === 'warning';
+}
+
 export class Logger {
   private rank: number;
   /** Current simulated time source; set by the simulation. */
@@ -43,19 +48,14 @@ export class Logger {
   defer: (write: () => void) => void = (write) => write();
 
   log(level: LogLevel, where: string | null, msg: string): void {
-    const problem = this.onProblem !== null && (level === 'error' || level === 'warning');
-    if (!problem && RANK[level] > this.rank) return;
-    this.defer(() => this.write(level, where, msg, problem));
+    const reported = this.onProblem !== null && isProblemLevel(level);
+    if (!reported && RANK[level] > this.rank) return;
+    this.defer(() => this.logNow(level, where, msg));
   }
 
   /** Logs at once, never deferred: wall-clock diagnostics (the watchdog) while the simulation is stuck. */
   logNow(level: LogLevel, where: string | null, msg: string): void {
-    const problem = this.onProblem !== null && (level === 'error' || level === 'warning');
-    this.write(level, where, msg, problem);
-  }
-
-  private write(level: LogLevel, where: string | null, msg: string, problem: boolean): void {
-    if (problem && this.onProblem !== null) this.onProblem(level as 'error' | 'warning', where, this.clock(), msg);
+    if (this.onProblem !== null && isProblemLevel(level)) this.onProblem(level, where, this.clock(), msg);
     if (RANK[level] > this.rank) return;
     const t = this.clock();
     const time = t >= 0 ? formatSimTime(t) : 'n/a';
