@@ -80,6 +80,12 @@ export function in6Ip(a: SockAddr, table: Ip6Table): number {
 }
 
 /** A sockaddr_in6 for ip (IPv4 numbers become v4-mapped, as an AF_INET6 socket reports IPv4 peers). */
+/** An address as a socket of `domain` reports it: sockaddr_in6 (IPv4 v4-mapped) or sockaddr_in. */
+export function putSockaddrOf(domain: number, a: SockAddr, table: Ip6Table, ip: number, port: number): void {
+  if (domain === AF_INET6) putSockaddrIn6(a, table, ip, port);
+  else putSockaddrIn(a, ip, port);
+}
+
 export function putSockaddrIn6(a: SockAddr, table: Ip6Table, ip: number, port: number): void {
   const b = a.buf;
   b.fill(0, 0, SOCKADDR_IN6_SIZE);

@@ -56,7 +56,7 @@ import { TCP_MSS_DEFAULT, TcpSocket } from '../tcp/socket';
 import { TcpStack } from '../tcp/stack';
 import type { ShutdownHow } from '../tcp/types';
 import { FAM_V4, FAM_V6 } from '../ip6';
-import { checkSockaddrIn, inIp, inPort, putSockaddrIn, putSockaddrIn6, type SockAddr } from './address';
+import { checkSockaddrIn, inIp, inPort, putSockaddrOf, type SockAddr } from './address';
 import { decodeIn6, getIpv6Option, setIpv6Option } from './inet6';
 import { layerOf, STAGE_BYTES } from './layer';
 import type { IoProgress, UserMsg } from './message';
@@ -117,8 +117,7 @@ export class TcpFile extends SocketFile {
 
   /** A local or peer address in this socket's family. */
   private putAddr(out: SockAddr, ip: number, port: number): void {
-    if (this.domain === AF_INET6) putSockaddrIn6(out, this.sock.tcp.stack.ip6Table, ip, port);
-    else putSockaddrIn(out, ip, port);
+    putSockaddrOf(this.domain, out, this.sock.tcp.stack.ip6Table, ip, port);
   }
 
   poll(): number {

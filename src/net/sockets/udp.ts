@@ -34,7 +34,7 @@ import { isLoopback, UDP_MAX_PAYLOAD } from '../packet';
 import type { NetworkStack } from '../stack';
 import { UdpSocket } from '../udp';
 import { FAM_V4, FAM_V6 } from '../ip6';
-import { checkSockaddrIn, ETH0_INDEX, inIp, inPort, putSockaddrIn, putSockaddrIn6, type SockAddr } from './address';
+import { checkSockaddrIn, ETH0_INDEX, inIp, inPort, putSockaddrOf, type SockAddr } from './address';
 import { decodeIn6, getIpv6Option, setIpv6Option } from './inet6';
 import type { UserMsg } from './message';
 import { IpOptions, type OptValue } from './option';
@@ -68,8 +68,7 @@ export class UdpFile extends PlainBufferSocketFile {
 
   /** A local or peer address in this socket's family. */
   private putAddr(out: SockAddr, ip: number, port: number): void {
-    if (this.domain === AF_INET6) putSockaddrIn6(out, this.sock.stack.ip6Table, ip, port);
-    else putSockaddrIn(out, ip, port);
+    putSockaddrOf(this.domain, out, this.sock.stack.ip6Table, ip, port);
   }
 
   poll(): number {
