@@ -38,6 +38,22 @@ export interface Layout {
   chSiginfo: number;
   chSpinSince: number;
   chSpinReads: number;
+  /** Staged memory (umbra_channel.stage_count, stage_win, stage): see src/host/memory.ts. */
+  chStageCount: number;
+  chStageWin: number;
+  chStage: number;
+  stageWindows: number;
+  stageBytes: number;
+  /** umbra_stage_window.flags bit: the stage holds the buffer's bytes. */
+  stageCopied: number;
+  /** umbra_stage_window: its size and field offsets. */
+  swSize: number;
+  swAddr: number;
+  swLen: number;
+  swOff: number;
+  swFlags: number;
+  swDirtyLo: number;
+  swDirtyHi: number;
   hSimTime: number;
   hMaxRunahead: number;
   hUnapplied: number;

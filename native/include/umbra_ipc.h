@@ -11,14 +11,14 @@
 #define UMBRA_MAGIC 0x41524d55u /* "UMRA" */
 /* Bump on any change to the layout or the meaning of a constant: the shim
  * refuses a region of another version, TypeScript an addon of another one. */
-#define UMBRA_VERSION 8u
+#define UMBRA_VERSION 9u
 
 /* Exit status of a managed process whose shim found a region of another
  * protocol version (a stale build); it says so on its stderr first. */
 #define UMBRA_EXIT_PROTOCOL_MISMATCH 86
 
 /* Slot counts. The region is a sparse memfd: a page costs memory only once a
- * slot on it is used, so these bound address space (about 1.3 GiB, under the
+ * slot on it is used, so these bound address space (about 1.7 GiB, under the
  * 2 GiB that 32-bit offsets in TypeScript allow), not memory. They are above
  * what the kernel lets one machine run (pid_max, threads-max), which is the
  * limit a simulation meets first; past either, fork/clone fail with EAGAIN. */
@@ -109,6 +109,27 @@
 #define UMBRA_TSC_TRAPPED 1u     /* rdtsc faulted into the shim: emulated */
 #define UMBRA_TSC_NOT_TRAPPED 2u /* rdtsc ran natively: programs read the real TSC */
 
+/* Staged memory (native/shim/stage.c, src/host/memory.ts): a forwarded call's
+ * small buffers travel in its channel instead of through process_vm_readv/
+ * writev. The shim fills a window per buffer: the program's address, its
+ * length, where its bytes sit in `stage`, and whether the shim copied them in
+ * (an output buffer is not read). The simulator reads and writes a buffer in
+ * the stage when the access lies inside one window, records the range it
+ * wrote (dirty_lo..dirty_hi, empty when equal) and the shim copies that range
+ * back after COMPLETE or DO_NATIVE. Anything else reaches the process's memory. */
+#define UMBRA_STAGE_WINDOWS 8
+#define UMBRA_STAGE_BYTES 1472
+#define UMBRA_STAGE_COPIED 1u /* flags: the stage holds the buffer's bytes as the call began */
+typedef struct umbra_stage_window {
+  uint64_t addr;
+  uint32_t len;
+  uint32_t off; /* in umbra_channel.stage */
+  uint32_t flags;
+  uint32_t dirty_lo; /* written by the simulator */
+  uint32_t dirty_hi;
+  uint32_t pad;
+} umbra_stage_window;
+
 typedef struct umbra_channel {
   uint32_t state; /* futex word, see UMBRA_CH_* */
   uint32_t kind;  /* UMBRA_MSG_* of the message in the slot */
@@ -140,7 +161,12 @@ typedef struct umbra_channel {
   uint64_t spin_since_ns;
   uint32_t spin_reads;
   uint32_t spin_pad;
-  uint8_t pad[512 - 4 * 4 - 8 * 8 - 4 * 4 - 16 - 8 - 8 - 4 * 2 - 8 * 3 - 128 - 8 - 4 * 2];
+  uint32_t stage_count; /* windows of this request, written by the shim with every SYSCALL */
+  uint32_t stage_pad;
+  umbra_stage_window stage_win[UMBRA_STAGE_WINDOWS];
+  uint8_t stage[UMBRA_STAGE_BYTES];
+  uint8_t pad[2048 - 4 * 4 - 8 * 8 - 4 * 4 - 16 - 8 - 8 - 4 * 2 - 8 * 3 - 128 - 8 - 4 * 2 - 4 * 2 -
+              UMBRA_STAGE_WINDOWS * 32 - UMBRA_STAGE_BYTES];
 } umbra_channel;
 
 /* deliver_flags */
@@ -220,7 +246,8 @@ typedef struct umbra_header {
 #define UMBRA_OFF_CHANNELS (UMBRA_OFF_PROCS + (uint64_t)UMBRA_MAX_PROCS * sizeof(umbra_process))
 #define UMBRA_SHM_SIZE (UMBRA_OFF_CHANNELS + (uint64_t)UMBRA_MAX_THREADS * sizeof(umbra_channel))
 
-_Static_assert(sizeof(umbra_channel) == 512, "channel size");
+_Static_assert(sizeof(umbra_channel) == 2048, "channel size");
+_Static_assert(sizeof(umbra_stage_window) == 32, "stage window size");
 _Static_assert(sizeof(umbra_host) == 128, "host size");
 _Static_assert(sizeof(umbra_header) == 4096, "header size");
 _Static_assert(sizeof(umbra_process) % 64 == 0, "process size");

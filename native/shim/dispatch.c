@@ -84,12 +84,17 @@ long shim_forward_kind(uint32_t msg_kind, long nr, const long args[6]) {
   ch->kind = msg_kind;
   ch->nr = nr;
   for (int i = 0; i < 6; i++) ch->args[i] = args[i];
+  if (msg_kind == UMBRA_MSG_SYSCALL)
+    shim_stage(ch, nr, args);
+  else
+    ch->stage_count = 0;
   for (;;) {
     channel_send(ch);
     channel_wait_reply(ch);
     uint32_t kind = ch->kind;
     switch (kind) {
     case UMBRA_MSG_COMPLETE: {
+      shim_unstage(ch);
       long ret = ch->ret;
       uint32_t sig = ch->deliver_sig;
       channel_release(ch);
@@ -97,6 +102,7 @@ long shim_forward_kind(uint32_t msg_kind, long nr, const long args[6]) {
       return sig ? shim_deliver(ch, msg_kind, nr, args, ret) : ret;
     }
     case UMBRA_MSG_DO_NATIVE: {
+      shim_unstage(ch);
       /* The simulator may have rewritten the arguments (virtual to native ids). */
       long n = ch->nr, a0 = ch->args[0], a1 = ch->args[1], a2 = ch->args[2], a3 = ch->args[3],
            a4 = ch->args[4], a5 = ch->args[5];

@@ -194,6 +194,13 @@ int shim_names_own_exe(const char *path); /* "/proc/self/exe", "/proc/thread-sel
 /* shim.c: every syscall of managed code, trapped or from a libc wrapper */
 long shim_syscall(long nr, const long a[6]);
 
+/* stage.c: a forwarded call's small buffers carried in its channel */
+void shim_stage(umbra_channel *ch, long nr, const long a[6]);
+void shim_unstage(umbra_channel *ch);
+/* In a fault handler: a fault inside the stage's guarded copy returns -1 from
+ * it instead (1: handled). */
+int shim_copy_fault_fixup(void *uc);
+
 /* libc.c: the libc wrappers that skip the trap (use_preload_libc) */
 void shim_libc_init(int enabled);
 

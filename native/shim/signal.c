@@ -206,6 +206,7 @@ void shim_fault(int sig, void *vinfo, void *vuc, int outer_ctx) {
 }
 
 void shim_fault_handler(int sig, void *info, void *uc) {
+  if (shim_copy_fault_fixup(uc)) return;
   int prev = shim_enter();
   shim_fault(sig, info, uc, prev);
   shim_leave(prev);

@@ -296,6 +296,7 @@ static int emulate_tsc(siginfo_t *info, ucontext_t *uc) {
 }
 
 void shim_sigsegv_handler(int sig, void *info, void *uc) {
+  if (shim_copy_fault_fixup(uc)) return;
   int prev = shim_enter();
   /* Not rdtsc: a genuine fault; the simulator decides (the program's handler, or death). */
   if (!emulate_tsc(info, uc)) shim_fault(sig, info, uc, prev);

@@ -124,6 +124,7 @@ export class Kernel implements InFlightRunner {
   ) {
     this.addon = deps?.addon ?? native();
     this.mem = deps?.mem ?? new Memory(this.addon);
+    this.mem.attachRegion(shm.u8, shm.layout);
     this.syscalls = new SyscallTable(log);
     this.traceSyscalls = log.enabled('trace');
     this.procSlots = new SlotAllocator(shm.layout.maxProcs, 'processes');

@@ -162,10 +162,12 @@ function handleMessage(k: Kernel, t: Thread): number {
   t.syscallSeq++;
   if (k.opts.useSyscallCounters && nr >= 0 && nr < k.syscalls.counts.length) k.syscalls.counts[nr]++;
   let outcome: Outcome;
+  if (msg === MSG.SYSCALL) k.mem.beginStage(t.process.nativePid, ch);
   try {
     if (msg === MSG.PATH) outcome = pathCall(c);
     else outcome = reserved ? k.syscalls.unsupported(c) : k.syscalls.dispatch(c);
   } catch (e) {
+    k.mem.endStage(false);
     if (!(e instanceof ProcessVanished)) throw e;
     k.processDied(t.process);
     outcome = Outcome.Deferred;
@@ -174,6 +176,7 @@ function handleMessage(k: Kernel, t: Thread): number {
     if (k.signals === null || !k.signals.hasDeliverable(t)) {
       if (k.traceSyscalls) k.log.log('trace', t.process.host.name, `${t.name}: ${syscallName(nr)} blocks`);
       if (k.report !== null) k.report.syscall(t.process.host.id, t.slot, nr, true);
+      k.mem.endStage(false);
       t.state = 'blocked';
       return NO_REPLY_NOW;
     }
@@ -198,6 +201,8 @@ function handleMessage(k: Kernel, t: Thread): number {
       fs.writeSync(t.process.straceFd, `${formatSimTime(k.sched.nowNs)} [tid ${t.vtid}] ${line}\n`);
     }
   }
+  // Blocked, or answered later (Deferred): what the call wrote so far goes to the process now.
+  k.mem.endStage(outcome === Outcome.Done || outcome === Outcome.Native);
   if (outcome === Outcome.Deferred) return NO_REPLY_NOW;
   t.wokenBy = 'none';
   t.deadlineNs = -1;

@@ -36,6 +36,8 @@ export class ShimCalls {
     const shm = this.k.shm;
     const L = shm.layout;
     const ch = t.chOff;
+    // The shim's native call may read or write the staged buffers' memory, a clone copies it.
+    this.k.mem.endStage(false);
     this.save(ch);
     shm.u32[(ch + L.chKind) >> 2] = kind;
     shm.writeI64(ch + L.chNr, nr);

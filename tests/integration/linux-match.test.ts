@@ -54,3 +54,13 @@ test('fchmod and fchown on a pipe, a socket and an eventfd: allowed, shown by fs
   assert.match(native, /^pipe: fchmod 0640 = 0 -, mode 600 -> 640/m);
   assert.match(native, /^eventfd: fchmod 0640 = -1 Operation not supported/m);
 });
+
+test('buffers carried in the channel: short counts at a hole, EFAULT where Linux gives it, value-result fields back', () => {
+  const { native, umbra } = bothWays('staged_buffers');
+  assert.equal(umbra, native);
+  assert.match(native, /^read\(pipe, 10 writable bytes then read-only, 100\) = -1 EFAULT\nfirst bytes 'abcdefghij'$/m);
+  assert.match(native, /^read\(pipe, read-only page, 50\) = -1 EFAULT$/m);
+  assert.match(native, /^poll\(fds on a read-only page\) = -1 EFAULT$/m);
+  assert.match(native, /^recvfrom\(addrlen on a read-only page\) = -1 EFAULT$/m);
+  assert.match(native, /^recvmsg got 'spl' 'it-msg' namelen 16 flags 0$/m);
+});
