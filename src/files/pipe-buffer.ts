@@ -2,6 +2,7 @@
 // Small writes merge into the last slot when they fit, a packet (O_DIRECT)
 // owns its slot, and a pipe is full when every slot is taken. Pure logic with
 // no kernel types, so capacity, atomicity and packet rules are unit-tested.
+import { copyBytes } from '../core/bytes';
 
 /** Writes of at most this many bytes are atomic (POSIX PIPE_BUF on Linux). */
 export const PIPE_BUF = 4096;
@@ -83,7 +84,7 @@ export class PipeBuffer {
     if (this.planMerge > 0) {
       const last = this.slotAt(this.count - 1);
       const at = last * PAGE_SIZE + this.offs[last] + this.lens[last];
-      src.copy(this.pages, at, off, off + this.planMerge);
+      copyBytes(src, off, this.pages, at, this.planMerge);
       this.lens[last] += this.planMerge;
       done = this.planMerge;
     }
@@ -91,7 +92,7 @@ export class PipeBuffer {
       if (this.count === this.slots) throw new Error('invariant: pipe overfilled');
       const s = this.slotAt(this.count);
       const c = Math.min(PAGE_SIZE, this.planTotal - done);
-      src.copy(this.pages, s * PAGE_SIZE, off + done, off + done + c);
+      copyBytes(src, off + done, this.pages, s * PAGE_SIZE, c);
       this.offs[s] = 0;
       this.lens[s] = c;
       this.flags[s] = this.planPacket ? PACKET : CAN_MERGE;
@@ -130,7 +131,7 @@ export class PipeBuffer {
       const s = this.slotAt(i);
       const c = Math.min(this.lens[s], n - done);
       const from = s * PAGE_SIZE + this.offs[s];
-      this.pages.copy(dst, dstOff + done, from, from + c);
+      copyBytes(this.pages, from, dst, dstOff + done, c);
       done += c;
     }
   }

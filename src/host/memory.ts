@@ -3,14 +3,12 @@
 // channel. One preallocated scratch buffer serves every access, so the
 // syscall hot path allocates nothing; a returned view is valid until the next call.
 import { Layout, native, NativeAddon } from '../native';
+import { copyBytes } from '../core/bytes';
 
 const SCRATCH_BYTES = 1 << 20;
 const TWO32 = 4294967296;
 /** Room for umbra_ipc.h's UMBRA_STAGE_WINDOWS (checked when the region is attached). */
 const MAX_WINDOWS = 16;
-
-/** Buffer.prototype.copy works for any Uint8Array source, without a view object per call. */
-const copyBytes = Buffer.prototype.copy;
 
 export class Memory {
   readonly scratch = Buffer.alloc(SCRATCH_BYTES);
@@ -174,8 +172,7 @@ export class Memory {
     if (pid !== this.stagePid || len <= 0 || this.region === null) return false;
     const i = this.windowFor(addr, len, false);
     if (i < 0) return false;
-    const from = this.wAt[i] + (addr - this.wAddr[i]);
-    copyBytes.call(this.region, dst, at, from, from + len);
+    copyBytes(this.region, this.wAt[i] + (addr - this.wAddr[i]), dst, at, len);
     return true;
   }
 
@@ -189,7 +186,7 @@ export class Memory {
       this.retire(i);
       return false;
     }
-    copyBytes.call(src, this.region, this.wAt[i] + rel, at, at + len);
+    copyBytes(src, at, this.region, this.wAt[i] + rel, len);
     return true;
   }
 

@@ -34,7 +34,9 @@ export class SharedRegion {
   private sealedHostSpan = 0;
 
   constructor(n: NativeAddon = native()) {
-    this.layout = n.layout();
+    // A copy: the addon's object has dictionary-mode properties (built key by key in C), and
+    // every syscall reads a dozen of them; a literal's fixed shape makes each read an inline load.
+    this.layout = { ...n.layout() };
     const ab = n.createShm();
     this.u8 = new Uint8Array(ab);
     this.u32 = new Uint32Array(ab);
