@@ -216,6 +216,9 @@ export function native(): NativeAddon {
     throw new Error(`umbra: the native parts are not built (${ADDON_PATH}, ${SHIM_PATH}); run 'npm install'`);
   }
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  addon = require(ADDON_PATH) as NativeAddon;
+  const loaded = require(ADDON_PATH) as NativeAddon;
+  // A copy with a fixed shape: the module's exports object is in dictionary mode, and the
+  // hot path looks a function up on it for every reply and memory access.
+  addon = { ...loaded };
   return addon;
 }

@@ -5,8 +5,16 @@ import * as fs from 'node:fs';
 import { assert } from '../core/assert';
 
 /** The value after `name:` on its line of a /proc status file (the line must exist). */
+/** One compiled pattern per field name: an execve reads a dozen fields. */
+const fieldPatterns = new Map<string, RegExp>();
+
 export function statusField(status: string, name: string): string {
-  const m = new RegExp(`^${name}:[ \\t]*([^\\n]*)$`, 'm').exec(status);
+  let pattern = fieldPatterns.get(name);
+  if (pattern === undefined) {
+    pattern = new RegExp(`^${name}:[ \\t]*([^\\n]*)$`, 'm');
+    fieldPatterns.set(name, pattern);
+  }
+  const m = pattern.exec(status);
   assert(m !== null, `/proc status has no ${name} line`);
   return m[1].trim();
 }

@@ -18,7 +18,7 @@ import { execSignals } from '../kernel/signals';
 import { seedAtRandom } from '../kernel/spawn';
 import { SHIM_PATH } from '../native';
 import { execCredentials } from './exec-creds';
-import { nativeLaunch } from '../kernel/static-loader';
+import { LaunchShape, launchShape, nativeLaunch } from '../kernel/static-loader';
 import { letNativeImageGo } from '../kernel/lifecycle';
 
 const AT_EMPTY_PATH = 0x1000;
@@ -54,6 +54,63 @@ function inheritedFds(nativePid: number): number[] {
     }
   }
   return fds.sort((x, y) => x - y);
+}
+
+/** What an executable file was found to be, and the identity of the file it was found for. */
+interface ImageVerdict {
+  dev: number;
+  ino: number;
+  size: number;
+  mtimeMs: number;
+  ctimeMs: number;
+  resolved: string;
+  shape: LaunchShape;
+}
+
+/**
+ * Verdicts by (path, cwd): a shell runs the same few programs over and over, and checking one
+ * (realpath, ELF headers, interpreter) costs more than the rest of an execve's bookkeeping. A
+ * verdict holds while the path still names the same unchanged file.
+ */
+const verdicts = new Map<string, ImageVerdict>();
+const MAX_VERDICTS = 1024;
+
+/** resolveExecutable and launchShape for abs, or the reason it cannot be run. */
+function inspectImage(abs: string, cwd: string, st: fs.Stats): ImageVerdict | string {
+  const key = `${abs}\0${cwd}`;
+  const known = verdicts.get(key);
+  if (
+    known !== undefined &&
+    known.dev === st.dev &&
+    known.ino === st.ino &&
+    known.size === st.size &&
+    known.mtimeMs === st.mtimeMs &&
+    known.ctimeMs === st.ctimeMs
+  ) {
+    return known;
+  }
+  let resolved: string;
+  try {
+    resolved = resolveExecutable(abs, { cwd, env: {} }).resolvedPath;
+  } catch (e) {
+    if (e instanceof ExecutableError) return e.message;
+    throw e;
+  }
+  const verdict: ImageVerdict = {
+    dev: st.dev,
+    ino: st.ino,
+    size: st.size,
+    mtimeMs: st.mtimeMs,
+    ctimeMs: st.ctimeMs,
+    resolved,
+    shape: launchShape(abs, resolved, cwd),
+  };
+  // Paths through /proc name whatever a process has open at the moment: never kept.
+  if (!abs.startsWith('/proc/')) {
+    if (verdicts.size >= MAX_VERDICTS) verdicts.clear();
+    verdicts.set(key, verdict);
+  }
+  return verdict;
 }
 
 /**
@@ -96,16 +153,12 @@ function exec(
     return c.err(E.ENOENT);
   }
   if (!st.isFile() || (st.mode & 0o111) === 0) return c.err(E.EACCES);
-  let resolved: string;
-  try {
-    resolved = resolveExecutable(abs, { cwd, env: {} }).resolvedPath;
-  } catch (e) {
-    if (e instanceof ExecutableError) {
-      k.log.warn(p.host.name, `${p.name}: execve ${written}: ${e.message}`);
-      return c.err(E.ENOEXEC);
-    }
-    throw e;
+  const image = inspectImage(abs, cwd, st);
+  if (typeof image === 'string') {
+    k.log.warn(p.host.name, `${p.name}: execve ${written}: ${image}`);
+    return c.err(E.ENOEXEC);
   }
+  const resolved = image.resolved;
   const env: Array<[string, string]> = envp.map((kv) => {
     const i = kv.indexOf('=');
     return i < 0 ? [kv, ''] : [kv.slice(0, i), kv.slice(i + 1)];
@@ -118,7 +171,7 @@ function exec(
   if (!k.threadSlots.hasFree()) return c.err(E.EAGAIN);
   const nt = k.newThread(p, p.vpid);
   const atRandom = seedAtRandom(k, nt);
-  const launch = nativeLaunch(abs, resolved, argv, k.managedEnv(env, nt.slot), cwd);
+  const launch = nativeLaunch(abs, resolved, argv, k.managedEnv(env, nt.slot), cwd, image.shape);
   const newPid = k.addon.spawnExec(launch.execPath, launch.argv, launch.env, cwd, p.nativePid, fds, atRandom, creds);
   if (newPid < 0) {
     if (newPid === -E.ELIBACC)

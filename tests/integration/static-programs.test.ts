@@ -174,3 +174,22 @@ test('static builds (glibc, musl) print what the dynamic builds print: signals, 
     for (const libc of libcs) assert.equal(soloOutput(staticProgram(name, libc)), dynamic, `${name}-${libc}`);
   }
 });
+
+test('exec of a path whose file was replaced by a static build runs the new file through the loader', () => {
+  const dir = tempDir();
+  const x = path.join(dir, 'x');
+  const dyn = program('bench_syscall');
+  const stat = staticProgram('bench_syscall', 'musl');
+  // The same path, exec'd, overwritten in place with a static build, exec'd again: what umbra
+  // learnt about the first file must not decide how the second starts (natively, getppid would
+  // answer the real parent and the sum would differ).
+  const script = `cp ${dyn} ${x} && ${x} getppid 3 && cp ${stat} ${x} && ${x} getppid 3 && cp ${dyn} ${x} && ${x} getppid 3`;
+  const r = runUmbra(config(host('box', [{ path: '/bin/sh', args: ['-c', script] }]), 'stop_time: 10 s'));
+  assert.equal(r.status, 0, r.stderr + r.stdout);
+  const sh = path.basename(fs.realpathSync('/bin/sh'));
+  const lines = r.output('box', `${sh}.1000.stdout`).trim().split('\n');
+  assert.equal(lines.length, 3);
+  const sums = lines.map((l) => /sum=(\d+)$/.exec(l)?.[1]);
+  // Three children of the same shell (pid 1000): getppid answers 1000 in each.
+  assert.deepEqual(sums, ['3000', '3000', '3000']);
+});
