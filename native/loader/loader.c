@@ -218,6 +218,8 @@ void loader_main(uint64_t *sp) {
   while (*e) e++;
   const uint64_t *auxv = (const uint64_t *)(e + 1);
   loader_set_auxv(auxv);
+  /* First of all: after an in-place execve only the raw page may make syscalls. */
+  shim_raw_setup();
   const char *path = getenv("UMBRA_LOADER_EXE");
   if (!path || !path[0])
     fail("started without a program (umbra runs it: UMBRA_LOADER_EXE is unset)", NULL);

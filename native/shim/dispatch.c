@@ -27,7 +27,6 @@ void shim_attach_thread(umbra_channel *ch) {
 
 /* Entry of a new native thread (from umbra_clone_thread), on its own stack.
  * Its thread-local state starts zeroed, so it starts in application context. */
-void umbra_thread_child(struct thread_start *ts);
 void umbra_thread_child(struct thread_start *ts) {
   shim_thread_setup((long)ts->slot); /* %gs still names the parent's state until here */
   int prev = shim_enter();

@@ -1,9 +1,9 @@
 /* The seccomp filter: every syscall traps into the shim (SIGSYS) except
  * rt_sigreturn and pure memory management, which are always safe to run
- * natively and hot, and those issued from the shim's own umbra_raw section.
- * A program can jump into that section too, so even there the filter refuses
- * what the shim never runs natively for anyone: the network, signals or
- * memory access to other processes, exec, io_uring, namespaces. */
+ * natively and hot, and those issued from the shim's own umbra_raw section
+ * (its copy at UMBRA_RAW_PAGE: raw.c). A program can jump into it too, so even there the filter
+ * refuses what the shim never runs natively for anyone: the network, signals or memory access to
+ * other processes, exec, io_uring, namespaces. */
 #include <linux/audit.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
@@ -71,8 +71,8 @@ static const uint32_t raw_refused[] = {
 #define N_REFUSED (sizeof raw_refused / sizeof raw_refused[0])
 
 void shim_install_filter(void) {
-  uint64_t start = (uint64_t)(uintptr_t)__start_umbra_raw;
-  uint64_t end = (uint64_t)(uintptr_t)__stop_umbra_raw;
+  uint64_t start = UMBRA_RAW_PAGE;
+  uint64_t end = start + (uint64_t)(__stop_umbra_raw - __start_umbra_raw);
   if ((start >> 32) != ((end - 1) >> 32)) shim_die("umbra shim: raw section straddles 4 GiB");
   uint32_t hi = (uint32_t)(start >> 32), lo = (uint32_t)start, end_lo = (uint32_t)end;
   struct sock_filter prog[32 + N_REFUSED];

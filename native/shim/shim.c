@@ -679,6 +679,9 @@ static void init(const char *slot_s) {
 __attribute__((constructor)) static void shim_init(void) {
   int prev = shim_enter();
   const char *slot_s = getenv("UMBRA_CHANNEL");
-  if (slot_s) init(slot_s); /* otherwise not started by umbra */
+  if (slot_s) {
+    shim_raw_setup();
+    init(slot_s);
+  } /* otherwise not started by umbra */
   shim_leave(prev);
 }

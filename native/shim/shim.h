@@ -11,8 +11,18 @@
 
 #include "../include/umbra_ipc.h"
 
-/* raw.c: the only syscall instructions of the shim live in section umbra_raw. */
-long umbra_raw_syscall(long nr, long a1, long a2, long a3, long a4, long a5, long a6);
+/* raw.c: the only syscall instructions of the shim live in section umbra_raw,
+ * run from a copy at a fixed address (the range the seccomp filter allows). */
+#define UMBRA_RAW_PAGE 0x7dffffff0000ul
+#define UMBRA_RAW_PAGE_BYTES 4096ul
+typedef long (*umbra_raw_fn)(long nr, long a1, long a2, long a3, long a4, long a5, long a6);
+extern umbra_raw_fn shim_raw;
+static inline long umbra_raw_syscall(long nr, long a1, long a2, long a3, long a4, long a5,
+                                     long a6) {
+  return shim_raw(nr, a1, a2, a3, a4, a5, a6);
+}
+/* Maps (or finds) the raw page; every syscall after it runs from there. */
+void shim_raw_setup(void);
 void umbra_restore_rt(void);
 long umbra_clone_thread(long flags, void *stack, long tls);
 void umbra_resume_regs(const uint64_t *gregs) __attribute__((noreturn));
@@ -24,6 +34,8 @@ struct thread_start {
   uint64_t slot;
   uint64_t pad;
 };
+/* Entry of a new native thread, on its own stack (dispatch.c). */
+void umbra_thread_child(struct thread_start *ts);
 extern char __start_umbra_raw[];
 extern char __stop_umbra_raw[];
 

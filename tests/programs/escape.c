@@ -75,16 +75,22 @@ static struct sockaddr_in target(int port) {
   return a;
 }
 
-/* Every `0f 05 c3` in the shim's executable mappings, at most `max`. */
+/* Every `0f 05 c3` in executable mappings of no file, at most `max`: the
+ * shim's raw page, the one range whose syscalls the filter lets run
+ * natively (the copies in libumbra_shim.so's text trap like the program's). */
 static int find_gadgets(void **out, int max) {
   FILE *f = fopen("/proc/self/maps", "r");
   if (!f) return 0;
   char line[512];
   int n = 0;
   while (n < max && fgets(line, sizeof line, f)) {
-    if (!strstr(line, "libumbra_shim.so") || !strstr(line, " r-xp ")) continue;
-    unsigned long lo, hi;
-    if (sscanf(line, "%lx-%lx", &lo, &hi) != 2) continue;
+    unsigned long lo, hi, off, inode;
+    char perms[8], dev[16];
+    int used = 0;
+    if (sscanf(line, "%lx-%lx %7s %lx %15s %lu %n", &lo, &hi, perms, &off, dev, &inode, &used) < 6)
+      continue;
+    if (strcmp(perms, "r-xp") != 0 || inode != 0 || (line[used] != '\0' && line[used] != '\n'))
+      continue;
     for (uint8_t *p = (uint8_t *)lo; p + 3 <= (uint8_t *)hi && n < max; p++)
       if (p[0] == 0x0f && p[1] == 0x05 && p[2] == 0xc3) out[n++] = p;
   }
