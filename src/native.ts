@@ -112,6 +112,8 @@ export interface NativeAddon {
   /** Whether rdtsc faults after PR_SET_TSC on this machine (probed once in a child process). */
   rdtscTraps(): boolean;
   createShm(): ArrayBuffer;
+  /** /proc/<simulator>/fd/<region fd>: how a new image exec'd in place reopens the region ('' before createShm). */
+  shmPath(): string;
   /**
    * A WAIT_RESULT: a message is waiting on the channel, the process died, or
    * (only with watchdogNs > 0) that much wall time passed without an answer.

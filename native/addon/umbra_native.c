@@ -221,6 +221,7 @@ static napi_value js_protocol(napi_env env, napi_callback_info info) {
   set_num(env, msg, "PLACEHOLDER", UMBRA_MSG_PLACEHOLDER);
   set_num(env, msg, "CLONE", UMBRA_MSG_CLONE);
   set_num(env, msg, "EXIT_THREAD", UMBRA_MSG_EXIT_THREAD);
+  set_num(env, msg, "EXEC", UMBRA_MSG_EXEC);
   napi_value sys = group(env, o, "pseudoSys");
   set_num(env, sys, "YIELD", UMBRA_SYS_YIELD);
   set_num(env, sys, "SIGRETURN", UMBRA_SYS_SIGRETURN);
@@ -1220,6 +1221,17 @@ static napi_value js_spawn_exec(napi_env env, napi_callback_info info) {
   return make_int(env, result);
 }
 
+/* shmPath() -> the path through which another process of the same user can
+ * open the shared region (an execve in place hands it to the new image), or "". */
+static napi_value js_shm_path(napi_env env, napi_callback_info info) {
+  (void)info;
+  char path[64] = "";
+  if (g_shm_fd >= 0) snprintf(path, sizeof path, "/proc/%d/fd/%d", (int)getpid(), g_shm_fd);
+  napi_value v;
+  CHECK(napi_create_string_utf8(env, path, NAPI_AUTO_LENGTH, &v));
+  return v;
+}
+
 /* reap(pid, block) -> raw wait status, or -1 if still running (non-blocking), -errno on error. */
 static napi_value js_reap(napi_env env, napi_callback_info info) {
   napi_value a[2];
@@ -1420,6 +1432,7 @@ static napi_value init(napi_env env, napi_value exports) {
   EXPORT("spawn", js_spawn);
   EXPORT("spawnExec", js_spawn_exec);
   EXPORT("reap", js_reap);
+  EXPORT("shmPath", js_shm_path);
   EXPORT("kill", js_kill);
   EXPORT("tgkill", js_tgkill);
   EXPORT("readMem", js_read_mem);

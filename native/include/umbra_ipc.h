@@ -71,6 +71,10 @@
   21                             /* perform a native clone: args[0]=flags, args[1]=child stack,    \
                                     args[2]=tls, args[3]=child channel slot; reply CALL_RESULT */
 #define UMBRA_MSG_EXIT_THREAD 22 /* the thread exits natively now (args[0]=status), no reply */
+/* execve natively now, in place: args[0..2] = path, argv, envp in the process's
+ * memory (the loader, with the new image's arguments); no reply, the new image
+ * says START on its own channel. */
+#define UMBRA_MSG_EXEC 23
 
 /* Pseudo-syscalls (above the real range), always forwarded, and only ever as
  * UMBRA_MSG_PSEUDO: a program's own syscall(1005) arrives as UMBRA_MSG_SYSCALL

@@ -130,6 +130,18 @@ long shim_forward_kind(uint32_t msg_kind, long nr, const long args[6]) {
         ch->ret = r;
       }
       break;
+    case UMBRA_MSG_EXEC: {
+      /* The channel is not touched again: the new image has its own. It
+       * starts with no signal blocked natively, or the loader's SIGSYS
+       * handler could not run and the first trapped call would kill it. */
+      long path = ch->args[0], argv = ch->args[1], envp = ch->args[2];
+      uint64_t none = 0;
+      RAW4(SYS_rt_sigprocmask, SIG_SETMASK, &none, 0, 8);
+      long r = RAW3(SYS_execve, path, argv, envp);
+      shim_log("umbra shim: execve in place failed: errno ");
+      shim_log_u64((uint64_t)-r);
+      shim_die("");
+    }
     case UMBRA_MSG_EXIT_THREAD:
       /* No reply: the simulator already counts this thread as gone. */
       RAW1(SYS_exit, ch->args[0]);

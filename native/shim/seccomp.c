@@ -53,7 +53,6 @@ static const uint32_t raw_refused[] = {
     SYS_rt_tgsigqueueinfo,
     SYS_pidfd_send_signal,
     SYS_pidfd_getfd,
-    SYS_execve,
     SYS_execveat,
     SYS_io_uring_setup,
     SYS_io_uring_enter,

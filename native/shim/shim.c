@@ -627,14 +627,35 @@ static void copy_hosts_file_path(const char *s) {
   for (size_t i = 0; i < sizeof name; i++) gai_conf_path[dir + i] = name[i];
 }
 
+int shim_channel_flag(const char *channel, char flag) {
+  const char *c = channel;
+  while (*c >= '0' && *c <= '9') c++;
+  for (; c[0] == ',' && c[1] != 0; c += 2)
+    if (c[1] == flag) return 1;
+  return 0;
+}
+
+/* After an in-place execve of a dynamic program the loader left the program's
+ * file name on the page after the raw page (native/loader/loader.c). */
+static char exe_path_copy[4096];
+static void take_exe_path(void) {
+  const char *from = (const char *)UMBRA_HANDOFF_PAGE;
+  size_t i = 0;
+  for (; i < sizeof exe_path_copy - 1 && from[i]; i++) exe_path_copy[i] = from[i];
+  exe_path_copy[i] = 0;
+  RAW2(SYS_munmap, UMBRA_HANDOFF_PAGE, 4096);
+  if (i > 0) shim_exe_path = exe_path_copy;
+}
+
 static void init(const char *slot_s) {
   long slot = parse_long(slot_s);
   copy_hosts_file_path(getenv("UMBRA_HOSTS_FILE"));
-  /* "<slot>,l": use_preload_libc. A flag in the same variable: the environment
-   * scrubbed below must keep its count (see scrub_environment). */
-  const char *flag = slot_s;
-  while (*flag >= '0' && *flag <= '9') flag++;
-  shim_libc_init(flag[0] == ',' && flag[1] == 'l' && flag[2] == 0);
+  /* "<slot>[,l][,x]": use_preload_libc; an execve done in place (the filter is
+   * already there). Flags in the same variable: the environment scrubbed below
+   * must keep its count (see scrub_environment). */
+  shim_libc_init(shim_channel_flag(slot_s, 'l'));
+  int in_place = shim_channel_flag(slot_s, 'x');
+  if (in_place && !shim_exe_path) take_exe_path();
   scrub_environment();
   void *p = (void *)RAW6(SYS_mmap, 0, UMBRA_SHM_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED,
                          UMBRA_SHM_FD, 0);
@@ -673,7 +694,7 @@ static void init(const char *slot_s) {
   uint8_t *at_random = (uint8_t *)getauxval(AT_RANDOM);
   if (at_random)
     for (int i = 0; i < 16; i++) at_random[i] = ch->random[i];
-  shim_install_filter();
+  if (!in_place) shim_install_filter();
 }
 
 __attribute__((constructor)) static void shim_init(void) {

@@ -21,6 +21,10 @@ static inline long umbra_raw_syscall(long nr, long a1, long a2, long a3, long a4
                                      long a6) {
   return shim_raw(nr, a1, a2, a3, a4, a5, a6);
 }
+/* After an in-place execve of a dynamic program: the program's file name, left by the loader. */
+#define UMBRA_HANDOFF_PAGE (UMBRA_RAW_PAGE + UMBRA_RAW_PAGE_BYTES)
+/* Whether UMBRA_CHANNEL ("<slot>[,l][,x]") carries `flag`. */
+int shim_channel_flag(const char *channel, char flag);
 /* Maps (or finds) the raw page; every syscall after it runs from there. */
 void shim_raw_setup(void);
 void umbra_restore_rt(void);

@@ -71,6 +71,7 @@ export const MSG = table(P.msg, 'msg', [
   'PLACEHOLDER',
   'CLONE',
   'EXIT_THREAD',
+  'EXEC',
 ] as const);
 
 /**

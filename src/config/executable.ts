@@ -193,11 +193,8 @@ export interface ScriptInterpreter {
   located: string;
 }
 
-/**
- * The interpreter of `file` (already checked by resolveExecutable) when it is a #! script whose
- * interpreter is a static ELF, which the loader then runs; null otherwise.
- */
-export function staticInterpreter(file: string, cwd: string): ScriptInterpreter | null {
+/** The interpreter a #! script names, found as the kernel finds it, or null (not a script, not found). */
+export function scriptInterpreter(file: string, cwd: string): ScriptInterpreter | null {
   const head = readHead(file, 256);
   if (head.length < 2 || head[0] !== 0x23 || head[1] !== 0x21) return null;
   let line = head.subarray(2).toString('latin1');
@@ -212,7 +209,6 @@ export function staticInterpreter(file: string, cwd: string): ScriptInterpreter 
     if (err instanceof ExecutableError) return null;
     throw err;
   }
-  if (!isStaticElf(located)) return null;
   return { written: m[1], arg: m[2] === undefined || m[2] === '' ? null : m[2], located };
 }
 

@@ -52,7 +52,10 @@ export class Process {
   startTimeNs = 0;
 
   // --- static programs (kernel/static-loader.ts)
-  /** The static program umbra's loader runs in this native process, or null: what /proc/self/exe means. */
+  /**
+   * The program umbra's loader runs in this native process (a static one, or any exec'd in place),
+   * or null: what /proc/self/exe means, since the native link names the loader.
+   */
   staticImage: string | null = null;
 
   // --- native locks (syscall/locks.ts, kernel/lifecycle.ts)

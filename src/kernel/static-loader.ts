@@ -2,7 +2,7 @@
 // (native/loader/), which attaches the way the shim does, maps the program and enters it. Used by
 // the configured spawn and by execve alike.
 import * as fs from 'node:fs';
-import { isStaticElf, staticInterpreter } from '../config/executable';
+import { isStaticElf, scriptInterpreter } from '../config/executable';
 import { LOADER_PATH } from '../native';
 
 /** The variable through which the loader learns which program to map (scrubbed before it runs). */
@@ -25,8 +25,54 @@ export interface NativeLaunch {
  */
 export type LaunchShape =
   | { kind: 'plain' }
-  | { kind: 'static'; image: string }
-  | { kind: 'script'; image: string; written: string; arg: string | null };
+  | { kind: 'dynamic' }
+  | { kind: 'static'; image: string; exe: string }
+  | { kind: 'script'; image: string; exe: string; written: string; arg: string | null }
+  /** A script whose interpreter is a dynamic ELF: the kernel runs it, or the loader in place. */
+  | { kind: 'dynamic-script'; image: string; exe: string; written: string; arg: string | null };
+
+/** The ELF magic at the start of file (any ELF; resolveExecutable checked the rest). */
+function isElf(file: string): boolean {
+  let fd = -1;
+  try {
+    fd = fs.openSync(file, 'r');
+    const head = Buffer.alloc(4);
+    return fs.readSync(fd, head, 0, 4, 0) === 4 && head.readUInt32BE(0) === 0x7f454c46;
+  } catch {
+    return false;
+  } finally {
+    if (fd >= 0) fs.closeSync(fd);
+  }
+}
+
+/**
+ * Starting `program` in place of the image of a process that keeps its seccomp filter: always
+ * through the loader (its first instructions must make their syscalls from the raw page); a
+ * dynamic program is mapped with its interpreter there. Null for what the loader cannot start (a
+ * script run by a dynamic interpreter, an unreadable file): those get a new native process.
+ */
+export function inPlaceLaunch(
+  program: string,
+  resolvedPath: string,
+  argv: string[],
+  env: string[],
+  cwd: string,
+  shape: LaunchShape,
+): NativeLaunch | null {
+  switch (shape.kind) {
+    case 'plain':
+      return null;
+    case 'static':
+    case 'script':
+      return nativeLaunch(program, resolvedPath, argv, env, cwd, shape);
+    case 'dynamic': {
+      const image = program.startsWith('/proc/') ? resolvedPath : program;
+      return { execPath: LOADER_PATH, argv, env: [...env, `${LOADER_EXE_VAR}=${image}`], staticImage: resolvedPath };
+    }
+    case 'dynamic-script':
+      return nativeLaunch(program, resolvedPath, argv, env, cwd, { ...shape, kind: 'script' });
+  }
+}
 
 function readable(file: string): boolean {
   try {
@@ -46,10 +92,16 @@ export function launchShape(program: string, resolvedPath: string, cwd: string):
   // A program that can no longer be read (deleted, made unreadable since the configuration was
   // loaded) is started as it is: its exec then fails with the kernel's errno, as on Linux.
   if (!readable(program)) return { kind: 'plain' };
-  if (isStaticElf(program)) return { kind: 'static', image: program.startsWith('/proc/') ? resolvedPath : program };
-  const interpreter = staticInterpreter(program, cwd);
+  if (isStaticElf(program)) {
+    return { kind: 'static', image: program.startsWith('/proc/') ? resolvedPath : program, exe: resolvedPath };
+  }
+  if (isElf(program)) return { kind: 'dynamic' };
+  const interpreter = scriptInterpreter(program, cwd);
   if (interpreter === null) return { kind: 'plain' };
-  return { kind: 'script', image: interpreter.located, written: interpreter.written, arg: interpreter.arg };
+  const exe = fs.realpathSync(interpreter.located);
+  const named = { image: interpreter.located, exe, written: interpreter.written, arg: interpreter.arg };
+  if (isStaticElf(interpreter.located)) return { kind: 'script', ...named };
+  return isElf(interpreter.located) ? { kind: 'dynamic-script', ...named } : { kind: 'plain' };
 }
 
 /**
@@ -67,13 +119,15 @@ export function nativeLaunch(
 ): NativeLaunch {
   switch (shape.kind) {
     case 'plain':
+    case 'dynamic':
+    case 'dynamic-script':
       return { execPath: program, argv, env, staticImage: null };
     case 'static':
       return {
         execPath: LOADER_PATH,
         argv,
         env: [...env, `${LOADER_EXE_VAR}=${shape.image}`],
-        staticImage: shape.image,
+        staticImage: shape.exe,
       };
     case 'script': {
       const args = [shape.written, ...(shape.arg === null ? [] : [shape.arg]), program, ...argv.slice(1)];
@@ -81,7 +135,7 @@ export function nativeLaunch(
         execPath: LOADER_PATH,
         argv: args,
         env: [...env, `${LOADER_EXE_VAR}=${shape.image}`],
-        staticImage: shape.image,
+        staticImage: shape.exe,
       };
     }
   }

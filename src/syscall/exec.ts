@@ -1,6 +1,7 @@
-// execve: a seccomp filter survives exec and cannot be removed, so the new
-// image is a fresh native process (same virtual pid) that takes over the old
-// one's inheritable fds at the same numbers; then the old native process ends.
+// execve: in place when it can be (the shim execs umbra's loader, which starts
+// the new image under the filter the process keeps); otherwise the new image is
+// a fresh native process (same virtual pid) that takes over the old one's
+// inheritable fds at the same numbers, and the old native process ends.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ExecutableError, resolveExecutable } from '../config/executable';
@@ -10,6 +11,7 @@ import { E } from '../abi/errno';
 import type { Kernel } from '../kernel/kernel';
 import type { Outcome, SyscallCall } from '../kernel/call';
 import { SYS } from '../abi/syscalls';
+import { MSG, PROTOCOL } from '../abi/protocol';
 import { SIGCHLD, SIGKILL } from '../abi/signals';
 import { AT_FDCWD, O_CLOEXEC } from '../abi/fcntl';
 import { uninstallFd } from '../files/descriptors';
@@ -18,7 +20,7 @@ import { execSignals } from '../kernel/signals';
 import { seedAtRandom } from '../kernel/spawn';
 import { SHIM_PATH } from '../native';
 import { execCredentials } from './exec-creds';
-import { LaunchShape, launchShape, nativeLaunch } from '../kernel/static-loader';
+import { inPlaceLaunch, LaunchShape, launchShape, NativeLaunch, nativeLaunch } from '../kernel/static-loader';
 import { letNativeImageGo } from '../kernel/lifecycle';
 
 const AT_EMPTY_PATH = 0x1000;
@@ -114,8 +116,8 @@ function inspectImage(abs: string, cwd: string, st: fs.Stats): ImageVerdict | st
 }
 
 /**
- * Replaces t's process image. On success no reply goes out: the old native
- * process is gone and the new one starts at its entry point.
+ * Replaces t's process image. On success no reply goes out: the old image is
+ * gone and the new one starts at its entry point.
  */
 function exec(
   c: SyscallCall,
@@ -163,12 +165,14 @@ function exec(
     const i = kv.indexOf('=');
     return i < 0 ? [kv, ''] : [kv.slice(0, i), kv.slice(i + 1)];
   });
+  // The new image needs a channel before the old one is released: EAGAIN, as for RLIMIT_NPROC.
+  if (!k.threadSlots.hasFree()) return c.err(E.EAGAIN);
+  const inPlace = execInPlace(c, abs, resolved, argv, env, cwd, image.shape, written);
+  if (inPlace !== null) return inPlace;
   const fds = inheritedFds(p.nativePid);
   // The calling thread's ids: Linux credentials are per thread (libc's setuid changes them all).
   const creds = execCredentials(p.nativePid, t.nativeTid);
   if (creds === null) return c.err(E.ESRCH); // the caller died meanwhile: nobody reads the answer
-  // The new image needs a channel before the old one is released: EAGAIN, as for RLIMIT_NPROC.
-  if (!k.threadSlots.hasFree()) return c.err(E.EAGAIN);
   const nt = k.newThread(p, p.vpid);
   const atRandom = seedAtRandom(k, nt);
   const launch = nativeLaunch(abs, resolved, argv, k.managedEnv(env, nt.slot), cwd, image.shape);
@@ -180,23 +184,41 @@ function exec(
     k.threadSlots.release(nt.slot);
     return c.result(newPid);
   }
-  execSignals(k, t, p, nt);
   // The old image ends now; its threads are gone with it.
   const oldPid = p.nativePid;
   k.addon.kill(oldPid, SIGKILL);
   // The old image's channel slots wait for it to be gone; the process slot stays p's.
   const oldSlots = p.threads.filter((o) => o !== nt && o.state !== 'exited').map((o) => o.slot);
   letNativeImageGo(k, p, oldPid, -1, oldSlots);
-  for (const old of p.threads) {
-    if (old === nt || old.state === 'exited') continue;
-    k.clearWaits(old);
-    if (old.resumeEvent) old.resumeEvent.cancelled = true;
-    old.state = 'exited';
-    old.blockGen++;
-    k.threadSlots.release(old.slot);
+  for (const old of retireOldImage(k, t, p, nt)) k.threadSlots.release(old.slot);
+  k.attachNative(p, newPid);
+  adoptImage(k, t, p, launch, resolved, written);
+  if (k.addon.waitRequest(nt.slot, newPid) === 0) {
+    k.processDied(p);
+    return c.deferred();
+  }
+  k.startThread(nt);
+  return c.deferred();
+}
+
+/** The old image's threads end (with their waits); nt is the process's one thread. Returns them. */
+function retireOldImage(k: Kernel, t: Thread, p: Process, nt: Thread): Thread[] {
+  execSignals(k, t, p, nt);
+  const old: Thread[] = [];
+  for (const o of p.threads) {
+    if (o === nt || o.state === 'exited') continue;
+    k.clearWaits(o);
+    if (o.resumeEvent) o.resumeEvent.cancelled = true;
+    o.state = 'exited';
+    o.blockGen++;
+    old.push(o);
   }
   p.threads.splice(0, p.threads.length, nt);
-  k.attachNative(p, newPid);
+  return old;
+}
+
+/** What every execve changes in the simulated process once its new image is on its way. */
+function adoptImage(k: Kernel, t: Thread, p: Process, launch: NativeLaunch, resolved: string, written: string): void {
   for (const h of k.onExec) h(p);
   p.exeName = path.basename(resolved);
   p.staticImage = launch.staticImage;
@@ -208,7 +230,109 @@ function exec(
   if (!k.processes.some((q) => q !== p && q.state === 'running' && q.fds === oldFds)) oldFds.closeAll();
   p.exitSignal = SIGCHLD;
   k.log.debug(p.host.name, `${p.name}: execve ${written}`);
-  if (k.addon.waitRequest(nt.slot, newPid) === 0) {
+}
+
+const PROT_READ = 1;
+const PROT_WRITE = 2;
+const MAP_PRIVATE = 0x02;
+const MAP_ANONYMOUS = 0x20;
+const O_RDWR = 2;
+const F_GETFD = 1;
+const R_OK = 4;
+const X_OK = 1;
+const AT_EACCESS = 0x200;
+/** Far below what execve takes (a quarter of an 8 MiB stack): more goes to a new native process. */
+const MAX_IN_PLACE_ARG_BYTES = 1 << 20;
+
+/**
+ * execve in the calling process itself: the shim runs the native execve of umbra's loader, which
+ * starts the new image (the process keeps its native pid, parent, credentials, limits, locks and
+ * inherited fds, as on Linux). Only for a process of one thread whose program the loader can map;
+ * the region is handed over at its fixed fd, reopened through the simulator's /proc entry. Null
+ * when any of that is not possible: the caller starts a new native process instead.
+ */
+function execInPlace(
+  c: SyscallCall,
+  abs: string,
+  resolved: string,
+  argv: string[],
+  env: Array<[string, string]>,
+  cwd: string,
+  shape: LaunchShape,
+  written: string,
+): Outcome | null {
+  const { k, t } = c;
+  const p = t.process;
+  if (p.threads.some((o) => o !== t && o.state !== 'exited')) return null;
+  const shmPath = k.addon.shmPath();
+  if (shmPath === '' || p.fds.get(PROTOCOL.SHM_FD) !== undefined) return null;
+  const nt = k.newThread(p, p.vpid);
+  seedAtRandom(k, nt);
+  const managed = k.managedEnv(env, nt.slot).map((kv) => (kv.startsWith('UMBRA_CHANNEL=') ? `${kv},x` : kv));
+  const launch = inPlaceLaunch(abs, resolved, argv, managed, cwd, shape);
+  const abandon = (): null => {
+    p.threads.pop();
+    k.threadSlots.release(nt.slot);
+    return null;
+  };
+  if (launch === null) return abandon();
+  // The loader's path, argv and envp, and the region's /proc path, in one mapping of the process.
+  const strings = [launch.execPath, ...launch.argv, ...launch.env, shmPath, SHIM_PATH].map((x) =>
+    Buffer.from(`${x}\0`),
+  );
+  if (strings.reduce((n, b) => n + b.length, 0) > MAX_IN_PLACE_ARG_BYTES) return abandon();
+  const pointers = 8 * (launch.argv.length + 1 + launch.env.length + 1);
+  const size = pointers + strings.reduce((n, b) => n + b.length, 0);
+  const base = k.nativeCall(t, SYS.mmap, 0, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (base < 0) return abandon();
+  const block = Buffer.alloc(size);
+  const at: number[] = [];
+  let off = pointers;
+  for (const b of strings) {
+    at.push(base + off);
+    b.copy(block, off);
+    off += b.length;
+  }
+  const argvAt = base;
+  const envAt = base + 8 * (launch.argv.length + 1);
+  const put = (where: number, v: number): void => {
+    block.writeUInt32LE(v % 2 ** 32, where);
+    block.writeUInt32LE(Math.floor(v / 2 ** 32), where + 4);
+  };
+  launch.argv.forEach((_, i) => put(8 * i, at[1 + i]));
+  launch.env.forEach((_, i) => put(envAt - base + 8 * i, at[1 + launch.argv.length + i]));
+  const unmap = (): null => {
+    k.nativeCall(t, SYS.munmap, base, size);
+    return abandon();
+  };
+  if (k.mem.writeBuf(p.nativePid, base, block, 0, size) !== size) return unmap();
+  // Past the EXEC answer a failed execve ends the process: what can fail is tried first, as the
+  // process's effective user (a new native process reports it instead, as ELIBACC).
+  const shimAt = at[at.length - 1];
+  const regionAt = at[at.length - 2];
+  if (k.nativeCall(t, SYS.faccessat2, AT_FDCWD, at[0], R_OK | X_OK, AT_EACCESS) !== 0) return unmap();
+  if (k.nativeCall(t, SYS.faccessat2, AT_FDCWD, shimAt, R_OK, AT_EACCESS) !== 0) return unmap();
+  // The fixed fd must be free natively too, then the region goes there for the new image's shim.
+  if (k.nativeCall(t, SYS.fcntl, PROTOCOL.SHM_FD, F_GETFD) !== -E.EBADF) return unmap();
+  const fd = k.nativeCall(t, SYS.openat, AT_FDCWD, regionAt, O_RDWR, 0);
+  if (fd < 0) return unmap();
+  const moved = fd === PROTOCOL.SHM_FD ? fd : k.nativeCall(t, SYS.dup3, fd, PROTOCOL.SHM_FD, 0);
+  if (fd !== PROTOCOL.SHM_FD) k.nativeCall(t, SYS.close, fd);
+  if (moved !== PROTOCOL.SHM_FD) return unmap();
+
+  const old = retireOldImage(k, t, p, nt);
+  adoptImage(k, t, p, launch, resolved, written);
+  const shm = k.shm;
+  const L = shm.layout;
+  shm.u32[(t.chOff + L.chKind) >> 2] = MSG.EXEC;
+  shm.writeI64(t.chOff + L.chArgs, at[0]);
+  shm.writeI64(t.chOff + L.chArgs + 8, argvAt);
+  shm.writeI64(t.chOff + L.chArgs + 16, envAt);
+  k.addon.reply(t.slot);
+  // The old channels are free once the new image speaks: the old image is gone by then.
+  const started = k.addon.waitRequest(nt.slot, p.nativePid) !== 0;
+  for (const o of old) k.threadSlots.release(o.slot);
+  if (!started) {
     k.processDied(p);
     return c.deferred();
   }

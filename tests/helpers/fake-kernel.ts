@@ -65,6 +65,9 @@ export class FakeAddon implements NativeAddon {
   createShm(): ArrayBuffer {
     return new ArrayBuffer(this.real.layout().shmSize);
   }
+  shmPath(): string {
+    return '';
+  }
   waitRequest(): number {
     return 1;
   }

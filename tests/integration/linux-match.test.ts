@@ -64,3 +64,12 @@ test('buffers carried in the channel: short counts at a hole, EFAULT where Linux
   assert.match(native, /^recvfrom\(addrlen on a read-only page\) = -1 EFAULT$/m);
   assert.match(native, /^recvmsg got 'spl' 'it-msg' namelen 16 flags 0$/m);
 });
+
+test('execve keeps the process: its pid, its parent, an inherited fd and its POSIX record locks', () => {
+  const { native, umbra } = bothWays('exec_keep');
+  assert.equal(umbra, native);
+  assert.equal(
+    native,
+    'lock seen before exec: yes\nsame pid: yes\nsame parent: yes\nfd kept: yes\nlock held across exec: yes\n',
+  );
+});

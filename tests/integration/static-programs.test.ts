@@ -193,3 +193,16 @@ test('exec of a path whose file was replaced by a static build runs the new file
   // Three children of the same shell (pid 1000): getppid answers 1000 in each.
   assert.deepEqual(sums, ['3000', '3000', '3000']);
 });
+
+test('a #! script with a dynamic interpreter, run by execve in place, is what the kernel would run', () => {
+  const dir = tempDir();
+  const script = path.join(dir, 'script.sh');
+  fs.writeFileSync(script, '#!/bin/sh\necho "script: $(basename "$0") $1"\nreadlink /proc/$$/exe\n', { mode: 0o755 });
+  const cmd = `exec ${script} one`;
+  const native = spawnSync('/bin/sh', ['-c', cmd], { encoding: 'utf8' }).stdout;
+  assert.equal(native, `script: script.sh one\n${fs.realpathSync('/bin/sh')}\n`);
+  const r = runUmbra(config(host('box', [{ path: '/bin/sh', args: ['-c', cmd] }]), 'stop_time: 10 s'));
+  assert.equal(r.status, 0, r.stderr + r.stdout);
+  const sh = path.basename(fs.realpathSync('/bin/sh'));
+  assert.equal(r.output('box', `${sh}.1000.stdout`), native);
+});

@@ -10,7 +10,8 @@ import { execFileSync } from 'node:child_process';
 
 import { loadConfig, processedConfigYaml } from '../../src/config/load';
 import type { CliOverrides } from '../../src/config/load';
-import { expandTilde, isStaticElf, staticInterpreter } from '../../src/config/executable';
+import { expandTilde, isStaticElf } from '../../src/config/executable';
+import { launchShape } from '../../src/kernel/static-loader';
 import { formatFinalState, parseSignal, signalName } from '../../src/config/signals';
 import { ConfigError } from '../../src/config/types';
 import type { Config } from '../../src/config/types';
@@ -468,12 +469,15 @@ test('static ELFs and scripts whose interpreter is one run through the loader', 
   assert.equal(proc.resolvedPath, path.join(tmp, 'bin/static-prog'));
   const script = load(base + oneHost('{path: static-script}')).hosts[0].processes[0];
   assert.equal(script.resolvedPath, path.join(tmp, 'bin/static-script'));
-  assert.deepEqual(staticInterpreter(script.resolvedPath, tmp), {
+  assert.deepEqual(launchShape(script.resolvedPath, script.resolvedPath, tmp), {
+    kind: process.arch === 'x64' ? 'script' : 'dynamic-script',
     written: path.join(tmp, 'bin/static-prog'),
     arg: null,
-    located: path.join(tmp, 'bin/static-prog'),
+    image: path.join(tmp, 'bin/static-prog'),
+    exe: fs.realpathSync(path.join(tmp, 'bin/static-prog')),
   });
-  assert.equal(staticInterpreter(path.join(tmp, 'bin/script.sh'), tmp), null);
+  const sh = path.join(tmp, 'bin/script.sh');
+  assert.equal(launchShape(sh, sh, tmp).kind, 'dynamic-script', 'its interpreter is /bin/sh, a dynamic ELF');
   assert.equal(isStaticElf(path.join(tmp, 'bin/static-prog')), process.arch === 'x64');
   assert.equal(isStaticElf(path.join(tmp, 'bin/dyn-prog')), false);
   assert.equal(isStaticElf(path.join(tmp, 'bin/script.sh')), false);
