@@ -247,9 +247,9 @@ const MAX_IN_PLACE_ARG_BYTES = 1 << 20;
 /**
  * execve in the calling process itself: the shim runs the native execve of umbra's loader, which
  * starts the new image (the process keeps its native pid, parent, credentials, limits, locks and
- * inherited fds, as on Linux). Only for a process of one thread whose program the loader can map;
- * the region is handed over at its fixed fd, reopened through the simulator's /proc entry. Null
- * when any of that is not possible: the caller starts a new native process instead.
+ * inherited fds, as on Linux; its other threads end, as the kernel ends them). Only for a program
+ * the loader can map; the region is handed over at its fixed fd, reopened through the simulator's
+ * /proc entry. Null when any of that is not possible: the caller starts a new native process.
  */
 function execInPlace(
   c: SyscallCall,
@@ -263,7 +263,6 @@ function execInPlace(
 ): Outcome | null {
   const { k, t } = c;
   const p = t.process;
-  if (p.threads.some((o) => o !== t && o.state !== 'exited')) return null;
   const shmPath = k.addon.shmPath();
   if (shmPath === '' || p.fds.get(PROTOCOL.SHM_FD) !== undefined) return null;
   const nt = k.newThread(p, p.vpid);
@@ -320,7 +319,13 @@ function execInPlace(
   if (fd !== PROTOCOL.SHM_FD) k.nativeCall(t, SYS.close, fd);
   if (moved !== PROTOCOL.SHM_FD) return unmap();
 
+  // The kernel ends the other threads (they wait in their shims) and makes the caller the leader,
+  // with the process's pid as its tid: memory is reached through the pid again.
   const old = retireOldImage(k, t, p, nt);
+  if (p.memoryThread !== null) {
+    p.memoryThread = null;
+    k.mem.setAlias(p.nativePid, null);
+  }
   adoptImage(k, t, p, launch, resolved, written);
   const shm = k.shm;
   const L = shm.layout;
