@@ -25,9 +25,6 @@
 #include "../shim/shim.h"
 #include "loader.h"
 
-#ifndef SA_RESTORER
-#define SA_RESTORER 0x04000000
-#endif
 #ifndef MAP_FIXED_NOREPLACE
 #define MAP_FIXED_NOREPLACE 0x100000
 #endif
@@ -247,14 +244,6 @@ static uint64_t build_stack(uint64_t *orig_sp, const uint64_t *auxv, const struc
   return sp;
 }
 
-/* The kernel's struct for rt_sigaction. */
-struct ksig {
-  void *handler;
-  unsigned long flags;
-  void *restorer;
-  uint64_t mask;
-};
-
 /* ld.so's syscalls, trapped by the filter the process kept: run natively, as
  * they would before any shim is loaded. */
 static void pass_through(int sig, siginfo_t *info, void *ucv) {
@@ -267,13 +256,10 @@ static void pass_through(int sig, siginfo_t *info, void *ucv) {
 
 /* AT_RANDOM before ld.so reads it (stack protector, pointer guard): the
  * bytes the simulator drew for the new image, in its channel. */
-static void seed_at_random(const char *channel, const uint64_t *auxv) {
-  (void)auxv;
-  uint64_t slot = 0;
-  for (const char *c = channel; *c >= '0' && *c <= '9'; c++)
-    slot = slot * 10 + (uint64_t)(*c - '0');
-  if (slot >= UMBRA_MAX_THREADS) fail("bad channel slot", NULL);
-  uint64_t off = UMBRA_OFF_CHANNELS + slot * sizeof(umbra_channel);
+static void seed_at_random(const char *channel) {
+  long slot = shim_channel_slot(channel);
+  if (slot < 0 || slot >= UMBRA_MAX_THREADS) fail("bad channel slot", NULL);
+  uint64_t off = UMBRA_OFF_CHANNELS + (uint64_t)slot * sizeof(umbra_channel);
   uint64_t page = PAGE_DOWN(off);
   long m = map_at(0, 2 * PAGE, PROT_READ, MAP_SHARED, UMBRA_SHM_FD, page);
   if (is_error(m)) fail("cannot map the simulation's shared region", NULL);
@@ -327,13 +313,13 @@ void loader_main(uint64_t *sp) {
     /* A dynamic program, exec'd in place: its own shim attaches once ld.so preloads it. */
     struct image interp;
     load(interp_path, &interp, 0, 0);
-    seed_at_random(channel, auxv);
+    seed_at_random(channel);
     hand_over_exe_path();
     /* The rdtsc trap survives execve; until the program's shim sets it again and can
      * answer it, ld.so reads the real counter, as in any process before its shim loads. */
     RAW2(SYS_prctl, PR_SET_TSC, PR_TSC_ENABLE);
-    struct ksig act = {(void *)pass_through, SA_SIGINFO | SA_NODEFER | SA_RESTORER,
-                       (void *)umbra_restore_rt, 0};
+    struct ksigaction act = {(void *)pass_through, SA_SIGINFO | SA_NODEFER | SA_RESTORER,
+                             (void *)umbra_restore_rt, 0};
     if (RAW4(SYS_rt_sigaction, SIGSYS, &act, 0, 8) != 0) fail("cannot handle SIGSYS for", path);
     enter(build_stack(sp, auxv, &img, path, interp.base), interp.entry);
   }

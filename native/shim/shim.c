@@ -16,10 +16,6 @@
 
 #include "shim.h"
 
-#ifndef SA_RESTORER
-#define SA_RESTORER 0x04000000
-#endif
-
 uint8_t *shim_shm;
 umbra_header *shim_header;
 umbra_header shim_config;
@@ -456,14 +452,6 @@ static long route_path(long nr, const long a[6], int arg) {
   return umbra_raw_syscall(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
 }
 
-/* The kernel's struct sigaction layout. */
-struct ksigaction {
-  void *handler;
-  unsigned long flags;
-  void *restorer;
-  uint64_t mask;
-};
-
 static long native_and_charge(long nr, const long a[6]) {
   if (path_call_to_sim(nr, a)) return shim_forward_kind(UMBRA_MSG_PATH, nr, a);
   long r = umbra_raw_syscall(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
@@ -584,9 +572,9 @@ static void scrub_environment(void) {
   *w = NULL;
 }
 
-static long parse_long(const char *s) {
+long shim_channel_slot(const char *channel) {
   long v = 0;
-  while (*s >= '0' && *s <= '9') v = v * 10 + (*s++ - '0');
+  while (*channel >= '0' && *channel <= '9') v = v * 10 + (*channel++ - '0');
   return v;
 }
 
@@ -643,12 +631,12 @@ static void take_exe_path(void) {
   size_t i = 0;
   for (; i < sizeof exe_path_copy - 1 && from[i]; i++) exe_path_copy[i] = from[i];
   exe_path_copy[i] = 0;
-  RAW2(SYS_munmap, UMBRA_HANDOFF_PAGE, 4096);
+  RAW2(SYS_munmap, UMBRA_HANDOFF_PAGE, UMBRA_RAW_PAGE_BYTES);
   if (i > 0) shim_exe_path = exe_path_copy;
 }
 
 static void init(const char *slot_s) {
-  long slot = parse_long(slot_s);
+  long slot = shim_channel_slot(slot_s);
   copy_hosts_file_path(getenv("UMBRA_HOSTS_FILE"));
   /* "<slot>[,l][,x]": use_preload_libc; an execve done in place (the filter is
    * already there). Flags in the same variable: the environment scrubbed below

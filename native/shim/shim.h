@@ -23,8 +23,20 @@ static inline long umbra_raw_syscall(long nr, long a1, long a2, long a3, long a4
 }
 /* After an in-place execve of a dynamic program: the program's file name, left by the loader. */
 #define UMBRA_HANDOFF_PAGE (UMBRA_RAW_PAGE + UMBRA_RAW_PAGE_BYTES)
-/* Whether UMBRA_CHANNEL ("<slot>[,l][,x]") carries `flag`. */
+/* UMBRA_CHANNEL is "<slot>[,l][,x]": its slot, and whether it carries `flag`. */
+long shim_channel_slot(const char *channel);
 int shim_channel_flag(const char *channel, char flag);
+
+/* The kernel's struct for rt_sigaction (the shim's handlers, the loader's pass-through). */
+#ifndef SA_RESTORER
+#define SA_RESTORER 0x04000000
+#endif
+struct ksigaction {
+  void *handler;
+  unsigned long flags;
+  void *restorer;
+  uint64_t mask;
+};
 /* Maps (or finds) the raw page; every syscall after it runs from there. */
 void shim_raw_setup(void);
 void umbra_restore_rt(void);
