@@ -226,9 +226,20 @@ function loaderCanRun(is64: boolean, le: boolean, machine: number): boolean {
  * Whether `file` (already checked by resolveExecutable) is a static ELF, which umbra starts through
  * its loader rather than with the shim preloaded.
  */
+const ELF_MAGIC = Buffer.from([0x7f, 0x45, 0x4c, 0x46]);
+
+/** Whether file starts with the ELF magic (any ELF; false when it cannot be read). */
+export function isElf(file: string): boolean {
+  try {
+    return readHead(file, 4).equals(ELF_MAGIC);
+  } catch {
+    return false;
+  }
+}
+
 export function isStaticElf(file: string): boolean {
   try {
-    return readHead(file, 4).equals(Buffer.from([0x7f, 0x45, 0x4c, 0x46])) && checkElf(file, file) === 'static';
+    return readHead(file, 4).equals(ELF_MAGIC) && checkElf(file, file) === 'static';
   } catch (err) {
     if (err instanceof ExecutableError) return false;
     throw err;

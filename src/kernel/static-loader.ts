@@ -2,7 +2,7 @@
 // (native/loader/), which attaches the way the shim does, maps the program and enters it. Used by
 // the configured spawn and by execve alike.
 import * as fs from 'node:fs';
-import { isStaticElf, scriptInterpreter } from '../config/executable';
+import { isElf, isStaticElf, scriptInterpreter } from '../config/executable';
 import { LOADER_PATH } from '../native';
 
 /** The variable through which the loader learns which program to map (scrubbed before it runs). */
@@ -19,9 +19,9 @@ export interface NativeLaunch {
 }
 
 /**
- * What starting `program` takes, from its file alone: run it as it is, or map
- * `image` with the loader, as a static ELF or as the static interpreter of a #!
- * script (`interpreter`: how the script names it, and its one argument).
+ * What starting `program` takes, from its file alone: run it as it is, or map `image` with the
+ * loader (a static ELF, or a #! script's interpreter: `written` as the script names it, its one
+ * argument `arg`); `exe` is the canonical file, what /proc/<pid>/exe names.
  */
 export type LaunchShape =
   | { kind: 'plain' }
@@ -31,47 +31,40 @@ export type LaunchShape =
   /** A script whose interpreter is a dynamic ELF: the kernel runs it, or the loader in place. */
   | { kind: 'dynamic-script'; image: string; exe: string; written: string; arg: string | null };
 
-/** The ELF magic at the start of file (any ELF; resolveExecutable checked the rest). */
-function isElf(file: string): boolean {
-  let fd = -1;
-  try {
-    fd = fs.openSync(file, 'r');
-    const head = Buffer.alloc(4);
-    return fs.readSync(fd, head, 0, 4, 0) === 4 && head.readUInt32BE(0) === 0x7f454c46;
-  } catch {
-    return false;
-  } finally {
-    if (fd >= 0) fs.closeSync(fd);
-  }
-}
-
 /**
  * Starting `program` in place of the image of a process that keeps its seccomp filter: always
  * through the loader (its first instructions must make their syscalls from the raw page); a
  * dynamic program is mapped with its interpreter there. Null for what the loader cannot start (a
- * script run by a dynamic interpreter, an unreadable file): those get a new native process.
+ * script whose interpreter is not an ELF, an unreadable file): those get a new native process.
  */
 export function inPlaceLaunch(
   program: string,
   resolvedPath: string,
   argv: string[],
   env: string[],
-  cwd: string,
   shape: LaunchShape,
 ): NativeLaunch | null {
   switch (shape.kind) {
     case 'plain':
       return null;
+    case 'dynamic':
+      return throughLoader(argv, env, program.startsWith('/proc/') ? resolvedPath : program, resolvedPath);
     case 'static':
+      return throughLoader(argv, env, shape.image, shape.exe);
     case 'script':
-      return nativeLaunch(program, resolvedPath, argv, env, cwd, shape);
-    case 'dynamic': {
-      const image = program.startsWith('/proc/') ? resolvedPath : program;
-      return { execPath: LOADER_PATH, argv, env: [...env, `${LOADER_EXE_VAR}=${image}`], staticImage: resolvedPath };
-    }
     case 'dynamic-script':
-      return nativeLaunch(program, resolvedPath, argv, env, cwd, { ...shape, kind: 'script' });
+      return throughLoader(scriptArgv(shape, program, argv), env, shape.image, shape.exe);
   }
+}
+
+/** The loader mapping `image` (canonically `exe`) with `argv`. */
+function throughLoader(argv: string[], env: string[], image: string, exe: string): NativeLaunch {
+  return { execPath: LOADER_PATH, argv, env: [...env, `${LOADER_EXE_VAR}=${image}`], staticImage: exe };
+}
+
+/** What the kernel runs for a script: the interpreter as the script names it, its argument, the script. */
+function scriptArgv(shape: { written: string; arg: string | null }, program: string, argv: string[]): string[] {
+  return [shape.written, ...(shape.arg === null ? [] : [shape.arg]), program, ...argv.slice(1)];
 }
 
 function readable(file: string): boolean {
@@ -123,20 +116,8 @@ export function nativeLaunch(
     case 'dynamic-script':
       return { execPath: program, argv, env, staticImage: null };
     case 'static':
-      return {
-        execPath: LOADER_PATH,
-        argv,
-        env: [...env, `${LOADER_EXE_VAR}=${shape.image}`],
-        staticImage: shape.exe,
-      };
-    case 'script': {
-      const args = [shape.written, ...(shape.arg === null ? [] : [shape.arg]), program, ...argv.slice(1)];
-      return {
-        execPath: LOADER_PATH,
-        argv: args,
-        env: [...env, `${LOADER_EXE_VAR}=${shape.image}`],
-        staticImage: shape.exe,
-      };
-    }
+      return throughLoader(argv, env, shape.image, shape.exe);
+    case 'script':
+      return throughLoader(scriptArgv(shape, program, argv), env, shape.image, shape.exe);
   }
 }
