@@ -11,6 +11,7 @@ import { E } from '../abi/errno';
 import type { Kernel } from '../kernel/kernel';
 import type { Outcome, SyscallCall } from '../kernel/call';
 import { SYS } from '../abi/syscalls';
+import { assert } from '../core/assert';
 import { MSG, PROTOCOL } from '../abi/protocol';
 import { SIGCHLD, SIGKILL } from '../abi/signals';
 import { AT_FDCWD, O_CLOEXEC } from '../abi/fcntl';
@@ -167,7 +168,7 @@ function exec(
   });
   // The new image needs a channel before the old one is released: EAGAIN, as for RLIMIT_NPROC.
   if (!k.threadSlots.hasFree()) return c.err(E.EAGAIN);
-  const inPlace = execInPlace(c, abs, resolved, argv, env, cwd, image.shape, written);
+  const inPlace = execInPlace(c, abs, resolved, argv, env, image.shape, written);
   if (inPlace !== null) return inPlace;
   const fds = inheritedFds(p.nativePid);
   // The calling thread's ids: Linux credentials are per thread (libc's setuid changes them all).
@@ -180,8 +181,7 @@ function exec(
   if (newPid < 0) {
     if (newPid === -E.ELIBACC)
       k.log.warn(p.host.name, `${p.name}: execve ${written}: the user it runs as cannot read the shim (${SHIM_PATH})`);
-    p.threads.pop();
-    k.threadSlots.release(nt.slot);
+    dropNewThread(k, p, nt);
     return c.result(newPid);
   }
   // The old image ends now; its threads are gone with it.
@@ -199,6 +199,13 @@ function exec(
   }
   k.startThread(nt);
   return c.deferred();
+}
+
+/** The new image's thread when the image does not come after all (newThread listed it last). */
+function dropNewThread(k: Kernel, p: Process, nt: Thread): void {
+  assert(p.threads[p.threads.length - 1] === nt, 'the new image thread is not the last listed');
+  p.threads.pop();
+  k.threadSlots.release(nt.slot);
 }
 
 /** The old image's threads end (with their waits); nt is the process's one thread. Returns them. */
@@ -257,7 +264,6 @@ function execInPlace(
   resolved: string,
   argv: string[],
   env: Array<[string, string]>,
-  cwd: string,
   shape: LaunchShape,
   written: string,
 ): Outcome | null {
@@ -268,10 +274,9 @@ function execInPlace(
   const nt = k.newThread(p, p.vpid);
   seedAtRandom(k, nt);
   const managed = k.managedEnv(env, nt.slot).map((kv) => (kv.startsWith('UMBRA_CHANNEL=') ? `${kv},x` : kv));
-  const launch = inPlaceLaunch(abs, resolved, argv, managed, cwd, shape);
+  const launch = inPlaceLaunch(abs, resolved, argv, managed, shape);
   const abandon = (): null => {
-    p.threads.pop();
-    k.threadSlots.release(nt.slot);
+    dropNewThread(k, p, nt);
     return null;
   };
   if (launch === null) return abandon();
@@ -279,9 +284,10 @@ function execInPlace(
   const strings = [launch.execPath, ...launch.argv, ...launch.env, shmPath, SHIM_PATH].map((x) =>
     Buffer.from(`${x}\0`),
   );
-  if (strings.reduce((n, b) => n + b.length, 0) > MAX_IN_PLACE_ARG_BYTES) return abandon();
+  const stringBytes = strings.reduce((n, b) => n + b.length, 0);
+  if (stringBytes > MAX_IN_PLACE_ARG_BYTES) return abandon();
   const pointers = 8 * (launch.argv.length + 1 + launch.env.length + 1);
-  const size = pointers + strings.reduce((n, b) => n + b.length, 0);
+  const size = pointers + stringBytes;
   const base = k.nativeCall(t, SYS.mmap, 0, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (base < 0) return abandon();
   const block = Buffer.alloc(size);
