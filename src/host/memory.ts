@@ -59,11 +59,11 @@ export class Memory {
     if (n === 0 || n > L.stageWindows) return;
     const stageAt = ch + L.chStage;
     for (let i = 0; i < n; i++) {
-      const w = (ch + L.chStageWin + i * L.swSize) >> 2;
-      const addr = u32[w + 1] * TWO32 + u32[w];
-      const len = u32[(ch + L.chStageWin + i * L.swSize + L.swLen) >> 2];
-      const off = u32[(ch + L.chStageWin + i * L.swSize + L.swOff) >> 2];
-      const flags = u32[(ch + L.chStageWin + i * L.swSize + L.swFlags) >> 2];
+      const w = ch + L.chStageWin + i * L.swSize;
+      const addr = u32[((w + L.swAddr) >> 2) + 1] * TWO32 + u32[(w + L.swAddr) >> 2];
+      const len = u32[(w + L.swLen) >> 2];
+      const off = u32[(w + L.swOff) >> 2];
+      const flags = u32[(w + L.swFlags) >> 2];
       if (len === 0 || off > L.stageBytes || len > L.stageBytes - off) return;
       for (let j = 0; j < i; j++) {
         if (addr < this.wAddr[j] + this.wLen[j] && this.wAddr[j] < addr + len) return;
@@ -167,18 +167,18 @@ export class Memory {
     return true;
   }
 
-  /** Serves a read of len bytes at addr into dst[at..] from the stage; false when it is not staged. */
-  private stagedRead(pid: number, addr: number, dst: Uint8Array, at: number, len: number): boolean {
-    if (pid !== this.stagePid || len <= 0 || this.region === null) return false;
+  /** Serves a read (of the staged process) of len bytes at addr into dst[at..]; false when it is not staged. */
+  private stagedRead(addr: number, dst: Uint8Array, at: number, len: number): boolean {
+    if (len <= 0 || this.region === null) return false;
     const i = this.windowFor(addr, len, false);
     if (i < 0) return false;
     copyBytes(this.region, this.wAt[i] + (addr - this.wAddr[i]), dst, at, len);
     return true;
   }
 
-  /** Serves a write of src[at..at+len) to addr into the stage; false when it is not staged. */
-  private stagedWrite(pid: number, addr: number, src: Uint8Array, at: number, len: number): boolean {
-    if (pid !== this.stagePid || len <= 0 || this.region === null) return false;
+  /** Serves a write (to the staged process) of src[at..at+len) to addr into the stage; false when it is not staged. */
+  private stagedWrite(addr: number, src: Uint8Array, at: number, len: number): boolean {
+    if (len <= 0 || this.region === null) return false;
     const i = this.windowFor(addr, len, true);
     if (i < 0) return false;
     const rel = addr - this.wAddr[i];
@@ -215,32 +215,21 @@ export class Memory {
 
   /** Reads len bytes into the scratch buffer; returns bytes read or -errno. */
   read(pid: number, addr: number, len: number): number {
-    if (len > SCRATCH_BYTES) len = SCRATCH_BYTES;
-    if (this.stageCount !== 0 && pid === this.stagePid) {
-      if (this.stagedRead(pid, addr, this.scratch, 0, len)) return len;
-    }
-    return this.addon.readMem(this.target(pid), addr, this.scratch, 0, len);
+    return this.readBuf(pid, addr, this.scratch, 0, len > SCRATCH_BYTES ? SCRATCH_BYTES : len);
   }
 
   /** Writes len bytes from the scratch buffer (offset 0). Returns bytes or -errno. */
   writeScratch(pid: number, addr: number, len: number): number {
-    if (this.stageCount !== 0 && pid === this.stagePid) {
-      if (this.stagedWrite(pid, addr, this.scratch, 0, len)) return len;
-    }
-    return this.addon.writeMem(this.target(pid), addr, this.scratch, 0, len);
+    return this.writeBuf(pid, addr, this.scratch, 0, len);
   }
 
   writeBuf(pid: number, addr: number, buf: Uint8Array, offset: number, len: number): number {
-    if (this.stageCount !== 0 && pid === this.stagePid) {
-      if (this.stagedWrite(pid, addr, buf, offset, len)) return len;
-    }
+    if (this.stageCount !== 0 && pid === this.stagePid && this.stagedWrite(addr, buf, offset, len)) return len;
     return this.addon.writeMem(this.target(pid), addr, buf, offset, len);
   }
 
   readBuf(pid: number, addr: number, buf: Uint8Array, offset: number, len: number): number {
-    if (this.stageCount !== 0 && pid === this.stagePid) {
-      if (this.stagedRead(pid, addr, buf, offset, len)) return len;
-    }
+    if (this.stageCount !== 0 && pid === this.stagePid && this.stagedRead(addr, buf, offset, len)) return len;
     return this.addon.readMem(this.target(pid), addr, buf, offset, len);
   }
 
