@@ -106,6 +106,17 @@ export interface ProtocolConstants {
   spin: Record<string, number>;
 }
 
+/** What spawn and spawnAsync start (the addon reads both with one function, read_spawn_job). */
+export type SpawnJob = [
+  path: string,
+  argv: string[],
+  envp: string[],
+  cwd: string,
+  stdoutPath: string,
+  stderrPath: string,
+  atRandom: Uint8Array,
+];
+
 export interface NativeAddon {
   layout(): Layout;
   protocol(): ProtocolConstants;
@@ -134,16 +145,7 @@ export interface NativeAddon {
    * comes from spawnResults under `id`. waitAny with spawnSeq >= 0 answers -(count + 2) once
    * spawnSeq() moved past it.
    */
-  spawnAsync(
-    id: number,
-    path: string,
-    argv: string[],
-    envp: string[],
-    cwd: string,
-    stdoutPath: string,
-    stderrPath: string,
-    atRandom: Uint8Array,
-  ): void;
+  spawnAsync(id: number, ...job: SpawnJob): void;
   /** Finished spawnAsync jobs as (id, pid or -errno) pairs into out; returns how many. */
   spawnResults(out: Float64Array): number;
   /** How many spawnAsync jobs have finished so far (wraps at 2^32). */
@@ -156,15 +158,7 @@ export interface NativeAddon {
    * Native pid, or -errno. `atRandom` (16 bytes) replaces the kernel's AT_RANDOM bytes before the
    * program's first instruction, so the stack canary and pointer guard follow the seed.
    */
-  spawn(
-    path: string,
-    argv: string[],
-    envp: string[],
-    cwd: string,
-    stdoutPath: string,
-    stderrPath: string,
-    atRandom: Uint8Array,
-  ): number;
+  spawn(...job: SpawnJob): number;
   /** The new image of an execve, taking over `fds` of process fromPid at the same numbers; `atRandom` as spawn. */
   spawnExec(
     path: string,
