@@ -133,6 +133,8 @@ export interface NativeAddon {
   /** Posts the reply, then waits as waitRequest (after STILL_WAITING, wait with waitRequest). */
   replyAndWait(slot: number, nativePid: number, watchdogNs?: number): number;
   reply(slot: number): void;
+  /** Tells the shim its request blocks in simulated time, so it sleeps now instead of spinning. */
+  park(slot: number): void;
   /**
    * Waits for a request on any of the first `count` channels (slots, with their
    * processes' native pids; 0: not known yet): the index of one with a request (the

@@ -243,6 +243,7 @@ static napi_value js_protocol(napi_env env, napi_callback_info info) {
   set_num(env, ch, "OWNER_MASK", UMBRA_CH_OWNER_MASK);
   set_num(env, ch, "SIM_SLEEPING", UMBRA_CH_SIM_SLEEPING);
   set_num(env, ch, "SHIM_SLEEPING", UMBRA_CH_SHIM_SLEEPING);
+  set_num(env, ch, "PARKED", UMBRA_CH_PARKED);
   napi_value limits = group(env, o, "limits");
   set_num(env, limits, "MAX_HOSTS", UMBRA_MAX_HOSTS);
   set_num(env, limits, "MAX_PROCS", UMBRA_MAX_PROCS);
@@ -635,6 +636,19 @@ static napi_value js_reply(napi_env env, napi_callback_info info) {
   if (get_args(env, info, 1, a)) return NULL;
   umbra_channel *ch = channel(env, arg_i64(env, a[0]));
   if (ch) post_reply(ch);
+  return NULL;
+}
+
+/* park(slot): the request on this channel blocks in simulated time; its shim
+ * stops spinning for the reply (UMBRA_CH_PARKED). Atomic: the shim may be
+ * setting SHIM_SLEEPING at the same moment. */
+static napi_value js_park(napi_env env, napi_callback_info info) {
+  napi_value a[1];
+  if (get_args(env, info, 1, a)) return NULL;
+  umbra_channel *ch = channel(env, arg_i64(env, a[0]));
+  if (ch)
+    atomic_fetch_or_explicit((_Atomic uint32_t *)&ch->state, UMBRA_CH_PARKED,
+                             memory_order_release);
   return NULL;
 }
 
@@ -1429,6 +1443,7 @@ static napi_value init(napi_env env, napi_value exports) {
   EXPORT("spawnSeq", js_spawn_seq);
   EXPORT("spawnWait", js_spawn_wait);
   EXPORT("reply", js_reply);
+  EXPORT("park", js_park);
   EXPORT("spawn", js_spawn);
   EXPORT("spawnExec", js_spawn_exec);
   EXPORT("reap", js_reap);

@@ -11,7 +11,7 @@
 #define UMBRA_MAGIC 0x41524d55u /* "UMRA" */
 /* Bump on any change to the layout or the meaning of a constant: the shim
  * refuses a region of another version, TypeScript an addon of another one. */
-#define UMBRA_VERSION 9u
+#define UMBRA_VERSION 10u
 
 /* Exit status of a managed process whose shim found a region of another
  * protocol version (a stale build); it says so on its stderr first. */
@@ -49,6 +49,10 @@
 #define UMBRA_CH_OWNER_MASK 0xffu
 #define UMBRA_CH_SIM_SLEEPING 0x100u
 #define UMBRA_CH_SHIM_SLEEPING 0x200u
+/* The simulator parked the request (the call blocks in simulated time): the
+ * reply will not come soon, so the shim stops spinning and sleeps at once and
+ * its CPU goes to the thread the simulator wakes next. Cleared by the reply. */
+#define UMBRA_CH_PARKED 0x400u
 
 /* ---- message kinds: shim -> simulator ----------------------------------- */
 #define UMBRA_MSG_START 1       /* a new native thread attaches to this channel */

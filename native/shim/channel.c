@@ -30,9 +30,9 @@ void channel_wait_reply(umbra_channel *ch) {
   if (atomic_load_explicit((_Atomic uint32_t *)&shim_header->spin_ok, memory_order_relaxed)) {
     int64_t start_ns = 0;
     for (uint32_t i = 1;; i++) {
-      if ((atomic_load_explicit(state, memory_order_acquire) & UMBRA_CH_OWNER_MASK) ==
-          UMBRA_CH_REPLY)
-        return;
+      uint32_t s = atomic_load_explicit(state, memory_order_acquire);
+      if ((s & UMBRA_CH_OWNER_MASK) == UMBRA_CH_REPLY) return;
+      if (s & UMBRA_CH_PARKED) break;
       __builtin_ia32_pause();
       if ((i & 255) == 0) {
         int64_t now = raw_monotonic_ns();

@@ -5,7 +5,7 @@
 import { ADDON_PATH, native, NativeAddon, ProtocolConstants } from '../native';
 
 /** The protocol version (UMBRA_VERSION) this TypeScript is written against. */
-export const EXPECTED_PROTOCOL_VERSION = 9;
+export const EXPECTED_PROTOCOL_VERSION = 10;
 
 type Table<K extends string> = { readonly [P in K]: number };
 
@@ -101,6 +101,7 @@ export const CHANNEL_STATE = table(P.channel, 'channel', [
   'OWNER_MASK',
   'SIM_SLEEPING',
   'SHIM_SLEEPING',
+  'PARKED',
 ] as const);
 
 /** Capacity of the shared region (UMBRA_MAX_*) and the fd numbers the emulated-fd bitmap covers. */

@@ -9,14 +9,17 @@ import { assert } from './assert';
 import { EVENT_TASK, EventHeap, GLOBAL_OWNER, ReadyHosts, SimEvent } from './event-queue';
 import { SimTime } from './time';
 
+/** Processes that may be starting natively at once, beside the threads that run (Scheduler.canPostStart). */
+export const MAX_STARTING = 32;
+
 /**
  * Hosts that may run at once for general.parallelism: 0 means one per usable
  * core; never more than hosts, nor than one futex_waitv can watch beside the
- * spawner's word (128 in all).
+ * starting processes and the spawner's word (128 in all).
  */
 export function effectiveParallelism(configured: number, hostCount: number): number {
   const want = configured > 0 ? configured : os.availableParallelism();
-  return Math.max(1, Math.min(want, hostCount, 127));
+  return Math.max(1, Math.min(want, hostCount, 127 - MAX_STARTING));
 }
 
 /** Serves managed threads that run natively while the loop goes on (parallelism > 1). */
@@ -68,7 +71,10 @@ export class Scheduler {
   private roundParallelism = 1;
   private roundHasLookahead = false;
   private flying = 0;
+  /** Of the threads in flight, those whose process is still starting (not counted against parallelism). */
+  private starting = 0;
   private postedNow = false;
+  private postedStart = false;
   private readonly effects: Effect[] = [];
   private readonly effectPool: Effect[] = [];
   private effectSeq: number[] = [];
@@ -115,16 +121,30 @@ export class Scheduler {
     return this.roundParallelism > 1 && this.inRound && this.current !== GLOBAL_OWNER;
   }
 
-  /** The running host's thread was posted: its events wait until runner serves it. */
-  posted(): void {
-    assert(this.canPost() && !this.postedNow, 'a thread posted outside its host turn');
+  /**
+   * Whether the running host may start a process natively and let the loop go
+   * on, its first message served later: in any round with a lookahead, also
+   * at parallelism 1, since a process that has not started yet runs nothing
+   * simulated. At most MAX_STARTING at once (the runner waits on them all).
+   */
+  canPostStart(): boolean {
+    return this.inRound && this.roundHasLookahead && this.current !== GLOBAL_OWNER && this.starting < MAX_STARTING;
+  }
+
+  /** The running host's thread was posted (start: its process is starting): its events wait until runner serves it. */
+  posted(start = false): void {
+    assert(start ? this.canPostStart() : this.canPost(), 'a thread posted outside its host turn');
+    assert(!this.postedNow, 'a host posted two threads in one turn');
     this.postedNow = true;
+    this.postedStart = start;
   }
 
   /** Switches to host's context to serve its posted thread (the runner, before handling its answer). */
-  resume(host: number): void {
+  resume(host: number, start = false): void {
     assert(this.busy[host] === 1 && this.flying > 0, 'resume of a host not in flight');
+    assert(!start || this.starting > 0, 'resume of a start not in flight');
     this.flying--;
+    if (start) this.starting--;
     this.current = host;
     this.nowNs = this.hostNowNs[host];
   }
@@ -155,6 +175,8 @@ export class Scheduler {
     if (this.postedNow) {
       this.postedNow = false;
       this.flying++;
+      if (this.postedStart) this.starting++;
+      this.postedStart = false;
       return;
     }
     this.busy[host] = 0;
@@ -180,6 +202,19 @@ export class Scheduler {
     e.run = fn as (a: unknown) => void;
     e.arg = arg;
     this.effects.push(e);
+  }
+
+  /**
+   * Whether the running host's own next event comes before every other host's
+   * and global event: a guess at who runs next (used only as a spin hint).
+   */
+  ownEventNext(): boolean {
+    const h = this.current;
+    if (h === GLOBAL_OWNER) return false;
+    const own = this.heapOf(h).liveTop();
+    if (own === undefined) return false;
+    const other = this.nextEvent();
+    return other === undefined || own.timeNs <= other.timeNs;
   }
 
   /** Time of the earliest live event of any owner, or Infinity. */
@@ -237,7 +272,7 @@ export class Scheduler {
     let finished = false;
     try {
       for (;;) {
-        while (this.flying < parallel) {
+        while (this.flying - this.starting < parallel && this.starting < MAX_STARTING) {
           const host = this.readyTop();
           if (host < 0) break;
           const heap = this.heaps[host];

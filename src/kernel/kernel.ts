@@ -156,12 +156,14 @@ export class Kernel implements InFlightRunner {
   // With general.parallelism > 1 a reply is posted and the thread runs natively
   // while the scheduler serves other hosts; serveOne picks up whichever answers.
   private readonly posted: Thread[] = [];
+  /** The channel of the thread that blocked last, whose shim is not yet told to stop spinning (-1: none). */
+  parkPendingSlot = -1;
   private readonly postedSlots = new Int32Array(128);
   private readonly postedPids = new Int32Array(128);
 
   /** t's reply is posted (or its process started): its next message is served by serveOne. */
   post(t: Thread): void {
-    this.sched.posted();
+    this.sched.posted(t.startPending);
     const i = this.posted.length;
     this.posted.push(t);
     this.postedSlots[i] = t.slot;
@@ -194,7 +196,7 @@ export class Kernel implements InFlightRunner {
     if (r >= 0) reportAnswered(this, t);
     else t.silentSinceNs = -1;
     const host = t.process.host.id;
-    this.sched.resume(host);
+    this.sched.resume(host, t.startPending);
     try {
       serveAnswer(this, t, r >= 0 ? WAIT_RESULT.REQUEST : WAIT_RESULT.DIED);
     } finally {
@@ -273,8 +275,8 @@ export class Kernel implements InFlightRunner {
     }
     // Never ran: as the synchronous path says it, and the host's turn ends.
     this.unpost(index);
+    this.sched.resume(host, true);
     t.startPending = false;
-    this.sched.resume(host);
     try {
       notStarted(this, p, t.spawnMessages.failed, -pid);
     } finally {

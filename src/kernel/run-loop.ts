@@ -21,10 +21,31 @@ import { isPathCall, pathCall } from '../syscall/path-calls';
 /** handleMessage's answer when no reply goes out now. */
 const NO_REPLY_NOW = 0;
 
+/**
+ * t's call blocked. Its shim spins for a reply for a while, which pays when t
+ * is the next thread served (a sleep that ends before anything else happens)
+ * and otherwise takes the CPU the next thread needs: the shim is told to sleep
+ * now, or, when t's own host has the next event, once another thread is
+ * served after all (parkEarlier).
+ */
+function parkLater(k: Kernel, t: Thread): void {
+  if (k.parkPendingSlot >= 0 && k.parkPendingSlot !== t.slot) k.addon.park(k.parkPendingSlot);
+  k.parkPendingSlot = -1;
+  if (k.sched.ownEventNext()) k.parkPendingSlot = t.slot;
+  else k.addon.park(t.slot);
+}
+
+/** About to serve t: the thread that blocked last, if another one, stops spinning now. */
+function parkEarlier(k: Kernel, t: Thread): void {
+  if (k.parkPendingSlot >= 0 && k.parkPendingSlot !== t.slot) k.addon.park(k.parkPendingSlot);
+  k.parkPendingSlot = -1;
+}
+
 /** Runs thread t from its saved message until it blocks, exits or is delayed. */
 export function runThread(k: Kernel, t: Thread): void {
   const p = t.process;
   if (p.state !== 'running' || t.state === 'exited') return;
+  parkEarlier(k, t);
   t.state = 'running';
   t.resumeEvent = null;
   const shm = k.shm;
@@ -81,6 +102,7 @@ function replyAndGoOn(k: Kernel, t: Thread, kind: number, ret: number): void {
 
 /** The runner's half: posted thread t answered (waited: a WAIT_RESULT); its host's context is current. */
 export function serveAnswer(k: Kernel, t: Thread, waited: number): void {
+  parkEarlier(k, t);
   if (t.startPending) {
     // A process started while other hosts ran: its first message is START.
     t.startPending = false;
@@ -178,6 +200,7 @@ function handleMessage(k: Kernel, t: Thread): number {
       if (k.report !== null) k.report.syscall(t.process.host.id, t.slot, nr, true);
       k.mem.endStage(false);
       t.state = 'blocked';
+      parkLater(k, t);
       return NO_REPLY_NOW;
     }
     // A signal is waiting: the call is interrupted instead of blocking.

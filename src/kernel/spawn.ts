@@ -80,7 +80,7 @@ export function spawnConfigured(k: Kernel, host: Host, cfg: ProcessConfig): Proc
     started: `${p.name}: started ${cfg.path} ${cfg.args.join(' ')}`,
     failed: `${p.name}: cannot start ${cfg.resolvedPath}`,
   };
-  if (k.sched.canPost()) {
+  if (k.sched.canPostStart()) {
     // Created, exec'd and traced to its first instruction on the spawner thread while other hosts run.
     k.spawnPosted(t, launch, { cwd: host.dir, stdout: out, stderr: err }, atRandom, messages);
     return p;

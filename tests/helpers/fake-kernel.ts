@@ -91,6 +91,7 @@ export class FakeAddon implements NativeAddon {
     return 1;
   }
   reply(): void {}
+  park(): void {}
   spawn(): number {
     return -38;
   }

@@ -97,3 +97,19 @@ test('the addon refuses channel slots outside the region', () => {
   assert.throws(() => native().reply(LIMITS.MAX_THREADS), /channel slot outside the region/);
   assert.throws(() => native().waitRequest(-1, 0), /channel slot outside the region/);
 });
+
+test('park marks a blocked request for its shim without touching its owner or sleeper bits; the reply clears it', () => {
+  const shm = new SharedRegion();
+  const n = native();
+  const slot = 3;
+  const stateIndex = (shm.channelOffset(slot) + shm.layout.chState) >> 2;
+  const C = CHANNEL_STATE;
+  // The shim posted its request and, tired of spinning, said it sleeps.
+  shm.u32[stateIndex] = C.REQUEST | C.SHIM_SLEEPING;
+  n.park(slot);
+  assert.equal(shm.u32[stateIndex], C.REQUEST | C.SHIM_SLEEPING | C.PARKED);
+  assert.equal(C.PARKED & (C.OWNER_MASK | C.SIM_SLEEPING | C.SHIM_SLEEPING), 0, 'a bit of its own');
+  // The reply hands the channel over and clears every bit above the owner (and wakes the sleeper).
+  n.reply(slot);
+  assert.equal(shm.u32[stateIndex], C.REPLY);
+});

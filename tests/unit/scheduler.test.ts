@@ -4,7 +4,7 @@
 // whose thread is posted (parallelism > 1) waiting for the runner.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { InFlightRunner, Scheduler } from '../../src/core/scheduler';
+import { InFlightRunner, MAX_STARTING, Scheduler } from '../../src/core/scheduler';
 import { EVENT_PACKET, EVENT_TASK, GLOBAL_OWNER } from '../../src/core/event-queue';
 
 const MS = 1_000_000;
@@ -105,14 +105,14 @@ test('cancelled events do not run and do not hold a round open', () => {
 
 /** A runner that serves posted hosts in a chosen order (standing in for whichever thread answers first). */
 class ScriptedRunner implements InFlightRunner {
-  readonly queue: Array<{ host: number; then: () => void }> = [];
+  readonly queue: Array<{ host: number; start?: boolean; then: () => void }> = [];
   constructor(
     private readonly s: Scheduler,
     private readonly pick: (n: number) => number,
   ) {}
   serveOne(): void {
     const [job] = this.queue.splice(this.pick(this.queue.length), 1);
-    this.s.resume(job.host);
+    this.s.resume(job.host, job.start === true);
     try {
       job.then();
     } finally {
@@ -180,4 +180,55 @@ test('with no lookahead a round is one instant, one host at a time, and may reac
   }
   assert.deepEqual(canPost, [false, true]);
   assert.deepEqual(out, ['h1@1']);
+});
+
+test('at parallelism 1, starting processes are in flight together while other hosts run, at most MAX_STARTING', () => {
+  const hosts = MAX_STARTING + 8;
+  const s = new Scheduler(100 * MS);
+  s.parallelism = 1;
+  s.lookaheadNs = () => 10 * MS;
+  const runner = new ScriptedRunner(s, () => 0);
+  s.runner = runner;
+  const order: string[] = [];
+  let mostInFlight = 0;
+  for (let h = 0; h < hosts; h++) {
+    s.at(1 * MS, h, () => {
+      assert.equal(s.canPost(), false, 'a running thread is never posted at parallelism 1');
+      assert.ok(s.canPostStart(), `host ${h} may post its start`);
+      s.posted(true);
+      runner.queue.push({ host: h, start: true, then: () => order.push(`started ${h}`) });
+      mostInFlight = Math.max(mostInFlight, runner.queue.length);
+    });
+  }
+  s.at(2 * MS, hosts, () => order.push('other host'));
+  s.run();
+  assert.equal(mostInFlight, MAX_STARTING, 'no more than MAX_STARTING starts in flight');
+  assert.equal(order.filter((o) => o.startsWith('started')).length, hosts);
+  // The other host's event ran while starts were still in flight (parallelism counts running threads only).
+  assert.ok(order.indexOf('other host') < order.indexOf(`started ${hosts - 1}`), order.join());
+  // Outside a round with lookahead, a start is never posted.
+  const s0 = new Scheduler(100 * MS);
+  s0.lookaheadNs = () => 0;
+  let allowed = true;
+  s0.at(1 * MS, 0, () => (allowed = s0.canPostStart()));
+  s0.run();
+  assert.equal(allowed, false);
+});
+
+test('ownEventNext: whether the running host holds the next event (the hint for who runs next)', () => {
+  const s = new Scheduler(100 * MS);
+  s.lookaheadNs = () => 10 * MS;
+  const seen: boolean[] = [];
+  s.at(1 * MS, 0, () => {
+    seen.push(s.ownEventNext()); // nothing else of its own yet
+    s.at(2 * MS, 0, () => seen.push(s.ownEventNext()));
+    seen.push(s.ownEventNext()); // its own at 2 ms comes before host 1's at 3 ms
+  });
+  s.at(3 * MS, 1, () => {
+    s.at(5 * MS, 1, () => undefined);
+    seen.push(s.ownEventNext()); // host 2's at 4 ms comes first
+  });
+  s.at(4 * MS, 2, () => undefined);
+  s.run();
+  assert.deepEqual(seen, [false, true, false, false]);
 });
