@@ -647,8 +647,7 @@ static napi_value js_park(napi_env env, napi_callback_info info) {
   if (get_args(env, info, 1, a)) return NULL;
   umbra_channel *ch = channel(env, arg_i64(env, a[0]));
   if (ch)
-    atomic_fetch_or_explicit((_Atomic uint32_t *)&ch->state, UMBRA_CH_PARKED,
-                             memory_order_release);
+    atomic_fetch_or_explicit((_Atomic uint32_t *)&ch->state, UMBRA_CH_PARKED, memory_order_release);
   return NULL;
 }
 
