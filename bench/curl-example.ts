@@ -7,7 +7,7 @@ import { removeTempDir, tempDir } from '../tests/helpers/umbra';
 import { fmt, note, ratio, report, runUmbra, startNativeServer, verdict } from './harness';
 
 const REPS = 3;
-const TARGET_NS = 2e9;
+const TARGET_NS = 1e9;
 
 function umbraOnce(): number {
   const curl = [{ path: 'curl', args: '-s server', start_time: '5s' }];
@@ -65,7 +65,7 @@ export async function runCurlExample(): Promise<void> {
     `umbra ${fmt(umbraNs / 1e9)} s`,
     `native ${fmt(nativeNs / 1e9)} s`,
     `umbra/native ${ratio(umbraNs / nativeNs)}`,
-    verdict('< 2 s', umbraNs < TARGET_NS),
+    verdict('< 1 s', umbraNs < TARGET_NS),
   );
   note(
     `whole CLI run (start-up included) of python3 http.server + 3 curl hosts, 10 s simulated, best of ${REPS}; ` +
