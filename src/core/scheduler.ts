@@ -22,7 +22,7 @@ export function effectiveParallelism(configured: number, hostCount: number): num
   return Math.max(1, Math.min(want, hostCount, 127 - MAX_STARTING));
 }
 
-/** Serves managed threads that run natively while the loop goes on (parallelism > 1). */
+/** Serves managed threads that run natively while the loop goes on (parallelism > 1, or a process starting). */
 export interface InFlightRunner {
   /** Waits until one posted thread answers and handles it (sched.resume / sched.finishTurn around it). */
   serveOne(): void;

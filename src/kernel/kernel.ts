@@ -154,12 +154,13 @@ export class Kernel implements InFlightRunner {
 
   // ------------------------------------------ threads of several hosts at once
   // With general.parallelism > 1 a reply is posted and the thread runs natively
-  // while the scheduler serves other hosts; serveOne picks up whichever answers.
+  // while the scheduler serves other hosts; a configured process's start is posted
+  // at any parallelism (Scheduler.canPostStart). serveOne picks up whichever answers.
   private readonly posted: Thread[] = [];
-  /** The channel of the thread that blocked last, whose shim is not yet told to stop spinning (-1: none). */
-  parkPendingSlot = -1;
   private readonly postedSlots = new Int32Array(128);
   private readonly postedPids = new Int32Array(128);
+  /** The channel of the thread that blocked last, whose shim is not yet told to stop spinning (-1: none). */
+  parkPendingSlot = -1;
 
   /** t's reply is posted (or its process started): its next message is served by serveOne. */
   post(t: Thread): void {

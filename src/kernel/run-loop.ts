@@ -29,8 +29,7 @@ const NO_REPLY_NOW = 0;
  * served after all (parkEarlier).
  */
 function parkLater(k: Kernel, t: Thread): void {
-  if (k.parkPendingSlot >= 0 && k.parkPendingSlot !== t.slot) k.addon.park(k.parkPendingSlot);
-  k.parkPendingSlot = -1;
+  parkEarlier(k, t);
   if (k.sched.ownEventNext()) k.parkPendingSlot = t.slot;
   else k.addon.park(t.slot);
 }
