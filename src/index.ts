@@ -1,6 +1,6 @@
 // umbra as a library: load a Shadow-format configuration (text or object) and
 // run it from TypeScript, getting back how every configured process ended.
-// The CLI (src/cli/main.ts) is a thin layer over the same calls.
+// The CLI (src/cli/entry.ts, src/cli/main.ts) is a thin layer over the same calls.
 import { stringify } from 'yaml';
 import { loadConfig, processedConfigYaml, type CliOverrides } from './config/load';
 import type { Config } from './config/types';

@@ -4,6 +4,7 @@
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { CHECK_DETERMINISM_COMMAND, CHECK_DETERMINISM_FLAG } from './command-names';
 import { Command, CommanderError, Option } from 'commander';
 
 import {
@@ -36,10 +37,6 @@ export type ParsedArgs =
       /** The command line without the check-determinism marker (what each of the two runs gets). */
       runArgv: string[];
     };
-
-/** The subcommand (first argument) and the flag that ask for a determinism check. */
-export const CHECK_DETERMINISM_COMMAND = 'check-determinism';
-export const CHECK_DETERMINISM_FLAG = '--check-determinism';
 
 const U32_MAX = 0xffff_ffff;
 

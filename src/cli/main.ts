@@ -1,15 +1,14 @@
 // umbra's command line: parse flags, load the configuration, run the
 // simulation, print the summary, and turn the outcome into an exit status
 // (0 all as expected; 1 some process not, an output lost, or interrupted;
-// 2 bad config, command line or data directory; 3 internal error). The run
-// itself happens on a worker thread, so that this one can take SIGINT/SIGTERM.
+// 2 bad config, command line or data directory; 3 internal error). It runs on
+// the worker thread that entry.ts starts, so that the main thread can take SIGINT/SIGTERM.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { isatty } from 'node:tty';
-import { Worker } from 'node:worker_threads';
 import type { ChildProcess } from 'node:child_process';
 import { parseArgs } from './args';
-import { handleStopSignals, StopFlag } from './stop';
+import { StopFlag } from './stop';
 import { loadConfig, processedConfigYaml, formatFinalState } from '../config/load';
 import { ConfigError } from '../config/types';
 import { Simulation } from '../sim/simulation';
@@ -20,7 +19,6 @@ import { STDERR, STDOUT } from '../output/sink';
 import { native } from '../native';
 import { checkDeterminism } from './determinism';
 import { finishReport, startReport } from '../report/attach';
-import { CHECK_DETERMINISM_COMMAND, CHECK_DETERMINISM_FLAG } from './args';
 
 const VERSION = '0.1.0';
 
@@ -205,42 +203,10 @@ export interface WorkerInput {
 }
 
 /**
- * The command line's entry point: runs umbra on a worker thread (src/cli/worker.ts)
- * and stops it cleanly on SIGINT or SIGTERM; sets process.exitCode.
- */
-export function main(argv: string[]): void {
-  if (isDeterminismCheck(argv)) {
-    mainCheckDeterminism(argv);
-    return;
-  }
-  const stop = new StopFlag();
-  const input: WorkerInput = { argv, stderrIsTty: isatty(2), stop: stop.buffer };
-  const worker = new Worker(path.join(__dirname, 'worker.js'), { workerData: input });
-  const release = handleStopSignals(stop, err);
-  let code = 3;
-  worker.on('message', (m: unknown) => {
-    if (typeof m === 'number') code = m;
-  });
-  worker.on('error', (e) => {
-    err(`umbra: internal error: ${e.stack ?? e.message}`);
-    code = 3;
-  });
-  worker.on('exit', () => {
-    release();
-    process.exitCode = code;
-  });
-}
-
-function isDeterminismCheck(argv: string[]): boolean {
-  const end = argv.indexOf('--') < 0 ? argv.length : argv.indexOf('--');
-  return argv[0] === CHECK_DETERMINISM_COMMAND || argv.slice(0, end).includes(CHECK_DETERMINISM_FLAG);
-}
-
-/**
  * `umbra check-determinism CONFIG`: the two runs are child processes, so this thread only waits;
  * a stop signal is passed on to them (each stops cleanly, as a single run would).
  */
-function mainCheckDeterminism(argv: string[]): void {
+export function mainCheckDeterminism(argv: string[]): void {
   let parsed;
   try {
     parsed = parseArgs(argv);
