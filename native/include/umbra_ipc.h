@@ -6,12 +6,13 @@
 #ifndef UMBRA_IPC_H
 #define UMBRA_IPC_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #define UMBRA_MAGIC 0x41524d55u /* "UMRA" */
 /* Bump on any change to the layout or the meaning of a constant: the shim
  * refuses a region of another version, TypeScript an addon of another one. */
-#define UMBRA_VERSION 10u
+#define UMBRA_VERSION 11u
 
 /* Exit status of a managed process whose shim found a region of another
  * protocol version (a stale build); it says so on its stderr first. */
@@ -42,8 +43,11 @@
 #define UMBRA_BOOT_NS 1000000000ull
 
 /* ---- channel state word (futex) ---------------------------------------- */
-/* Low byte: who owns the channel. Bits above: which side sleeps on the futex. */
-#define UMBRA_CH_APP 0u     /* the managed thread runs; nothing pending */
+/* Low byte: who owns the channel. Bits above: which side sleeps on the futex.
+ * The shim never hands a consumed reply back (a store the simulator, spinning
+ * on this word, would pay for on every call): the owner byte stays REPLY while
+ * the thread runs, until its next request. */
+#define UMBRA_CH_APP 0u     /* a fresh channel: no message yet */
 #define UMBRA_CH_REQUEST 1u /* shim posted a message; simulator's turn */
 #define UMBRA_CH_REPLY 2u   /* simulator posted a reply; shim's turn */
 #define UMBRA_CH_OWNER_MASK 0xffu
@@ -139,42 +143,50 @@ typedef struct umbra_stage_window {
 } umbra_stage_window;
 
 typedef struct umbra_channel {
+  /* The fields are grouped by cache line. Each call moves line 0 (the request,
+   * then the answer's kind and state) and line 1 (the result) between the two
+   * CPUs; a store by either side into any other line that the other side reads
+   * on every call costs two more transfers per call, so the shim writes a
+   * line-1 field only when its value changes. */
+  /* line 0: the request */
   uint32_t state; /* futex word, see UMBRA_CH_* */
   uint32_t kind;  /* UMBRA_MSG_* of the message in the slot */
-  int32_t host;   /* host index */
-  int32_t proc;   /* process slot */
   int64_t nr;
   int64_t args[6];
+  /* line 1: what every answer carries or checks */
   int64_t ret;
-  int32_t native_tid; /* filled by the shim in START */
-  int32_t native_pid;
-  int32_t vtid; /* virtual tid, filled by the simulator in START_OK */
-  int32_t vpid;
-  uint8_t random[16];     /* AT_RANDOM replacement, START_OK */
-  uint64_t preempt_count; /* how often native preemption fired in this thread */
   /* Emulated signals. The blocked mask is the thread's emulated mask (bit n-1 =
    * signal n), read and written by both sides. A COMPLETE may carry a signal
    * to deliver on return: the shim runs `handler` with `siginfo`, the mask
    * `handler_mask` in force, then reports back with UMBRA_SYS_SIGRETURN. */
+  uint32_t deliver_sig; /* 0: nothing to deliver */
+  uint32_t stage_count; /* windows of this request (the shim stores it only when it changes) */
   uint64_t sig_blocked;
-  uint32_t deliver_sig;   /* 0: nothing to deliver */
   uint32_t deliver_flags; /* UMBRA_DELIVER_* */
-  uint64_t handler;
-  uint64_t handler_flags; /* sa_flags */
-  uint64_t handler_mask;
-  uint8_t siginfo[128];
+  int32_t host;           /* host index */
+  int32_t proc;           /* process slot */
+  int32_t native_tid;     /* filled by the shim in START */
+  int32_t native_pid;
+  int32_t vtid; /* virtual tid, filled by the simulator in START_OK */
+  int32_t vpid;
+  uint32_t line1_pad;
+  uint64_t preempt_count; /* how often native preemption fired in this thread */
+  /* line 2 on: start-up, the spin rule, signal delivery, staged buffers */
+  uint8_t random[16]; /* AT_RANDOM replacement, START_OK */
   /* The spin rule: clock reads since the simulated time was spin_since_ns, with
    * no block in between. The shim counts; the simulator zeroes spin_reads when
    * the thread blocks. */
   uint64_t spin_since_ns;
   uint32_t spin_reads;
   uint32_t spin_pad;
-  uint32_t stage_count; /* windows of this request, written by the shim with every SYSCALL */
-  uint32_t stage_pad;
+  uint64_t handler;
+  uint64_t handler_flags; /* sa_flags */
+  uint64_t handler_mask;
+  uint8_t siginfo[128];
   umbra_stage_window stage_win[UMBRA_STAGE_WINDOWS];
   uint8_t stage[UMBRA_STAGE_BYTES];
-  uint8_t pad[2048 - 4 * 4 - 8 * 8 - 4 * 4 - 16 - 8 - 8 - 4 * 2 - 8 * 3 - 128 - 8 - 4 * 2 - 4 * 2 -
-              UMBRA_STAGE_WINDOWS * 32 - UMBRA_STAGE_BYTES];
+  uint8_t pad[2048 - 64 - 64 - 16 - 8 - 4 * 2 - 8 * 3 - 128 - UMBRA_STAGE_WINDOWS * 32 -
+              UMBRA_STAGE_BYTES];
 } umbra_channel;
 
 /* deliver_flags */
@@ -255,6 +267,8 @@ typedef struct umbra_header {
 #define UMBRA_SHM_SIZE (UMBRA_OFF_CHANNELS + (uint64_t)UMBRA_MAX_THREADS * sizeof(umbra_channel))
 
 _Static_assert(sizeof(umbra_channel) == 2048, "channel size");
+_Static_assert(offsetof(umbra_channel, ret) == 64, "line 1 starts at ret");
+_Static_assert(offsetof(umbra_channel, random) == 128, "line 1 is whole");
 _Static_assert(sizeof(umbra_stage_window) == 32, "stage window size");
 _Static_assert(sizeof(umbra_host) == 128, "host size");
 _Static_assert(sizeof(umbra_header) == 4096, "header size");

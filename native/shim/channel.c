@@ -52,11 +52,3 @@ void channel_wait_reply(umbra_channel *ch) {
     RAW6(SYS_futex, state, FUTEX_WAIT, sleeping, 0, 0, 0);
   }
 }
-
-/* Hand the channel back to "application running" after consuming a reply.
- * Only the owner byte changes: the simulator may already have said it sleeps. */
-void channel_release(umbra_channel *ch) {
-  atomic_fetch_and_explicit((_Atomic uint32_t *)&ch->state,
-                            ~(uint32_t)(UMBRA_CH_OWNER_MASK | UMBRA_CH_SHIM_SLEEPING),
-                            memory_order_acq_rel);
-}

@@ -20,7 +20,6 @@ void shim_attach_thread(umbra_channel *ch) {
   channel_send(ch);
   channel_wait_reply(ch);
   if (ch->kind != UMBRA_MSG_START_OK) shim_die("umbra shim: bad answer to START");
-  channel_release(ch);
   shim_channel = ch;
   shim_preempt_arm(); /* the thread now runs program code: its native interval starts */
 }
@@ -85,7 +84,7 @@ long shim_forward_kind(uint32_t msg_kind, long nr, const long args[6]) {
   for (int i = 0; i < 6; i++) ch->args[i] = args[i];
   if (msg_kind == UMBRA_MSG_SYSCALL)
     shim_stage(ch, nr, args);
-  else
+  else if (ch->stage_count != 0)
     ch->stage_count = 0;
   for (;;) {
     channel_send(ch);
@@ -96,7 +95,6 @@ long shim_forward_kind(uint32_t msg_kind, long nr, const long args[6]) {
       shim_unstage(ch);
       long ret = ch->ret;
       uint32_t sig = ch->deliver_sig;
-      channel_release(ch);
       shim_preempt_arm();
       return sig ? shim_deliver(ch, msg_kind, nr, args, ret) : ret;
     }
@@ -105,7 +103,6 @@ long shim_forward_kind(uint32_t msg_kind, long nr, const long args[6]) {
       /* The simulator may have rewritten the arguments (virtual to native ids). */
       long n = ch->nr, a0 = ch->args[0], a1 = ch->args[1], a2 = ch->args[2], a3 = ch->args[3],
            a4 = ch->args[4], a5 = ch->args[5];
-      channel_release(ch);
       shim_preempt_arm();
       return umbra_raw_syscall(n, a0, a1, a2, a3, a4, a5);
     }

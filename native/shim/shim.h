@@ -167,7 +167,6 @@ umbra_channel *shim_channel_at(long slot);
 /* channel.c: transport only */
 void channel_send(umbra_channel *ch);
 void channel_wait_reply(umbra_channel *ch);
-void channel_release(umbra_channel *ch);
 
 /* dispatch.c: acting on the simulator's answers */
 void shim_attach_thread(umbra_channel *ch);

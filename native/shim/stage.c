@@ -261,7 +261,9 @@ void shim_stage(umbra_channel *ch, long nr, const long a[6]) {
     break;
   default: break;
   }
-  ch->stage_count = s.n;
+  /* Written only when it changes: the simulator reads this line on every call,
+   * and a store would pull the line away from it even when the value stays 0. */
+  if (ch->stage_count != s.n) ch->stage_count = s.n;
 }
 
 /* After COMPLETE or DO_NATIVE: what the simulator wrote goes to the program's

@@ -5,7 +5,7 @@
 import { ADDON_PATH, native, NativeAddon, ProtocolConstants } from '../native';
 
 /** The protocol version (UMBRA_VERSION) this TypeScript is written against. */
-export const EXPECTED_PROTOCOL_VERSION = 10;
+export const EXPECTED_PROTOCOL_VERSION = 11;
 
 type Table<K extends string> = { readonly [P in K]: number };
 
