@@ -30,7 +30,7 @@ export function runSyscall(): void {
   const prog = program('bench_syscall');
 
   // Emulated round trip.
-  const N = 200_000;
+  const N = 1_000_000;
   const u = umbraPerOp(loop('getppid'), 10, N, REPS);
   if (field(u.last.stdout('box', 'bench_syscall'), 'calls') !== N) throw new Error('getppid loop did not finish');
   const nat = nativePerOp(prog, ['getppid', String(N)], N, REPS);

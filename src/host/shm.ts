@@ -89,6 +89,14 @@ export class SharedRegion {
     this.u32[off >> 2] = v >>> 0;
     this.i32[(off >> 2) + 1] = Math.floor(v / TWO32);
   }
+  /**
+   * writeI64 that skips an unchanged value: a shim reads these fields between
+   * calls, and a store takes the cache line away from its CPU even when the
+   * value stays the same.
+   */
+  updateI64(off: number, v: number): void {
+    if (this.readI64(off) !== v) this.writeI64(off, v);
+  }
 
   // ---- channels ----
   channelOffset(slot: number): number {

@@ -56,7 +56,8 @@ export function chargeCpuLatency(k: Kernel, t: Thread, nr: number, kind: number,
 
 /** The thread blocks: its clock reads start a new count (the shim's counter in its channel). */
 export function spinBlocked(k: Kernel, t: Thread): void {
-  k.shm.u32[(t.chOff + k.shm.layout.chSpinReads) >> 2] = 0;
+  const i = (t.chOff + k.shm.layout.chSpinReads) >> 2;
+  if (k.shm.u32[i] !== 0) k.shm.u32[i] = 0; // no store when already 0: the shim's line stays put
 }
 
 /**

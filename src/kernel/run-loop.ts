@@ -50,8 +50,8 @@ export function runThread(k: Kernel, t: Thread): void {
   const shm = k.shm;
   const L = shm.layout;
   const hostOff = shm.hostOffset(p.host.id);
-  shm.writeI64(hostOff + L.hSimTime, k.sched.nowNs);
-  shm.writeI64(hostOff + L.hUnapplied, 0);
+  shm.updateI64(hostOff + L.hSimTime, k.sched.nowNs);
+  shm.updateI64(hostOff + L.hUnapplied, 0);
   let kind: number;
   if (t.pendingKind !== 0) {
     kind = t.pendingKind;
@@ -83,8 +83,8 @@ function replyAndGoOn(k: Kernel, t: Thread, kind: number, ret: number): void {
     shm.writeI64(ch + L.chRet, ret);
     // Kept here: the copy in the host block is the program's to overwrite.
     const allowedNs = k.sched.maxRunaheadNs();
-    shm.writeI64(hostOff + L.hMaxRunahead, allowedNs);
-    shm.writeI64(hostOff + L.hSimTime, k.sched.nowNs);
+    shm.updateI64(hostOff + L.hMaxRunahead, allowedNs);
+    shm.updateI64(hostOff + L.hSimTime, k.sched.nowNs);
     if (k.sched.canPost()) {
       t.allowedNs = allowedNs;
       k.addon.reply(t.slot);
