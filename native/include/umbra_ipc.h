@@ -171,7 +171,7 @@ typedef struct umbra_channel {
   int32_t vpid;
   uint32_t line1_pad;
   uint64_t preempt_count; /* how often native preemption fired in this thread */
-  /* line 2 on: start-up, the spin rule, signal delivery, staged buffers */
+  /* line 2: start-up, the spin rule, the handler of a signal being delivered */
   uint8_t random[16]; /* AT_RANDOM replacement, START_OK */
   /* The spin rule: clock reads since the simulated time was spin_since_ns, with
    * no block in between. The shim counts; the simulator zeroes spin_reads when
@@ -182,11 +182,11 @@ typedef struct umbra_channel {
   uint64_t handler;
   uint64_t handler_flags; /* sa_flags */
   uint64_t handler_mask;
-  uint8_t siginfo[128];
+  uint64_t line2_pad;
+  /* lines 3-6: two stage windows per line; then the staged bytes from a line's start */
   umbra_stage_window stage_win[UMBRA_STAGE_WINDOWS];
   uint8_t stage[UMBRA_STAGE_BYTES];
-  uint8_t pad[2048 - 64 - 64 - 16 - 8 - 4 * 2 - 8 * 3 - 128 - UMBRA_STAGE_WINDOWS * 32 -
-              UMBRA_STAGE_BYTES];
+  uint8_t siginfo[128];
 } umbra_channel;
 
 /* deliver_flags */
@@ -269,6 +269,8 @@ typedef struct umbra_header {
 _Static_assert(sizeof(umbra_channel) == 2048, "channel size");
 _Static_assert(offsetof(umbra_channel, ret) == 64, "line 1 starts at ret");
 _Static_assert(offsetof(umbra_channel, random) == 128, "line 1 is whole");
+_Static_assert(offsetof(umbra_channel, stage_win) == 192 && offsetof(umbra_channel, stage) % 64 == 0,
+               "stage windows and bytes start lines");
 _Static_assert(sizeof(umbra_stage_window) == 32, "stage window size");
 _Static_assert(sizeof(umbra_host) == 128, "host size");
 _Static_assert(sizeof(umbra_header) == 4096, "header size");

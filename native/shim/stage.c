@@ -270,10 +270,10 @@ void shim_stage(umbra_channel *ch, long nr, const long a[6]) {
  * buffers. The windows are checked again: the region is writable by every
  * managed process, and a bad one must not make the shim write out of bounds. */
 void shim_unstage(umbra_channel *ch) {
+  /* The count stays: the next call's shim_stage stores its own only when it
+   * differs, so a loop of calls alike leaves the line to the simulator. */
   uint32_t n = ch->stage_count;
-  if (n == 0) return;
-  ch->stage_count = 0;
-  if (n > UMBRA_STAGE_WINDOWS) return;
+  if (n == 0 || n > UMBRA_STAGE_WINDOWS) return;
   for (uint32_t i = 0; i < n; i++) {
     const umbra_stage_window *w = &ch->stage_win[i];
     uint32_t lo = w->dirty_lo, hi = w->dirty_hi;
