@@ -400,13 +400,25 @@ static bool spin_worthwhile(int64_t now_ns) {
  * can say the thread is stuck and wait again. */
 static int wait_request(umbra_channel *ch, int pid, int64_t watchdog_ns) {
   _Atomic uint32_t *state = (_Atomic uint32_t *)&ch->state;
-  int64_t start_ns = monotonic_now_ns();
-  if (spin_worthwhile(start_ns)) {
+  /* The clock is first read after 64 spins: most answers come sooner, and a
+   * clock read is a fair part of a short round trip. A "no" from the last
+   * sample is checked again at once (it is re-sampled every SPIN_CHECK_NS). */
+  bool spin = g_spin_allowed && g_spin_ok;
+  if (!spin) spin = spin_worthwhile(monotonic_now_ns());
+  if (spin) {
+    int64_t start_ns = 0;
     for (uint32_t i = 1;; i++) {
       uint32_t s = atomic_load_explicit(state, memory_order_acquire);
       if ((s & UMBRA_CH_OWNER_MASK) == UMBRA_CH_REQUEST) return WAIT_REQUEST;
       __builtin_ia32_pause();
-      if ((i & 63) == 0 && monotonic_now_ns() - start_ns >= SPIN_BUDGET_NS) break;
+      if ((i & 63) != 0) continue;
+      int64_t now = monotonic_now_ns();
+      if (start_ns == 0) {
+        start_ns = now;
+        if (!spin_worthwhile(now)) break;
+      } else if (now - start_ns >= SPIN_BUDGET_NS) {
+        break;
+      }
     }
   }
   int64_t give_up_ns = watchdog_ns > 0 ? monotonic_now_ns() + watchdog_ns : 0;
