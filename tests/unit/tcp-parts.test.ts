@@ -53,6 +53,30 @@ test('SendBuffer: a long stream keeps memory bounded to what is held', () => {
   assert.equal(b.endOffset, 100_000_000);
 });
 
+test('SendBuffer: reserve gives room up to a chunk edge, filled in place and committed', () => {
+  const b = new SendBuffer();
+  const data = patternBytes(100_000, 9);
+  b.append(data.subarray(0, 60_000));
+  // The first chunk has 65 536 - 60 000 bytes left: a larger reserve stops at its edge.
+  const n = b.reserve(10_000);
+  assert.equal(n, 5536);
+  b.reservedChunk.set(data.subarray(60_000, 60_000 + n), b.reservedAt);
+  b.commit(n);
+  assert.equal(b.endOffset, 65_536);
+  // Uncommitted bytes written into the room are not part of the stream.
+  const m = b.reserve(50_000);
+  assert.equal(m, 50_000);
+  b.reservedChunk.fill(0xee, b.reservedAt, b.reservedAt + m);
+  b.reservedChunk.set(data.subarray(65_536, 65_536 + 1000), b.reservedAt);
+  b.commit(1000);
+  assert.equal(b.length, 66_536);
+  assert.deepEqual(b.read(0, 66_536), data.subarray(0, 66_536));
+  // The rest of the room is taken again by the next reserve and overwritten.
+  b.append(data.subarray(66_536));
+  assert.deepEqual(b.read(0, 100_000), data);
+  assert.throws(() => b.commit(70_000), /without room reserved/);
+});
+
 test('ReceiveQueue: piecewise reads, peek without consuming', () => {
   const q = new ReceiveQueue();
   q.push(new Uint8Array([1, 2, 3]));

@@ -115,8 +115,8 @@ export class UserMsg extends IoProgress {
     return this.gatherInto(k, t, skip, n, out) < 0 ? null : out;
   }
 
-  /** Copies n bytes at message offset `skip` into `into` (from 0). Returns n or -EFAULT. */
-  gatherInto(k: Kernel, t: Thread, skip: number, n: number, into: Uint8Array): number {
+  /** Copies n bytes at message offset `skip` into `into` (from intoAt). Returns n or -EFAULT. */
+  gatherInto(k: Kernel, t: Thread, skip: number, n: number, into: Uint8Array, intoAt = 0): number {
     const pid = t.process.nativePid;
     let done = 0;
     for (let i = 0; i < this.count && done < n; i++) {
@@ -126,7 +126,7 @@ export class UserMsg extends IoProgress {
         continue;
       }
       const take = Math.min(len - skip, n - done);
-      if (k.mem.readBuf(pid, this.iov[2 * i] + skip, into, done, take) !== take) return -E.EFAULT;
+      if (k.mem.readBuf(pid, this.iov[2 * i] + skip, into, intoAt + done, take) !== take) return -E.EFAULT;
       done += take;
       skip = 0;
     }

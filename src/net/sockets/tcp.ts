@@ -201,7 +201,6 @@ export class TcpFile extends SocketFile {
   sendMsg(k: Kernel, t: Thread, m: UserMsg, flags: number): number {
     if ((flags & MSG_OOB) !== 0) return -E.EOPNOTSUPP; // urgent data is not modelled
     const s = this.sock;
-    const stage = layerOf(k).stage;
     let done = m.resumeFrom;
     m.progressed = done;
     const more = (flags & MSG_MORE) !== 0;
@@ -217,13 +216,14 @@ export class TcpFile extends SocketFile {
         m.progressed = done;
         return -E.EAGAIN;
       }
-      const n = Math.min(space, m.total - done, STAGE_BYTES);
-      if (m.gatherInto(k, t, done, n, stage) < 0) return done > 0 ? done : -E.EFAULT;
-      const sent = s.send(stage.subarray(0, n), more);
+      // The bytes go from the process straight into the send buffer's room.
+      const sent = s.reserveSend(Math.min(space, m.total - done));
       if (sent <= 0) {
         m.progressed = done;
         return done > 0 ? done : sent === 0 ? -E.EAGAIN : sent;
       }
+      if (m.gatherInto(k, t, done, sent, s.sendRoom, s.sendRoomAt) < 0) return done > 0 ? done : -E.EFAULT;
+      s.commitSend(sent, more);
       done += sent;
       m.progressed = done;
     }
@@ -330,7 +330,6 @@ export class TcpFile extends SocketFile {
   sendfile(k: Kernel, t: Thread, inFd: number, offsetAddr: number, count: number, p: IoProgress): number {
     const s = this.sock;
     const pid = t.process.nativePid;
-    const stage = layerOf(k).stage;
     let done = p.resumeFrom;
     p.progressed = done;
     if (count === 0) return 0;
@@ -363,16 +362,18 @@ export class TcpFile extends SocketFile {
           p.progressed = done;
           return -E.EAGAIN;
         }
-        const want = Math.min(space, count - done, STAGE_BYTES);
+        // The file's bytes are read straight into the send buffer's room.
+        const want = s.reserveSend(Math.min(space, count - done));
+        if (want <= 0) return done > 0 ? done : want === 0 ? -E.EAGAIN : want;
         let got: number;
         try {
-          got = fs.readSync(fd, stage, 0, want, off);
+          got = fs.readSync(fd, s.sendRoom, s.sendRoomAt, want, off);
         } catch {
           return done > 0 ? done : -E.EIO;
         }
         if (got <= 0) return done; // end of file
-        const sent = s.send(stage.subarray(0, got), false);
-        if (sent <= 0) return done > 0 ? done : sent === 0 ? -E.EAGAIN : sent;
+        s.commitSend(got, false);
+        const sent = got;
         off += sent;
         done += sent;
         p.progressed = done;

@@ -2,6 +2,8 @@
 // (segments are views into immutable bytes, copies happen only across chunk
 // edges), a receive queue of payload views, and a run-based out-of-order queue.
 
+const EMPTY = new Uint8Array(0);
+
 /** Bytes per send-buffer chunk; big enough that per-chunk work is negligible. */
 const CHUNK_BYTES = 64 * 1024;
 
@@ -35,20 +37,44 @@ export class SendBuffer {
   append(data: Uint8Array): void {
     let from = 0;
     while (from < data.length) {
-      let last = this.chunks.length - 1;
-      if (last < this.headIndex || this.fill[last] === CHUNK_BYTES) {
-        this.chunks.push(new Uint8Array(CHUNK_BYTES));
-        this.fill.push(0);
-        last += 1;
-      }
-      const chunk = this.chunks[last]!;
-      const used = this.fill[last]!;
-      const n = Math.min(CHUNK_BYTES - used, data.length - from);
-      chunk.set(data.subarray(from, from + n), used);
-      this.fill[last] = used + n;
+      const n = this.reserve(data.length - from);
+      this.reservedChunk.set(data.subarray(from, from + n), this.reservedAt);
+      this.commit(n);
       from += n;
     }
-    this.endOffsetValue += data.length;
+  }
+
+  /** The chunk and offset of the room that the last reserve() found. */
+  reservedChunk: Uint8Array = EMPTY;
+  reservedAt = 0;
+
+  /**
+   * Finds room for up to `max` new bytes in one chunk (a new chunk when the
+   * last is full): the caller fills reservedChunk from reservedAt, for the
+   * returned count at most, and then commits what it wrote. Filling the chunk
+   * directly spares a copy of every byte sent.
+   */
+  reserve(max: number): number {
+    let last = this.chunks.length - 1;
+    if (last < this.headIndex || this.fill[last] === CHUNK_BYTES) {
+      this.chunks.push(new Uint8Array(CHUNK_BYTES));
+      this.fill.push(0);
+      last += 1;
+    }
+    const used = this.fill[last]!;
+    this.reservedChunk = this.chunks[last]!;
+    this.reservedAt = used;
+    return Math.min(CHUNK_BYTES - used, max);
+  }
+
+  /** Appends the first n bytes of the last reserve()'s room. */
+  commit(n: number): void {
+    const last = this.chunks.length - 1;
+    if (n < 0 || this.chunks[last] !== this.reservedChunk || this.fill[last]! + n > CHUNK_BYTES) {
+      throw new Error(`tcp: send buffer commit of ${n} bytes without room reserved`);
+    }
+    this.fill[last] = this.fill[last]! + n;
+    this.endOffsetValue += n;
   }
 
   /** Returns bytes [offset, offset + len): a view when they sit in one chunk, else a copy. */
@@ -93,8 +119,6 @@ export class SendBuffer {
     }
   }
 }
-
-const EMPTY = new Uint8Array(0);
 
 /** In-order received bytes waiting for the application, kept as the payload views that carried them. */
 export class ReceiveQueue {

@@ -433,6 +433,34 @@ export class TcpConnection {
   }
 
   /**
+   * send() in two steps, for a caller that copies the bytes straight into the
+   * send buffer: returns how many bytes may be written at sendRoom from
+   * sendRoomAt (at most max; or -errno as send() answers), after which
+   * commitSend says how many were.
+   */
+  reserveSend(max: number, nowNs?: number): number {
+    this.clock(nowNs);
+    if (this.pendingError !== 0) return -this.takeErrno();
+    if (this.wrShutdown || !(this.canSendState() || this.isConnecting())) return -Errno.EPIPE;
+    if (this.isConnecting()) return -Errno.EAGAIN;
+    if (max === 0) return 0;
+    const n = Math.min(max, this.sndBufBytes - this.sendBuf.length);
+    if (n <= 0) return -Errno.EAGAIN;
+    return this.sendBuf.reserve(n);
+  }
+  get sendRoom(): Uint8Array {
+    return this.sendBuf.reservedChunk;
+  }
+  get sendRoomAt(): number {
+    return this.sendBuf.reservedAt;
+  }
+  /** The second step of reserveSend: queues the n bytes written and sends what may go. */
+  commitSend(n: number): void {
+    this.sendBuf.commit(n);
+    this.transmit();
+  }
+
+  /**
    * Copies received bytes into `into`. Returns the count, 0 at end of stream
    * (peer FIN, SHUT_RD, or after a reported reset), or -errno: EAGAIN (nothing
    * yet), ENOTCONN (never connected), or a pending error (consumed).

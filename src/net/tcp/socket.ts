@@ -367,6 +367,37 @@ export class TcpSocket {
     });
   }
 
+  /**
+   * send() with the bytes copied straight into the send buffer, in two steps:
+   * reserveSend answers how many bytes may be written at sendRoom from
+   * sendRoomAt (at most max; or -errno as send() does), and commitSend queues
+   * the n written. The caller asked sendSpace first.
+   */
+  reserveSend(max: number): number {
+    const ep = this.ep;
+    if (ep === null) return -E.EPIPE;
+    return ep.conn.reserveSend(max, this.tcp.now);
+  }
+  get sendRoom(): Uint8Array {
+    return (this.ep as TcpEndpoint).conn.sendRoom;
+  }
+  get sendRoomAt(): number {
+    return (this.ep as TcpEndpoint).conn.sendRoomAt;
+  }
+  commitSend(n: number, more: boolean): void {
+    this.act((c, now) => {
+      if (more && !c.cork) {
+        c.setCork(true, now);
+        this.moreCorked = true;
+      }
+      c.commitSend(n);
+      if (!more && this.moreCorked) {
+        this.moreCorked = false;
+        c.setCork(false, now);
+      }
+    });
+  }
+
   /** The stream ended or failed: a read returns what is queued even below SO_RCVLOWAT. */
   get eofOrError(): boolean {
     const c = this.conn;
