@@ -93,8 +93,9 @@ export class Memory {
     for (let i = 0; i < this.stageCount; i++) {
       if (!answered && this.wHi[i] > this.wLo[i]) this.flush(i);
       const w = this.stageCh + L.chStageWin + i * L.swSize;
-      u32[(w + L.swDirtyLo) >> 2] = this.wLo[i];
-      u32[(w + L.swDirtyHi) >> 2] = this.wHi[i];
+      // Stored only when they differ from the shim's zeros: the line then stays in its cache.
+      if (u32[(w + L.swDirtyLo) >> 2] !== this.wLo[i]) u32[(w + L.swDirtyLo) >> 2] = this.wLo[i];
+      if (u32[(w + L.swDirtyHi) >> 2] !== this.wHi[i]) u32[(w + L.swDirtyHi) >> 2] = this.wHi[i];
     }
     this.stagePid = -1;
     this.stageCount = 0;
