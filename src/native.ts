@@ -154,7 +154,10 @@ export interface NativeAddon {
   spawnSeq(): number;
   /** Sleeps until spawnSeq() is no longer seq (at most 50 ms). */
   spawnWait(seq: number): void;
-  /** false: neither side spins waiting for the other (more threads run at once than cores); true: decide by load. */
+  /**
+   * false: neither side spins waiting for the other (more threads run at once than cores); true: decide by
+   * load. Cheap to call often: the shims are told only when the answer changes.
+   */
   allowSpin(allowed: boolean): void;
   /**
    * Native pid, or -errno. `atRandom` (16 bytes) replaces the kernel's AT_RANDOM bytes before the

@@ -352,7 +352,13 @@ static int64_t monotonic_now_ns(void) {
 static int g_loadavg_fd = -1;
 static long g_usable_cpus;
 static int64_t g_spin_checked_ns = -SPIN_CHECK_NS;
+/* The machine's verdict: at most one runnable thread per usable CPU (last sample). */
 static bool g_spin_ok = true;
+/* The simulator's verdict (allowSpin): no more threads of its own run at once than there are
+ * cores, counting itself. */
+static bool g_spin_allowed = true;
+/* What the header's spin_ok last said, so that it is stored only when it changes. */
+static int g_spin_published = -1;
 
 static long usable_cpus(void) {
   cpu_set_t set;
@@ -361,9 +367,16 @@ static long usable_cpus(void) {
   return n > 0 ? n : 1;
 }
 
-/* False when the simulator knows spinning cannot pay (more threads run at once than there are
- * cores). */
-static bool g_spin_allowed = true;
+/* Tells the shims whether to spin for a reply (header spin_ok). Every shim
+ * reads the word before each wait, so a store that changes nothing would only
+ * cost each of them a cache miss. */
+static void publish_spin(void) {
+  int v = g_spin_allowed && g_spin_ok;
+  if (v == g_spin_published || !g_shm) return;
+  g_spin_published = v;
+  atomic_store_explicit((_Atomic uint32_t *)&((umbra_header *)g_shm)->spin_ok, (uint32_t)v,
+                        memory_order_relaxed);
+}
 
 static bool spin_worthwhile(int64_t now_ns) {
   if (!g_spin_allowed) return false;
@@ -386,9 +399,7 @@ static bool spin_worthwhile(int64_t now_ns) {
   /* Sampled while we wait: the count holds this thread and, usually, the managed
    * thread we just answered; spinning pays while nothing else wants a CPU. */
   g_spin_ok = runnable <= g_usable_cpus;
-  if (g_shm)
-    atomic_store_explicit((_Atomic uint32_t *)&((umbra_header *)g_shm)->spin_ok, g_spin_ok,
-                          memory_order_relaxed);
+  publish_spin();
   return g_spin_ok;
 }
 
@@ -482,9 +493,11 @@ static napi_value js_reply_and_wait(napi_env env, napi_callback_info info) {
   return make_int(env, wait_request(ch, pid, watchdog_ns));
 }
 
-/* allowSpin(allowed): with several hosts' threads running at once on too few
- * cores, every side sleeps on its futex at once: a spinner would take the
- * core another managed thread needs. Also tells the shims (header spin_ok). */
+/* allowSpin(allowed): the simulator says whether its own threads leave a core
+ * for each spinner (it calls this as managed threads start and stop running
+ * natively); when not, every side sleeps on its futex at once, since a spinner
+ * would take the core another managed thread needs. Also tells the shims
+ * (header spin_ok), together with the load-average sample. */
 static napi_value js_allow_spin(napi_env env, napi_callback_info info) {
   napi_value a[1];
   if (get_args(env, info, 1, a)) return NULL;
@@ -494,11 +507,7 @@ static napi_value js_allow_spin(napi_env env, napi_callback_info info) {
     return NULL;
   }
   g_spin_allowed = allowed;
-  g_spin_ok = allowed;
-  g_spin_checked_ns = allowed ? -SPIN_CHECK_NS : g_spin_checked_ns;
-  if (g_shm)
-    atomic_store_explicit((_Atomic uint32_t *)&((umbra_header *)g_shm)->spin_ok, allowed,
-                          memory_order_relaxed);
+  publish_spin();
   return NULL;
 }
 

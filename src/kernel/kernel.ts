@@ -3,6 +3,7 @@
 // Behaviour lives in the modules beside it: run-loop (the hand-off with a
 // managed thread), dispatch (the syscall table), blocking, cpu-latency,
 // shim-calls, lifecycle (process and thread birth and death) and spawn.
+import * as os from 'node:os';
 import type { ProcessConfig } from '../config/types';
 import type { InFlightRunner, Scheduler } from '../core/scheduler';
 import { native, NativeAddon, WAIT_RESULT } from '../native';
@@ -162,6 +163,27 @@ export class Kernel implements InFlightRunner {
   /** The channel of the thread that blocked last, whose shim is not yet told to stop spinning (-1: none). */
   parkPendingSlot = -1;
 
+  /**
+   * Whether spinning pays for the wait about to begin: the simulator and the
+   * `running` managed threads that run natively meanwhile each need a core. A
+   * spinner on a machine with no core to spare takes the one another thread
+   * needs, and every hand-off then waits for a time slice; with one thread
+   * running on two cores, sleeping instead makes every call a cold wake-up.
+   */
+  spinFor(running: number): void {
+    const want = running + 1 <= this.cores;
+    if (want === this.spinAllowed) return;
+    this.spinAllowed = want;
+    this.addon.allowSpin(want);
+  }
+  private readonly cores = os.availableParallelism();
+  private spinAllowed = true;
+
+  /** Threads whose reply is posted: they run natively until their next message. */
+  get postedCount(): number {
+    return this.posted.length;
+  }
+
   /** t's reply is posted (or its process started): its next message is served by serveOne. */
   post(t: Thread): void {
     this.sched.posted(t.startPending);
@@ -177,6 +199,7 @@ export class Kernel implements InFlightRunner {
     if (spawnSeq >= 0 && this.takeSpawnResults()) return;
     const n = this.posted.length;
     const watchdogNs = this.opts.watchdogTimeoutNs ?? 0;
+    this.spinFor(n);
     let r = this.addon.waitAny(this.postedSlots, this.postedPids, n, watchdogNs, spawnSeq);
     while (r === -(n + 1)) {
       for (const t of this.posted) reportSilent(this, t, t.process.nativePid);

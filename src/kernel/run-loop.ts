@@ -91,6 +91,7 @@ function replyAndGoOn(k: Kernel, t: Thread, kind: number, ret: number): void {
       k.post(t);
       return;
     }
+    k.spinFor(k.postedCount + 1);
     let waited = k.addon.replyAndWait(t.slot, p.nativePid, k.opts.watchdogTimeoutNs);
     if (waited === WAIT_RESULT.STILL_WAITING) waited = watchSilentThread(k, t, p.nativePid);
     kind = afterAnswer(k, t, allowedNs, waited);

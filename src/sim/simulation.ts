@@ -3,7 +3,6 @@
 // loop to stop time (or until interrupted), and reports how every configured
 // process ended and which output files could not be written.
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Config } from '../config/types';
 import { EXPERIMENTAL_FIELDS, getExperimental, noEffectWarning } from '../config/schema';
@@ -134,10 +133,6 @@ export class Simulation {
       usePreloadLibc: x.usePreloadLibc,
     });
     registerAllSyscalls(this.kernel);
-    // Threads of several hosts plus the simulator on fewer cores: a spinner takes a core another thread needs.
-    this.kernel.addon.allowSpin(
-      !(this.sched.parallelism > 1 && this.sched.parallelism + 1 > os.availableParallelism()),
-    );
   }
 
   /**

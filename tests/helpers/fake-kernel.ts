@@ -48,7 +48,11 @@ export class FakeAddon implements NativeAddon {
   rdtscTraps(): boolean {
     return this.real.rdtscTraps();
   }
-  allowSpin(): void {}
+  /** What the kernel told the addon about spinning, in order. */
+  readonly spinCalls: boolean[] = [];
+  allowSpin(allowed: boolean): void {
+    this.spinCalls.push(allowed);
+  }
   spawnAsync(): void {
     throw new Error('FakeAddon: no processes start in unit tests');
   }

@@ -4,6 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import * as os from 'node:os';
 import { FakeKernel, USER_BASE } from '../helpers/fake-kernel';
 import { program } from '../helpers/umbra';
 import { SYS } from '../../src/abi/syscalls';
@@ -123,4 +124,17 @@ test('a block starts a new count of empty polls even at the same instant, and ze
   assert.equal(f.syscall(SYS.read, rfd, BUF, 1).ret, 1);
   assert.equal(f.sched.nowNs, 0, 'woken at the same instant');
   interleavedPolls(f, SPIN_FREE_EMPTY_POLLS);
+});
+
+test('spinning is allowed while the simulator and the threads running natively have a core each, and the addon hears of changes only', () => {
+  const fk = new FakeKernel();
+  const cores = os.availableParallelism();
+  fk.kernel.spinFor(0);
+  fk.kernel.spinFor(cores - 1); // the simulator and cores - 1 threads: one core each
+  assert.deepEqual(fk.addon.spinCalls, [], 'allowed from the start: nothing to say');
+  fk.kernel.spinFor(cores);
+  fk.kernel.spinFor(cores + 5);
+  assert.deepEqual(fk.addon.spinCalls, [false]);
+  fk.kernel.spinFor(1);
+  assert.deepEqual(fk.addon.spinCalls, cores >= 2 ? [false, true] : [false]);
 });
