@@ -104,8 +104,18 @@ function replyAndGoOn(k: Kernel, t: Thread, kind: number, ret: number): void {
 export function serveAnswer(k: Kernel, t: Thread, waited: number): void {
   parkEarlier(k, t);
   if (t.startPending) {
-    // A process started while other hosts ran: its first message is START.
+    // A process started (or exec'd in place) while other hosts ran: its first message is START.
     t.startPending = false;
+    const retired = t.retiredThreads;
+    if (retired !== null) {
+      // The old image is gone now that the new one spoke (or died): its channels are free.
+      t.retiredThreads = null;
+      for (const o of retired) k.threadSlots.release(o.slot);
+      // As when the simulator waited for it: the new image runs from an event at this instant.
+      if (waited === WAIT_RESULT.DIED) k.processDied(t.process);
+      else k.startThread(t);
+      return;
+    }
     if (waited === WAIT_RESULT.DIED) diedBeforeStart(k, t);
     else runThread(k, t);
     return;

@@ -340,6 +340,15 @@ function execInPlace(
   shm.writeI64(t.chOff + L.chArgs + 8, argvAt);
   shm.writeI64(t.chOff + L.chArgs + 16, envAt);
   k.addon.reply(t.slot);
+  if (k.sched.canPostStart()) {
+    // The new image starts natively while other hosts run; its START is served as a spawned
+    // process's is (serveAnswer), and the old channels are freed then.
+    nt.retiredThreads = old;
+    nt.startPending = true;
+    nt.state = 'running';
+    k.post(nt);
+    return c.deferred();
+  }
   // The old channels are free once the new image speaks: the old image is gone by then.
   const started = k.addon.waitRequest(nt.slot, p.nativePid) !== 0;
   for (const o of old) k.threadSlots.release(o.slot);
