@@ -24,7 +24,10 @@ export class Thread {
   /** While posted (hosts in parallel): the runahead its shim was given, and whether START is still due. */
   allowedNs = 0;
   startPending = false;
-  /** A new image's first thread whose START is posted (exec in place): the old image's threads, whose channels are freed once it speaks. */
+  /**
+   * A new image's first thread whose START is posted (exec in place): the old image's threads,
+   * whose channels are freed once it speaks.
+   */
   retiredThreads: Thread[] | null = null;
   /** While its process starts on the addon's spawner thread: the job's id (0: none), and what to log once it runs. */
   spawnId = 0;
