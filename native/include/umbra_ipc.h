@@ -269,7 +269,8 @@ typedef struct umbra_header {
 _Static_assert(sizeof(umbra_channel) == 2048, "channel size");
 _Static_assert(offsetof(umbra_channel, ret) == 64, "line 1 starts at ret");
 _Static_assert(offsetof(umbra_channel, random) == 128, "line 1 is whole");
-_Static_assert(offsetof(umbra_channel, stage_win) == 192 && offsetof(umbra_channel, stage) % 64 == 0,
+_Static_assert(offsetof(umbra_channel, stage_win) == 192 &&
+                   offsetof(umbra_channel, stage) % 64 == 0,
                "stage windows and bytes start lines");
 _Static_assert(sizeof(umbra_stage_window) == 32, "stage window size");
 _Static_assert(sizeof(umbra_host) == 128, "host size");
