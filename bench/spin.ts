@@ -9,12 +9,12 @@ import { configYaml, field, fmtCount, note, program, report, UmbraConfig, us, ve
 import { HANG_TIMEOUT_MS, REPO, tempDir } from '../tests/helpers/umbra';
 
 const SMALL = 10;
-const REPS = 3;
+const REPS = 5;
 
 /** The two loads: a typical mix, and one with as many clock reads per instant as stays under the allowance. */
 const LOADS = [
   { name: 'spin-rule', rounds: 300_000, reads: 2 },
-  { name: 'spin-rule-clocky', rounds: 100_000, reads: 100 },
+  { name: 'spin-rule-clocky', rounds: 300_000, reads: 100 },
 ];
 
 /** The shim's compiler flags, as native/Makefile has them. */
