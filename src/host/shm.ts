@@ -155,19 +155,41 @@ export class SharedRegion {
   }
 }
 
-/** Slot allocator with lowest-free reuse, so slot numbers are deterministic. */
+/** Released slots wait behind this many newer ones before they are handed out again. */
+const QUARANTINE = 64;
+
+/** Slot allocator: the oldest released slot first, so slot numbers are deterministic. */
 export class SlotAllocator {
+  /** Released slots, oldest first, from `head` on. */
   private free: number[] = [];
+  private head = 0;
   private next = 0;
   constructor(
     private readonly max: number,
     private readonly what: string,
   ) {}
 
+  /**
+   * A released slot once QUARANTINE newer ones wait behind it, else a new one
+   * (else the oldest released anyway). The native process that used a slot must
+   * be gone before it is handed out again (Reaper.settle*): after that many
+   * later releases it usually is, and the simulator does not wait for its
+   * teardown. Only the order of releases decides, and that is the
+   * simulation's, so runs stay deterministic (a slot number reaches the
+   * program, in UMBRA_CHANNEL).
+   */
   alloc(): number {
-    if (this.free.length > 0) {
-      this.free.sort((a, b) => b - a);
-      return this.free.pop() as number;
+    const waiting = this.free.length - this.head;
+    if (waiting > QUARANTINE || (waiting > 0 && this.next >= this.max)) {
+      const slot = this.free[this.head++];
+      if (this.head === this.free.length) {
+        this.free.length = 0;
+        this.head = 0;
+      } else if (this.head >= 1024 && this.head * 2 >= this.free.length) {
+        this.free.splice(0, this.head);
+        this.head = 0;
+      }
+      return slot;
     }
     if (this.next >= this.max) throw new Error(`umbra: too many ${this.what} (limit ${this.max})`);
     return this.next++;
@@ -175,7 +197,7 @@ export class SlotAllocator {
 
   /** True when alloc() can succeed. */
   hasFree(): boolean {
-    return this.free.length > 0 || this.next < this.max;
+    return this.head < this.free.length || this.next < this.max;
   }
 
   release(slot: number): void {

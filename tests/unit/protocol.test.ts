@@ -18,7 +18,7 @@ import {
   TSC_TRAP,
   YIELD_REASON,
 } from '../../src/abi/protocol';
-import { SharedRegion } from '../../src/host/shm';
+import { SharedRegion, SlotAllocator } from '../../src/host/shm';
 import { native, ProtocolConstants } from '../../src/native';
 
 test('the TypeScript tables are the addon constants, frozen', () => {
@@ -112,4 +112,30 @@ test('park marks a blocked request for its shim without touching its owner or sl
   // The reply hands the channel over and clears every bit above the owner (and wakes the sleeper).
   n.reply(slot);
   assert.equal(shm.u32[stateIndex], C.REPLY);
+});
+
+test('slot allocator: a released slot waits behind 64 newer releases, then slots come back oldest first', () => {
+  const slots = new SlotAllocator(1000, 'slots');
+  const first = Array.from({ length: 70 }, () => slots.alloc());
+  assert.deepEqual(
+    first,
+    Array.from({ length: 70 }, (_, i) => i),
+  );
+  for (let i = 0; i < 65; i++) slots.release(i);
+  // 65 wait: the oldest (0) now has 64 behind it and is handed out; the next waits again.
+  assert.equal(slots.alloc(), 0);
+  assert.equal(slots.alloc(), 70, 'with 64 waiting, a new slot');
+  slots.release(69);
+  assert.equal(slots.alloc(), 1);
+});
+
+test('slot allocator: at the limit a released slot is reused at once, and past it alloc throws', () => {
+  const slots = new SlotAllocator(2, 'threads');
+  assert.equal(slots.alloc(), 0);
+  assert.equal(slots.alloc(), 1);
+  assert.equal(slots.hasFree(), false);
+  assert.throws(() => slots.alloc(), /too many threads \(limit 2\)/);
+  slots.release(1);
+  assert.equal(slots.hasFree(), true);
+  assert.equal(slots.alloc(), 1);
 });
