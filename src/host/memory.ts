@@ -93,9 +93,11 @@ export class Memory {
     for (let i = 0; i < this.stageCount; i++) {
       if (!answered && this.wHi[i] > this.wLo[i]) this.flush(i);
       const w = this.stageCh + L.chStageWin + i * L.swSize;
+      const lo = (w + L.swDirtyLo) >> 2;
+      const hi = (w + L.swDirtyHi) >> 2;
       // Stored only when they differ from the shim's zeros: the line then stays in its cache.
-      if (u32[(w + L.swDirtyLo) >> 2] !== this.wLo[i]) u32[(w + L.swDirtyLo) >> 2] = this.wLo[i];
-      if (u32[(w + L.swDirtyHi) >> 2] !== this.wHi[i]) u32[(w + L.swDirtyHi) >> 2] = this.wHi[i];
+      if (u32[lo] !== this.wLo[i]) u32[lo] = this.wLo[i];
+      if (u32[hi] !== this.wHi[i]) u32[hi] = this.wHi[i];
     }
     this.stagePid = -1;
     this.stageCount = 0;

@@ -4,6 +4,7 @@
 // The limits come through protocol.ts, whose loading checks the addon's version
 // before any offset below is used.
 import { LIMITS } from '../abi/protocol';
+import { ArrayQueue } from '../core/array-queue';
 import { Layout, native, NativeAddon } from '../native';
 
 const TWO32 = 4294967296;
@@ -160,9 +161,8 @@ const QUARANTINE = 64;
 
 /** Slot allocator: the oldest released slot first, so slot numbers are deterministic. */
 export class SlotAllocator {
-  /** Released slots, oldest first, from `head` on. */
-  private free: number[] = [];
-  private head = 0;
+  /** Released slots, oldest first. */
+  private readonly free = new ArrayQueue<number>();
   private next = 0;
   constructor(
     private readonly max: number,
@@ -179,25 +179,15 @@ export class SlotAllocator {
    * program, in UMBRA_CHANNEL).
    */
   alloc(): number {
-    const waiting = this.free.length - this.head;
-    if (waiting > QUARANTINE || (waiting > 0 && this.next >= this.max)) {
-      const slot = this.free[this.head++];
-      if (this.head === this.free.length) {
-        this.free.length = 0;
-        this.head = 0;
-      } else if (this.head >= 1024 && this.head * 2 >= this.free.length) {
-        this.free.splice(0, this.head);
-        this.head = 0;
-      }
-      return slot;
-    }
+    const waiting = this.free.length;
+    if (waiting > QUARANTINE || (waiting > 0 && this.next >= this.max)) return this.free.shift() as number;
     if (this.next >= this.max) throw new Error(`umbra: too many ${this.what} (limit ${this.max})`);
     return this.next++;
   }
 
   /** True when alloc() can succeed. */
   hasFree(): boolean {
-    return this.head < this.free.length || this.next < this.max;
+    return this.free.length > 0 || this.next < this.max;
   }
 
   release(slot: number): void {

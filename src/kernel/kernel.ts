@@ -162,6 +162,9 @@ export class Kernel implements InFlightRunner {
   private readonly postedPids = new Int32Array(128);
   /** The channel of the thread that blocked last, whose shim is not yet told to stop spinning (-1: none). */
   parkPendingSlot = -1;
+  private readonly cores = os.availableParallelism();
+  /** What the addon was last told by spinFor (it starts allowed). */
+  private spinAllowed = true;
 
   /**
    * Whether spinning pays for the wait about to begin: the simulator and the
@@ -176,8 +179,6 @@ export class Kernel implements InFlightRunner {
     this.spinAllowed = want;
     this.addon.allowSpin(want);
   }
-  private readonly cores = os.availableParallelism();
-  private spinAllowed = true;
 
   /** Threads whose reply is posted: they run natively until their next message. */
   get postedCount(): number {

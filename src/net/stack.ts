@@ -3,7 +3,8 @@
 // ids, and the choice between loopback (stays in the host, no latency or
 // bandwidth) and eth0. Each protocol's per-host state hangs off its stack.
 import { E } from '../abi/errno';
-import { ArrayQueue, type Clock, type Interface, type TxSource } from './interface';
+import { ArrayQueue } from '../core/array-queue';
+import type { Clock, Interface, TxSource } from './interface';
 import { familyOf, IN6ADDR_LOOPBACK, Ip6Table } from './ip6';
 import { INADDR_LOOPBACK, IPPROTO_UDP, isLoopback, type Packet } from './packet';
 import type { TcpStack } from './tcp/stack';

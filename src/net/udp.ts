@@ -3,7 +3,8 @@
 // buffer (bytes still waiting at the interface; a full one makes senders wait)
 // and the pending error an ICMP port-unreachable leaves (ECONNREFUSED).
 import { E } from '../abi/errno';
-import { ArrayQueue, TxSource } from './interface';
+import { ArrayQueue } from '../core/array-queue';
+import { TxSource } from './interface';
 import { FAM_V4, FAM_V6, IN6ADDR_LOOPBACK } from './ip6';
 import { INADDR_BROADCAST, INADDR_LOOPBACK, IPPROTO_UDP, isLoopback, makeUdpPacket, type Packet } from './packet';
 import { Ready, type NetworkStack, type PortTable, type Notifier, type PortBinding } from './stack';

@@ -2,7 +2,7 @@
 // inodes of socket files for path names), and stream, datagram and seqpacket
 // sockets with Linux's connect/accept, buffer, EOF, EPIPE and ECONNRESET rules.
 import { E } from '../abi/errno';
-import { ArrayQueue } from './interface';
+import { ArrayQueue } from '../core/array-queue';
 import { Ready, type Notifier } from './stack';
 import type { UnixPathSpace } from './unix-paths';
 

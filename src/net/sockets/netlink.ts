@@ -5,7 +5,7 @@ import type { Thread } from '../../host/thread';
 import { E } from '../../abi/errno';
 import { AF_NETLINK, MSG_PEEK, MSG_TRUNC, SOCKADDR_NL_SIZE, SOL_NETLINK } from '../../abi/socket';
 import type { Kernel } from '../../kernel/kernel';
-import { ArrayQueue } from '../interface';
+import { ArrayQueue } from '../../core/array-queue';
 import { rtnetlinkAnswer } from '../netlink';
 import { Ready, type NetworkStack } from '../stack';
 import { nlGroups, nlPid, putSockaddrNl, type SockAddr } from './address';

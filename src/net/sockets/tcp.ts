@@ -373,9 +373,8 @@ export class TcpFile extends SocketFile {
         }
         if (got <= 0) return done; // end of file
         s.commitSend(got, false);
-        const sent = got;
-        off += sent;
-        done += sent;
+        off += got;
+        done += got;
         p.progressed = done;
         const w =
           offsetAddr !== 0

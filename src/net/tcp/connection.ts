@@ -420,16 +420,22 @@ export class TcpConnection {
    * EPIPE (shut down for writing), or a pending error (consumed).
    */
   send(data: Uint8Array, nowNs?: number): number {
+    const n = this.acceptableBytes(data.length, nowNs);
+    if (n <= 0) return n;
+    this.sendBuf.append(n === data.length ? data : data.subarray(0, n));
+    this.transmit();
+    return n;
+  }
+
+  /** How many of `want` bytes a send may queue now (at most the free send buffer), or 0 or -errno as send(). */
+  private acceptableBytes(want: number, nowNs?: number): number {
     this.clock(nowNs);
     if (this.pendingError !== 0) return -this.takeErrno();
     if (this.wrShutdown || !(this.canSendState() || this.isConnecting())) return -Errno.EPIPE;
     if (this.isConnecting()) return -Errno.EAGAIN;
-    if (data.length === 0) return 0;
-    const n = Math.min(data.length, this.sndBufBytes - this.sendBuf.length);
-    if (n <= 0) return -Errno.EAGAIN;
-    this.sendBuf.append(n === data.length ? data : data.subarray(0, n));
-    this.transmit();
-    return n;
+    if (want === 0) return 0;
+    const n = Math.min(want, this.sndBufBytes - this.sendBuf.length);
+    return n <= 0 ? -Errno.EAGAIN : n;
   }
 
   /**
@@ -439,14 +445,8 @@ export class TcpConnection {
    * commitSend says how many were.
    */
   reserveSend(max: number, nowNs?: number): number {
-    this.clock(nowNs);
-    if (this.pendingError !== 0) return -this.takeErrno();
-    if (this.wrShutdown || !(this.canSendState() || this.isConnecting())) return -Errno.EPIPE;
-    if (this.isConnecting()) return -Errno.EAGAIN;
-    if (max === 0) return 0;
-    const n = Math.min(max, this.sndBufBytes - this.sendBuf.length);
-    if (n <= 0) return -Errno.EAGAIN;
-    return this.sendBuf.reserve(n);
+    const n = this.acceptableBytes(max, nowNs);
+    return n <= 0 ? n : this.sendBuf.reserve(n);
   }
   get sendRoom(): Uint8Array {
     return this.sendBuf.reservedChunk;

@@ -353,17 +353,22 @@ export class TcpSocket {
 
   /** Queues bytes that fit (the caller asked sendSpace first). MSG_MORE holds back a partial segment. */
   send(data: Uint8Array, more: boolean): number {
+    return this.queueing(more, (c, now) => c.send(data, now));
+  }
+
+  /** Runs `queue` on the connection as act() does, corked while MSG_MORE says more follows. */
+  private queueing<T>(more: boolean, queue: (c: TcpConnection, now: number) => T): T {
     return this.act((c, now) => {
       if (more && !c.cork) {
         c.setCork(true, now);
         this.moreCorked = true;
       }
-      const n = c.send(data, now);
+      const r = queue(c, now);
       if (!more && this.moreCorked) {
         this.moreCorked = false;
         c.setCork(false, now);
       }
-      return n;
+      return r;
     });
   }
 
@@ -385,17 +390,7 @@ export class TcpSocket {
     return (this.ep as TcpEndpoint).conn.sendRoomAt;
   }
   commitSend(n: number, more: boolean): void {
-    this.act((c, now) => {
-      if (more && !c.cork) {
-        c.setCork(true, now);
-        this.moreCorked = true;
-      }
-      c.commitSend(n);
-      if (!more && this.moreCorked) {
-        this.moreCorked = false;
-        c.setCork(false, now);
-      }
-    });
+    this.queueing(more, (c) => c.commitSend(n));
   }
 
   /** The stream ended or failed: a read returns what is queued even below SO_RCVLOWAT. */

@@ -3,7 +3,8 @@
 // without re-entrancy (an inbox drained by the outermost caller), and wake-ups
 // deferred to the end of a batch of arrivals.
 import { assert } from '../../core/assert';
-import { ArrayQueue, TxSource } from '../interface';
+import { ArrayQueue } from '../../core/array-queue';
+import { TxSource } from '../interface';
 import { IPPROTO_TCP, isLoopback, makeTcpPacket, type Packet } from '../packet';
 import { FAM_V4, familyOf } from '../ip6';
 import { addressesOverlap, PortTable, type NetworkStack, type PortBinding } from '../stack';
