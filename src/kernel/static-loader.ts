@@ -67,13 +67,38 @@ function scriptArgv(shape: { written: string; arg: string | null }, program: str
   return [shape.written, ...(shape.arg === null ? [] : [shape.arg]), program, ...argv.slice(1)];
 }
 
-function readable(file: string): boolean {
+/** What a file is, for starting it: 'unreadable' also covers missing files and non-files. */
+type FileClass = 'unreadable' | 'static' | 'dynamic' | 'other';
+
+/**
+ * Classes of the files started so far, each with the identity of the file it was read from
+ * (device, inode, size, modification and change times: a rewrite, rename over or chmod changes
+ * one). A 10 000-host run starts the same program 10 000 times; without this each start opened
+ * and read it three times on the simulator's thread.
+ */
+const fileClasses = new Map<string, { identity: string; cls: Exclude<FileClass, 'unreadable'> }>();
+
+function fileClass(file: string): FileClass {
+  let st: fs.BigIntStats | undefined;
+  try {
+    st = fs.statSync(file, { bigint: true, throwIfNoEntry: false });
+  } catch {
+    return 'unreadable';
+  }
+  if (st === undefined || !st.isFile()) return 'unreadable';
+  // /proc/<pid>/fd/N names whatever that descriptor holds now: never remembered.
+  const remember = !file.startsWith('/proc/');
+  const identity = `${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`;
+  const known = remember ? fileClasses.get(file) : undefined;
+  if (known !== undefined && known.identity === identity) return known.cls;
   try {
     fs.accessSync(file, fs.constants.R_OK);
-    return fs.statSync(file).isFile();
   } catch {
-    return false;
+    return 'unreadable';
   }
+  const cls = isStaticElf(file) ? 'static' : isElf(file) ? 'dynamic' : 'other';
+  if (remember) fileClasses.set(file, { identity, cls });
+  return cls;
 }
 
 /**
@@ -84,17 +109,19 @@ function readable(file: string): boolean {
 export function launchShape(program: string, resolvedPath: string, cwd: string): LaunchShape {
   // A program that can no longer be read (deleted, made unreadable since the configuration was
   // loaded) is started as it is: its exec then fails with the kernel's errno, as on Linux.
-  if (!readable(program)) return { kind: 'plain' };
-  if (isStaticElf(program)) {
+  const cls = fileClass(program);
+  if (cls === 'unreadable') return { kind: 'plain' };
+  if (cls === 'static') {
     return { kind: 'static', image: program.startsWith('/proc/') ? resolvedPath : program, exe: resolvedPath };
   }
-  if (isElf(program)) return { kind: 'dynamic' };
+  if (cls === 'dynamic') return { kind: 'dynamic' };
   const interpreter = scriptInterpreter(program, cwd);
   if (interpreter === null) return { kind: 'plain' };
   const exe = fs.realpathSync(interpreter.located);
   const named = { image: interpreter.located, exe, written: interpreter.written, arg: interpreter.arg };
-  if (isStaticElf(interpreter.located)) return { kind: 'script', ...named };
-  return isElf(interpreter.located) ? { kind: 'dynamic-script', ...named } : { kind: 'plain' };
+  const interpreterClass = fileClass(interpreter.located);
+  if (interpreterClass === 'static') return { kind: 'script', ...named };
+  return interpreterClass === 'dynamic' ? { kind: 'dynamic-script', ...named } : { kind: 'plain' };
 }
 
 /**

@@ -483,6 +483,24 @@ test('static ELFs and scripts whose interpreter is one run through the loader', 
   assert.equal(isStaticElf(path.join(tmp, 'bin/script.sh')), false);
 });
 
+test('launchShape remembers a file only while it stays the same: rewritten or made unreadable, it is read again', () => {
+  const file = writeExec('bin/changing', fakeElf(false));
+  const staticShape = process.arch === 'x64' ? 'static' : 'plain';
+  assert.equal(launchShape(file, file, tmp).kind, staticShape);
+  assert.equal(launchShape(file, file, tmp).kind, staticShape, 'a second start of the same file');
+  // Same inode, new content of another size: no longer static.
+  fs.writeFileSync(file, Buffer.concat([fakeElf(true), Buffer.alloc(8)]));
+  assert.equal(launchShape(file, file, tmp).kind, 'dynamic');
+  fs.writeFileSync(file, '#!/bin/sh\necho hi\n');
+  assert.equal(launchShape(file, file, tmp).kind, 'dynamic-script');
+  // Renamed over by another file of the first kind.
+  const other = writeExec('bin/changing.new', fakeElf(false));
+  fs.renameSync(other, file);
+  assert.equal(launchShape(file, file, tmp).kind, staticShape);
+  fs.rmSync(file);
+  assert.equal(launchShape(file, file, tmp).kind, 'plain', 'a file that is gone starts as it is (and fails there)');
+});
+
 test('a real static binary on this machine is accepted', (t) => {
   let staticBinary: string | null = null;
   for (const candidate of ['/usr/sbin/ldconfig', '/sbin/ldconfig.real', '/sbin/ldconfig']) {
