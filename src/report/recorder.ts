@@ -66,9 +66,15 @@ export class RunRecorder implements ReportHooks, PathCounters {
   private readonly paths = new Map<number, PathStat>();
   private readonly dirtyPaths: PathStat[] = [];
   private readonly conns = new Map<TcpEndpoint, ConnSeries>();
-  private readonly syscallCounts: Array<Float64Array | null>;
-  private readonly syscallBlockedNs: Array<Float64Array | null>;
-  private readonly syscallMaxNs: Array<Float64Array | null>;
+  /**
+   * Per host, for each syscall column: count, blocked ns, longest block (null: no call yet). A
+   * column per syscall number made anywhere in the run, not one per possible number: three
+   * 512-entry arrays per host were 12 KiB of every host's memory, most of it zeros.
+   */
+  private readonly syscallStats: Array<Float64Array | null>;
+  /** Column per syscall number (-1: not made yet), and the number per column. */
+  private readonly syscallColumn = new Int16Array(SYSCALL_SLOTS).fill(-1);
+  private readonly columnNr: number[] = [];
   private slotSince = new Float64Array(64).fill(-1);
   private readonly events: ReportData['events'] = [];
   private eventsDropped = 0;
@@ -90,9 +96,7 @@ export class RunRecorder implements ReportHooks, PathCounters {
     this.received = Array.from({ length: n }, () => new Float64Array(len));
     this.drops = Array.from({ length: n }, () => new Float64Array(len));
     this.lastIface = new Float64Array(n * 3);
-    this.syscallCounts = new Array<Float64Array | null>(n).fill(null);
-    this.syscallBlockedNs = new Array<Float64Array | null>(n).fill(null);
-    this.syscallMaxNs = new Array<Float64Array | null>(n).fill(null);
+    this.syscallStats = new Array<Float64Array | null>(n).fill(null);
     for (const s of internet.stacks) this.ifaces.push(s.iface as Interface);
   }
 
@@ -127,21 +131,30 @@ export class RunRecorder implements ReportHooks, PathCounters {
       return;
     }
     if (nr < 0 || nr >= SYSCALL_SLOTS) return;
-    let counts = this.syscallCounts[hostId];
-    if (counts === null) {
-      counts = this.syscallCounts[hostId] = new Float64Array(SYSCALL_SLOTS);
-      this.syscallBlockedNs[hostId] = new Float64Array(SYSCALL_SLOTS);
-      this.syscallMaxNs[hostId] = new Float64Array(SYSCALL_SLOTS);
+    let col = this.syscallColumn[nr];
+    if (col < 0) {
+      col = this.syscallColumn[nr] = this.columnNr.length;
+      this.columnNr.push(nr);
     }
-    counts[nr]++;
+    const at = col * 3;
+    let stats = this.syscallStats[hostId];
+    if (stats === null || stats.length <= at) stats = this.growSyscallStats(hostId, stats);
+    stats[at]++;
     const since = this.slotSince[slot];
     if (since >= 0) {
       this.slotSince[slot] = -1;
       const took = now - since;
-      (this.syscallBlockedNs[hostId] as Float64Array)[nr] += took;
-      const max = this.syscallMaxNs[hostId] as Float64Array;
-      if (took > max[nr]) max[nr] = took;
+      stats[at + 1] += took;
+      if (took > stats[at + 2]) stats[at + 2] = took;
     }
+  }
+
+  /** Room for every column so far (and a few more) in host h's syscall stats. */
+  private growSyscallStats(h: number, old: Float64Array | null): Float64Array {
+    const bigger = new Float64Array(Math.max(this.columnNr.length + 8, 16) * 3);
+    if (old !== null) bigger.set(old);
+    this.syscallStats[h] = bigger;
+    return bigger;
   }
 
   signal(host: string, vpid: number, sig: number): void {
@@ -260,14 +273,14 @@ export class RunRecorder implements ReportHooks, PathCounters {
     for (const p of this.kernel.processes) processesPerHost[p.host.id]++;
     const sum = (a: Float64Array) => a.subarray(0, n).reduce((x, y) => x + y, 0);
     const hosts = this.hostNames.map((name, h) => {
-      const counts = this.syscallCounts[h];
+      const stats = this.syscallStats[h];
       const pc = this.problemCounts.get(name);
       return {
         name,
         sentBytes: sum(this.sent[h]),
         receivedBytes: sum(this.received[h]),
         drops: sum(this.drops[h]),
-        syscalls: counts === null ? 0 : counts.reduce((x, y) => x + y, 0),
+        syscalls: stats === null ? 0 : stats.reduce((x, y, i) => (i % 3 === 0 ? x + y : x), 0),
         warnings: pc?.warnings ?? 0,
         errors: pc?.errors ?? 0,
         processes: processesPerHost[h],
@@ -325,19 +338,21 @@ export class RunRecorder implements ReportHooks, PathCounters {
     const syscallTotals = new Float64Array(SYSCALL_SLOTS);
     const perHostSyscalls: ReportData['syscalls']['perHost'] = [];
     const slowest: ReportData['syscalls']['slowest'] = [];
+    // Columns in syscall-number order, as the per-number arrays were read: ties keep that order.
+    const columns = this.columnNr.map((nr, col) => ({ nr, col })).sort((a, b) => a.nr - b.nr);
     this.hostNames.forEach((host, h) => {
-      const counts = this.syscallCounts[h];
-      if (counts === null) return;
-      const blockedNs = this.syscallBlockedNs[h] as Float64Array;
-      const maxNs = this.syscallMaxNs[h] as Float64Array;
+      const stats = this.syscallStats[h];
+      if (stats === null) return;
       const top: Array<[string, number]> = [];
-      counts.forEach((c, nr) => {
-        if (c === 0) return;
+      for (const { nr, col } of columns) {
+        const at = col * 3;
+        const c = at < stats.length ? stats[at] : 0;
+        if (c === 0) continue;
         syscallTotals[nr] += c;
         top.push([syscallName(nr), c]);
-        if (maxNs[nr] > 0)
-          slowest.push({ host, name: syscallName(nr), count: c, maxNs: maxNs[nr], totalNs: blockedNs[nr] });
-      });
+        const maxNs = stats[at + 2];
+        if (maxNs > 0) slowest.push({ host, name: syscallName(nr), count: c, maxNs, totalNs: stats[at + 1] });
+      }
       top.sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
       perHostSyscalls.push({ host, total: top.reduce((x, y) => x + y[1], 0), top: top.slice(0, 12) });
     });
