@@ -1003,10 +1003,11 @@ static const uint8_t *arg_at_random(napi_env env, napi_value v) {
  * traces its child to its first instruction (the tracer must be the thread
  * that cloned it), and as the children's parent it must outlive them
  * (PR_SET_PDEATHSIG follows the creating thread): it lives as long as umbra.
- * Two spawners: one alone was the bound of a many-host start (a 5000-host
- * run spent two thirds of its wall time waiting for it), while each of its
- * spawns mostly waited for the disk and the child's exec. Results are matched
- * by job id, so the order in which jobs finish changes nothing simulated. */
+ * Two spawners: on a disk-backed data directory one alone bounded a
+ * many-host start (5000 hosts: 16-18 s, 14 s with two), each of its spawns
+ * mostly waiting for the disk and the child's exec; where the CPUs are the
+ * bound (tmpfs) two change nothing. Results are matched by job id, so the
+ * order in which jobs finish changes nothing simulated. */
 #define SPAWNERS 2
 struct spawn_job {
   char *path, **argv, **envp, *cwd, *out_path, *err_path;
