@@ -120,7 +120,7 @@ export class EventHeap {
  * event (ties: the lower host id): an indexed heap, so a host's position moves
  * when its earliest event changes. Each slot keeps its host's earliest event
  * time beside the host id: comparing through heaps[host].top() costs four
- * dependent loads per side, cache misses with thousands of hosts (a third of a
+ * dependent loads per side, cache misses with thousands of hosts (a tenth of a
  * 5000-host run's own time); events are looked at only when times tie.
  * Invariant: times[pos[h]] is heaps[h].top().timeNs for every h in the heap,
  * so whoever changes a listed host's earliest event calls update or remove.
