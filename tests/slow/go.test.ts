@@ -2,7 +2,8 @@
 // configuration: a garbage-collection storm of 1000 goroutines (same output
 // twice), Debian's nats-server with a publishing and a subscribing client, and
 // a 3-node etcd cluster that elects a leader, serves etcdctl from a fourth
-// host, and keeps answering after a member is killed.
+// host, and keeps answering after a member is killed; and syscall.Exec from a
+// busy Go program, dynamic and static, keeping its pid.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -97,4 +98,18 @@ test('etcd: 3 members elect a leader, etcdctl put/get from a fourth host, still 
   const leaders = [1, 2, 3].map((i) => /elected leader ([0-9a-f]+) at term (\d+)/.exec(log(i))?.[1]);
   assert.ok(leaders[0] !== undefined, log(1));
   assert.deepEqual(leaders, [leaders[0], leaders[0], leaders[0]]);
+});
+
+test('Go syscall.Exec with busy goroutines replaces the program in place, dynamic (cgo) and static', () => {
+  for (const cgo of [true, false]) {
+    const bin = buildGo('goexec', { cgo });
+    const r = runUmbra(config(host('box', [{ path: bin }]), 'stop_time: 10 s'), [], slow);
+    assert.equal(r.status, 0, r.stderr);
+    // The shell that replaced it has the Go program's pid, its argument and the added variable.
+    assert.equal(
+      r.output('box', 'goexec'),
+      'before exec pid=1000\nafter exec pid=1000 arg=one var=carried\n',
+      cgo ? 'cgo build' : 'static build',
+    );
+  }
 });
