@@ -4,6 +4,7 @@
 // interleaving of hosts. Packet arrivals (class 0) run before other events at
 // the same instant, as in Shadow.
 import { SimTime } from './time';
+import { grown } from './typed-arrays';
 
 export interface SimEvent {
   timeNs: SimTime;
@@ -64,11 +65,7 @@ export class EventHeap {
   push(ev: SimEvent): void {
     const h = this.heap;
     let i = h.length;
-    if (i === this.times.length) {
-      const bigger = new Float64Array(i * 2);
-      bigger.set(this.times);
-      this.times = bigger;
-    }
+    if (i === this.times.length) this.times = grown(this.times, i + 1);
     const times = this.times;
     const t = ev.timeNs;
     h.push(ev);
@@ -148,14 +145,13 @@ export class ReadyHosts {
 
   /** Adds host, or moves it after its earliest event changed. */
   update(host: number): void {
-    if (host >= this.pos.length) {
-      const bigger = new Int32Array(Math.max(host + 1, this.pos.length * 2)).fill(-1);
-      bigger.set(this.pos);
-      this.pos = bigger;
-    }
+    if (host >= this.pos.length) this.pos = grown(this.pos, host + 1, -1);
     let i = this.pos[host];
     if (i < 0) {
-      if (this.size === this.hosts.length) this.grow();
+      if (this.size === this.hosts.length) {
+        this.hosts = grown(this.hosts, this.size + 1);
+        this.times = grown(this.times, this.size + 1);
+      }
       i = this.size++;
       this.hosts[i] = host;
       this.pos[host] = i;
@@ -175,15 +171,6 @@ export class ReadyHosts {
     this.times[i] = this.times[lastIndex];
     this.pos[last] = i;
     this.down(this.up(i));
-  }
-
-  private grow(): void {
-    const hosts = new Int32Array(this.hosts.length * 2);
-    hosts.set(this.hosts);
-    this.hosts = hosts;
-    const times = new Float64Array(this.times.length * 2);
-    times.set(this.times);
-    this.times = times;
   }
 
   /** Whether the host at heap index i goes before the one at j. */

@@ -8,6 +8,7 @@ import * as os from 'node:os';
 import { assert } from './assert';
 import { EVENT_TASK, EventHeap, GLOBAL_OWNER, ReadyHosts, SimEvent } from './event-queue';
 import { SimTime } from './time';
+import { grown } from './typed-arrays';
 
 /** Processes that may be starting natively at once, beside the threads that run (Scheduler.canPostStart). */
 export const MAX_STARTING = 32;
@@ -355,11 +356,7 @@ export class Scheduler {
       this.heaps.push(new EventHeap());
       this.hostNowNs.push(0);
     }
-    if (this.busy.length <= host) {
-      const bigger = new Uint8Array(Math.max(host + 1, this.busy.length * 2));
-      bigger.set(this.busy);
-      this.busy = bigger;
-    }
+    if (this.busy.length <= host) this.busy = grown(this.busy, host + 1);
     return this.heaps[host];
   }
 }

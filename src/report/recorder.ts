@@ -14,6 +14,7 @@ import type { TcpEndpoint } from '../net/tcp/endpoint';
 import type { Logger } from '../output/log';
 import type { ReportHooks } from './hooks';
 import type { ReportData, ReportProcess } from './data';
+import { grown } from '../core/typed-arrays';
 
 /** At most this many samples per series: fine enough for a plot, small for a 1000-host report. */
 const MAX_SAMPLES = 400;
@@ -120,11 +121,7 @@ export class RunRecorder implements ReportHooks, PathCounters {
   // ------------------------------------------------------------ hooks
 
   syscall(hostId: number, slot: number, nr: number, blocked: boolean): void {
-    if (slot >= this.slotSince.length) {
-      const bigger = new Float64Array(Math.max(slot + 1, this.slotSince.length * 2)).fill(-1);
-      bigger.set(this.slotSince);
-      this.slotSince = bigger;
-    }
+    if (slot >= this.slotSince.length) this.slotSince = grown(this.slotSince, slot + 1, -1);
     const now = this.kernel.sched.nowNs;
     if (blocked) {
       if (this.slotSince[slot] < 0) this.slotSince[slot] = now;
