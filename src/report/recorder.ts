@@ -70,7 +70,8 @@ export class RunRecorder implements ReportHooks, PathCounters {
   /**
    * Per host, for each syscall column: count, blocked ns, longest block (null: no call yet). A
    * column per syscall number made anywhere in the run, not one per possible number: three
-   * 512-entry arrays per host were 12 KiB of every host's memory, most of it zeros.
+   * 512-entry arrays per host were 12 KiB allocated per host, most of it zeros (never touched,
+   * so not resident: the peak RSS did not move).
    */
   private readonly syscallStats: Array<Float64Array | null>;
   /** Column per syscall number (-1: not made yet), and the number per column. */
